@@ -1,0 +1,248 @@
+package plan
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/siftload/siftload/internal/problem"
+)
+
+// PlanHeader is the header of a plan file, in order.
+var PlanHeader = []string{"key", "rows", "source", "bytes", "sha256", "candidates",
+	"runner_up_rows", "runner_up_source", "metric", "value"}
+
+// CandidatesHeader is the header of a candidates file, in order.
+var CandidatesHeader = []string{"key", "source", "rows", "bytes", "sha256", "metric", "value"}
+
+// ProblemsHeader is the header of a problems file, in order.
+var ProblemsHeader = []string{"source", "record", "reason"}
+
+// requiredPlan are the plan columns import cannot do without.
+var requiredPlan = []string{"key", "rows", "source", "sha256"}
+
+// escapeCell makes s safe to open in a spreadsheet: a leading ' keeps a
+// cell that starts like a formula from running, and unescapeCell takes it
+// off again. A cell that starts with ' is escaped too, so the round trip
+// is exact.
+func escapeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
+}
+
+func unescapeCell(s string) string {
+	if strings.HasPrefix(s, "'") {
+		return s[1:]
+	}
+	return s
+}
+
+// writer writes escaped CSV rows.
+type writer struct {
+	w   *csv.Writer
+	row []string
+}
+
+func newWriter(w io.Writer, header []string) (*writer, error) {
+	cw := &writer{w: csv.NewWriter(w)}
+	return cw, cw.write(header...)
+}
+
+func (w *writer) write(cells ...string) error {
+	w.row = w.row[:0]
+	for _, c := range cells {
+		w.row = append(w.row, escapeCell(c))
+	}
+	return w.w.Write(w.row)
+}
+
+func (w *writer) flush() error {
+	w.w.Flush()
+	return w.w.Error()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// WritePlan writes entries (sorted by key, as Choose returns them) as a
+// plan file for metric.
+func WritePlan(w io.Writer, metric string, entries []Entry) error {
+	cw, err := newWriter(w, PlanHeader)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		ruRows, ruSource := "", ""
+		if e.RunnerUp != nil {
+			ruRows, ruSource = itoa(e.RunnerUp.Rows), e.RunnerUp.Source
+		}
+		if err := cw.write(e.Key, itoa(e.Rows), e.Source, itoa(e.Bytes), e.SHA256,
+			strconv.Itoa(e.Candidates), ruRows, ruSource, metric, e.Value); err != nil {
+			return err
+		}
+	}
+	return cw.flush()
+}
+
+// WriteCandidates writes cands (sorted with SortCandidates) for metric.
+func WriteCandidates(w io.Writer, metric string, cands []Candidate) error {
+	cw, err := newWriter(w, CandidatesHeader)
+	if err != nil {
+		return err
+	}
+	for _, c := range cands {
+		if err := cw.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value); err != nil {
+			return err
+		}
+	}
+	return cw.flush()
+}
+
+// WriteProblems writes problems in the order given.
+func WriteProblems(w io.Writer, problems []*problem.Error) error {
+	cw, err := newWriter(w, ProblemsHeader)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		rec := ""
+		if p.Record > 0 {
+			rec = itoa(p.Record)
+		}
+		if err := cw.write(p.Source, rec, p.Err.Error()); err != nil {
+			return err
+		}
+	}
+	return cw.flush()
+}
+
+// ErrBadPlan marks every error about the content of a plan file.
+var ErrBadPlan = errors.New("bad plan")
+
+func planErr(line int, format string, args ...any) error {
+	return fmt.Errorf("%w: line %d: %s", ErrBadPlan, line, fmt.Sprintf(format, args...))
+}
+
+// ReadPlan reads a plan file. The plan is untrusted input (people edit it
+// in spreadsheets): an unknown or missing column, an empty or duplicated
+// key, or a count that is not a number is an error naming the line, and
+// nothing is returned.
+func ReadPlan(r io.Reader) ([]Entry, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 0
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, planErr(1, "empty file, want header %s", strings.Join(PlanHeader, ","))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadPlan, err)
+	}
+	col := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\uFEFF") // spreadsheets add a BOM
+		}
+		if !slices.Contains(PlanHeader, h) {
+			return nil, planErr(1, "unknown column %q (known: %s)", h, strings.Join(PlanHeader, ", "))
+		}
+		if _, dup := col[h]; dup {
+			return nil, planErr(1, "column %q twice", h)
+		}
+		col[h] = i
+	}
+	for _, h := range requiredPlan {
+		if _, ok := col[h]; !ok {
+			return nil, planErr(1, "missing column %q", h)
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok {
+			return unescapeCell(rec[i])
+		}
+		return ""
+	}
+	num := func(rec []string, name string, line int) (int64, error) {
+		s := get(rec, name)
+		if s == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return 0, planErr(line, "%s %q is not a count", name, s)
+		}
+		return n, nil
+	}
+	var entries []Entry
+	seen := make(map[string]int)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadPlan, err)
+		}
+		line, _ := cr.FieldPos(0)
+		var e Entry
+		e.Key, e.Source, e.SHA256 = get(rec, "key"), get(rec, "source"), get(rec, "sha256")
+		e.Value = get(rec, "value")
+		switch {
+		case e.Key == "":
+			return nil, planErr(line, "empty key")
+		case e.Source == "":
+			return nil, planErr(line, "key %q: empty source", e.Key)
+		case !isSHA256(e.SHA256):
+			return nil, planErr(line, "key %q: sha256 %q is not 64 hex digits", e.Key, e.SHA256)
+		}
+		if first, dup := seen[e.Key]; dup {
+			return nil, planErr(line, "key %q again (first on line %d)", e.Key, first)
+		}
+		seen[e.Key] = line
+		if e.Rows, err = num(rec, "rows", line); err != nil {
+			return nil, err
+		}
+		if get(rec, "rows") == "" {
+			return nil, planErr(line, "key %q: empty rows", e.Key)
+		}
+		if e.Bytes, err = num(rec, "bytes", line); err != nil {
+			return nil, err
+		}
+		n, err := num(rec, "candidates", line)
+		if err != nil {
+			return nil, err
+		}
+		e.Candidates = int(n)
+		if src := get(rec, "runner_up_source"); src != "" {
+			ru := Candidate{Key: e.Key, Source: src}
+			if ru.Rows, err = num(rec, "runner_up_rows", line); err != nil {
+				return nil, err
+			}
+			e.RunnerUp = &ru
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,163 @@
+// Package sink defines how siftload writes chosen files into a database.
+//
+// A database is one Factory (registered in internal/sink/all) that opens a
+// Sink. Every Sink keeps the ledger table siftload_ledger and honours the
+// same contract, checked for each of them by internal/sink/sinktest:
+//
+//   - Load writes one file in one transaction: the table's rows for the key
+//     (replaced when the ledger held another version), and the ledger row.
+//     Either all of it commits or none of it does, whatever fails (a bad
+//     record, a lost connection, a killed process).
+//   - Load is idempotent per key+sha256: when the ledger already holds the
+//     job's key with the job's SHA256 it returns StatusSkipped and does not
+//     read the source.
+//   - Two Loads of one key, from two processes or machines, never both write
+//     it: the second one waits for the first and then sees it as skipped.
+//   - Before committing, Load compares the rows it inserted with the job's
+//     Rows less the source's rejected records, and fails on a difference.
+//
+// Sinks never read the environment or print: settings come in Options,
+// results and errors go back to the caller.
+package sink
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// LedgerTable is the name of the ledger table in every target.
+const LedgerTable = "siftload_ledger"
+
+// SourceKeyColumn is the column added in one-table mode that holds each
+// row's key.
+const SourceKeyColumn = "source_key"
+
+// Errors shared by every sink.
+var (
+	// ErrDowngrade is returned when the ledger holds a version of the key
+	// with more rows than the job and the job does not allow a downgrade.
+	ErrDowngrade = errors.New("sink: ledger holds a fuller version")
+	// ErrRowCount is returned when the rows inserted differ from the rows
+	// expected.
+	ErrRowCount = errors.New("sink: row count differs from plan")
+)
+
+// Options are the settings a Factory needs beyond the DSN. The CLI/config
+// layer resolves them (from flags, environment, secret files or a prompt).
+type Options struct {
+	// Password for the database user; never part of the DSN.
+	Password string
+	// TLS settings; zero values mean the sink's secure default.
+	CAFile, CertFile, KeyFile string
+	// InsecureNoTLS allows a plain-text connection to a non-loopback host.
+	InsecureNoTLS bool
+}
+
+// Factory opens sinks of one database kind.
+type Factory interface {
+	// Scheme is the DSN scheme, e.g. "sqlite", "postgres", "oracle".
+	Scheme() string
+	// Redact returns dsn with any secret removed, fit for printing.
+	Redact(dsn string) string
+	// Open connects to the database named by dsn.
+	Open(ctx context.Context, dsn string, opts Options) (Sink, error)
+}
+
+// Sink writes files into one database.
+type Sink interface {
+	// Ledger returns the ledger row of key, or ok=false when the key was
+	// never loaded.
+	Ledger(ctx context.Context, key string) (e LedgerEntry, ok bool, err error)
+	// Columns returns the columns of an existing table, or ok=false when
+	// there is no such table. Types are mapped back to schema types as
+	// closely as the dialect allows (anything unknown is schema.Text).
+	Columns(ctx context.Context, table string) (cols []schema.Column, ok bool, err error)
+	// Load writes one file; see the package comment for its contract.
+	Load(ctx context.Context, job LoadJob, src RecordSource) (Result, error)
+	// Close releases the connection.
+	Close() error
+}
+
+// LoadJob says what to load and where.
+type LoadJob struct {
+	Key    string // logical file, the ledger's primary key
+	Source string // archive locator of the chosen version
+	SHA256 string // hex sha256 of the source's bytes, as in the plan
+	Rows   int64  // data records in the source, as in the plan
+	// Table is the target. When the table does not exist it is created
+	// with these columns; when it exists, Columns name the existing
+	// columns the values are bound to, in the order src gives them.
+	Table schema.Table
+	// OneTable: the table holds many keys; rows carry the key in
+	// SourceKeyColumn (which Load adds to a table it creates, and fills;
+	// it is not part of Table.Columns nor of src's values).
+	OneTable bool
+	// AllowDowngrade lets a job with fewer rows replace a fuller version.
+	AllowDowngrade bool
+	// Version is the siftload version written into the ledger.
+	Version string
+}
+
+// RecordSource streams the converted records of one file. Its method set
+// is pgx's CopyFromSource plus Rejected, so a sink may hand it straight to
+// a bulk-load API.
+type RecordSource interface {
+	// Next advances to the next record; false at the end or on error.
+	Next() bool
+	// Values returns the current record's values, one per column of
+	// LoadJob.Table, typed as package schema describes. The slice is valid
+	// only until the next call to Next.
+	Values() ([]any, error)
+	// Err is the error that ended the stream, nil at a clean end. A source
+	// whose bytes do not match the job's SHA256 ends with an error.
+	Err() error
+	// Rejected is the number of records set aside (written to a reject
+	// file) instead of loaded; final once Next has returned false.
+	Rejected() int64
+}
+
+// LedgerEntry is one row of the ledger.
+type LedgerEntry struct {
+	Key      string
+	Table    string
+	Source   string
+	SHA256   string
+	Rows     int64 // rows loaded
+	Rejected int64
+	LoadedAt time.Time
+	Version  string
+}
+
+// Status says what Load did.
+type Status int
+
+// Load outcomes.
+const (
+	StatusLoaded   Status = iota // new key
+	StatusReplaced               // another version of the key was replaced
+	StatusSkipped                // the ledger already held this version
+)
+
+// String returns "loaded", "replaced" or "skipped".
+func (s Status) String() string {
+	switch s {
+	case StatusReplaced:
+		return "replaced"
+	case StatusSkipped:
+		return "skipped"
+	default:
+		return "loaded"
+	}
+}
+
+// Result is what Load did.
+type Result struct {
+	Status   Status
+	Rows     int64 // rows inserted (0 when skipped)
+	Rejected int64
+	PrevRows int64 // rows of the replaced version (StatusReplaced)
+	Elapsed  time.Duration
+}
