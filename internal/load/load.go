@@ -1,0 +1,517 @@
+// Package load imports the versions a plan chose into a sink: for every
+// key it checks the ledger, works out the table (inferring column types
+// over every value of a new table's file), streams the file from its
+// archive through the CSV reader and the type converter into the sink, and
+// verifies the bytes against the plan's sha256 before the sink commits.
+//
+// Keys load independently: one failed file is reported and the others go
+// on. Nothing is written before the whole plan has been checked (table
+// names, sources).
+package load
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// OpenFunc opens the data file named by an archive locator (relative to
+// base) and calls fn with its bytes; see archive.Walker.Open.
+type OpenFunc func(ctx context.Context, base, source string, fn func(r io.Reader) error) error
+
+// Options configure an import.
+type Options struct {
+	Base           string // directory relative sources resolve against
+	TableTemplate  string // --table; "" for the default name
+	OneTable       string // --one-table; "" for one table per key
+	AllText        bool   // create every column as text
+	MaxBadRows     int64  // records per file that may go to the reject file
+	Record         record.Options
+	AllowDowngrade bool
+	DryRun         bool
+	Workers        int // keys loaded at once
+	Version        string
+	Open           OpenFunc
+	// Stat checks that a source's outermost file exists; Run calls it for
+	// every key before it writes anything.
+	Stat func(base, source string) error
+	// Rejects receives the rejected records of each committed file.
+	Rejects func([]plan.Reject) error
+	// Report is called once per key with its outcome, from one goroutine
+	// at a time.
+	Report func(Outcome)
+}
+
+// Action is what happened, or would happen, to one key.
+type Action string
+
+// Actions.
+const (
+	Loaded   Action = "loaded"
+	Replaced Action = "replaced"
+	Skipped  Action = "skipped"
+	Failed   Action = "failed"
+	// Dry-run actions.
+	WouldLoad    Action = "new"
+	WouldReplace Action = "replace"
+	WouldSkip    Action = "skip"
+)
+
+// Outcome is the result line of one key.
+type Outcome struct {
+	Key, Source, Table string
+	Action             Action
+	Rows, Rejected     int64
+	PrevRows           int64 // rows of the version replaced (or to be)
+	Note               string
+	Elapsed            time.Duration
+	Err                error
+}
+
+// Summary counts the outcomes.
+type Summary struct {
+	Loaded, Replaced, Skipped, Failed int
+	Rows, Rejected                    int64
+	Elapsed                           time.Duration
+}
+
+// ErrFailed is returned by Run when at least one key failed.
+var ErrFailed = errors.New("some files failed to load")
+
+// ErrChanged is the reason when a source's bytes differ from the plan.
+var ErrChanged = errors.New("sha256 differs from the plan: the source changed since analysis")
+
+// Run imports entries into s. It returns an error before writing anything
+// when the plan cannot be loaded as a whole (two keys map to one table, a
+// source is missing); otherwise it loads every key it can and returns
+// ErrFailed when some failed.
+func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
+	start := time.Now()
+	jobs, err := prepare(entries, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	if opts.Stat != nil {
+		var missing []string
+		for _, j := range jobs {
+			if err := opts.Stat(opts.Base, j.Source); err != nil {
+				missing = append(missing, fmt.Sprintf("key %s: %v", j.Key, err))
+			}
+		}
+		if len(missing) > 0 {
+			return Summary{}, fmt.Errorf("%d sources of the plan are missing, nothing was loaded:\n  %s",
+				len(missing), strings.Join(missing, "\n  "))
+		}
+	}
+	if opts.OneTable != "" && !opts.DryRun {
+		if err := oneTableColumns(ctx, s, jobs, opts); err != nil {
+			return Summary{}, err
+		}
+	}
+
+	var (
+		mu  sync.Mutex
+		sum Summary
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(opts.Workers, 1))
+	for _, j := range jobs {
+		g.Go(func() error {
+			t0 := time.Now()
+			o := loadOne(gctx, s, j, opts)
+			o.Elapsed = time.Since(t0)
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch o.Action {
+			case Loaded:
+				sum.Loaded++
+			case Replaced:
+				sum.Replaced++
+			case Skipped, WouldSkip:
+				sum.Skipped++
+			case Failed:
+				sum.Failed++
+			}
+			if o.Action == Loaded || o.Action == Replaced {
+				sum.Rows += o.Rows
+				sum.Rejected += o.Rejected
+			}
+			if opts.Report != nil {
+				opts.Report(o)
+			}
+			return nil
+		})
+	}
+	err = g.Wait()
+	sum.Elapsed = time.Since(start)
+	if err != nil {
+		return sum, err
+	}
+	if sum.Failed > 0 {
+		return sum, fmt.Errorf("%d of %d files: %w", sum.Failed, len(jobs), ErrFailed)
+	}
+	return sum, nil
+}
+
+// job is one key to load.
+type job struct {
+	plan.Entry
+	table string
+	cols  []schema.Column // set for one-table mode by the pre-pass
+}
+
+// prepare names every key's table and checks the plan as a whole.
+func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
+	jobs := make([]*job, 0, len(entries))
+	byTable := make(map[string]string)
+	var clashes []string
+	for _, e := range entries {
+		name := opts.OneTable
+		var err error
+		switch {
+		case name != "":
+			name = schema.TableName(name)
+		case opts.TableTemplate != "":
+			if name, err = schema.ApplyTemplate(opts.TableTemplate, e.Key); err != nil {
+				return nil, fmt.Errorf("--table: %w", err)
+			}
+		default:
+			name = schema.TableName(e.Key)
+		}
+		if name == sink.LedgerTable {
+			return nil, fmt.Errorf("key %q: table name %s is siftload's ledger", e.Key, name)
+		}
+		if prev, ok := byTable[name]; ok && opts.OneTable == "" {
+			clashes = append(clashes, fmt.Sprintf("keys %q and %q both map to table %s", prev, e.Key, name))
+		}
+		byTable[name] = e.Key
+		jobs = append(jobs, &job{Entry: e, table: name})
+	}
+	if len(clashes) > 0 {
+		return nil, fmt.Errorf("table names clash (use --table or --one-table):\n  %s", strings.Join(clashes, "\n  "))
+	}
+	return jobs, nil
+}
+
+func fail(o Outcome, err error) Outcome {
+	o.Action, o.Err = Failed, err
+	return o
+}
+
+// loadOne loads one key and says how it went.
+func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
+	o := Outcome{Key: j.Key, Source: j.Source, Table: j.table}
+	le, seen, err := s.Ledger(ctx, j.Key)
+	if err != nil {
+		return fail(o, err)
+	}
+	if seen {
+		o.PrevRows = le.Rows
+		if le.SHA256 == j.SHA256 {
+			o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
+			if opts.DryRun {
+				o.Action = WouldSkip
+			}
+			return o
+		}
+		if le.Rows > j.Rows && !opts.AllowDowngrade {
+			return fail(o, fmt.Errorf("%w: the ledger has %d rows from %s, the plan %d (a stale plan?); --allow-downgrade replaces it",
+				sink.ErrDowngrade, le.Rows, le.Source, j.Rows))
+		}
+	}
+	if j.Bytes == 0 && j.Rows == 0 {
+		o.Action, o.Note = Skipped, "empty file (0 bytes)"
+		return o
+	}
+	if opts.DryRun {
+		o.Action, o.Rows = WouldLoad, j.Rows
+		if seen {
+			o.Action = WouldReplace
+		}
+		return o
+	}
+
+	cols := j.cols
+	existing, exists, err := s.Columns(ctx, j.table)
+	if err != nil {
+		return fail(o, err)
+	}
+	if exists {
+		cols = existing
+	}
+	if cols == nil {
+		// A new table: infer its types over every value of the file.
+		if cols, err = inferColumns(ctx, j, opts); err != nil {
+			return fail(o, fmt.Errorf("key %s: %w", j.Key, err))
+		}
+	}
+	var res sink.Result
+	err = opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
+		src, err := newSource(r, j, cols, exists, opts)
+		if err != nil {
+			return err
+		}
+		if res, err = s.Load(ctx, src.job(opts), src); err != nil {
+			return err
+		}
+		if src.rejects != nil && opts.Rejects != nil {
+			return opts.Rejects(src.rejects)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(o, fmt.Errorf("key %s into table %s: %w", j.Key, j.table, err))
+	}
+	o.Rows, o.Rejected, o.PrevRows = res.Rows, res.Rejected, res.PrevRows
+	switch res.Status {
+	case sink.StatusSkipped:
+		o.Action, o.Note = Skipped, "loaded meanwhile by another import"
+	case sink.StatusReplaced:
+		o.Action = Replaced
+	default:
+		o.Action = Loaded
+	}
+	if o.Rows == 0 {
+		o.Note = "header only: empty table"
+	}
+	return o
+}
+
+// inferColumns reads a chosen file once to infer its column types.
+func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, error) {
+	var cols []schema.Column
+	err := opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
+		rd, err := record.NewReader(r, opts.Record)
+		if err != nil {
+			return problem.New(j.Source, 0, err)
+		}
+		names := schema.ColumnNames(rd.Header())
+		var in schema.Inferrer
+		for rd.Next() {
+			if rec := rd.Record(); len(rec) == len(names) {
+				in.Add(rec)
+			}
+		}
+		if err := rd.Err(); err != nil {
+			return problem.New(j.Source, rd.Line(), err)
+		}
+		cols = in.Columns(names)
+		if opts.AllText {
+			for i := range cols {
+				cols[i].Type = schema.Text
+			}
+		}
+		return nil
+	})
+	return cols, err
+}
+
+// oneTableColumns infers one set of columns for all keys of a one-table
+// load whose table does not exist yet: the files must have the same
+// columns, and each column gets the widest type any file needs.
+func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, exists, err := s.Columns(ctx, jobs[0].table); err != nil || exists {
+		return err
+	}
+	var merged []schema.Column
+	var first string
+	for _, j := range jobs {
+		if j.Bytes == 0 && j.Rows == 0 {
+			continue
+		}
+		cols, err := inferColumns(ctx, j, opts)
+		if err != nil {
+			return fmt.Errorf("key %s: %w", j.Key, err)
+		}
+		if merged == nil {
+			merged, first = cols, j.Key
+			continue
+		}
+		if d := diffColumns(schema.ColumnNamesOf(merged), schema.ColumnNamesOf(cols)); d != "" {
+			return fmt.Errorf("--one-table %s: key %s and key %s have different columns: %s", jobs[0].table, first, j.Key, d)
+		}
+		for i := range merged {
+			merged[i] = widen(merged[i], cols[i])
+		}
+	}
+	for _, j := range jobs {
+		j.cols = merged
+	}
+	return nil
+}
+
+// widen returns a column that holds the values of both a and b.
+func widen(a, b schema.Column) schema.Column {
+	a.MaxLen = max(a.MaxLen, b.MaxLen)
+	switch {
+	case a.Type == b.Type:
+	case a.Type == schema.Integer && b.Type == schema.Decimal, a.Type == schema.Decimal && b.Type == schema.Integer:
+		a.Type = schema.Decimal
+	default:
+		a.Type = schema.Text
+	}
+	return a
+}
+
+// diffColumns says how two lists of column names differ, "" when they
+// hold the same names.
+func diffColumns(want, got []string) string {
+	var missing, extra []string
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing in the file: "+strings.Join(missing, ", "))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "not in the table: "+strings.Join(extra, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// source streams one file's converted records to a sink; it implements
+// sink.RecordSource.
+type source struct {
+	j       *job
+	table   schema.Table
+	rd      *record.Reader
+	raw     io.Reader // the tee that hashes
+	h       hash.Hash
+	conv    *schema.Converter
+	vals    []any
+	maxBad  int64
+	rejects []plan.Reject
+	err     error
+	done    bool
+}
+
+func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
+	h := sha256.New()
+	tee := io.TeeReader(r, h)
+	rd, err := record.NewReader(tee, opts.Record)
+	if err != nil {
+		return nil, problem.New(j.Source, 0, err)
+	}
+	src := &source{j: j, rd: rd, raw: tee, h: h, maxBad: opts.MaxBadRows}
+	names := schema.ColumnNames(rd.Header())
+	src.table = schema.Table{Name: j.table}
+	// Bind the file's columns, in the file's order, to the table's.
+	var tableNames []string
+	byName := make(map[string]schema.Column, len(cols))
+	for _, c := range cols {
+		if opts.OneTable != "" && c.Name == sink.SourceKeyColumn && exists {
+			continue
+		}
+		tableNames = append(tableNames, c.Name)
+		byName[c.Name] = c
+	}
+	if d := diffColumns(tableNames, names); d != "" {
+		return nil, problem.New(j.Source, 0, fmt.Errorf("table %s has other columns than the file: %s", j.table, d))
+	}
+	for _, n := range names {
+		src.table.Columns = append(src.table.Columns, byName[n])
+	}
+	src.conv = schema.NewConverter(src.table.Columns)
+	return src, nil
+}
+
+func (s *source) job(opts Options) sink.LoadJob {
+	return sink.LoadJob{
+		Key:            s.j.Key,
+		Source:         s.j.Source,
+		SHA256:         s.j.SHA256,
+		Rows:           s.j.Rows,
+		Table:          s.table,
+		OneTable:       opts.OneTable != "",
+		AllowDowngrade: opts.AllowDowngrade,
+		Version:        opts.Version,
+	}
+}
+
+func (s *source) Next() bool {
+	if s.done {
+		return false
+	}
+	n := len(s.table.Columns)
+	if cap(s.vals) < n {
+		s.vals = make([]any, n)
+	}
+	s.vals = s.vals[:n]
+	for s.rd.Next() {
+		rec := s.rd.Record()
+		var bad error
+		if len(rec) != n {
+			bad = fmt.Errorf("%d fields, the header has %d", len(rec), n)
+		} else if err := s.conv.ConvertStrings(rec, s.vals); err != nil {
+			bad = err
+		}
+		if bad == nil {
+			return true
+		}
+		if int64(len(s.rejects)) >= s.maxBad {
+			return s.end(problem.New(s.j.Source, s.rd.Line(), bad))
+		}
+		// Raw is bounded (record.MaxRaw), so the rejects kept until the
+		// commit are at most MaxBadRows small strings.
+		s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.Line(), Reason: bad.Error(), Raw: s.rd.Raw()})
+	}
+	if err := s.rd.Err(); err != nil {
+		return s.end(problem.New(s.j.Source, s.rd.Line(), err))
+	}
+	// Hash whatever the CSV reader left unread, then compare.
+	if _, err := io.Copy(io.Discard, s.raw); err != nil {
+		return s.end(problem.New(s.j.Source, 0, err))
+	}
+	if got := hex.EncodeToString(s.h.Sum(nil)); got != s.j.SHA256 {
+		return s.end(problem.New(s.j.Source, 0, ErrChanged))
+	}
+	return s.end(nil)
+}
+
+func (s *source) end(err error) bool {
+	s.err, s.done = err, true
+	return false
+}
+
+func (s *source) Values() ([]any, error) { return s.vals, nil }
+func (s *source) Err() error             { return s.err }
+func (s *source) Rejected() int64        { return int64(len(s.rejects)) }
+
+var _ sink.RecordSource = (*source)(nil)
+
+// SortOutcomes sorts outcomes by key, for output that does not depend on
+// the number of workers.
+func SortOutcomes(os []Outcome) {
+	slices.SortFunc(os, func(a, b Outcome) int { return cmp.Compare(a.Key, b.Key) })
+}
