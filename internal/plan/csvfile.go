@@ -246,3 +246,39 @@ func isSHA256(s string) bool {
 	}
 	return true
 }
+
+// RejectsHeader is the header of a reject file.
+var RejectsHeader = []string{"source", "record", "reason", "raw"}
+
+// Reject is a record set aside by import --max-bad-rows, like SQL*Loader's
+// bad file: which file, which record, why, and the record's text.
+type Reject struct {
+	Source string
+	Record int64
+	Reason string
+	Raw    string
+}
+
+// RejectWriter appends rejects to a reject file.
+type RejectWriter struct {
+	w *writer
+}
+
+// NewRejectWriter writes the header to w and returns a writer for rows.
+func NewRejectWriter(w io.Writer) (*RejectWriter, error) {
+	cw, err := newWriter(w, RejectsHeader)
+	if err != nil {
+		return nil, err
+	}
+	return &RejectWriter{w: cw}, cw.flush()
+}
+
+// Write appends rs and flushes.
+func (rw *RejectWriter) Write(rs []Reject) error {
+	for _, r := range rs {
+		if err := rw.w.write(r.Source, itoa(r.Record), r.Reason, r.Raw); err != nil {
+			return err
+		}
+	}
+	return rw.w.flush()
+}

@@ -1,0 +1,245 @@
+// Package analysis measures every data file of a site's archives: it walks
+// the inputs with bounded workers, reads each data member once as a stream,
+// and in that one pass hashes it, counts its CSV records and feeds the
+// metric. The result is the list of candidates and the list of problems,
+// both sorted, so that they are identical for any number of workers.
+package analysis
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/metric"
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/rowcount"
+)
+
+// Options configure an analysis.
+type Options struct {
+	Workers  int           // inputs analyzed at once; < 1 means 1
+	Metric   metric.Metric // what "fullest" means
+	NoHeader bool          // count every record, not records after the first
+	// KeyRegex, when set, derives each key from the source: the named
+	// group "key", or the whole match. A source it does not match is a
+	// problem.
+	KeyRegex *regexp.Regexp
+	// Walker opens the inputs; its Problem and Stats fields are set by Run.
+	Walker archive.Walker
+	// Progress, when set, is told how many input bytes are done.
+	Progress func(n int64)
+}
+
+// Stats summarise an analysis.
+type Stats struct {
+	Inputs     int   // outermost files
+	InputBytes int64 // their size on disk
+	Archives   int64
+	Members    int64
+	DataFiles  int64
+	Skipped    int64 // members that are not data files
+	DataBytes  int64 // decompressed bytes of the data files
+	Keys       int
+	Elapsed    time.Duration
+}
+
+// Result is what an analysis found.
+type Result struct {
+	Candidates []plan.Candidate // sorted by key, then source
+	Problems   []*problem.Error // sorted by source, then reason
+	Stats      Stats
+}
+
+// bufPool holds the copy buffers of the hot path: one per worker at a time.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// Run analyzes inputs. It returns an error only when the analysis as a
+// whole could not go on (ctx canceled); a bad archive or member is a
+// problem in the Result and the rest is still analyzed.
+func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, error) {
+	start := time.Now()
+	if opts.Metric == nil {
+		opts.Metric, _ = metric.Lookup(metric.Default)
+	}
+	workers := max(opts.Workers, 1)
+
+	var (
+		mu       sync.Mutex
+		problems []*problem.Error
+		stats    archive.Stats
+		dataB    atomic.Int64
+	)
+	report := func(p *problem.Error) {
+		mu.Lock()
+		problems = append(problems, p)
+		mu.Unlock()
+	}
+	w := opts.Walker
+	w.Problem = report
+	w.Stats = &stats
+
+	// Largest inputs first, so one big archive does not start last and
+	// leave the other workers idle at the end. Results go to per-input
+	// slots, so the output order never depends on the workers.
+	order := make([]int, len(inputs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(inputs[b].Size, inputs[a].Size) })
+	found := make([][]plan.Candidate, len(inputs))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	var inputBytes int64
+	for _, i := range order {
+		in := inputs[i]
+		inputBytes += in.Size
+		g.Go(func() error {
+			err := w.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
+				c, err := measure(ctx, e, opts)
+				if err != nil {
+					if pe := problem.As(err); pe != nil {
+						report(pe)
+						return nil
+					}
+					return err
+				}
+				dataB.Add(c.Bytes)
+				found[i] = append(found[i], c)
+				return nil
+			})
+			if opts.Progress != nil {
+				opts.Progress(in.Size)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	var cands []plan.Candidate
+	for _, f := range found {
+		cands = append(cands, f...)
+	}
+	plan.SortCandidates(cands)
+	SortProblems(problems)
+	keys := 0
+	for i := range cands {
+		if i == 0 || cands[i].Key != cands[i-1].Key {
+			keys++
+		}
+	}
+	return &Result{
+		Candidates: cands,
+		Problems:   problems,
+		Stats: Stats{
+			Inputs:     len(inputs),
+			InputBytes: inputBytes,
+			Archives:   stats.Archives.Load(),
+			Members:    stats.Members.Load(),
+			DataFiles:  stats.DataFiles.Load(),
+			Skipped:    stats.Skipped.Load(),
+			DataBytes:  dataB.Load(),
+			Keys:       keys,
+			Elapsed:    time.Since(start),
+		},
+	}, nil
+}
+
+// SortProblems sorts problems by source, then reason.
+func SortProblems(ps []*problem.Error) {
+	slices.SortStableFunc(ps, func(a, b *problem.Error) int {
+		if c := cmp.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Err.Error(), b.Err.Error())
+	})
+}
+
+// measure reads one data file once: sha256 and byte count of the raw
+// bytes, records (after BOM/UTF-16 decoding) and the metric of the text.
+func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate, error) {
+	key := e.Key
+	if opts.KeyRegex != nil {
+		k, ok := KeyFromSource(opts.KeyRegex, e.Source)
+		if !ok {
+			return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("source does not match --key %q", opts.KeyRegex))
+		}
+		key = k
+	}
+	rc, err := e.Open()
+	if err != nil {
+		return plan.Candidate{}, err
+	}
+	defer rc.Close()
+
+	h := sha256.New()
+	counter := rowcount.New()
+	var text io.Writer = counter
+	m := opts.Metric.New()
+	if m != nil {
+		text = io.MultiWriter(counter, m)
+	}
+	tw := rowcount.NewText(text)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	n, err := io.CopyBuffer(io.MultiWriter(h, tw), onlyReader{rc}, *bp)
+	if err == nil {
+		err = ctx.Err()
+	}
+	cerr := tw.Close()
+	var merr error
+	if m != nil {
+		merr = m.Close()
+	}
+	if err != nil {
+		return plan.Candidate{}, err
+	}
+	if cerr != nil {
+		return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("decode text: %w", cerr))
+	}
+	if merr != nil {
+		return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("metric %s: %w", opts.Metric.Name(), merr))
+	}
+	rows := counter.Rows(!opts.NoHeader)
+	return plan.Candidate{
+		Key:    key,
+		Source: e.Source,
+		Rows:   rows,
+		Bytes:  n,
+		SHA256: hex.EncodeToString(h.Sum(nil)),
+		Value:  opts.Metric.Value(rows, n, m),
+	}, nil
+}
+
+// onlyReader hides WriterTo so that io.CopyBuffer uses our pooled buffer
+// and every read error surfaces from Read.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// KeyFromSource applies a --key expression to a source: the named group
+// "key" when the expression has one, otherwise the whole match.
+func KeyFromSource(re *regexp.Regexp, source string) (string, bool) {
+	m := re.FindStringSubmatchIndex(source)
+	if m == nil {
+		return "", false
+	}
+	if i := re.SubexpIndex("key"); i >= 0 && m[2*i] >= 0 {
+		return source[m[2*i]:m[2*i+1]], true
+	}
+	return source[m[0]:m[1]], true
+}

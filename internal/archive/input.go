@@ -1,0 +1,110 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Input is one outermost file found under the INPUT arguments.
+type Input struct {
+	Path   string // OS path to open
+	Source string // locator of the outermost file: INPUT joined with the path under it, '/' separators
+	Key    string // key base: the path under the INPUT directory, or the base name of a file given directly
+	Size   int64  // bytes on disk, -1 for a dangling link
+}
+
+// Expand lists every regular file under the INPUT arguments: a directory
+// is walked recursively, a file is taken as it is. Archives, data files
+// and other files are all listed; the Walker decides what each one is.
+//
+// The result is sorted by Source and has one Input per Source, so the
+// same arguments always give the same list whatever their order (a file
+// reached both through its directory and directly keeps the key under
+// the directory). A
+// missing or unreadable input is an error naming its path. Inside a
+// directory, symbolic links to files are listed (the link's own path is
+// the Source), links to directories are not followed, other non-regular
+// files (sockets, devices) are left out, and a dangling link is listed
+// with Size -1 so that walking it reports a problem.
+func Expand(ctx context.Context, inputs []string) ([]Input, error) {
+	var out []Input
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fi, err := os.Stat(in)
+		if err != nil {
+			return nil, fmt.Errorf("expand %s: %w", in, err)
+		}
+		if !fi.IsDir() {
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("expand %s: not a regular file or directory", in)
+			}
+			p := filepath.Clean(in)
+			out = append(out, Input{Path: p, Source: filepath.ToSlash(p), Key: filepath.Base(p), Size: fi.Size()})
+			continue
+		}
+		found, err := expandDir(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	// A file reached both through its directory and directly keeps the
+	// directory's (longer) key, whatever the order of the arguments.
+	slices.SortFunc(out, func(a, b Input) int {
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return len(b.Key) - len(a.Key)
+	})
+	return slices.CompactFunc(out, func(a, b Input) bool { return a.Source == b.Source }), nil
+}
+
+// expandDir lists the regular files under dir.
+func expandDir(ctx context.Context, dir string) ([]Input, error) {
+	var out []Input
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		size := int64(-1)
+		fi, err := os.Stat(p) // follows a link to a file
+		switch {
+		case err != nil && d.Type()&fs.ModeSymlink == 0:
+			return err
+		case err != nil:
+			// A dangling link is listed: walking it reports the problem.
+		case !fi.Mode().IsRegular():
+			return nil
+		default:
+			size = fi.Size()
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, Input{
+			Path:   p,
+			Source: filepath.ToSlash(filepath.Join(dir, rel)),
+			Key:    filepath.ToSlash(rel),
+			Size:   size,
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expand %s: %w", dir, err)
+	}
+	return out, nil
+}

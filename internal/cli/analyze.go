@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/siftload/siftload/internal/analysis"
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/metric"
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/ui"
+)
+
+// AnalyzeOptions are the settings of an analysis.
+type AnalyzeOptions struct {
+	Out        string
+	Problems   string
+	Candidates string
+	Include    []string
+	Exclude    []string
+	Key        string
+	Metric     string
+	NoHeader   bool
+	Workers    int
+	MaxDepth   int
+	TempDir    string
+}
+
+// AddFlags binds the options to fs.
+func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&o.Out, "out", "o", "plan.csv", "write the plan to `FILE`")
+	fs.StringVar(&o.Problems, "problems", "", "write problems to `FILE` (default: the plan's name with .problems.csv)")
+	fs.StringVar(&o.Candidates, "candidates", "", "also write every candidate with its measures to `FILE`")
+	fs.StringArrayVar(&o.Include, "include", nil, "data files are members matching `GLOB` (repeatable; default *.csv, *.tsv, *.txt)")
+	fs.StringArrayVar(&o.Exclude, "exclude", nil, "skip members matching `GLOB` (repeatable)")
+	fs.StringVar(&o.Key, "key", "", "derive the key from the source with `REGEX` (named group \"key\", or the whole match)")
+	fs.StringVar(&o.Metric, "metric", metric.Default, "what fullest means: "+strings.Join(metric.Names, ", "))
+	fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: count every record")
+	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs analyzed at once")
+	fs.IntVar(&o.MaxDepth, "max-depth", 4, "open archives nested up to `N` levels deep")
+	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
+}
+
+func (o *AnalyzeOptions) problemsPath() string {
+	if o.Problems != "" {
+		return o.Problems
+	}
+	return strings.TrimSuffix(o.Out, filepath.Ext(o.Out)) + ".problems.csv"
+}
+
+func newAnalyzeCommand(p *ui.Printer) *cobra.Command {
+	var opts AnalyzeOptions
+	cmd := &cobra.Command{
+		Use:   "analyze [flags] INPUT...",
+		Short: "Measure every data file in the inputs and write the plan",
+		Long: `Analyze reads every archive under the INPUTs once, as a stream, measures every
+data file in it (CSV records, bytes, sha256) and writes a plan: for each
+logical file (key), the fullest version and where it is.
+
+INPUTs are directories (walked recursively), archives (zip, tar, tar.gz,
+tar.bz2, tar.xz, tar.zst, 7z, rar; nested archives too) and data files, in
+any mix. Nothing is extracted to disk.
+
+A source names a version: the input path, then "!/" and the member path for
+every archive level, e.g. site/2023-01-02.zip!/data/LINE01.csv. The key is
+the member path inside its innermost archive (data/LINE01.csv), or the path
+under the INPUT directory for a loose file.
+
+The fullest version has the most rows (--metric); on a tie, the source that
+is larger in byte order (with date-named snapshots: the newer one).
+
+Problems (corrupt, truncated or encrypted archives and members) are printed
+and written to the problems file; everything else is still analyzed and the
+plan written.
+` + exitStatus + `
+
+EXAMPLES
+  siftload analyze site-rgb/ --out plan.csv
+  siftload analyze site-rgb/ --metric max:timestamp --candidates all.csv`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("analyze needs at least one INPUT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := runAnalyze(cmd.Context(), p, opts, args)
+			return err
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// analyzeConfig turns options into an analysis configuration, or a usage
+// error.
+func analyzeConfig(opts AnalyzeOptions) (analysis.Options, error) {
+	m, err := metric.Lookup(opts.Metric)
+	if err != nil {
+		return analysis.Options{}, usagef("--metric: %v", err)
+	}
+	var keyRe *regexp.Regexp
+	if opts.Key != "" {
+		if keyRe, err = regexp.Compile(opts.Key); err != nil {
+			return analysis.Options{}, usagef("--key: %v", err)
+		}
+	}
+	filter := archive.Filter{Include: opts.Include, Exclude: opts.Exclude}
+	if err := filter.Validate(); err != nil {
+		return analysis.Options{}, usagef("%v", err)
+	}
+	if opts.MaxDepth < 1 {
+		return analysis.Options{}, usagef("--max-depth must be at least 1")
+	}
+	return analysis.Options{
+		Workers:  opts.Workers,
+		Metric:   m,
+		NoHeader: opts.NoHeader,
+		KeyRegex: keyRe,
+		Walker: archive.Walker{
+			MaxDepth: opts.MaxDepth,
+			IsData:   filter.Match,
+			TempDir:  opts.TempDir,
+		},
+	}, nil
+}
+
+// runAnalyze analyzes inputs and writes the plan, problems and candidates
+// files. It returns the chosen entries; the error is ErrProblems when some
+// input had problems (the files are written all the same).
+func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs []string) ([]plan.Entry, error) {
+	cfg, err := analyzeConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := archive.Expand(ctx, inputs)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, in := range ins {
+		total += in.Size
+	}
+	prog := p.NewProgress(ctx, "analyze", len(ins), total)
+	cfg.Progress = prog.Add
+	res, err := analysis.Run(ctx, ins, cfg)
+	prog.Done()
+	if err != nil {
+		return nil, err
+	}
+	entries := plan.Choose(res.Candidates, cfg.Metric.Compare)
+	res.Stats.Keys = len(entries)
+
+	if err := writeFileAtomic(opts.Out, func(f *os.File) error {
+		return plan.WritePlan(f, cfg.Metric.Name(), entries)
+	}); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(opts.problemsPath(), func(f *os.File) error {
+		return plan.WriteProblems(f, res.Problems)
+	}); err != nil {
+		return nil, err
+	}
+	if opts.Candidates != "" {
+		if err := writeFileAtomic(opts.Candidates, func(f *os.File) error {
+			return plan.WriteCandidates(f, cfg.Metric.Name(), res.Candidates)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	printProblems(p, res.Problems)
+	printAnalyzeSummary(p, res.Stats, len(res.Problems), opts.Out)
+	if len(res.Problems) > 0 {
+		p.Printf("problems written to %s", opts.problemsPath())
+		return entries, fmt.Errorf("analyze: %d problems: %w", len(res.Problems), ErrProblems)
+	}
+	return entries, nil
+}
+
+func printProblems(p *ui.Printer, ps []*problem.Error) {
+	for _, pe := range ps {
+		p.Errorf("problem: %v", pe)
+	}
+}
+
+func printAnalyzeSummary(p *ui.Printer, s analysis.Stats, problems int, out string) {
+	rate := float64(s.InputBytes) / s.Elapsed.Seconds()
+	p.Printf("analyzed %d inputs (%d archives, %d members): %d data files, %d other members skipped, %d keys, %d problems",
+		s.Inputs, s.Archives, s.Members, s.DataFiles, s.Skipped, s.Keys, problems)
+	p.Printf("read %s (%s decompressed data) in %s, %s/s -> %s",
+		ui.Bytes(s.InputBytes), ui.Bytes(s.DataBytes), s.Elapsed.Round(1e6), ui.Bytes(int64(rate)), out)
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory and renames it into place, so that a crash never leaves half
+// a file where a plan was.
+func writeFileAtomic(path string, write func(f *os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

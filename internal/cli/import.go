@@ -1,0 +1,282 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/load"
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/record"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/all"
+	"github.com/siftload/siftload/internal/ui"
+)
+
+// DefaultDB is the embedded default database.
+const DefaultDB = "sqlite:siftload.db"
+
+// ImportOptions are the settings of an import.
+type ImportOptions struct {
+	Plan           string
+	DB             string
+	Base           string
+	Table          string
+	OneTable       string
+	AllText        bool
+	MaxBadRows     int64
+	Rejects        string
+	Encoding       string
+	Delimiter      string
+	NoHeader       bool
+	AllowDowngrade bool
+	DryRun         bool
+	Workers        int
+}
+
+// AddFlags binds the options to fs. In run, the plan, header and worker
+// flags are shared with analysis, so forRun leaves them out or renames them.
+func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
+	if !forRun {
+		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE`")
+		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
+		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
+	} else {
+		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
+	}
+	fs.StringVar(&o.DB, "db", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
+	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR` (default: the current directory)")
+	fs.StringVar(&o.Table, "table", "", "name tables by `TEMPLATE`: {name} (data_line01), {base} (line01), {dir} (data)")
+	fs.StringVar(&o.OneTable, "one-table", "", "append every key into table `NAME`, with a source_key column")
+	fs.BoolVar(&o.AllText, "all-text", false, "create every column as text instead of inferring types")
+	fs.Int64Var(&o.MaxBadRows, "max-bad-rows", 0, "set aside up to `N` bad records per file in the reject file and load the rest")
+	fs.StringVar(&o.Rejects, "rejects", "", "write set-aside records to `FILE` (default: the plan's name with .rejects.csv)")
+	fs.StringVar(&o.Encoding, "encoding", "auto", "text encoding of the files: auto (UTF-8, or UTF-16 with a BOM), windows-1252, iso-8859-1, ...")
+	fs.StringVar(&o.Delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed)")
+	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
+}
+
+func newImportCommand(p *ui.Printer) *cobra.Command {
+	var opts ImportOptions
+	cmd := &cobra.Command{
+		Use:   "import [flags]",
+		Short: "Load the versions a plan chose into a database",
+		Long: `Import loads the version of every key that the plan names, each file in one
+transaction together with its row in the ledger table siftload_ledger. A key
+whose version (sha256) is in the ledger already is skipped, so running import
+again never duplicates a row; another version replaces the key's rows.
+
+Every file is verified while it streams: its sha256 must match the plan (an
+archive changed since analysis is an error) and the rows inserted must match
+the plan's count before the transaction commits. A bad record fails its file
+and nothing of it is committed, unless --max-bad-rows lets it go to the
+reject file. One failed file does not stop the others.
+
+A new table gets column types inferred from every value of its file
+(integer, decimal, timestamp, text); an existing table is used as it is.
+
+DATABASES
+` + databasesHelp() + `
+The password is never part of the URL: set SIFTLOAD_DB_PASSWORD.
+` + exitStatus + `
+
+EXAMPLES
+  siftload import --plan plan.csv --db sqlite:site.db
+  SIFTLOAD_DB_PASSWORD=... siftload import --plan plan.csv --db postgres://loader@db.example:5432/site
+  siftload import --plan plan.csv --db sqlite:site.db --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			entries, err := readPlanFile(opts.Plan)
+			if err != nil {
+				return err
+			}
+			return runImport(cmd.Context(), p, opts, entries)
+		},
+	}
+	opts.AddFlags(cmd.Flags(), false)
+	return cmd
+}
+
+func databasesHelp() string {
+	var b strings.Builder
+	examples := map[string]string{
+		"sqlite":   "sqlite:PATH                              embedded, the default (" + DefaultDB + ")",
+		"postgres": "postgres://USER@HOST:PORT/DB?sslmode=... loads with COPY",
+		"oracle":   "oracle://USER@HOST:1521/SERVICE         loads with array binding",
+	}
+	for _, n := range all.Registry().Names() {
+		if ex, ok := examples[n]; ok {
+			fmt.Fprintf(&b, "  %s\n", ex)
+		} else {
+			fmt.Fprintf(&b, "  %s:...\n", n)
+		}
+	}
+	return b.String()
+}
+
+func readPlanFile(path string) ([]plan.Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	entries, err := plan.ReadPlan(f)
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	return entries, nil
+}
+
+func (o *ImportOptions) recordOptions() (record.Options, error) {
+	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader}
+	switch o.Delimiter {
+	case "":
+	case "tab", `\t`, "\t":
+		ro.Delimiter = '\t'
+	case ",", ";", "|":
+		ro.Delimiter = o.Delimiter[0]
+	default:
+		return ro, usagef("--delimiter %q: want one of , ; tab |", o.Delimiter)
+	}
+	if err := record.CheckEncoding(o.Encoding); err != nil {
+		return ro, usagef("--encoding: %v", err)
+	}
+	return ro, nil
+}
+
+func (o *ImportOptions) rejectsPath() string {
+	if o.Rejects != "" {
+		return o.Rejects
+	}
+	plan := o.Plan
+	if plan == "" {
+		plan = "plan.csv"
+	}
+	return strings.TrimSuffix(plan, filepath.Ext(plan)) + ".rejects.csv"
+}
+
+// openSink opens the database named by dsn with the settings of the
+// environment.
+func openSink(ctx context.Context, dsn string) (sink.Sink, string, error) {
+	f, err := all.Registry().Lookup(dsn)
+	if err != nil {
+		return nil, "", usagef("--db: %v", err)
+	}
+	shown := f.Redact(dsn)
+	s, err := f.Open(ctx, dsn, sink.Options{Password: os.Getenv("SIFTLOAD_DB_PASSWORD")})
+	if err != nil {
+		return nil, shown, fmt.Errorf("open %s: %w", shown, err)
+	}
+	return s, shown, nil
+}
+
+// runImport loads entries. It returns ErrProblems when some key failed.
+func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries []plan.Entry) error {
+	ro, err := opts.recordOptions()
+	if err != nil {
+		return err
+	}
+	if opts.MaxBadRows < 0 {
+		return usagef("--max-bad-rows must not be negative")
+	}
+	s, shown, err := openSink(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	var walker archive.Walker
+	var (
+		rejMu  sync.Mutex
+		rejW   *plan.RejectWriter
+		rejF   *os.File
+		rejErr error
+	)
+	defer func() {
+		if rejF != nil {
+			rejF.Close()
+		}
+	}()
+	writeRejects := func(rs []plan.Reject) error {
+		rejMu.Lock()
+		defer rejMu.Unlock()
+		if rejW == nil && rejErr == nil {
+			rejF, rejErr = os.Create(opts.rejectsPath())
+			if rejErr == nil {
+				rejW, rejErr = plan.NewRejectWriter(rejF)
+			}
+		}
+		if rejErr != nil {
+			return fmt.Errorf("reject file: %w", rejErr)
+		}
+		return rejW.Write(rs)
+	}
+
+	verb := "import"
+	if opts.DryRun {
+		verb = "dry run"
+	}
+	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
+	sum, err := load.Run(ctx, s, entries, load.Options{
+		Base:           opts.Base,
+		TableTemplate:  opts.Table,
+		OneTable:       opts.OneTable,
+		AllText:        opts.AllText,
+		MaxBadRows:     opts.MaxBadRows,
+		Record:         ro,
+		AllowDowngrade: opts.AllowDowngrade,
+		DryRun:         opts.DryRun,
+		Workers:        opts.Workers,
+		Version:        Version(),
+		Open:           walker.Open,
+		Stat:           archive.Stat,
+		Rejects:        writeRejects,
+		Report:         func(o load.Outcome) { printOutcome(p, o) },
+	})
+	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
+		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
+		p.Printf("%s: %d loaded, %d replaced, %d skipped, %d failed; %d rows (%d rejected) in %s, %.0f rows/s",
+			verb, sum.Loaded, sum.Replaced, sum.Skipped, sum.Failed, sum.Rows, sum.Rejected, sum.Elapsed.Round(1e6), rate)
+	}
+	if rejW != nil {
+		p.Printf("rejected records written to %s", opts.rejectsPath())
+	}
+	if errors.Is(err, load.ErrFailed) {
+		return fmt.Errorf("import: %w: %w", err, ErrProblems)
+	}
+	return err
+}
+
+func printOutcome(p *ui.Printer, o load.Outcome) {
+	switch o.Action {
+	case load.Failed:
+		p.Errorf("failed   %s -> %s: %v", o.Key, o.Table, o.Err)
+	case load.Skipped, load.WouldSkip:
+		p.Printf("%-8s %s -> %s: %s", o.Action, o.Key, o.Table, o.Note)
+	case load.WouldLoad:
+		p.Printf("%-8s %s -> %s: %d rows from %s", o.Action, o.Key, o.Table, o.Rows, o.Source)
+	case load.WouldReplace:
+		p.Printf("%-8s %s -> %s: %d rows -> %d rows from %s", o.Action, o.Key, o.Table, o.PrevRows, o.Rows, o.Source)
+	default:
+		extra := ""
+		if o.Action == load.Replaced {
+			extra = fmt.Sprintf(" (was %d)", o.PrevRows)
+		}
+		if o.Rejected > 0 {
+			extra += fmt.Sprintf(", %d rejected", o.Rejected)
+		}
+		if o.Note != "" {
+			extra += ", " + o.Note
+		}
+		p.Printf("%-8s %s -> %s: %d rows%s in %s", o.Action, o.Key, o.Table, o.Rows, extra, o.Elapsed.Round(1e6))
+	}
+}

@@ -1,0 +1,137 @@
+package rowcount
+
+import (
+	"bytes"
+	"encoding/csv"
+	"testing"
+
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Separators that FuzzCount reads in its input to build records for
+// csv.Writer: ASCII record and unit separators.
+const (
+	fuzzRecordSep = 0x1e
+	fuzzFieldSep  = 0x1f
+)
+
+// fuzzRecords splits data into records at fuzzRecordSep and into fields at
+// fuzzFieldSep.
+func fuzzRecords(data []byte) [][]string {
+	var records [][]string
+	for _, rec := range bytes.Split(data, []byte{fuzzRecordSep}) {
+		var fields []string
+		for _, f := range bytes.Split(rec, []byte{fuzzFieldSep}) {
+			fields = append(fields, string(f))
+		}
+		records = append(records, fields)
+	}
+	return records
+}
+
+// FuzzCount checks the Counter against encoding/csv on valid CSV, and the
+// Counter's own consistency on any input. data is used three ways:
+//
+//  1. As raw bytes. Whenever encoding/csv reads them without error (after
+//     the removal of a leading UTF-8 BOM, which encoding/csv does not know,
+//     with FieldsPerRecord -1 and the chosen Comma), the counts must be
+//     equal. No other restriction is needed: on input encoding/csv accepts,
+//     every quote opens a field, closes it or is half of a "" escape, so
+//     toggling on every quote tracks its state; it skips exactly the lines
+//     that are empty or "\r" (its readLine turns "\r\n" into "\n" and drops a
+//     "\r" before EOF); and a bare "\r" elsewhere is field data to both.
+//  2. As records (split at 0x1E) of fields (split at 0x1F), written by
+//     csv.Writer with the chosen Comma and UseCRLF. The output is valid CSV
+//     by construction and must count as encoding/csv reads it back. A record
+//     of one empty field is written as a blank line, which both skip.
+//  3. Re-encoded as UTF-16 with a BOM, through a Text: the count must
+//     not change.
+//
+// Each count is also taken in writes of 1, 2, 3 and 7 bytes, which must not
+// change it either, and the raw count must equal refCount's, also on data
+// repeated to over 1 KiB, where the Counter takes 64 bytes a step.
+func FuzzCount(f *testing.F) {
+	for _, tt := range countTests {
+		if len(tt.Input) < 1000 {
+			f.Add([]byte(tt.Input), false, byte(0))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, crlf bool, sel byte) {
+		comma := commas[int(sel)%len(commas)]
+
+		// 1. Raw input.
+		got := count(data)
+		if want := refCount(data); got != want {
+			t.Errorf("raw %q: Records() = %d, refCount() = %d", data, got, want)
+		}
+		checkChunks(t, data, got)
+		if len(data) > 0 && len(data) < 1024 {
+			// Repeated, so that the 64-byte block paths see the input too.
+			big := bytes.Repeat(data, 1+1024/len(data))
+			if n, want := count(big), refCount(big); n != want {
+				t.Errorf("%q repeated: Records() = %d, refCount() = %d", data, n, want)
+			}
+			if n, want := countChunks(big, 100), refCount(big); n != want {
+				t.Errorf("%q repeated, in 100-byte writes: Records() = %d, refCount() = %d", data, n, want)
+			}
+		}
+		if want, err := csvRecords(data, comma); err == nil && got != want {
+			t.Errorf("raw %q: Records() = %d, encoding/csv (Comma %q) reads %d", data, got, comma, want)
+		}
+
+		// 2. Valid CSV from csv.Writer.
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Comma = comma
+		w.UseCRLF = crlf
+		if err := w.WriteAll(fuzzRecords(data)); err != nil {
+			t.Fatalf("csv.Writer: %v", err)
+		}
+		out := buf.Bytes()
+		want, err := csvRecords(out, comma)
+		if err != nil {
+			t.Fatalf("encoding/csv cannot read csv.Writer output %q: %v", out, err)
+		}
+		if n := count(out); n != want {
+			t.Errorf("written %q: Records() = %d, encoding/csv (Comma %q) reads %d", out, n, comma, want)
+		}
+		checkChunks(t, out, want)
+
+		// 3. UTF-16 through a Text.
+		for _, e := range []unicode.Endianness{unicode.LittleEndian, unicode.BigEndian} {
+			in, err := unicode.UTF16(e, unicode.UseBOM).NewEncoder().Bytes(data)
+			if err != nil {
+				t.Fatalf("encode as UTF-16: %v", err)
+			}
+			for _, size := range []int{0, 1, 3} {
+				var c Counter
+				tw := NewText(&c)
+				for p := in; len(p) > 0; {
+					n := len(p)
+					if size > 0 {
+						n = min(size, n)
+					}
+					tw.Write(p[:n])
+					p = p[n:]
+				}
+				if err := tw.Close(); err != nil {
+					t.Fatalf("Close() = %v", err)
+				}
+				if c.Records() != got {
+					t.Errorf("UTF-16 %q in %d-byte writes: Records() = %d, want %d", in, size, c.Records(), got)
+				}
+			}
+		}
+	})
+}
+
+// checkChunks checks that data counts want records in writes of a few
+// sizes.
+func checkChunks(t *testing.T, data []byte, want int64) {
+	t.Helper()
+	for _, size := range []int{1, 2, 3, 7} {
+		if got := countChunks(data, size); got != want {
+			t.Errorf("%q in %d-byte writes: Records() = %d, want %d", data, size, got, want)
+		}
+	}
+}

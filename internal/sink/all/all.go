@@ -1,0 +1,19 @@
+// Package all lists every sink siftload is built with. A new database is
+// one line here (and its package), not an init() side effect.
+package all
+
+import (
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/oracle"
+	"github.com/siftload/siftload/internal/sink/postgres"
+	"github.com/siftload/siftload/internal/sink/sqlite"
+)
+
+// Registry returns a registry of every sink.
+func Registry() *sink.Registry {
+	r := &sink.Registry{}
+	r.Register(oracle.Factory{})
+	r.Register(postgres.Factory{})
+	r.Register(sqlite.Factory{})
+	return r
+}

@@ -1,0 +1,163 @@
+package sink
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// Dialect is what the shared SQL of this package needs to know about a
+// database. Each sink has one; the SQL built from it is the same for all.
+// The statements number their placeholders in the order they appear, so
+// positional "?" placeholders work too.
+type Dialect interface {
+	// Quote returns name as a quoted identifier. Every identifier siftload
+	// writes goes through Quote, so reserved words ("select", "order",
+	// "rows", "key") are safe as table and column names.
+	Quote(name string) string
+	// ColumnType returns the SQL type of a column of type t whose longest
+	// value has maxLen bytes (0 when unknown).
+	ColumnType(t schema.Type, maxLen int) string
+	// Placeholder returns the bind placeholder of a statement's n-th
+	// argument, 1-based: "?", "$n" or ":n".
+	Placeholder(n int) string
+	// MaxIdent is the longest identifier the database takes, in bytes.
+	MaxIdent() int
+}
+
+// QuoteIdent returns name in double quotes with any double quote doubled,
+// the SQL standard's quoted identifier.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// CheckIdent returns an error when name cannot be an identifier of d: it is
+// empty, longer than d.MaxIdent() bytes (databases would cut it silently
+// or refuse it) or holds a NUL byte.
+func CheckIdent(d Dialect, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty identifier")
+	case len(name) > d.MaxIdent():
+		return fmt.Errorf("identifier %q is %d bytes long, the database takes at most %d", name, len(name), d.MaxIdent())
+	case strings.IndexByte(name, 0) >= 0:
+		return fmt.Errorf("identifier %q holds a NUL byte", name)
+	}
+	return nil
+}
+
+// CreateTableSQL returns the statements that create table t: CREATE TABLE
+// with t's columns, preceded by SourceKeyColumn when oneTable, then (when
+// oneTable) an index on SourceKeyColumn, which replacing a key deletes by.
+func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) {
+	if err := CheckIdent(d, t.Name); err != nil {
+		return nil, fmt.Errorf("table name: %w", err)
+	}
+	if len(t.Columns) == 0 {
+		return nil, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	var b strings.Builder
+	b.WriteString("CREATE TABLE ")
+	b.WriteString(d.Quote(t.Name))
+	b.WriteString(" (")
+	if oneTable {
+		fmt.Fprintf(&b, "%s %s NOT NULL, ", d.Quote(SourceKeyColumn), d.ColumnType(schema.Text, ledgerKeyLen))
+	}
+	for i, c := range t.Columns {
+		if err := CheckIdent(d, c.Name); err != nil {
+			return nil, fmt.Errorf("table %s: column name: %w", t.Name, err)
+		}
+		if oneTable && c.Name == SourceKeyColumn {
+			return nil, fmt.Errorf("table %s: column %s is siftload's in one-table mode", t.Name, c.Name)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Quote(c.Name))
+		b.WriteByte(' ')
+		b.WriteString(d.ColumnType(c.Type, c.MaxLen))
+	}
+	b.WriteByte(')')
+	stmts := []string{b.String()}
+	if oneTable {
+		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s)",
+			d.Quote(derivedName(d, t.Name, "_"+SourceKeyColumn)), d.Quote(t.Name), d.Quote(SourceKeyColumn)))
+	}
+	return stmts, nil
+}
+
+// derivedName returns base+suffix, cut to d.MaxIdent() bytes with 8 hex
+// digits of base's SHA-256 standing in for the cut part.
+func derivedName(d Dialect, base, suffix string) string {
+	if len(base)+len(suffix) <= d.MaxIdent() {
+		return base + suffix
+	}
+	sum := sha256.Sum256([]byte(base))
+	h := "_" + hex.EncodeToString(sum[:4])
+	return base[:max(0, d.MaxIdent()-len(h)-len(suffix))] + h + suffix
+}
+
+// DeleteRowsSQL returns the statement that deletes a key's rows from table
+// before its new version is inserted: in one-table mode the rows whose
+// SourceKeyColumn is the statement's only argument, otherwise every row
+// (the table holds one key).
+func DeleteRowsSQL(d Dialect, table string, oneTable bool) string {
+	if oneTable {
+		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Quote(table), d.Quote(SourceKeyColumn), d.Placeholder(1))
+	}
+	return "DELETE FROM " + d.Quote(table)
+}
+
+// InsertSQL returns an INSERT of rows rows into table's columns cols, with
+// the arguments row after row.
+func InsertSQL(d Dialect, table string, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(d.Quote(table))
+	b.WriteString(" (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Quote(c))
+	}
+	b.WriteString(") VALUES ")
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(d.Placeholder(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// InsertColumns returns the columns a load of job inserts, in the order
+// of the values it binds: SourceKeyColumn first in one-table mode, then
+// the job's columns.
+func InsertColumns(job LoadJob) []string {
+	names := make([]string, 0, len(job.Table.Columns)+1)
+	if job.OneTable {
+		names = append(names, SourceKeyColumn)
+	}
+	for _, c := range job.Table.Columns {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// DropTableSQL returns DROP TABLE for table.
+func DropTableSQL(d Dialect, table string) string {
+	return "DROP TABLE " + d.Quote(table)
+}

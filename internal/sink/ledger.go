@@ -1,0 +1,177 @@
+package sink
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// The ledger's columns. Their names avoid words some databases reserve
+// ("key", "rows"); they are quoted anyway, like every identifier.
+const (
+	colKey      = "file_key"
+	colTable    = "table_name"
+	colSource   = "source"
+	colSHA256   = "sha256"
+	colRows     = "row_count"
+	colRejected = "rejected"
+	colLoadedAt = "loaded_at"
+	colVersion  = "version"
+)
+
+// Text lengths the ledger declares where a dialect bounds text (Oracle's
+// VARCHAR2): the key must fit an index entry.
+const (
+	ledgerKeyLen     = 1000
+	ledgerSourceLen  = 4000
+	ledgerTableLen   = 128
+	ledgerSHA256Len  = 64
+	ledgerVersionLen = 100
+)
+
+// ledgerCols lists the ledger's columns in the order of LedgerArgs and
+// ScanLedger.
+var ledgerCols = []string{colKey, colTable, colSource, colSHA256, colRows, colRejected, colLoadedAt, colVersion}
+
+// LedgerDDL returns the CREATE TABLE statement of the ledger, with "IF NOT
+// EXISTS" when ifNotExists (not every dialect has it). Source and version
+// may be empty, which Oracle stores as NULL, so they are nullable.
+func LedgerDDL(d Dialect, ifNotExists bool) string {
+	text := func(n int) string { return d.ColumnType(schema.Text, n) }
+	create := "CREATE TABLE "
+	if ifNotExists {
+		create += "IF NOT EXISTS "
+	}
+	return fmt.Sprintf(create+"%s (%s %s NOT NULL PRIMARY KEY, %s %s NOT NULL, %s %s, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s)",
+		d.Quote(LedgerTable),
+		d.Quote(colKey), text(ledgerKeyLen),
+		d.Quote(colTable), text(ledgerTableLen),
+		d.Quote(colSource), text(ledgerSourceLen),
+		d.Quote(colSHA256), text(ledgerSHA256Len),
+		d.Quote(colRows), d.ColumnType(schema.Integer, 0),
+		d.Quote(colRejected), d.ColumnType(schema.Integer, 0),
+		d.Quote(colLoadedAt), d.ColumnType(schema.Timestamp, 0),
+		d.Quote(colVersion), text(ledgerVersionLen),
+	)
+}
+
+func quoteAll(d Dialect, names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = d.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// LedgerSelectSQL returns the SELECT of one ledger row, the key being the
+// only argument; ScanLedger reads its result.
+func LedgerSelectSQL(d Dialect) string {
+	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s",
+		quoteAll(d, ledgerCols), d.Quote(LedgerTable), d.Quote(colKey), d.Placeholder(1))
+}
+
+// LedgerInsertSQL returns the INSERT of a ledger row, with LedgerArgs.
+func LedgerInsertSQL(d Dialect) string {
+	ph := make([]string, len(ledgerCols))
+	for i := range ph {
+		ph[i] = d.Placeholder(i + 1)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)",
+		d.Quote(LedgerTable), quoteAll(d, ledgerCols), strings.Join(ph, ", "))
+}
+
+// LedgerUpdateSQL returns the UPDATE of the ledger row of a key, with
+// LedgerUpdateArgs.
+func LedgerUpdateSQL(d Dialect) string {
+	set := make([]string, 0, len(ledgerCols)-1)
+	for i, c := range ledgerCols[1:] {
+		set = append(set, d.Quote(c)+" = "+d.Placeholder(i+1))
+	}
+	return fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s",
+		d.Quote(LedgerTable), strings.Join(set, ", "), d.Quote(colKey), d.Placeholder(len(ledgerCols)))
+}
+
+// LedgerArgs returns the arguments of LedgerInsertSQL for e. LoadedAt is
+// passed as bindTime returns it, so that each sink binds timestamps its
+// own way.
+func LedgerArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
+	return []any{e.Key, e.Table, e.Source, e.SHA256, e.Rows, e.Rejected, bindTime(e.LoadedAt), e.Version}
+}
+
+// LedgerUpdateArgs returns the arguments of LedgerUpdateSQL for e: those
+// of LedgerArgs with the key moved last, where its placeholder is.
+func LedgerUpdateArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
+	a := LedgerArgs(e, bindTime)
+	return append(a[1:], a[0])
+}
+
+// OtherKeySQL returns a SELECT of a key other than the second argument that
+// the ledger holds for the table named by the first.
+func OtherKeySQL(d Dialect) string {
+	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s AND %s <> %s",
+		d.Quote(colKey), d.Quote(LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
+}
+
+// LedgerForgetSQL returns the DELETE of the ledger rows of the table named
+// by the only argument.
+func LedgerForgetSQL(d Dialect) string {
+	return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Quote(LedgerTable), d.Quote(colTable), d.Placeholder(1))
+}
+
+// ScanLedger reads a row of LedgerSelectSQL with scan, the Scan method of
+// a database/sql or pgx row. LoadedAt may come back as a time.Time or as
+// text in the layouts of ParseTime; it is returned in UTC.
+func ScanLedger(scan func(dest ...any) error) (LedgerEntry, error) {
+	var (
+		e               LedgerEntry
+		source, version sql.NullString
+		loadedAt        any
+	)
+	if err := scan(&e.Key, &e.Table, &source, &e.SHA256, &e.Rows, &e.Rejected, &loadedAt, &version); err != nil {
+		return LedgerEntry{}, err
+	}
+	e.Source, e.Version = source.String, version.String
+	switch v := loadedAt.(type) {
+	case time.Time:
+		e.LoadedAt = v.UTC()
+	case string:
+		t, err := ParseTime(v)
+		if err != nil {
+			return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
+		}
+		e.LoadedAt = t
+	case []byte:
+		t, err := ParseTime(string(v))
+		if err != nil {
+			return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
+		}
+		e.LoadedAt = t
+	default:
+		return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at is a %T", e.Key, loadedAt)
+	}
+	return e, nil
+}
+
+// TimeLayout is the text form of timestamps where a database stores them
+// as text (SQLite): ISO 8601 with a space, fractional seconds only when
+// non-zero and without trailing zeros. Such texts sort as the times do.
+const TimeLayout = "2006-01-02 15:04:05.999999999"
+
+// FormatTime returns t's wall clock in TimeLayout.
+func FormatTime(t time.Time) string {
+	return t.Format(TimeLayout)
+}
+
+// ParseTime parses a timestamp written in TimeLayout, or with a "T" or a
+// time zone (RFC 3339), as UTC.
+func ParseTime(s string) (time.Time, error) {
+	for _, layout := range []string{TimeLayout, "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999 -0700 MST"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("timestamp %q in no known layout", s)
+}

@@ -1,0 +1,855 @@
+// Package oracle is the Oracle Database sink, on the pure-Go driver
+// github.com/sijms/go-ora/v2 through database/sql.
+//
+// DSN: "oracle://USER@HOST[:PORT]/SERVICE[?PARAMS]" (port 1521 by default);
+// see README.md. The password comes from sink.Options, never from the DSN.
+//
+// Names. Oracle folds unquoted identifiers to upper case. siftload's names
+// are lower case, so this sink quotes them upper-cased ("ORDER_ID"): the
+// tables read naturally without quotes (select order_id from data_line01)
+// and reserved words ("SELECT", "ORDER") still work. A name holding an
+// upper-case letter is quoted as it is. Columns maps upper-case names back
+// to lower case. Identifiers are at most 128 bytes (Oracle 12.2 and later).
+//
+// Transactions. Oracle's DDL commits by itself, so a table is created on a
+// connection of its own, outside the load's transaction: a first load that
+// fails leaves its new table behind, empty, while the ledger has no row
+// for the key (still consistent: the next import loads the key again).
+// Everything else (deleting the old rows, inserting, the ledger row) is
+// one transaction. Two loads of one key serialize on the key's ledger row:
+// SELECT ... FOR UPDATE when it exists, else a placeholder row inserted at
+// once, whose primary key makes a concurrent insert wait and then fail,
+// after which the waiting load reads the committed row and skips.
+//
+// Fast path: array binding. Each INSERT sends a batch of rows (1000 by
+// default) as one array per column, in one round trip.
+//
+// Types: Integer NUMBER(19); Decimal NUMBER (bound as an exact Oracle
+// number built from the canonical text; at most 38 significant digits);
+// Timestamp TIMESTAMP(9); Text VARCHAR2(n CHAR) where n is the longest
+// value's length rounded up to a power of two (at least 32, at most 4000),
+// or CLOB beyond 4000 bytes. Oracle stores an empty string as NULL.
+package oracle
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	go_ora "github.com/sijms/go-ora/v2"
+	"github.com/sijms/go-ora/v2/network"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// DefaultBatch is the rows per INSERT round trip unless the DSN says
+// otherwise ("batch=5000").
+const DefaultBatch = 1000
+
+// Oracle error codes this sink acts on.
+const (
+	errUniqueViolation = 1   // ORA-00001
+	errNameUsed        = 955 // ORA-00955
+	errNoTable         = 942 // ORA-00942
+)
+
+func oraCode(err error) int {
+	var oe *network.OracleError
+	if errors.As(err, &oe) {
+		return oe.ErrCode
+	}
+	return 0
+}
+
+// Config is a parsed DSN.
+type Config struct {
+	User, Host, Service string
+	Port                int
+	Batch               int
+	// Options are the other DSN parameters, handed to go-ora (e.g. "SSL",
+	// "SSL VERIFY", "WALLET", "TIMEOUT").
+	Options map[string]string
+}
+
+// ParseDSN parses "oracle://USER@HOST[:PORT]/SERVICE[?PARAMS]". It refuses
+// a DSN holding a password.
+func ParseDSN(dsn string) (Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return Config{}, errors.New("oracle DSN is no URL")
+	}
+	if !strings.EqualFold(u.Scheme, "oracle") {
+		return Config{}, fmt.Errorf("oracle DSN has scheme %q, want oracle", u.Scheme)
+	}
+	q := u.Query()
+	if _, set := u.User.Password(); set || q.Has("password") {
+		return Config{}, errors.New("oracle DSN holds a password: pass it through the environment, a secret file or the prompt")
+	}
+	c := Config{Host: u.Hostname(), Port: 1521, Batch: DefaultBatch, Service: strings.TrimPrefix(u.Path, "/")}
+	if u.User != nil {
+		c.User = u.User.Username()
+	}
+	if p := u.Port(); p != "" {
+		if c.Port, err = strconv.Atoi(p); err != nil || c.Port <= 0 || c.Port > 65535 {
+			return Config{}, fmt.Errorf("oracle DSN: bad port %q", p)
+		}
+	}
+	switch {
+	case c.Host == "":
+		return Config{}, errors.New("oracle DSN has no host")
+	case c.Service == "":
+		return Config{}, errors.New("oracle DSN has no service name (oracle://USER@HOST:PORT/SERVICE)")
+	case c.User == "":
+		return Config{}, errors.New("oracle DSN has no user (oracle://USER@HOST:PORT/SERVICE)")
+	}
+	for k, vs := range q {
+		v := vs[len(vs)-1]
+		if strings.EqualFold(k, "batch") {
+			if c.Batch, err = strconv.Atoi(v); err != nil || c.Batch < 1 {
+				return Config{}, fmt.Errorf("oracle DSN: batch %q is no positive number", v)
+			}
+			continue
+		}
+		if c.Options == nil {
+			c.Options = make(map[string]string)
+		}
+		c.Options[k] = v
+	}
+	return c, nil
+}
+
+// driverURL returns go-ora's connection URL, password included: it goes
+// to sql.Open only and is never shown. (go_ora.BuildUrl does not escape
+// "@" or "/" in a password.)
+func (c Config) driverURL(password string) string {
+	q := url.Values{}
+	for k, v := range c.Options {
+		q.Set(k, v)
+	}
+	u := url.URL{
+		Scheme:   "oracle",
+		User:     url.UserPassword(c.User, password),
+		Host:     net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),
+		Path:     "/" + c.Service,
+		RawQuery: q.Encode(),
+	}
+	return u.String()
+}
+
+// Factory opens Oracle sinks.
+type Factory struct{}
+
+// Scheme returns "oracle".
+func (Factory) Scheme() string { return "oracle" }
+
+// Redact returns dsn without any password (in the user info or a
+// "password" parameter). A DSN that is no URL is reduced to its scheme.
+func (Factory) Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "oracle://REDACTED"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Open connects to the database named by dsn. TLS goes through go-ora's
+// own DSN parameters (SSL, SSL VERIFY, WALLET): the PEM files of
+// sink.Options are refused rather than ignored.
+func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if opts.CAFile != "" || opts.CertFile != "" || opts.KeyFile != "" {
+		return nil, errors.New("oracle: CA, certificate and key files are not supported; use the wallet parameter of the DSN")
+	}
+	db, err := sql.Open("oracle", c.driverURL(opts.Password))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.Redact(dsn), err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
+	}
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch}, nil
+}
+
+// Sink loads into one Oracle schema (the user's). It is safe for
+// concurrent use.
+type Sink struct {
+	db    *sql.DB
+	name  string // redacted DSN
+	batch int
+
+	mu           sync.Mutex
+	ledgerExists bool
+}
+
+// Close closes the connections.
+func (s *Sink) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// dialect is Oracle's sink.Dialect.
+type dialect struct{}
+
+// storedName returns name as Oracle stores it when quoted by this sink:
+// upper-cased unless it holds an upper-case letter.
+func storedName(name string) string {
+	if strings.IndexFunc(name, unicode.IsUpper) >= 0 {
+		return name
+	}
+	return strings.ToUpper(name)
+}
+
+// sinkName maps a name Oracle stores back to siftload's: lower case when
+// it is all upper case.
+func sinkName(stored string) string {
+	if stored == strings.ToUpper(stored) {
+		return strings.ToLower(stored)
+	}
+	return stored
+}
+
+func (dialect) Quote(name string) string { return sink.QuoteIdent(storedName(name)) }
+func (dialect) Placeholder(n int) string { return ":" + strconv.Itoa(n) }
+func (dialect) MaxIdent() int            { return 128 }
+
+// maxVarchar is VARCHAR2's limit in bytes (MAX_STRING_SIZE=STANDARD).
+const maxVarchar = 4000
+
+func (dialect) ColumnType(t schema.Type, maxLen int) string {
+	switch t {
+	case schema.Integer:
+		return "NUMBER(19)"
+	case schema.Decimal:
+		return "NUMBER"
+	case schema.Timestamp:
+		return "TIMESTAMP(9)"
+	}
+	if maxLen > maxVarchar {
+		return "CLOB"
+	}
+	return fmt.Sprintf("VARCHAR2(%d CHAR)", varcharLen(maxLen))
+}
+
+// varcharLen is the declared length of a VARCHAR2 column whose longest
+// value has maxLen bytes (0: unknown): room for longer values of a later
+// version of the file, at least 32, at most 4000.
+func varcharLen(maxLen int) int {
+	if maxLen <= 0 {
+		return maxVarchar
+	}
+	n := 32
+	for n < maxLen {
+		n *= 2
+	}
+	return min(n, maxVarchar)
+}
+
+// Dialect is the SQL dialect of this sink.
+var Dialect sink.Dialect = dialect{}
+
+// typeOf maps USER_TAB_COLUMNS' DATA_TYPE and DATA_SCALE (nil: none) to
+// a schema type.
+func typeOf(dataType string, scale sql.NullInt64) schema.Type {
+	switch {
+	case dataType == "NUMBER" && scale.Valid && scale.Int64 == 0:
+		return schema.Integer
+	case dataType == "NUMBER" || dataType == "FLOAT" || dataType == "BINARY_DOUBLE" || dataType == "BINARY_FLOAT":
+		return schema.Decimal
+	case dataType == "DATE" || strings.HasPrefix(dataType, "TIMESTAMP"):
+		return schema.Timestamp
+	default:
+		return schema.Text
+	}
+}
+
+// column is a column as USER_TAB_COLUMNS describes it.
+type column struct {
+	schema.Column
+	lob bool // CLOB or NCLOB
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const columnsSQL = `SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE, CHAR_LENGTH FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID`
+
+func columns(ctx context.Context, q querier, table string) ([]column, bool, error) {
+	rows, err := q.QueryContext(ctx, columnsSQL, storedName(table))
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var name, dataType string
+		var scale, charLen sql.NullInt64
+		if err := rows.Scan(&name, &dataType, &scale, &charLen); err != nil {
+			return nil, false, err
+		}
+		c := column{Column: schema.Column{Name: sinkName(name), Type: typeOf(dataType, scale)}}
+		if dataType == "VARCHAR2" || dataType == "NVARCHAR2" || dataType == "CHAR" || dataType == "NCHAR" {
+			c.MaxLen = int(charLen.Int64)
+		}
+		c.lob = dataType == "CLOB" || dataType == "NCLOB"
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return cols, len(cols) > 0, nil
+}
+
+func plain(cols []column) []schema.Column {
+	if cols == nil {
+		return nil
+	}
+	out := make([]schema.Column, len(cols))
+	for i, c := range cols {
+		out[i] = c.Column
+	}
+	return out
+}
+
+// Columns returns the columns of table in the user's schema,
+// SourceKeyColumn included.
+func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
+	cols, ok, err := columns(ctx, s.db, table)
+	if err != nil {
+		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	return plain(cols), ok, nil
+}
+
+func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry, bool, error) {
+	e, err := sink.ScanLedger(q.QueryRowContext(ctx, query, key).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	return e, true, nil
+}
+
+// Ledger returns the ledger row of key; ok=false also when no load ever
+// created the ledger.
+func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	e, ok, err := ledger(ctx, s.db, sink.LedgerSelectSQL(Dialect), key)
+	if oraCode(err) == errNoTable {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
+	}
+	return e, ok, nil
+}
+
+// createTable runs DDL on a connection of its own (it commits by itself);
+// a table created meanwhile by another load is no error.
+func (s *Sink) createTable(ctx context.Context, stmts []string) error {
+	for i, st := range stmts {
+		if _, err := s.db.ExecContext(ctx, st); err != nil {
+			if i == 0 && oraCode(err) == errNameUsed {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sink) ensureLedger(ctx context.Context) error {
+	s.mu.Lock()
+	done := s.ledgerExists
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil {
+		return err
+	} else if !exists {
+		if err := s.createTable(ctx, []string{sink.LedgerDDL(Dialect, false)}); err != nil {
+			return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
+		}
+	}
+	s.mu.Lock()
+	s.ledgerExists = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Load writes one file; see package sink and, for the table a failed first
+// load leaves, this package's comment.
+func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
+	if err := s.ensureLedger(ctx); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
+	}
+	res, err := sink.RunLoad(ctx, &loadTx{s: s, tx: tx}, job, src)
+	if err != nil || res.Status == sink.StatusSkipped {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
+			err = fmt.Errorf("rollback: %w", rerr)
+		}
+		if err != nil {
+			return sink.Result{}, sink.WrapLoad(job, err)
+		}
+		return res, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("commit: %w", err))
+	}
+	return res, nil
+}
+
+// placeholderSHA256 marks the ledger row a load inserts for a new key
+// before it loads; it never commits.
+const placeholderSHA256 = "loading"
+
+// loadTx is one Load's transaction.
+type loadTx struct {
+	s           *Sink
+	tx          *sql.Tx
+	placeholder bool   // the key's ledger row is this load's placeholder
+	lob         []bool // per job column: the table's column is a LOB
+}
+
+// LockLedgerSQL is the ledger SELECT that locks the key's row.
+func LockLedgerSQL() string { return sink.LedgerSelectSQL(Dialect) + " FOR UPDATE" }
+
+func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	for range 3 {
+		e, ok, err := ledger(ctx, l.tx, LockLedgerSQL(), key)
+		if err != nil || ok {
+			return e, ok, err
+		}
+		// No row to lock: insert one. A concurrent load of the key
+		// waits here on the primary key and gets ORA-00001 once this
+		// one commits; it then finds the committed row above.
+		_, err = l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(sink.LedgerEntry{
+			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
+		}, bindTime)...)
+		if err == nil {
+			l.placeholder = true
+			return sink.LedgerEntry{}, false, nil
+		}
+		if oraCode(err) != errUniqueViolation {
+			return sink.LedgerEntry{}, false, err
+		}
+	}
+	return sink.LedgerEntry{}, false, errors.New("the ledger row of the key keeps changing")
+}
+
+func bindTime(t time.Time) any { return go_ora.TimeStamp(t) }
+
+func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
+	var other string
+	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return other, err == nil, err
+}
+
+func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
+	cols, exists, err := columns(ctx, l.tx, job.Table.Name)
+	if err != nil {
+		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
+	}
+	if !exists {
+		stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
+		if err != nil {
+			return err
+		}
+		if err := l.s.createTable(ctx, stmts); err != nil {
+			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
+		}
+		if cols, _, err = columns(ctx, l.tx, job.Table.Name); err != nil {
+			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
+		}
+	}
+	if err := sink.CheckExisting(job, plain(cols)); err != nil {
+		return err
+	}
+	l.lob = lobColumns(job, cols)
+	return nil
+}
+
+// lobColumns says which of job's columns are LOBs in the table.
+func lobColumns(job sink.LoadJob, cols []column) []bool {
+	lob := make([]bool, len(job.Table.Columns))
+	for i, jc := range job.Table.Columns {
+		for _, c := range cols {
+			if c.Name == jc.Name {
+				lob[i] = c.lob
+			}
+		}
+	}
+	return lob
+}
+
+func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
+	var args []any
+	if job.OneTable {
+		args = append(args, job.Key)
+	}
+	_, err := l.tx.ExecContext(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
+	return err
+}
+
+func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	q := sink.InsertSQL(Dialect, job.Table.Name, sink.InsertColumns(job), 1)
+	exec := func(ctx context.Context, args []any) (int64, error) {
+		r, err := l.tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return r.RowsAffected()
+	}
+	return insertBatches(ctx, job, src, l.lob, l.s.batch, exec)
+}
+
+func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
+	if update || l.placeholder {
+		_, err := l.tx.ExecContext(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
+		return err
+	}
+	_, err := l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
+	return err
+}
+
+// execFunc runs the INSERT with one array per column and returns the rows
+// it inserted.
+type execFunc func(ctx context.Context, args []any) (int64, error)
+
+// insertBatches reads src into batches of batchRows rows, one array per
+// column (SourceKeyColumn first in one-table mode), and hands each full
+// batch and the last one to exec. lob says which job columns are LOBs.
+func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, lob []bool, batchRows int, exec execFunc) (int64, error) {
+	b := newBatch(job, lob, batchRows)
+	var inserted int64
+	flush := func() error {
+		n, err := exec(ctx, b.args())
+		if err != nil {
+			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(b.n), err)
+		}
+		if n != int64(b.n) {
+			return fmt.Errorf("insert rows %d to %d: the database reports %d rows inserted", inserted+1, inserted+int64(b.n), n)
+		}
+		inserted += n
+		b.reset()
+		return ctx.Err()
+	}
+	for src.Next() {
+		vals, err := src.Values()
+		if err != nil {
+			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
+		}
+		if err := b.add(vals); err != nil {
+			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
+		}
+		if b.n == batchRows {
+			if err := flush(); err != nil {
+				return inserted, err
+			}
+		}
+	}
+	if err := src.Err(); err != nil {
+		return inserted, err
+	}
+	if b.n > 0 {
+		if err := flush(); err != nil {
+			return inserted, err
+		}
+	}
+	return inserted, nil
+}
+
+// batch holds rows column by column, in the Go types go-ora binds as
+// arrays: sql.NullInt64 (NUMBER), *go_ora.Number (NUMBER, exact),
+// go_ora.NullTimeStamp (TIMESTAMP), sql.NullString (VARCHAR2) and
+// go_ora.Clob (a LOB column whose batch has a value too long for a
+// VARCHAR2 bind).
+type batch struct {
+	key  string // one-table mode: the SourceKeyColumn value
+	cols []*bindCol
+	n    int
+}
+
+type bindCol struct {
+	name  string
+	typ   schema.Type
+	lob   bool
+	ints  []sql.NullInt64
+	nums  []*go_ora.Number
+	times []go_ora.NullTimeStamp
+	strs  []sql.NullString
+	long  bool // a string of this batch exceeds maxVarchar bytes
+}
+
+func newBatch(job sink.LoadJob, lob []bool, rows int) *batch {
+	b := &batch{}
+	if job.OneTable {
+		b.key = job.Key
+		b.cols = append(b.cols, &bindCol{name: sink.SourceKeyColumn, typ: schema.Text})
+	}
+	for i, c := range job.Table.Columns {
+		b.cols = append(b.cols, &bindCol{name: c.Name, typ: c.Type, lob: i < len(lob) && lob[i]})
+	}
+	for _, c := range b.cols {
+		switch c.typ {
+		case schema.Integer:
+			c.ints = make([]sql.NullInt64, 0, rows)
+		case schema.Decimal:
+			c.nums = make([]*go_ora.Number, 0, rows)
+		case schema.Timestamp:
+			c.times = make([]go_ora.NullTimeStamp, 0, rows)
+		default:
+			c.strs = make([]sql.NullString, 0, rows)
+		}
+	}
+	return b
+}
+
+func (b *batch) add(vals []any) error {
+	cols := b.cols
+	if b.key != "" {
+		cols[0].strs = append(cols[0].strs, sql.NullString{String: b.key, Valid: true})
+		cols = cols[1:]
+	}
+	if len(vals) != len(cols) {
+		return fmt.Errorf("%d values for %d columns", len(vals), len(cols))
+	}
+	for i, c := range cols {
+		if err := c.add(vals[i]); err != nil {
+			// Undo the row's earlier columns.
+			b.truncate()
+			return fmt.Errorf("column %s: %w", c.name, err)
+		}
+	}
+	b.n++
+	return nil
+}
+
+// truncate drops the values of a partly added row.
+func (b *batch) truncate() {
+	for _, c := range b.cols {
+		c.ints, c.nums, c.times, c.strs = c.ints[:min(len(c.ints), b.n)], c.nums[:min(len(c.nums), b.n)], c.times[:min(len(c.times), b.n)], c.strs[:min(len(c.strs), b.n)]
+	}
+}
+
+func (c *bindCol) add(v any) error {
+	switch c.typ {
+	case schema.Integer:
+		switch x := v.(type) {
+		case nil:
+			c.ints = append(c.ints, sql.NullInt64{})
+		case int64:
+			c.ints = append(c.ints, sql.NullInt64{Int64: x, Valid: true})
+		default:
+			return fmt.Errorf("want an int64, got a %T", v)
+		}
+	case schema.Decimal:
+		switch x := v.(type) {
+		case nil:
+			c.nums = append(c.nums, nil)
+		case string:
+			n, err := Number(x)
+			if err != nil {
+				return err
+			}
+			c.nums = append(c.nums, n)
+		case int64:
+			n, err := go_ora.NewNumberFromInt64(x)
+			if err != nil {
+				return err
+			}
+			c.nums = append(c.nums, n)
+		default:
+			return fmt.Errorf("want a decimal string, got a %T", v)
+		}
+	case schema.Timestamp:
+		switch x := v.(type) {
+		case nil:
+			c.times = append(c.times, go_ora.NullTimeStamp{})
+		case time.Time:
+			c.times = append(c.times, go_ora.NullTimeStamp{TimeStamp: go_ora.TimeStamp(x), Valid: true})
+		default:
+			return fmt.Errorf("want a time.Time, got a %T", v)
+		}
+	default:
+		switch x := v.(type) {
+		case nil:
+			c.strs = append(c.strs, sql.NullString{})
+		case string:
+			c.strs = append(c.strs, sql.NullString{String: x, Valid: true})
+			if len(x) > maxVarchar {
+				c.long = true
+			}
+		default:
+			return fmt.Errorf("want a string, got a %T", v)
+		}
+	}
+	return nil
+}
+
+// arg returns the column's array. A LOB column with a value longer than a
+// VARCHAR2 bind goes as go_ora.Clob values, which go-ora writes as
+// temporary LOBs (slower, one round trip each).
+func (c *bindCol) arg() any {
+	switch c.typ {
+	case schema.Integer:
+		return c.ints
+	case schema.Decimal:
+		return c.nums
+	case schema.Timestamp:
+		return c.times
+	}
+	if c.lob && c.long {
+		clobs := make([]go_ora.Clob, len(c.strs))
+		for i, s := range c.strs {
+			clobs[i] = go_ora.Clob{String: s.String, Valid: s.Valid}
+		}
+		return clobs
+	}
+	return c.strs
+}
+
+func (b *batch) args() []any {
+	args := make([]any, len(b.cols))
+	for i, c := range b.cols {
+		args[i] = c.arg()
+	}
+	return args
+}
+
+func (b *batch) reset() {
+	for _, c := range b.cols {
+		c.ints, c.nums, c.times, c.strs, c.long = c.ints[:0], c.nums[:0], c.times[:0], c.strs[:0], false
+	}
+	b.n = 0
+}
+
+// maxDigits is the precision of Oracle's NUMBER.
+const maxDigits = 38
+
+// Number converts a canonical decimal ("-12.50", no exponent) to an exact
+// Oracle number. It normalizes to scientific notation first: go-ora
+// encodes "0.001" with leading zero base-100 digits, which Oracle does not
+// write, but "1e-3" as Oracle does.
+func Number(s string) (*go_ora.Number, error) {
+	orig := s
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" {
+		return nil, fmt.Errorf("decimal %q has no digits", orig)
+	}
+	for _, p := range []string{intPart, frac} {
+		if strings.IndexFunc(p, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			return nil, fmt.Errorf("decimal %q is not canonical (want digits with one optional point)", orig)
+		}
+	}
+	digits := intPart + frac
+	first := strings.IndexFunc(digits, func(r rune) bool { return r != '0' })
+	if first < 0 {
+		return go_ora.NewNumberFromInt64(0)
+	}
+	mant := strings.TrimRight(digits[first:], "0")
+	if len(mant) > maxDigits {
+		return nil, fmt.Errorf("decimal %q has %d significant digits, Oracle's NUMBER keeps %d", orig, len(mant), maxDigits)
+	}
+	exp := len(intPart) - 1 - first
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	b.WriteByte(mant[0])
+	if len(mant) > 1 {
+		b.WriteByte('.')
+		b.WriteString(mant[1:])
+	}
+	b.WriteByte('e')
+	b.WriteString(strconv.Itoa(exp))
+	return go_ora.NewNumberFromString(b.String())
+}
+
+// Rows returns every row of table's columns cols as the driver reads
+// them, for tests (see sinktest.Inspector).
+func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = Dialect.Quote(c)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("rows of %s: %w", table, err)
+		}
+		for i, v := range vals {
+			switch x := v.(type) {
+			case []byte:
+				vals[i] = string(x)
+			case go_ora.Clob:
+				vals[i] = x.String
+			}
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
+}
+
+// Drop drops table when it exists and deletes the ledger rows naming it,
+// for tests (see sinktest.Inspector).
+func (s *Sink) Drop(ctx context.Context, table string) error {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+Dialect.Quote(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
+		return fmt.Errorf("drop %s: %w", table, err)
+	}
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && oraCode(err) != errNoTable {
+		return fmt.Errorf("drop %s: ledger: %w", table, err)
+	}
+	return nil
+}
+
+// DDLCommits reports true: Oracle's CREATE TABLE commits by itself, so a
+// failed first load leaves its table, empty (see sinktest.Inspector).
+func (s *Sink) DDLCommits() bool { return true }
+
+var _ sink.Sink = (*Sink)(nil)

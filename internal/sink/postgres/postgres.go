@@ -1,0 +1,600 @@
+// Package postgres is the PostgreSQL sink, on pgx/v5's native interface.
+//
+// DSN: "postgres://USER@HOST:PORT/DB?sslmode=..." (or "postgresql://"),
+// as libpq and pgx read it; see README.md. The password comes from
+// sink.Options, never from the DSN: Open refuses a DSN that holds one.
+//
+// Each Load is one transaction. It first takes a transaction-scoped
+// advisory lock on the key, so a concurrent load of the same key (from any
+// process) waits and then finds it in the ledger; then rows go in by
+// binary COPY (pgx CopyFrom). PostgreSQL's DDL is transactional: the table
+// a first load creates disappears with it when the load fails.
+//
+// Columns are created as: Integer bigint, Decimal numeric (the canonical
+// text is encoded to binary numeric exactly), Timestamp timestamp without
+// time zone (microseconds: finer digits are rounded by PostgreSQL), Text
+// text.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// maxIdle is how many idle connections a Sink keeps.
+const maxIdle = 4
+
+// Factory opens PostgreSQL sinks.
+type Factory struct{}
+
+// Scheme returns "postgres".
+func (Factory) Scheme() string { return "postgres" }
+
+// Aliases returns "postgresql", the other scheme libpq takes.
+func (Factory) Aliases() []string { return []string{"postgresql"} }
+
+// Redact returns dsn without any password (in the user info or a
+// "password" parameter). A DSN that is no URL is reduced to its scheme.
+func (Factory) Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "postgres://REDACTED"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Config returns the pgx configuration of dsn with opts applied: the
+// password, TLS files (sslrootcert, sslcert, sslkey; a CA file without
+// sslmode means sslmode=verify-full) and, unless opts.InsecureNoTLS, no
+// plain-text connection to a host other than loopback or a Unix socket
+// (sslmode=prefer or allow lose their plain-text fallback there).
+//
+// pgx fills settings the DSN leaves out from libpq's PG* environment
+// variables (PGHOST, PGSSLMODE, ...); the password is always opts'.
+func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, errors.New("postgres DSN is no URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return nil, fmt.Errorf("postgres DSN has scheme %q, want postgres", u.Scheme)
+	}
+	q := u.Query()
+	if _, set := u.User.Password(); set || q.Has("password") {
+		return nil, errors.New("postgres DSN holds a password: pass it through the environment, a secret file or the prompt")
+	}
+	for param, file := range map[string]string{"sslrootcert": opts.CAFile, "sslcert": opts.CertFile, "sslkey": opts.KeyFile} {
+		if file != "" && !q.Has(param) {
+			q.Set(param, file)
+		}
+	}
+	if opts.CAFile != "" && !q.Has("sslmode") {
+		q.Set("sslmode", "verify-full")
+	}
+	u.RawQuery = q.Encode()
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("postgres DSN: %w", err)
+	}
+	cfg.Password = opts.Password
+	if _, set := cfg.RuntimeParams["application_name"]; !set {
+		cfg.RuntimeParams["application_name"] = "siftload"
+	}
+	if !opts.InsecureNoTLS {
+		if err := requireTLS(&cfg.Config); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// isLocal reports whether host is a Unix socket directory or loopback.
+func isLocal(host string) bool {
+	if strings.HasPrefix(host, "/") || host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// requireTLS drops cfg's plain-text attempts at non-local hosts and fails
+// when none is left.
+func requireTLS(cfg *pgconn.Config) error {
+	attempts := append([]*pgconn.FallbackConfig{{Host: cfg.Host, Port: cfg.Port, TLSConfig: cfg.TLSConfig}}, cfg.Fallbacks...)
+	kept := attempts[:0]
+	for _, a := range attempts {
+		if a.TLSConfig != nil || isLocal(a.Host) {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("postgres: plain-text connection to %s refused: use sslmode=require or verify-full, or allow it explicitly", cfg.Host)
+	}
+	cfg.Host, cfg.Port, cfg.TLSConfig = kept[0].Host, kept[0].Port, kept[0].TLSConfig
+	cfg.Fallbacks = kept[1:]
+	return nil
+}
+
+// Open connects to the database named by dsn.
+func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
+	cfg, err := Config(dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{cfg: cfg, name: f.Redact(dsn)}
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.release(c)
+	return s, nil
+}
+
+// Sink loads into one PostgreSQL database. It is safe for concurrent use:
+// each call takes a connection of its own.
+type Sink struct {
+	cfg  *pgx.ConnConfig
+	name string // redacted DSN
+
+	mu           sync.Mutex
+	idle         []*pgx.Conn
+	ledgerExists bool
+}
+
+func (s *Sink) acquire(ctx context.Context) (*pgx.Conn, error) {
+	s.mu.Lock()
+	if n := len(s.idle); n > 0 {
+		c := s.idle[n-1]
+		s.idle = s.idle[:n-1]
+		s.mu.Unlock()
+		return c, nil
+	}
+	s.mu.Unlock()
+	c, err := pgx.ConnectConfig(ctx, s.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
+	c.TypeMap().RegisterType(numericType)
+	return c, nil
+}
+
+// release keeps c for reuse when it is healthy and idle, else closes it.
+func (s *Sink) release(c *pgx.Conn) {
+	if !c.IsClosed() && !c.PgConn().IsBusy() && c.PgConn().TxStatus() == 'I' {
+		s.mu.Lock()
+		if len(s.idle) < maxIdle {
+			s.idle = append(s.idle, c)
+			c = nil
+		}
+		s.mu.Unlock()
+	}
+	if c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx) // a broken connection has nothing left to report
+	}
+}
+
+// Close closes the idle connections; calls in progress close theirs.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, c := range idle {
+		if err := c.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// dialect is PostgreSQL's sink.Dialect.
+type dialect struct{}
+
+func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
+func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+func (dialect) MaxIdent() int            { return 63 } // NAMEDATALEN-1; longer names are cut
+
+func (dialect) ColumnType(t schema.Type, _ int) string {
+	switch t {
+	case schema.Integer:
+		return "bigint"
+	case schema.Decimal:
+		return "numeric"
+	case schema.Timestamp:
+		return "timestamp"
+	default:
+		return "text"
+	}
+}
+
+// Dialect is the SQL dialect of this sink.
+var Dialect sink.Dialect = dialect{}
+
+// Lock ids of pg_advisory_xact_lock: hashtextextended of a prefixed name.
+const (
+	ledgerLock = "siftload ledger"
+	keyLock    = "siftload key:"
+	tableLock  = "siftload table:"
+)
+
+const lockSQL = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+
+// typeOf maps information_schema's data_type to a schema type.
+func typeOf(dataType string) schema.Type {
+	switch {
+	case dataType == "bigint" || dataType == "integer" || dataType == "smallint":
+		return schema.Integer
+	case dataType == "numeric" || dataType == "real" || dataType == "double precision":
+		return schema.Decimal
+	case strings.HasPrefix(dataType, "timestamp") || dataType == "date":
+		return schema.Timestamp
+	default:
+		return schema.Text
+	}
+}
+
+// querier is what *pgx.Conn and pgx.Tx have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const columnsSQL = `SELECT column_name, data_type, COALESCE(character_maximum_length, 0)
+FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1
+ORDER BY ordinal_position`
+
+func columns(ctx context.Context, q querier, table string) ([]schema.Column, bool, error) {
+	rows, err := q.Query(ctx, columnsSQL, table)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var cols []schema.Column
+	for rows.Next() {
+		var name, dataType string
+		var maxLen int32
+		if err := rows.Scan(&name, &dataType, &maxLen); err != nil {
+			return nil, false, err
+		}
+		cols = append(cols, schema.Column{Name: name, Type: typeOf(dataType), MaxLen: int(maxLen)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return cols, len(cols) > 0, nil
+}
+
+// Columns returns the columns of table in the current schema,
+// SourceKeyColumn included.
+func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer s.release(c)
+	cols, ok, err := columns(ctx, c, table)
+	if err != nil {
+		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	return cols, ok, nil
+}
+
+func isUndefinedTable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
+}
+
+func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
+	e, err := sink.ScanLedger(q.QueryRow(ctx, sink.LedgerSelectSQL(Dialect), key).Scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	return e, true, nil
+}
+
+// Ledger returns the ledger row of key; ok=false also when no load ever
+// created the ledger.
+func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	defer s.release(c)
+	e, ok, err := ledger(ctx, c, key)
+	if isUndefinedTable(err) {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
+	}
+	return e, ok, nil
+}
+
+// ensureLedger creates the ledger when it does not exist, in a
+// transaction of its own under an advisory lock, so that concurrent first
+// loads do not race to create it.
+func (s *Sink) ensureLedger(ctx context.Context, c *pgx.Conn) error {
+	s.mu.Lock()
+	done := s.ledgerExists
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL, ledgerLock); err != nil {
+			return err
+		}
+		if _, exists, err := columns(ctx, tx, sink.LedgerTable); err != nil || exists {
+			return err
+		}
+		_, err := tx.Exec(ctx, sink.LedgerDDL(Dialect, false))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
+	}
+	s.mu.Lock()
+	s.ledgerExists = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Load writes one file in one transaction; see package sink.
+func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	defer s.release(c)
+	if err := s.ensureLedger(ctx, c); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
+	}
+	res, err := sink.RunLoad(ctx, &loadTx{tx: tx}, job, src)
+	if err != nil || res.Status == sink.StatusSkipped {
+		// A failed rollback (a broken connection) aborts the
+		// transaction on the server just as well.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rerr := tx.Rollback(rctx)
+		cancel()
+		if err != nil {
+			return sink.Result{}, sink.WrapLoad(job, err)
+		}
+		if rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
+			return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("rollback: %w", rerr))
+		}
+		return res, nil
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("commit: %w", err))
+	}
+	return res, nil
+}
+
+// loadTx is one Load's transaction.
+type loadTx struct {
+	tx pgx.Tx
+}
+
+func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if _, err := l.tx.Exec(ctx, lockSQL, keyLock+key); err != nil {
+		return sink.LedgerEntry{}, false, fmt.Errorf("lock key: %w", err)
+	}
+	return ledger(ctx, l.tx, key)
+}
+
+func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
+	var other string
+	err := l.tx.QueryRow(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return other, err == nil, err
+}
+
+// PrepareTable creates the table when missing. Two loads of different keys
+// may both find it missing (one-table mode): the table lock makes the
+// second wait until the first commits or rolls back, then look again.
+func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
+	for locked := false; ; locked = true {
+		cols, exists, err := columns(ctx, l.tx, job.Table.Name)
+		if err != nil {
+			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
+		}
+		if exists {
+			return sink.CheckExisting(job, cols)
+		}
+		if locked {
+			break
+		}
+		if _, err := l.tx.Exec(ctx, lockSQL, tableLock+job.Table.Name); err != nil {
+			return fmt.Errorf("lock table: %w", err)
+		}
+	}
+	stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if _, err := l.tx.Exec(ctx, st); err != nil {
+			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
+		}
+	}
+	return nil
+}
+
+func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
+	var args []any
+	if job.OneTable {
+		args = append(args, job.Key)
+	}
+	_, err := l.tx.Exec(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
+	return err
+}
+
+func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	cs := newCopySource(job, src)
+	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{job.Table.Name}, sink.InsertColumns(job), cs)
+	if err != nil {
+		if cs.err != nil { // the source's own error, not COPY's
+			return n, cs.err
+		}
+		return n, fmt.Errorf("copy into %s: %w", job.Table.Name, err)
+	}
+	return n, nil
+}
+
+func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
+	bindTime := func(t time.Time) any { return t }
+	if update {
+		_, err := l.tx.Exec(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
+		return err
+	}
+	_, err := l.tx.Exec(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
+	return err
+}
+
+// copySource adapts a RecordSource to pgx.CopyFromSource: it prepends the
+// key in one-table mode and wraps decimal text so that binary COPY can
+// encode it. Its row slice is reused.
+type copySource struct {
+	src     sink.RecordSource
+	key     string
+	oneTbl  bool
+	decimal []bool // per job column
+	row     []any
+	n       int64 // records read
+	err     error // the source's error or a malformed record
+}
+
+func newCopySource(job sink.LoadJob, src sink.RecordSource) *copySource {
+	cs := &copySource{src: src, key: job.Key, oneTbl: job.OneTable, decimal: make([]bool, len(job.Table.Columns))}
+	for i, c := range job.Table.Columns {
+		cs.decimal[i] = c.Type == schema.Decimal
+	}
+	cs.row = make([]any, 0, len(job.Table.Columns)+1)
+	return cs
+}
+
+func (cs *copySource) Next() bool {
+	if !cs.src.Next() {
+		cs.err = cs.src.Err()
+		return false
+	}
+	cs.n++
+	return true
+}
+
+func (cs *copySource) Values() ([]any, error) {
+	vals, err := cs.src.Values()
+	if err != nil {
+		cs.err = fmt.Errorf("record %d: %w", cs.n, err)
+		return nil, cs.err
+	}
+	if len(vals) != len(cs.decimal) {
+		cs.err = fmt.Errorf("record %d has %d values for %d columns", cs.n, len(vals), len(cs.decimal))
+		return nil, cs.err
+	}
+	row := cs.row[:0]
+	if cs.oneTbl {
+		row = append(row, cs.key)
+	}
+	for i, v := range vals {
+		if s, ok := v.(string); ok && cs.decimal[i] {
+			v = decimalText(s)
+		}
+		row = append(row, v)
+	}
+	cs.row = row
+	return row, nil
+}
+
+func (cs *copySource) Err() error { return cs.err }
+
+// Rows returns every row of table's columns cols as text, for tests (see
+// sinktest.Inspector).
+func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(c)
+	q := make([]string, len(cols))
+	for i, col := range cols {
+		q[i] = Dialect.Quote(col) + "::text"
+	}
+	rows, err := c.Query(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, fmt.Errorf("rows of %s: %w", table, err)
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
+}
+
+// Drop drops table when it exists and deletes the ledger rows naming it,
+// for tests (see sinktest.Inspector).
+func (s *Sink) Drop(ctx context.Context, table string) error {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.release(c)
+	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+Dialect.Quote(table)); err != nil {
+		return fmt.Errorf("drop %s: %w", table, err)
+	}
+	if _, err := c.Exec(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && !isUndefinedTable(err) {
+		return fmt.Errorf("drop %s: ledger: %w", table, err)
+	}
+	return nil
+}
+
+// DDLCommits reports false: PostgreSQL's CREATE TABLE is part of the
+// load's transaction (see sinktest.Inspector).
+func (s *Sink) DDLCommits() bool { return false }
+
+var _ sink.Sink = (*Sink)(nil)

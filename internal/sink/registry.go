@@ -1,0 +1,61 @@
+package sink
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Aliaser is implemented by a Factory that answers to more DSN schemes
+// than its own, such as "postgresql" for "postgres".
+type Aliaser interface {
+	Aliases() []string
+}
+
+// Registry maps DSN schemes to factories. Build it explicitly (see package
+// all); the zero value is empty and ready to use. It is not safe for
+// concurrent Register calls.
+type Registry struct {
+	byScheme map[string]Factory
+	names    []string // primary schemes, sorted
+}
+
+// Register adds f under its scheme and its aliases. It panics when a
+// scheme is already taken: that is a programming error.
+func (r *Registry) Register(f Factory) {
+	if r.byScheme == nil {
+		r.byScheme = make(map[string]Factory)
+	}
+	schemes := []string{f.Scheme()}
+	if a, ok := f.(Aliaser); ok {
+		schemes = append(schemes, a.Aliases()...)
+	}
+	for _, s := range schemes {
+		s = strings.ToLower(s)
+		if _, dup := r.byScheme[s]; dup {
+			panic(fmt.Sprintf("sink: database %q registered twice", s))
+		}
+		r.byScheme[s] = f
+	}
+	r.names = append(r.names, strings.ToLower(f.Scheme()))
+	slices.Sort(r.names)
+}
+
+// Lookup returns the factory for dsn's scheme: the text before the first
+// ":" ("sqlite:PATH", "postgres://...", "oracle://..."), case-insensitive.
+func (r *Registry) Lookup(dsn string) (Factory, error) {
+	scheme, _, found := strings.Cut(dsn, ":")
+	if !found || scheme == "" {
+		return nil, fmt.Errorf("no database scheme in DSN (known: %s)", strings.Join(r.names, ", "))
+	}
+	f, ok := r.byScheme[strings.ToLower(scheme)]
+	if !ok {
+		return nil, fmt.Errorf("unknown database %q (known: %s)", scheme, strings.Join(r.names, ", "))
+	}
+	return f, nil
+}
+
+// Names returns the primary scheme of every registered factory, sorted.
+func (r *Registry) Names() []string {
+	return slices.Clone(r.names)
+}

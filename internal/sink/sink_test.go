@@ -1,0 +1,274 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// fakeFactory is a Factory with a scheme and optional aliases.
+type fakeFactory struct {
+	scheme  string
+	aliases []string
+}
+
+func (f fakeFactory) Scheme() string           { return f.scheme }
+func (f fakeFactory) Redact(dsn string) string { return dsn }
+func (f fakeFactory) Open(context.Context, string, Options) (Sink, error) {
+	return nil, errors.New("fake")
+}
+
+type aliasFactory struct{ fakeFactory }
+
+func (f aliasFactory) Aliases() []string { return f.aliases }
+
+func TestRegistry(t *testing.T) {
+	var r Registry
+	r.Register(fakeFactory{scheme: "sqlite"})
+	r.Register(aliasFactory{fakeFactory{scheme: "postgres", aliases: []string{"postgresql"}}})
+	r.Register(fakeFactory{scheme: "oracle"})
+	if got := strings.Join(r.Names(), ","); got != "oracle,postgres,sqlite" {
+		t.Errorf("Names() = %s", got)
+	}
+	tests := []struct {
+		DSN, Want, WantErr string
+	}{
+		{DSN: "sqlite:x.db", Want: "sqlite"},
+		{DSN: "postgresql://h/db", Want: "postgres"},
+		{DSN: "Oracle://u@h/s", Want: "oracle"},
+		{DSN: "mysql://h/db", WantErr: `unknown database "mysql" (known: oracle, postgres, sqlite)`},
+		{DSN: "x.db", WantErr: "no database scheme in DSN (known: oracle, postgres, sqlite)"},
+		{DSN: ":x", WantErr: "no database scheme in DSN (known: oracle, postgres, sqlite)"},
+	}
+	for _, tt := range tests {
+		f, err := r.Lookup(tt.DSN)
+		switch {
+		case tt.WantErr != "":
+			if err == nil || err.Error() != tt.WantErr {
+				t.Errorf("Lookup(%q) error = %v, want %s", tt.DSN, err, tt.WantErr)
+			}
+		case err != nil:
+			t.Errorf("Lookup(%q): %v", tt.DSN, err)
+		case f.Scheme() != tt.Want:
+			t.Errorf("Lookup(%q) = %s, want %s", tt.DSN, f.Scheme(), tt.Want)
+		}
+	}
+	for _, dup := range []Factory{fakeFactory{scheme: "sqlite"}, fakeFactory{scheme: "PostgreSQL"}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register(%s) twice did not panic", dup.Scheme())
+				}
+			}()
+			r.Register(dup)
+		}()
+	}
+}
+
+// testDialect is a Dialect with numbered "?" placeholders.
+type testDialect struct{ maxIdent int }
+
+func (testDialect) Quote(name string) string { return QuoteIdent(name) }
+func (testDialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
+func (d testDialect) MaxIdent() int          { return d.maxIdent }
+func (testDialect) ColumnType(t schema.Type, maxLen int) string {
+	if t == schema.Text && maxLen > 0 {
+		return "VARCHAR(" + strconv.Itoa(maxLen) + ")"
+	}
+	return strings.ToUpper(t.String())
+}
+
+func TestCreateTableSQL(t *testing.T) {
+	d := testDialect{maxIdent: 63}
+	table := schema.Table{Name: "select", Columns: []schema.Column{
+		{Name: "key", Type: schema.Text, MaxLen: 3},
+		{Name: `we"ird`, Type: schema.Decimal},
+		{Name: "at", Type: schema.Timestamp},
+	}}
+	tests := []struct {
+		Name     string
+		Table    schema.Table
+		OneTable bool
+		Want     []string
+		WantErr  string
+	}{
+		{Name: "PerFile", Table: table, Want: []string{`CREATE TABLE "select" ("key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`}},
+		{Name: "OneTable", Table: table, OneTable: true, Want: []string{
+			`CREATE TABLE "select" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`,
+			`CREATE INDEX "select_source_key" ON "select" ("source_key")`,
+		}},
+		{Name: "LongIndexName", Table: schema.Table{Name: strings.Repeat("t", 60), Columns: table.Columns[:1]}, OneTable: true, Want: []string{
+			`CREATE TABLE "` + strings.Repeat("t", 60) + `" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3))`,
+			`CREATE INDEX "` + strings.Repeat("t", 43) + `_44091080_source_key" ON "` + strings.Repeat("t", 60) + `" ("source_key")`,
+		}},
+		{Name: "NoColumns", Table: schema.Table{Name: "t"}, WantErr: "no columns"},
+		{Name: "LongName", Table: schema.Table{Name: strings.Repeat("t", 64), Columns: table.Columns}, WantErr: "at most 63"},
+		{Name: "EmptyColumn", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: ""}}}, WantErr: "empty identifier"},
+		{Name: "SourceKeyTaken", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "source_key"}}}, OneTable: true, WantErr: "one-table"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got, err := CreateTableSQL(d, tt.Table, tt.OneTable)
+			if tt.WantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
+					t.Fatalf("error = %v, want one with %q", err, tt.WantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.Want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.Want, "\n"))
+			}
+			for _, st := range got {
+				if strings.Contains(st, "CREATE INDEX") {
+					name := strings.Split(st, `"`)[1]
+					if len(name) > d.MaxIdent() {
+						t.Errorf("index name %s is longer than %d", name, d.MaxIdent())
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSQL(t *testing.T) {
+	d := testDialect{maxIdent: 63}
+	tests := []struct{ Name, Got, Want string }{
+		{"Insert", InsertSQL(d, "t", []string{"a", "order"}, 2), `INSERT INTO "t" ("a", "order") VALUES (?1, ?2), (?3, ?4)`},
+		{"DeleteOneTable", DeleteRowsSQL(d, "t", true), `DELETE FROM "t" WHERE "source_key" = ?1`},
+		{"DeleteAll", DeleteRowsSQL(d, "t", false), `DELETE FROM "t"`},
+		{"LedgerDDL", LedgerDDL(d, true), `CREATE TABLE IF NOT EXISTS "siftload_ledger" ("file_key" VARCHAR(1000) NOT NULL PRIMARY KEY, "table_name" VARCHAR(128) NOT NULL, "source" VARCHAR(4000), "sha256" VARCHAR(64) NOT NULL, "row_count" INTEGER NOT NULL, "rejected" INTEGER NOT NULL, "loaded_at" TIMESTAMP NOT NULL, "version" VARCHAR(100))`},
+		{"LedgerSelect", LedgerSelectSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version" FROM "siftload_ledger" WHERE "file_key" = ?1`},
+		{"LedgerInsert", LedgerInsertSQL(d), `INSERT INTO "siftload_ledger" ("file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`},
+		{"LedgerUpdate", LedgerUpdateSQL(d), `UPDATE "siftload_ledger" SET "table_name" = ?1, "source" = ?2, "sha256" = ?3, "row_count" = ?4, "rejected" = ?5, "loaded_at" = ?6, "version" = ?7 WHERE "file_key" = ?8`},
+		{"OtherKey", OtherKeySQL(d), `SELECT "file_key" FROM "siftload_ledger" WHERE "table_name" = ?1 AND "file_key" <> ?2`},
+		{"Forget", LedgerForgetSQL(d), `DELETE FROM "siftload_ledger" WHERE "table_name" = ?1`},
+	}
+	for _, tt := range tests {
+		if tt.Got != tt.Want {
+			t.Errorf("%s:\ngot  %s\nwant %s", tt.Name, tt.Got, tt.Want)
+		}
+	}
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	e := LedgerEntry{Key: "k", Table: "t", Source: "s", SHA256: "h", Rows: 3, Rejected: 1, LoadedAt: at, Version: "v"}
+	id := func(t time.Time) any { return t }
+	if got := LedgerUpdateArgs(e, id); len(got) != 8 || got[0] != "t" || got[7] != "k" || got[5] != any(at) {
+		t.Errorf("LedgerUpdateArgs = %v", got)
+	}
+	if got := LedgerArgs(e, id); got[0] != "k" || got[4] != any(int64(3)) {
+		t.Errorf("LedgerArgs = %v", got)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	prev := LedgerEntry{SHA256: "a", Rows: 10, Source: "old.zip!/x.csv"}
+	tests := []struct {
+		Name      string
+		Job       LoadJob
+		Found     bool
+		Want      Status
+		WantError error
+	}{
+		{Name: "New", Job: LoadJob{SHA256: "a", Rows: 1}, Want: StatusLoaded},
+		{Name: "Same", Job: LoadJob{SHA256: "a", Rows: 1}, Found: true, Want: StatusSkipped},
+		{Name: "Other", Job: LoadJob{SHA256: "b", Rows: 10}, Found: true, Want: StatusReplaced},
+		{Name: "Fuller", Job: LoadJob{SHA256: "b", Rows: 11}, Found: true, Want: StatusReplaced},
+		{Name: "Downgrade", Job: LoadJob{SHA256: "b", Rows: 9}, Found: true, WantError: ErrDowngrade},
+		{Name: "AllowedDowngrade", Job: LoadJob{SHA256: "b", Rows: 9, AllowDowngrade: true}, Found: true, Want: StatusReplaced},
+	}
+	for _, tt := range tests {
+		got, err := Decide(tt.Job, prev, tt.Found)
+		if !errors.Is(err, tt.WantError) || (err == nil && got != tt.Want) {
+			t.Errorf("%s: Decide = %v, %v; want %v, %v", tt.Name, got, err, tt.Want, tt.WantError)
+		}
+	}
+}
+
+func TestCheckRows(t *testing.T) {
+	job := LoadJob{Rows: 10}
+	if err := CheckRows(job, 8, 2); err != nil {
+		t.Errorf("CheckRows(10 records, 8 inserted, 2 rejected) = %v", err)
+	}
+	for _, c := range [][2]int64{{9, 2}, {10, 2}, {10, 1}} {
+		if err := CheckRows(job, c[0], c[1]); !errors.Is(err, ErrRowCount) {
+			t.Errorf("CheckRows(10 records, %d inserted, %d rejected) = %v, want ErrRowCount", c[0], c[1], err)
+		}
+	}
+}
+
+func TestCheckJob(t *testing.T) {
+	ok := LoadJob{Key: "k", SHA256: "s", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "a"}}}}
+	if err := CheckJob(ok); err != nil {
+		t.Errorf("CheckJob(%+v) = %v", ok, err)
+	}
+	for _, mutate := range []func(*LoadJob){
+		func(j *LoadJob) { j.Key = "" },
+		func(j *LoadJob) { j.SHA256 = "" },
+		func(j *LoadJob) { j.Table.Name = "" },
+		func(j *LoadJob) { j.Table.Columns = nil },
+	} {
+		j := ok
+		mutate(&j)
+		if err := CheckJob(j); err == nil {
+			t.Errorf("CheckJob(%+v) succeeded", j)
+		}
+	}
+}
+
+func TestTime(t *testing.T) {
+	tests := []struct {
+		In   time.Time
+		Want string
+	}{
+		{time.Date(2024, 2, 29, 13, 45, 56, 0, time.UTC), "2024-02-29 13:45:56"},
+		{time.Date(2024, 2, 29, 13, 45, 56, 500000000, time.UTC), "2024-02-29 13:45:56.5"},
+		{time.Date(2024, 2, 29, 13, 45, 56, 123456789, time.UTC), "2024-02-29 13:45:56.123456789"},
+	}
+	for _, tt := range tests {
+		got := FormatTime(tt.In)
+		if got != tt.Want {
+			t.Errorf("FormatTime(%v) = %s, want %s", tt.In, got, tt.Want)
+		}
+		back, err := ParseTime(got)
+		if err != nil || !back.Equal(tt.In) || back.Location() != time.UTC {
+			t.Errorf("ParseTime(%s) = %v, %v", got, back, err)
+		}
+	}
+	for _, s := range []string{"2024-02-29T13:45:56Z", "2024-02-29T13:45:56.5", "2024-02-29 15:45:56+02:00"} {
+		if _, err := ParseTime(s); err != nil {
+			t.Errorf("ParseTime(%s): %v", s, err)
+		}
+	}
+	if _, err := ParseTime("29/02/2024"); err == nil {
+		t.Errorf("ParseTime(29/02/2024) succeeded")
+	}
+}
+
+func TestScanLedger(t *testing.T) {
+	scan := func(at any) func(dest ...any) error {
+		return func(dest ...any) error {
+			*dest[0].(*string) = "k"
+			*dest[1].(*string) = "t"
+			*dest[4].(*int64) = 5
+			*dest[6].(*any) = at
+			return nil
+		}
+	}
+	want := time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC)
+	for _, at := range []any{want, want.In(time.FixedZone("x", 3600)), "2024-01-02 03:04:05.000006", []byte("2024-01-02 03:04:05.000006")} {
+		e, err := ScanLedger(scan(at))
+		if err != nil || !e.LoadedAt.Equal(want) || e.LoadedAt.Location() != time.UTC || e.Key != "k" || e.Rows != 5 {
+			t.Errorf("ScanLedger(loaded_at %v) = %+v, %v", at, e, err)
+		}
+	}
+	if _, err := ScanLedger(scan(42)); err == nil {
+		t.Errorf("ScanLedger(loaded_at 42) succeeded")
+	}
+}

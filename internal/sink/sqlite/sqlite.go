@@ -1,0 +1,489 @@
+// Package sqlite is the SQLite sink, on the pure-Go driver modernc.org/sqlite.
+//
+// DSN: "sqlite:PATH", "sqlite://PATH" or "sqlite:///ABSOLUTE/PATH", with
+// optional parameters after "?" (see ParseDSN and README.md).
+//
+// The database runs in WAL mode with synchronous=NORMAL unless the DSN asks
+// for FULL: a crash of the process or of the machine never leaves a load
+// half written, but a power loss may undo the last commits (ledger rows
+// and table rows together, so the next import loads those files again).
+//
+// Each Load is one transaction begun with BEGIN IMMEDIATE, which takes the
+// database's write lock up front: loads from other processes wait for it
+// (up to busy_timeout) instead of failing half way, and loads through one
+// Sink queue inside the process. Rows go in by a prepared multi-row INSERT.
+//
+// Values are stored as: Integer INTEGER; Decimal NUMERIC, bound as the
+// canonical text, which SQLite's NUMERIC affinity turns into an INTEGER or
+// a REAL (so "12.50" reads back as 12.5 and digits past the 15th
+// significant one are lost; text that is no number stays text); Timestamp
+// TIMESTAMP, stored as text in sink.TimeLayout ("2006-01-02 15:04:05.5");
+// Text TEXT.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// maxVars is SQLite's default limit of bound variables per statement
+// (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+const maxVars = 32766
+
+// maxBatch caps the rows of one INSERT: larger statements cost more to
+// prepare than they save.
+const maxBatch = 500
+
+// Config is a parsed DSN.
+type Config struct {
+	Path string
+	// BusyTimeout is how long a load waits for another process's write
+	// lock ("busy_timeout=30s"; default 10m). A cancelled context ends
+	// the wait earlier.
+	BusyTimeout time.Duration
+	// Synchronous is "NORMAL" (default) or "FULL" ("synchronous=full").
+	Synchronous string
+}
+
+// ParseDSN parses "sqlite:PATH[?PARAMS]". PATH may follow "sqlite:" or
+// "sqlite://"; "sqlite:///abs/path" names /abs/path (and, on Windows,
+// "sqlite:///C:/x.db" names C:/x.db). PARAMS are busy_timeout (a Go
+// duration) and synchronous (normal or full).
+func ParseDSN(dsn string) (Config, error) {
+	scheme, rest, ok := strings.Cut(dsn, ":")
+	if !ok || !strings.EqualFold(scheme, "sqlite") {
+		return Config{}, fmt.Errorf("sqlite DSN %q: want the scheme sqlite", dsn)
+	}
+	rest = strings.TrimPrefix(rest, "//")
+	path, query, _ := strings.Cut(rest, "?")
+	if runtime.GOOS == "windows" && len(path) >= 3 && path[0] == '/' && path[2] == ':' {
+		path = path[1:]
+	}
+	c := Config{Path: path, BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}
+	switch {
+	case path == "":
+		return Config{}, fmt.Errorf("sqlite DSN %q has no path", dsn)
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		return Config{}, fmt.Errorf("sqlite DSN %q: want the path of a database file", dsn)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return Config{}, fmt.Errorf("sqlite DSN %q: %w", dsn, err)
+	}
+	for k, vs := range q {
+		v := vs[len(vs)-1]
+		switch k {
+		case "busy_timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return Config{}, fmt.Errorf("sqlite DSN: busy_timeout %q is no duration such as 30s", v)
+			}
+			c.BusyTimeout = d
+		case "synchronous":
+			switch s := strings.ToUpper(v); s {
+			case "NORMAL", "FULL":
+				c.Synchronous = s
+			default:
+				return Config{}, fmt.Errorf("sqlite DSN: synchronous %q is neither normal nor full", v)
+			}
+		default:
+			return Config{}, fmt.Errorf("sqlite DSN: unknown parameter %q (known: busy_timeout, synchronous)", k)
+		}
+	}
+	return c, nil
+}
+
+// driverDSN returns the modernc.org/sqlite DSN of c: its pragmas run on
+// every new connection, and _txlock=immediate makes BeginTx issue BEGIN
+// IMMEDIATE.
+func (c Config) driverDSN() string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+c.Synchronous+")")
+	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("_txlock", "immediate")
+	return c.Path + "?" + q.Encode()
+}
+
+// Factory opens SQLite sinks.
+type Factory struct{}
+
+// Scheme returns "sqlite".
+func (Factory) Scheme() string { return "sqlite" }
+
+// Redact returns dsn: a SQLite DSN holds no secret.
+func (Factory) Redact(dsn string) string { return dsn }
+
+// Open opens (creating when missing) the database file named by dsn.
+// opts are unused: SQLite has no password nor TLS.
+func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink, error) {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", c.driverDSN())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", c.Path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+	}
+	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+}
+
+// Sink loads into one SQLite database file. It is safe for concurrent
+// use; its loads run one at a time, as SQLite has one writer.
+type Sink struct {
+	db     *sql.DB
+	path   string
+	writer chan struct{} // held by the Load in progress
+}
+
+// dialect is SQLite's sink.Dialect.
+type dialect struct{}
+
+func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
+func (dialect) Placeholder(int) string   { return "?" }
+
+// MaxIdent: SQLite has no limit; 63 keeps names portable to PostgreSQL.
+func (dialect) MaxIdent() int { return schema.MaxNameLen }
+
+func (dialect) ColumnType(t schema.Type, _ int) string {
+	switch t {
+	case schema.Integer:
+		return "INTEGER"
+	case schema.Decimal:
+		return "NUMERIC"
+	case schema.Timestamp:
+		return "TIMESTAMP"
+	default:
+		return "TEXT"
+	}
+}
+
+// Dialect is the SQL dialect of this sink.
+var Dialect sink.Dialect = dialect{}
+
+// typeOf maps a declared column type back to a schema type, as SQLite's
+// affinity rules read it.
+func typeOf(decl string) schema.Type {
+	d := strings.ToUpper(decl)
+	switch {
+	case strings.Contains(d, "INT"):
+		return schema.Integer
+	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
+		return schema.Text
+	case strings.Contains(d, "TIMESTAMP"), strings.Contains(d, "DATE"):
+		return schema.Timestamp
+	case strings.Contains(d, "NUM"), strings.Contains(d, "DEC"), strings.Contains(d, "REAL"),
+		strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
+		return schema.Decimal
+	default:
+		return schema.Text
+	}
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func columns(ctx context.Context, q querier, table string) ([]schema.Column, bool, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var cols []schema.Column
+	for rows.Next() {
+		var name, decl string
+		if err := rows.Scan(&name, &decl); err != nil {
+			return nil, false, err
+		}
+		cols = append(cols, schema.Column{Name: name, Type: typeOf(decl)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return cols, len(cols) > 0, nil
+}
+
+// Columns returns the columns of table, SourceKeyColumn included.
+func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
+	cols, ok, err := columns(ctx, s.db, table)
+	if err != nil {
+		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	return cols, ok, nil
+}
+
+func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
+	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(Dialect), key).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	return e, true, nil
+}
+
+// Ledger returns the ledger row of key; ok=false also when no load ever
+// created the ledger.
+func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !exists {
+		if err != nil {
+			return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
+		}
+		return sink.LedgerEntry{}, false, nil
+	}
+	e, ok, err := ledger(ctx, s.db, key)
+	if err != nil {
+		return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
+	}
+	return e, ok, nil
+}
+
+// Load writes one file in one transaction; see package sink.
+func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return sink.Result{}, sink.WrapLoad(job, ctx.Err())
+	}
+	defer func() { <-s.writer }()
+
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see driverDSN
+	if err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
+	}
+	res, err := sink.RunLoad(ctx, &loadTx{tx: tx}, job, src)
+	if err != nil || res.Status == sink.StatusSkipped {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
+			err = fmt.Errorf("rollback: %w", rerr)
+		}
+		if err != nil {
+			return sink.Result{}, sink.WrapLoad(job, err)
+		}
+		return res, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("commit: %w", err))
+	}
+	return res, nil
+}
+
+// Close closes the database.
+func (s *Sink) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// loadTx is one Load's transaction.
+type loadTx struct {
+	tx *sql.Tx
+}
+
+func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	// BEGIN IMMEDIATE holds the write lock already; the ledger is created
+	// by the first load, inside its transaction.
+	if _, err := l.tx.ExecContext(ctx, sink.LedgerDDL(Dialect, true)); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	return ledger(ctx, l.tx, key)
+}
+
+func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
+	var other string
+	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return other, err == nil, err
+}
+
+func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
+	cols, exists, err := columns(ctx, l.tx, job.Table.Name)
+	if err != nil {
+		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
+	}
+	if exists {
+		return sink.CheckExisting(job, cols)
+	}
+	stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if _, err := l.tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
+		}
+	}
+	return nil
+}
+
+func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
+	var args []any
+	if job.OneTable {
+		args = append(args, job.Key)
+	}
+	_, err := l.tx.ExecContext(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
+	return err
+}
+
+// bind returns the value SQLite stores for v: timestamps as text in
+// sink.TimeLayout, everything else as it is.
+func bind(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return sink.FormatTime(t)
+	}
+	return v
+}
+
+// BatchRows returns the rows of one INSERT for ncols columns.
+func BatchRows(ncols int) int {
+	return max(1, min(maxBatch, maxVars/max(1, ncols)))
+}
+
+func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	cols := sink.InsertColumns(job)
+	per := BatchRows(len(cols))
+	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, per))
+	if err != nil {
+		return 0, fmt.Errorf("prepare insert: %w", err)
+	}
+	defer full.Close()
+	args := make([]any, 0, per*len(cols))
+	var inserted, pending int64
+	exec := func(stmt *sql.Stmt) error {
+		r, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+pending, err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return err
+		}
+		inserted += n
+		args, pending = args[:0], 0
+		return nil
+	}
+	want := len(job.Table.Columns)
+	for src.Next() {
+		vals, err := src.Values()
+		if err != nil {
+			return inserted, fmt.Errorf("record %d: %w", inserted+pending+1, err)
+		}
+		if len(vals) != want {
+			return inserted, fmt.Errorf("record %d has %d values for %d columns", inserted+pending+1, len(vals), want)
+		}
+		if job.OneTable {
+			args = append(args, job.Key)
+		}
+		for _, v := range vals {
+			args = append(args, bind(v))
+		}
+		if pending++; pending == int64(per) {
+			if err := exec(full); err != nil {
+				return inserted, err
+			}
+			if err := ctx.Err(); err != nil {
+				return inserted, err
+			}
+		}
+	}
+	if err := src.Err(); err != nil {
+		return inserted, err
+	}
+	if pending > 0 {
+		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, int(pending)))
+		if err != nil {
+			return inserted, fmt.Errorf("prepare insert: %w", err)
+		}
+		defer last.Close()
+		if err := exec(last); err != nil {
+			return inserted, err
+		}
+	}
+	return inserted, nil
+}
+
+func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
+	bindTime := func(t time.Time) any { return sink.FormatTime(t) }
+	if update {
+		_, err := l.tx.ExecContext(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
+		return err
+	}
+	_, err := l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
+	return err
+}
+
+// Rows returns every row of table's columns cols as the driver reads
+// them, for tests (see sinktest.Inspector).
+func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = Dialect.Quote(c)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("rows of %s: %w", table, err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
+}
+
+// Drop drops table when it exists and deletes the ledger rows naming it,
+// for tests (see sinktest.Inspector).
+func (s *Sink) Drop(ctx context.Context, table string) error {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+Dialect.Quote(table)); err != nil {
+		return fmt.Errorf("drop %s: %w", table, err)
+	}
+	if _, ok, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !ok {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil {
+		return fmt.Errorf("drop %s: ledger: %w", table, err)
+	}
+	return nil
+}
+
+// DDLCommits reports false: SQLite's CREATE TABLE is part of the load's
+// transaction (see sinktest.Inspector).
+func (s *Sink) DDLCommits() bool { return false }
+
+var _ sink.Sink = (*Sink)(nil)

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sinktest"
+)
+
+var _ sinktest.Inspector = (*Sink)(nil)
+
+func TestSinktest(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	sinktest.Run(t, Factory{}, dsn, sink.Options{})
+}
+
+func TestParseDSN(t *testing.T) {
+	tests := []struct {
+		Name    string
+		Input   string
+		Want    Config
+		WantErr bool
+	}{
+		{Name: "Relative", Input: "sqlite:data/x.db", Want: Config{Path: "data/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "SlashSlash", Input: "sqlite://x.db", Want: Config{Path: "x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "Absolute", Input: "sqlite:///var/lib/x.db", Want: Config{Path: "/var/lib/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "AbsoluteOneSlash", Input: "sqlite:/var/lib/x.db", Want: Config{Path: "/var/lib/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "Params", Input: "sqlite:x.db?busy_timeout=30s&synchronous=full", Want: Config{Path: "x.db", BusyTimeout: 30 * time.Second, Synchronous: "FULL"}},
+		{Name: "UpperScheme", Input: "SQLite:x.db", Want: Config{Path: "x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "NoPath", Input: "sqlite:", WantErr: true},
+		{Name: "NoPathParams", Input: "sqlite://?synchronous=full", WantErr: true},
+		{Name: "Memory", Input: "sqlite::memory:", WantErr: true},
+		{Name: "URI", Input: "sqlite:file:x.db", WantErr: true},
+		{Name: "OtherScheme", Input: "postgres://x", WantErr: true},
+		{Name: "UnknownParam", Input: "sqlite:x.db?_pragma=foo", WantErr: true},
+		{Name: "BadTimeout", Input: "sqlite:x.db?busy_timeout=5", WantErr: true},
+		{Name: "BadSync", Input: "sqlite:x.db?synchronous=off", WantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got, err := ParseDSN(tt.Input)
+			if (err != nil) != tt.WantErr {
+				t.Fatalf("ParseDSN(%q) error = %v, want error %v", tt.Input, err, tt.WantErr)
+			}
+			if err == nil && got != tt.Want {
+				t.Errorf("ParseDSN(%q) = %+v, want %+v", tt.Input, got, tt.Want)
+			}
+		})
+	}
+	if runtime.GOOS == "windows" {
+		got, err := ParseDSN("sqlite:///C:/data/x.db")
+		if err != nil || got.Path != "C:/data/x.db" {
+			t.Errorf("ParseDSN(windows path) = %+v, %v", got, err)
+		}
+	}
+}
+
+func TestBatchRows(t *testing.T) {
+	for _, tt := range []struct{ cols, want int }{{1, 500}, {4, 500}, {65, 500}, {100, 327}, {40000, 1}} {
+		if got := BatchRows(tt.cols); got != tt.want {
+			t.Errorf("BatchRows(%d) = %d, want %d", tt.cols, got, tt.want)
+		}
+	}
+}
+
+func TestTypeOf(t *testing.T) {
+	for decl, want := range map[string]schema.Type{
+		"INTEGER": schema.Integer, "bigint": schema.Integer, "NUMERIC": schema.Decimal, "DECIMAL(10,2)": schema.Decimal,
+		"REAL": schema.Decimal, "TIMESTAMP": schema.Timestamp, "DATETIME": schema.Timestamp, "TEXT": schema.Text,
+		"VARCHAR(10)": schema.Text, "": schema.Text, "BLOB": schema.Text,
+	} {
+		if got := typeOf(decl); got != want {
+			t.Errorf("typeOf(%q) = %v, want %v", decl, got, want)
+		}
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	dsn := "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
+	sinktest.Bench(b, Factory{}, dsn, sink.Options{}, 100_000)
+}
