@@ -360,7 +360,7 @@ func walkTests() []walkTest {
 		Want: nil,
 		WantProblems: []wantProblem{
 			{"site/mv.part01.rar!/test.txt", "multi-volume archive continues in next file"},
-			{"site/mv.part01.rar", "corrupt archive"},
+			{"site/mv.part01.rar", "rardecode: bad block header"},
 		},
 	}, {
 		Name: "DanglingLink",

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -439,7 +440,7 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 
 			cmd := exec.Command(self, "import", "--db", tg.dsn)
 			cmd.Env = append(os.Environ(), "SIFTLOAD_TEST_MAIN=1")
-			var stderr strings.Builder
+			var stderr syncBuffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -482,4 +483,23 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 			}
 		})
 	}
+}
+
+// syncBuffer is a strings.Builder that a process may write while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

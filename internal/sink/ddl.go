@@ -156,8 +156,3 @@ func InsertColumns(job LoadJob) []string {
 	}
 	return names
 }
-
-// DropTableSQL returns DROP TABLE for table.
-func DropTableSQL(d Dialect, table string) string {
-	return "DROP TABLE " + d.Quote(table)
-}

@@ -801,12 +801,28 @@ func Number(s string) (*go_ora.Number, error) {
 	return go_ora.NewNumberFromString(b.String())
 }
 
-// Rows returns every row of table's columns cols as the driver reads
-// them, for tests (see sinktest.Inspector).
+// Rows returns every row of table's columns cols, for tests (see
+// sinktest.Inspector). Numbers and timestamps come back as text (TO_CHAR),
+// exact whatever their size.
 func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	have, _, err := columns(ctx, s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	typ := make(map[string]schema.Type, len(have))
+	for _, c := range have {
+		typ[c.Name] = c.Type
+	}
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = Dialect.Quote(c)
+		switch typ[c] {
+		case schema.Integer, schema.Decimal:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+		case schema.Timestamp:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+		default:
+			q[i] = Dialect.Quote(c)
+		}
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
 	if err != nil {

@@ -15,8 +15,8 @@
 //
 // Values are stored as: Integer INTEGER; Decimal NUMERIC, bound as the
 // canonical text, which SQLite's NUMERIC affinity turns into an INTEGER or
-// a REAL (so "12.50" reads back as 12.5 and digits past the 15th
-// significant one are lost; text that is no number stays text); Timestamp
+// a REAL (so "12.50" reads back as 12.5, and digits past a double's
+// precision, about 15 significant ones, are lost); Timestamp
 // TIMESTAMP, stored as text in sink.TimeLayout ("2006-01-02 15:04:05.5");
 // Text TEXT.
 package sqlite
