@@ -60,13 +60,7 @@ func targets(t *testing.T) []target {
 	t.Helper()
 	dbPath, _ := filepath.Abs("siftload-test.db")
 	sq := target{name: "sqlite", dsn: "sqlite:" + dbPath}
-	open := func(t testing.TB) *sql.DB {
-		db, err := sql.Open("sqlite", dbPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
+	open := func(t testing.TB) *sql.DB { return openSQLite(t, dbPath) }
 	sq.count = func(t testing.TB, table string) int64 {
 		db := open(t)
 		defer db.Close()
@@ -144,6 +138,17 @@ func targets(t *testing.T) []target {
 		return n > 0
 	}
 	return append(out, pg)
+}
+
+// openSQLite opens a SQLite file for checks; closed with the test.
+func openSQLite(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // writeZip writes a zip holding members (name → content).
