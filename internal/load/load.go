@@ -262,7 +262,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 	if cols == nil {
 		// A new table: infer its types over every value of the file.
 		if cols, err = inferColumns(ctx, j, opts); err != nil {
-			return fail(o, fmt.Errorf("key %s: %w", j.Key, err))
+			return fail(o, err)
 		}
 	}
 	var res sink.Result
@@ -280,7 +280,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 		return nil
 	})
 	if err != nil {
-		return fail(o, fmt.Errorf("key %s into table %s: %w", j.Key, j.table, err))
+		return fail(o, err)
 	}
 	o.Rows, o.Rejected, o.PrevRows = res.Rows, res.Rejected, res.PrevRows
 	switch res.Status {
