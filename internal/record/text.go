@@ -12,6 +12,8 @@ import (
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/siftload/siftload/internal/rowcount"
 )
 
 // ErrUnknownEncoding is returned (wrapped) for an encoding name Decode does
@@ -82,12 +84,12 @@ func decodeAuto(r io.Reader) (io.Reader, error) {
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	switch {
-	case len(bom) >= 3 && bom[0] == 0xEF && bom[1] == 0xBB && bom[2] == 0xBF:
-		_, _ = br.Discard(3) // peeked, so cannot fail
-		return br, nil
-	case len(bom) >= 2 && (bom[0] == 0xFF && bom[1] == 0xFE || bom[0] == 0xFE && bom[1] == 0xFF):
+	// One BOM rule for the whole tool: the one the record counter uses.
+	switch enc, n := rowcount.DetectBOM(bom); {
+	case enc != rowcount.UTF8:
 		return transform.NewReader(br, unicode.BOMOverride(transform.Nop)), nil
+	case n > 0:
+		_, _ = br.Discard(n) // peeked, so cannot fail
 	}
 	return br, nil
 }
