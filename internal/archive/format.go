@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bodgit/sevenzip"
 	"github.com/klauspost/compress/zip"
@@ -88,9 +88,10 @@ func decompressor(suffix string) archives.Compression {
 	return nil
 }
 
-// decompress wraps rc with c's decompressor. The returned ReadCloser
-// closes both.
-func decompress(c class, rc io.ReadCloser) (io.ReadCloser, error) {
+// decompress wraps rc, whose reads cost cost, with c's decompressor and
+// meters what it yields (see meter; what is "" for a tar stream, which
+// has no size limit). The returned ReadCloser closes both.
+func decompress(c class, rc io.ReadCloser, lim limits, what string, cost costFunc) (io.ReadCloser, error) {
 	if c.comp == nil {
 		return rc, nil
 	}
@@ -98,7 +99,7 @@ func decompress(c class, rc io.ReadCloser) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("decompress: %w", err), rc.Close())
 	}
-	return &closeBoth{Reader: dr, inner: dr, outer: rc}, nil
+	return newMeter(&closeBoth{Reader: dr, inner: dr, outer: rc}, lim, what, cost, nil), nil
 }
 
 type closeBoth struct {
@@ -115,7 +116,8 @@ type member struct {
 	mode      fs.FileMode
 	hardlink  bool
 	encrypted bool
-	open      func() (io.ReadCloser, error)
+	open      func() (io.ReadCloser, error) // metered by extract
+	cost      costFunc                      // of open's reads
 }
 
 func newMember(fi archives.FileInfo) member {
@@ -169,6 +171,7 @@ type item struct {
 	path   string // OS path of a loose file, "" for a member
 	size   int64  // size of the bytes open returns, -1 when unknown
 	open   func() (io.ReadCloser, error)
+	cost   costFunc // physical cost of the reads of open's readers so far
 }
 
 // extract calls handle for each member of the archive it (of class c),
@@ -176,6 +179,22 @@ type item struct {
 // handle. Tar and rar are read as streams; zip and 7z need random access,
 // so unless it is a loose uncompressed file they are spooled to a
 // temporary file that is removed before extract returns.
+//
+// The members' open is metered (size and ratio limits; see meter), and so
+// is a tar stream's decompression. What is measured against what, the
+// physical cost, is the bytes read from the outermost file:
+//
+//   - tar and rar: the stream's cost while the member is read;
+//   - zip and 7z read in place: the bytes read from the file while the
+//     member is read (its compressed data, its local header);
+//   - zip and 7z spooled: the bytes read from the spool file while the
+//     member is read, times the spool's own cost per byte.
+//
+// So the ratio of a member is the ratio of all the compression layers
+// above it, and nesting does not multiply what the limit allows. The
+// members of a zip or 7z also share a budget: all that they yield against
+// the archive's whole cost. A crossed budget ends the archive with the
+// limit's error.
 //
 // A panic of a format's reader (some panic on corrupt input) is returned
 // as an error, unless *inCallback is true: then the panic comes from the
@@ -189,11 +208,27 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			err = fmt.Errorf("corrupt archive: reader panicked: %v", v)
 		}
 	}()
-	h := func(ctx context.Context, fi archives.FileInfo) error {
-		if fi.IsDir() {
-			return nil
+	lim := w.limits()
+	members := func(cost costFunc, arc *budget) archives.FileHandler {
+		return func(ctx context.Context, fi archives.FileInfo) error {
+			if fi.IsDir() {
+				return nil
+			}
+			if err := arc.failed(); err != nil {
+				return err
+			}
+			m := newMember(fi)
+			open := m.open
+			m.open = func() (io.ReadCloser, error) {
+				rc, err := open()
+				if err != nil {
+					return nil, err
+				}
+				return newMeter(rc, lim, "member", cost, arc), nil
+			}
+			m.cost = cost
+			return handle(ctx, m)
 		}
-		return handle(ctx, newMember(fi))
 	}
 	switch c.kind {
 	case kindTar, kindRar:
@@ -201,7 +236,7 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 		if err != nil {
 			return err
 		}
-		rc, err = decompress(c, rc)
+		rc, err = decompress(c, rc, lim, "", it.cost)
 		if err != nil {
 			return err
 		}
@@ -218,7 +253,7 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			}
 			r = br
 		}
-		if err := format.Extract(ctx, r, h); err != nil {
+		if err := format.Extract(ctx, r, members(it.cost, nil)); err != nil {
 			return err
 		}
 		// Read what follows the end of the archive so that the
@@ -233,19 +268,33 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			format = archives.SevenZip{}
 		}
 		if it.path != "" && c.comp == nil {
-			f, err := os.Open(it.path)
+			rc, err := it.open()
 			if err != nil {
 				return err
 			}
-			defer f.Close()
-			return format.Extract(ctx, f, h)
+			defer rc.Close()
+			cf, ok := rc.(countFile)
+			if !ok {
+				return fmt.Errorf("%s: a loose file opens as %T", it.source, rc)
+			}
+			fi, err := cf.Stat()
+			if err != nil {
+				return err
+			}
+			return format.Extract(ctx, rc, members(it.cost, newBudget(lim, float64(fi.Size()))))
 		}
 		f, err := w.spool(ctx, it, c)
 		if err != nil {
 			return err
 		}
 		defer f.release()
-		return format.Extract(ctx, f.File, h)
+		n := new(atomic.Int64)
+		var perByte float64
+		if f.size > 0 {
+			perByte = f.cost / float64(f.size)
+		}
+		cost := func() float64 { return float64(n.Load()) * perByte }
+		return format.Extract(ctx, countFile{f.File, n}, members(cost, newBudget(lim, f.cost)))
 	}
 	return fmt.Errorf("%s: not an archive", it.source)
 }

@@ -223,7 +223,13 @@ type got struct {
 }
 
 func (g got) String() string {
-	return fmt.Sprintf("{%q %q %d %d %q}", g.Source, g.Key, g.Size, g.Depth, g.Data)
+	short := func(s string) string {
+		if len(s) <= 200 {
+			return fmt.Sprintf("%q", s)
+		}
+		return fmt.Sprintf("%q...(%d bytes)", s[:100], len(s))
+	}
+	return fmt.Sprintf("{%s %s %d %d %s}", short(g.Source), short(g.Key), g.Size, g.Depth, short(g.Data))
 }
 
 // wantProblem is a problem a walk must report: its exact source and a

@@ -25,14 +25,15 @@ var ErrNotFound = errors.New("archive: member not found")
 // Open returns fn's error unchanged. Any other failure (a missing file or
 // member, a corrupt archive, a member that a walk reports as a problem) is
 // an error naming source; a missing member wraps ErrNotFound. Open ignores
-// MaxDepth and IsData: it opens what source names.
+// MaxDepth and IsData: it opens what source names. MaxMemberSize and
+// MaxRatio apply as in a walk: fn's reads fail once one is crossed.
 func (w *Walker) Open(ctx context.Context, base, source string, fn func(r io.Reader) error) error {
 	it, rest, err := resolveOuter(base, source)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", source, err)
 	}
 	if rest == "" {
-		fnErr, err := openData(ctx, it, fn)
+		fnErr, err := w.openData(ctx, it, 0, fn)
 		if err != nil {
 			return fmt.Errorf("open %s: %w", source, err)
 		}
@@ -74,13 +75,7 @@ func resolveOuter(base, source string) (item, string, error) {
 			err = fmt.Errorf("%s: not a regular file", p)
 		}
 		if err == nil {
-			it := item{
-				name:   filepath.Base(p),
-				source: source[:end],
-				path:   p,
-				size:   fi.Size(),
-				open:   func() (io.ReadCloser, error) { return os.Open(p) },
-			}
+			it := looseItem(filepath.Base(p), source[:end], p, fi.Size())
 			return it, strings.TrimPrefix(source[end:], Sep), nil
 		}
 		if firstErr == nil {
@@ -93,16 +88,22 @@ func resolveOuter(base, source string) (item, string, error) {
 	}
 }
 
-// openData calls fn with the bytes of it, decompressed by its name's
-// compression suffix, and returns fn's error, or the error of opening it.
-func openData(ctx context.Context, it item, fn func(io.Reader) error) (fnErr, err error) {
+// openData calls fn with the bytes of it (a loose file at depth 0, else a
+// member), decompressed by its name's compression suffix, and returns
+// fn's error, or the error of opening it. The reads are metered as a
+// walk's are.
+func (w *Walker) openData(ctx context.Context, it item, depth int, fn func(io.Reader) error) (fnErr, err error) {
 	c := class{}
 	if s := compressionSuffix(it.name); s != "" && TrimCompression(it.name) != it.name {
 		c.comp = decompressor(strings.ToLower(s))
 	}
+	what := "member"
+	if depth == 0 {
+		what = "file"
+	}
 	rc, err := it.open()
 	if err == nil {
-		rc, err = decompress(c, rc)
+		rc, err = decompress(c, rc, w.limits(), what, it.cost)
 	}
 	if err != nil {
 		return nil, err
@@ -133,19 +134,19 @@ func (f *finder) find(ctx context.Context, it item, target string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		mit := item{name: m.name, source: JoinLocator(it.source, m.name), size: m.size, open: m.open}
+		mit := item{name: m.name, source: JoinLocator(it.source, m.name), size: m.size, open: m.open, cost: m.cost}
 		switch {
 		case m.name == target:
 			f.found = true
-			if f.err = m.unreadable(); f.err == nil {
-				f.fnErr, f.err = openData(ctx, mit, func(r io.Reader) error {
+			if f.err = f.w.unreadable(m); f.err == nil {
+				f.fnErr, f.err = f.w.openData(ctx, mit, 1, func(r io.Reader) error {
 					f.inFn = true
 					defer func() { f.inFn = false }()
 					return f.fn(r)
 				})
 			}
 			return errStop
-		case strings.HasPrefix(target, m.name+Sep) && m.unreadable() == nil:
+		case strings.HasPrefix(target, m.name+Sep) && f.w.unreadable(m) == nil:
 			if !classify(m.name, noData).kind.archive() {
 				return nil
 			}

@@ -17,7 +17,11 @@ var ErrSpoolLimit = errors.New("archive: nested archive larger than the spool li
 
 // spoolFile is a temporary copy of a nested archive. release closes and
 // removes it.
-type spoolFile struct{ *os.File }
+type spoolFile struct {
+	*os.File
+	size int64   // bytes in the file
+	cost float64 // physical cost of producing them (see costFunc)
+}
 
 func (f spoolFile) release() error {
 	return errors.Join(f.Close(), os.Remove(f.Name()))
@@ -26,7 +30,9 @@ func (f spoolFile) release() error {
 // spool copies the decompressed bytes of it into a new file in
 // w.TempDir, so that a zip or 7z member can be read with random access.
 // It fails with ErrSpoolLimit, and leaves no file behind, when the bytes
-// are more than w.MaxSpool.
+// are more than w.MaxSpool, and with the limit's error when they cross
+// the size or ratio limit (it.open is a metered member, and so is its
+// decompression).
 func (w *Walker) spool(ctx context.Context, it item, c class) (f spoolFile, err error) {
 	limit := w.MaxSpool
 	if limit <= 0 {
@@ -35,11 +41,12 @@ func (w *Walker) spool(ctx context.Context, it item, c class) (f spoolFile, err 
 	if c.comp == nil && it.size > limit {
 		return spoolFile{}, fmt.Errorf("%w (%d bytes > %d)", ErrSpoolLimit, it.size, limit)
 	}
+	cost0 := it.cost()
 	rc, err := it.open()
 	if err != nil {
 		return spoolFile{}, err
 	}
-	r, err := decompress(c, rc)
+	r, err := decompress(c, rc, w.limits(), "member", it.cost)
 	if err != nil {
 		return spoolFile{}, err
 	}
@@ -49,7 +56,7 @@ func (w *Walker) spool(ctx context.Context, it item, c class) (f spoolFile, err 
 	if err != nil {
 		return spoolFile{}, fmt.Errorf("spool: %w", err)
 	}
-	f = spoolFile{tmp}
+	f = spoolFile{File: tmp}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, f.release())
@@ -65,5 +72,6 @@ func (w *Walker) spool(ctx context.Context, it item, c class) (f spoolFile, err 
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return f, fmt.Errorf("spool: %w", err)
 	}
+	f.size, f.cost = n, it.cost()-cost0
 	return f, nil
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync/atomic"
+
+	"github.com/dustin/go-humanize"
 
 	"github.com/siftload/siftload/internal/problem"
 )
@@ -65,6 +66,24 @@ type Walker struct {
 	// MaxSpool bounds the size of one spooled archive (decompressed);
 	// a larger one is a problem (ErrSpoolLimit). 0 means DefaultMaxSpool.
 	MaxSpool int64
+
+	// MaxMemberSize bounds the bytes of one member, and of one
+	// compressed file (a member or a loose x.csv.gz) once decompressed:
+	// reading past it fails, and the file is a problem (ErrMemberSize).
+	// It is counted as the bytes come, whatever headers say; a member
+	// whose header already says more is a problem without being read.
+	// A tar stream as a whole is not bounded (its members are). 0 means
+	// DefaultMaxMemberSize; a negative value turns the limit off.
+	MaxMemberSize int64
+
+	// MaxRatio bounds the compression ratio: once a decompressing reader
+	// (a member, a compressed file, a tar stream, a spool's input) has
+	// yielded 16 MiB, it fails when it has yielded more than MaxRatio
+	// times the bytes it made the walk read from the outermost file (all
+	// the layers above it together; see the package comment). The member
+	// or archive is then a problem (ErrRatio). 0 means DefaultMaxRatio; a
+	// negative value turns the rule off.
+	MaxRatio int
 
 	// Problem is called for every bad archive or member, with its
 	// locator; the walk goes on. It is called from the walking goroutine,
@@ -158,13 +177,7 @@ func (w *Walker) WalkInput(ctx context.Context, in Input, fn func(ctx context.Co
 	if wk.stats == nil {
 		wk.stats = new(Stats)
 	}
-	it := item{
-		name:   filepath.Base(in.Path),
-		source: in.Source,
-		path:   in.Path,
-		size:   in.Size,
-		open:   func() (io.ReadCloser, error) { return os.Open(in.Path) },
-	}
+	it := looseItem(filepath.Base(in.Path), in.Source, in.Path, in.Size)
 	c := classify(it.name, w.isData())
 	err := wk.item(ctx, it, DefaultKey(in.Key), 0, c)
 	if errors.Is(err, errStop) {
@@ -188,6 +201,18 @@ func (w *Walker) maxDepth() int {
 		return DefaultMaxDepth
 	}
 	return w.MaxDepth
+}
+
+// unreadable returns why m cannot be read (see member.unreadable), or
+// that its header says it is larger than MaxMemberSize, or nil.
+func (w *Walker) unreadable(m member) error {
+	if err := m.unreadable(); err != nil {
+		return err
+	}
+	if lim := w.limits(); lim.size > 0 && m.size > lim.size {
+		return fmt.Errorf("%w (its header says %s)", sizeError("member", lim.size), humanize.IBytes(uint64(m.size)))
+	}
+	return nil
 }
 
 // walk is the state of one WalkInput.
@@ -242,7 +267,12 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 	case encrypted(err):
 		err = fmt.Errorf("encrypted archive: %w", err)
 	default:
-		err = fmt.Errorf("read archive: %w", err)
+		var le *limitError
+		if errors.As(err, &le) {
+			err = le // says all, whatever the format wrapped it in
+		} else {
+			err = fmt.Errorf("read archive: %w", err)
+		}
 	}
 	wk.problem(it.source, err)
 	return nil
@@ -255,12 +285,12 @@ func (wk *walk) member(ctx context.Context, arcSource string, depth int, m membe
 	}
 	wk.stats.Members.Add(1)
 	c := classify(m.name, wk.w.isData())
-	it := item{name: m.name, source: JoinLocator(arcSource, m.name), size: m.size, open: m.open}
+	it := item{name: m.name, source: JoinLocator(arcSource, m.name), size: m.size, open: m.open, cost: m.cost}
 	if c.kind == kindOther {
 		wk.stats.Skipped.Add(1)
 		return nil
 	}
-	if err := m.unreadable(); err != nil {
+	if err := wk.w.unreadable(m); err != nil {
 		wk.problem(it.source, err)
 		return nil
 	}
@@ -293,7 +323,11 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 			}()
 			rc, err = it.open()
 			if err == nil {
-				rc, err = decompress(c, rc)
+				what := "member"
+				if depth == 0 {
+					what = "file"
+				}
+				rc, err = decompress(c, rc, wk.w.limits(), what, it.cost)
 			}
 		}()
 		if err != nil {

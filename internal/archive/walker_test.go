@@ -46,6 +46,14 @@ func nest(tb testing.TB, n int) []byte {
 	return b
 }
 
+// Overlong member names: a zip name holds at most 65535 bytes.
+var (
+	longName = "long/" + strings.Repeat("n", 65535-len("long/.csv")) + ".csv"
+	deepName = strings.Repeat("abc/", 16000) + "deep.csv"
+	longZip  = strings.Repeat("z", 65000) + ".zip"
+	longTar  = "t/" + strings.Repeat("x", 100<<10) + ".csv"
+)
+
 func walkTests() []walkTest {
 	tests := []walkTest{{
 		Name: "LooseFilesInDir",
@@ -280,6 +288,37 @@ func walkTests() []walkTest {
 		},
 		WantSkipped: 1,
 	}, {
+		// Names are data: overlong ones (zip allows 64 KiB, a PAX tar
+		// more), NUL bytes and odd parts stay as they are in locators,
+		// including the name of a nested archive that is spooled.
+		Name: "HostileNames",
+		Files: func(tb testing.TB) []file {
+			in := zipOf(tb, zf{Name: "y.csv", Data: csv1})
+			return []file{
+				{Path: "site/a.zip", Data: zipOf(tb,
+					zf{Name: longName, Data: csv1},
+					zf{Name: deepName, Data: csv1},
+					zf{Name: strings.Repeat("../", 20000) + "up.csv", Data: "evil"},
+					zf{Name: longZip, Data: string(in)},
+					zf{Name: "in\x00.zip", Data: string(in)},
+					zf{Name: "..\x00/dots.csv", Data: csv1},
+				)},
+				{Path: "site/b.tar", Data: tarOf(tb, tf{Name: longTar, Data: csv1}, tf{Name: "../" + longTar, Data: "evil"})},
+			}
+		},
+		Want: []got{
+			{"site/a.zip!/..\x00/dots.csv", "..\x00/dots.csv", 12, 1, csv1},
+			{"site/a.zip!/" + deepName, deepName, 12, 1, csv1},
+			{"site/a.zip!/in\x00.zip!/y.csv", "y.csv", 12, 2, csv1},
+			{"site/a.zip!/" + longName, longName, 12, 1, csv1},
+			{"site/a.zip!/" + longZip + "!/y.csv", "y.csv", 12, 2, csv1},
+			{"site/b.tar!/" + longTar, longTar, 12, 1, csv1},
+		},
+		WantProblems: []wantProblem{
+			{"site/a.zip!/" + strings.Repeat("../", 20000) + "up.csv", "escapes its archive"},
+			{"site/b.tar!/../" + longTar, "escapes its archive"},
+		},
+	}, {
 		Name: "TarLinksAndDevices",
 		Files: func(tb testing.TB) []file {
 			return []file{{Path: "site/a.tar.gz", Data: compress(tb, ".gz", tarOf(tb,
@@ -392,49 +431,54 @@ func walkTests() []walkTest {
 
 func TestWalk(t *testing.T) {
 	for _, tt := range walkTests() {
-		t.Run(tt.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			writeTree(t, ".", tt.Files(t))
-			inputs := tt.Inputs
-			if inputs == nil {
-				inputs = []string{"site"}
-			}
-			ins, err := Expand(t.Context(), inputs)
-			if err != nil {
-				t.Fatalf("Expand: %v", err)
-			}
-			spool := filepath.Join(dir, "spool")
-			if err := os.Mkdir(spool, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			w := tt.Walker
-			w.TempDir = spool
-			w.Stats = new(Stats)
-			r := &recorder{}
-			w.Problem = r.problem
-			if err := w.Walk(t.Context(), ins, r.fn); err != nil {
-				t.Fatalf("Walk: %v", err)
-			}
-			if got := r.sortedEntries(); !reflect.DeepEqual(got, tt.Want) {
-				t.Errorf("entries:\ngot  %v\nwant %v", got, tt.Want)
-			}
-			r.checkProblems(t, tt.WantProblems)
-			if tt.WantSkipped != -1 {
-				if got := w.Stats.Skipped.Load(); got != tt.WantSkipped {
-					t.Errorf("Stats.Skipped = %d, want %d", got, tt.WantSkipped)
-				}
-			}
-			if got, want := w.Stats.DataFiles.Load(), int64(len(tt.Want)); got != want {
-				t.Errorf("Stats.DataFiles = %d, want %d", got, want)
-			}
-			if got, want := w.Stats.Problems.Load(), int64(len(tt.WantProblems)); got != want {
-				t.Errorf("Stats.Problems = %d, want %d", got, want)
-			}
-			if left, _ := os.ReadDir(spool); len(left) > 0 {
-				t.Errorf("spool dir not empty: %v", left)
-			}
-		})
+		t.Run(tt.Name, func(t *testing.T) { runWalkTest(t, tt) })
+	}
+}
+
+// runWalkTest writes tt's files in a new directory, walks them and checks
+// what the walk saw.
+func runWalkTest(t *testing.T, tt walkTest) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeTree(t, ".", tt.Files(t))
+	inputs := tt.Inputs
+	if inputs == nil {
+		inputs = []string{"site"}
+	}
+	ins, err := Expand(t.Context(), inputs)
+	if err != nil {
+		t.Fatalf("Expand: %v", err)
+	}
+	spool := filepath.Join(dir, "spool")
+	if err := os.Mkdir(spool, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w := tt.Walker
+	w.TempDir = spool
+	w.Stats = new(Stats)
+	r := &recorder{}
+	w.Problem = r.problem
+	if err := w.Walk(t.Context(), ins, r.fn); err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+	if got := r.sortedEntries(); !reflect.DeepEqual(got, tt.Want) {
+		t.Errorf("entries:\ngot  %v\nwant %v", got, tt.Want)
+	}
+	r.checkProblems(t, tt.WantProblems)
+	if tt.WantSkipped != -1 {
+		if got := w.Stats.Skipped.Load(); got != tt.WantSkipped {
+			t.Errorf("Stats.Skipped = %d, want %d", got, tt.WantSkipped)
+		}
+	}
+	if got, want := w.Stats.DataFiles.Load(), int64(len(tt.Want)); got != want {
+		t.Errorf("Stats.DataFiles = %d, want %d", got, want)
+	}
+	if got, want := w.Stats.Problems.Load(), int64(len(tt.WantProblems)); got != want {
+		t.Errorf("Stats.Problems = %d, want %d", got, want)
+	}
+	if left, _ := os.ReadDir(spool); len(left) > 0 {
+		t.Errorf("spool dir not empty: %v", left)
 	}
 }
 

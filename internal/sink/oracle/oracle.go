@@ -3,6 +3,8 @@
 //
 // DSN: "oracle://USER@HOST[:PORT]/SERVICE[?PARAMS]" (port 1521 by default);
 // see README.md. The password comes from sink.Options, never from the DSN.
+// A host that is not loopback is reached by TCPS only, unless
+// sink.Options.InsecureNoTLS (see Config.TLS).
 //
 // Names. Oracle folds unquoted identifiers to upper case. siftload's names
 // are lower case, so this sink quotes them upper-cased ("ORDER_ID"): the
@@ -33,11 +35,15 @@ package oracle
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,26 +175,169 @@ func (Factory) Redact(dsn string) string {
 	return u.String()
 }
 
-// Open connects to the database named by dsn. TLS goes through go-ora's
-// own DSN parameters (SSL, SSL VERIFY, WALLET): the PEM files of
-// sink.Options are refused rather than ignored.
+// Open connects to the database named by dsn, with TLS as TLS describes.
 func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if opts.CAFile != "" || opts.CertFile != "" || opts.KeyFile != "" {
-		return nil, errors.New("oracle: CA, certificate and key files are not supported; use the wallet parameter of the DSN")
-	}
-	db, err := sql.Open("oracle", c.driverURL(opts.Password))
+	tc, err := c.TLS(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", f.Redact(dsn), err)
+		return nil, err
+	}
+	var db *sql.DB
+	if tc == nil {
+		db, err = sql.Open("oracle", c.driverURL(opts.Password))
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", f.Redact(dsn), err)
+		}
+	} else {
+		db = sql.OpenDB(tlsConnector{url: c.driverURL(opts.Password), tls: tc})
 	}
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
 	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch}, nil
 }
+
+// TLS applies opts' TLS settings and the plain-text rule to c, and
+// returns the TLS configuration of opts' PEM files (nil when there are
+// none: go-ora's own settings apply).
+//
+// TLS is Oracle's TCPS, set by the DSN parameters go-ora reads: SSL=enable
+// (TLS from the first byte, usually on port 2484), "SSL VERIFY" (true by
+// default: the server's certificate is checked against the system's
+// roots, or the certificates of a WALLET, and its host name) and WALLET
+// (an Oracle wallet directory). A CA file, or a client certificate and
+// key, turn SSL on; they then make the whole TLS configuration, so they
+// cannot be mixed with a WALLET, with SSL off, or (a CA file) with SSL
+// VERIFY=false.
+//
+// Unless opts.InsecureNoTLS, every address go-ora may connect to (the
+// DSN's host, SERVER parameters, the addresses of a connStr descriptor,
+// whose PROTOCOL wins over SSL) must use TCPS when it is not loopback: a
+// plain-text connection to another host is refused.
+func (c *Config) TLS(opts sink.Options) (*tls.Config, error) {
+	files := opts.CAFile != "" || opts.CertFile != "" || opts.KeyFile != ""
+	if files {
+		if _, ok := c.option("WALLET"); ok {
+			return nil, errors.New("oracle: a WALLET and CA or certificate files are two TLS configurations: use one")
+		}
+		if v, ok := c.option("SSL"); ok && !isTrue(v) {
+			return nil, fmt.Errorf("oracle: CA or certificate files given but SSL=%s", v)
+		}
+		if v, ok := c.option("SSL VERIFY"); ok && !isTrue(v) && opts.CAFile != "" {
+			return nil, fmt.Errorf("oracle: a CA file given but SSL VERIFY=%s", v)
+		}
+		c.setOption("SSL", "enable")
+	}
+	// go-ora's own reading of the URL says where it will connect and how.
+	// The password stays out of it: its errors may quote the URL.
+	dc, err := go_ora.ParseConfig(c.driverURL(""))
+	if err != nil {
+		return nil, fmt.Errorf("oracle DSN: %w", err)
+	}
+	if !opts.InsecureNoTLS && dc.UnixAddress == "" {
+		for _, srv := range dc.Servers {
+			tcps := dc.SSL
+			switch strings.ToLower(srv.Protocol) {
+			case "tcps":
+				tcps = true
+			case "tcp":
+				tcps = false
+			}
+			if !tcps && !isLoopback(srv.Addr) {
+				return nil, fmt.Errorf("oracle: plain-text connection to %s refused: use TCPS (SSL=enable with a CA file or a WALLET), or allow it explicitly", srv.Addr)
+			}
+		}
+	}
+	if !files {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: !dc.SSLVerify}
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("oracle: CA file: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("oracle: CA file %s holds no PEM certificate", opts.CAFile)
+		}
+	}
+	if opts.CertFile != "" || opts.KeyFile != "" {
+		if opts.CertFile == "" || opts.KeyFile == "" {
+			return nil, errors.New("oracle: a client certificate and its key go together")
+		}
+		cert, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("oracle: client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+// option returns the value of the DSN parameter name (go-ora reads
+// parameter names in any letter case).
+func (c *Config) option(name string) (string, bool) {
+	for k, v := range c.Options {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// setOption sets the DSN parameter name, replacing it in any letter case.
+func (c *Config) setOption(name, value string) {
+	for k := range c.Options {
+		if strings.EqualFold(k, name) {
+			delete(c.Options, k)
+		}
+	}
+	if c.Options == nil {
+		c.Options = make(map[string]string)
+	}
+	c.Options[name] = value
+}
+
+// isTrue reports whether go-ora reads v as on.
+func isTrue(v string) bool {
+	switch strings.ToUpper(v) {
+	case "TRUE", "ENABLE", "ENABLED":
+		return true
+	}
+	return false
+}
+
+// isLoopback reports whether host is "localhost" or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// tlsConnector opens go-ora connections, each with a copy of one TLS
+// configuration: go-ora writes the server's name into the one it is
+// given, so a shared one would race.
+type tlsConnector struct {
+	url string
+	tls *tls.Config
+}
+
+func (c tlsConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	oc, ok := go_ora.NewConnector(c.url).(*go_ora.OracleConnector)
+	if !ok {
+		return nil, errors.New("oracle: go-ora connector of an unknown type")
+	}
+	oc.WithTLSConfig(c.tls.Clone())
+	return oc.Connect(ctx)
+}
+
+func (tlsConnector) Driver() driver.Driver { return go_ora.NewDriver() }
 
 // Sink loads into one Oracle schema (the user's). It is safe for
 // concurrent use.

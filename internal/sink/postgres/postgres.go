@@ -2,7 +2,9 @@
 //
 // DSN: "postgres://USER@HOST:PORT/DB?sslmode=..." (or "postgresql://"),
 // as libpq and pgx read it; see README.md. The password comes from
-// sink.Options, never from the DSN: Open refuses a DSN that holds one.
+// sink.Options, never from the DSN: Open refuses a DSN that holds one. A
+// host that is not loopback is reached by TLS only, verified as
+// sslmode=verify-full unless the DSN says otherwise (see Config).
 //
 // Each Load is one transaction. It first takes a transaction-scoped
 // advisory lock on the key, so a concurrent load of the same key (from any
@@ -65,13 +67,21 @@ func (Factory) Redact(dsn string) string {
 }
 
 // Config returns the pgx configuration of dsn with opts applied: the
-// password, TLS files (sslrootcert, sslcert, sslkey; a CA file without
-// sslmode means sslmode=verify-full) and, unless opts.InsecureNoTLS, no
-// plain-text connection to a host other than loopback or a Unix socket
-// (sslmode=prefer or allow lose their plain-text fallback there).
+// password, TLS files (sslrootcert, sslcert, sslkey) and, unless
+// opts.InsecureNoTLS, the TLS rule:
+//
+//   - A DSN without sslmode means sslmode=verify-full when opts has a CA
+//     file or a host is not local (loopback or a Unix socket): TLS, with
+//     the server's certificate checked against the CA file (or the
+//     system's roots) and the host name.
+//   - No plain-text connection to a host that is not local: sslmode=disable
+//     fails there, and sslmode=prefer or allow lose their plain-text
+//     fallback. An explicit sslmode=require or verify-ca is kept.
 //
 // pgx fills settings the DSN leaves out from libpq's PG* environment
-// variables (PGHOST, PGSSLMODE, ...); the password is always opts'.
+// variables (PGHOST, PGSSLROOTCERT, ...), but a DSN without sslmode gets
+// verify-full by the rule above whatever PGSSLMODE says. The password is
+// always opts'.
 func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -97,6 +107,16 @@ func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres DSN: %w", err)
 	}
+	// The hosts are known once pgx has parsed the DSN (they may come from
+	// a host parameter or PGHOST): parse again with verify-full when one
+	// of them is not local.
+	if !opts.InsecureNoTLS && !q.Has("sslmode") && !allLocal(&cfg.Config) {
+		q.Set("sslmode", "verify-full")
+		u.RawQuery = q.Encode()
+		if cfg, err = pgx.ParseConfig(u.String()); err != nil {
+			return nil, fmt.Errorf("postgres DSN: %w", err)
+		}
+	}
 	cfg.Password = opts.Password
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = "siftload"
@@ -116,6 +136,19 @@ func isLocal(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// allLocal reports whether every host cfg may connect to is local.
+func allLocal(cfg *pgconn.Config) bool {
+	if !isLocal(cfg.Host) {
+		return false
+	}
+	for _, fb := range cfg.Fallbacks {
+		if !isLocal(fb.Host) {
+			return false
+		}
+	}
+	return true
 }
 
 // requireTLS drops cfg's plain-text attempts at non-local hosts and fails

@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"crypto/tls"
 	"os"
+	"reflect"
+	"strings"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"strings"
-	"testing"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
@@ -63,31 +65,59 @@ func TestRedact(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	type attempt struct {
+		Host   string
+		TLS    bool
+		Verify bool // the certificate and the host name are checked
+	}
+	// attempts lists what cfg will try, in order.
+	attempts := func(cfg *pgx.ConnConfig) []attempt {
+		one := func(host string, tc *tls.Config) attempt {
+			return attempt{Host: host, TLS: tc != nil, Verify: tc != nil && !tc.InsecureSkipVerify && tc.ServerName == host}
+		}
+		out := []attempt{one(cfg.Host, cfg.TLSConfig)}
+		for _, fb := range cfg.Fallbacks {
+			out = append(out, one(fb.Host, fb.TLSConfig))
+		}
+		return out
+	}
+	caFile := sinktest.NewCA(t, "test CA").WriteCert(t, t.TempDir(), "ca.crt")
+	verified := []attempt{{"db.example.com", true, true}}
 	tests := []struct {
 		Name    string
 		DSN     string
 		Opts    sink.Options
 		WantErr string
-		Check   func(t *testing.T, host string, tls bool, fallbacks int)
+		Want    []attempt // checked when not nil
 	}{
 		{Name: "PasswordInURL", DSN: "postgres://u:pw@127.0.0.1/db", WantErr: "password"},
 		{Name: "PasswordParam", DSN: "postgres://u@127.0.0.1/db?password=pw", WantErr: "password"},
 		{Name: "OtherScheme", DSN: "mysql://u@h/db", WantErr: "scheme"},
 		{Name: "PlainRemote", DSN: "postgres://u@db.example.com/db?sslmode=disable", WantErr: "plain-text"},
 		{Name: "PlainRemoteAllowed", DSN: "postgres://u@db.example.com/db?sslmode=disable", Opts: sink.Options{InsecureNoTLS: true},
-			Check: func(t *testing.T, host string, tls bool, _ int) {
-				if tls {
-					t.Errorf("TLS on with sslmode=disable")
-				}
-			}},
-		{Name: "PlainLoopback", DSN: "postgres://u@127.0.0.1/db?sslmode=disable"},
+			Want: []attempt{{"db.example.com", false, false}}},
+		{Name: "PlainLoopback", DSN: "postgres://u@127.0.0.1/db?sslmode=disable", Want: []attempt{{"127.0.0.1", false, false}}},
+		{Name: "PlainLocalhost", DSN: "postgres://u@localhost/db?sslmode=disable", Want: []attempt{{"localhost", false, false}}},
+		{Name: "PlainIPv6Loopback", DSN: "postgres://u@[::1]/db?sslmode=disable", Want: []attempt{{"::1", false, false}}},
+		{Name: "PlainUnixSocket", DSN: "postgres://u@/db?host=/run/postgresql&sslmode=disable", Want: []attempt{{"/run/postgresql", false, false}}},
+		{Name: "PlainSecondHostRemoteDropped", DSN: "postgres://u@127.0.0.1,db.example.com/db?sslmode=disable",
+			Want: []attempt{{"127.0.0.1", false, false}}},
+		{Name: "DefaultRemoteIsVerifyFull", DSN: "postgres://u@db.example.com/db", Want: verified},
+		{Name: "DefaultSecondHostRemote", DSN: "postgres://u@127.0.0.1,db.example.com/db",
+			Want: []attempt{{"127.0.0.1", true, true}, {"db.example.com", true, true}}},
+		{Name: "DefaultRemoteAllowedPlain", DSN: "postgres://u@db.example.com/db", Opts: sink.Options{InsecureNoTLS: true},
+			Want: []attempt{{"db.example.com", true, false}, {"db.example.com", false, false}}},
+		{Name: "DefaultLoopbackPrefers", DSN: "postgres://u@127.0.0.1/db",
+			Want: []attempt{{"127.0.0.1", true, false}, {"127.0.0.1", false, false}}},
+		{Name: "CAFileIsVerifyFull", DSN: "postgres://u@127.0.0.1/db", Opts: sink.Options{CAFile: caFile},
+			Want: []attempt{{"127.0.0.1", true, true}}},
 		{Name: "PreferRemoteLosesFallback", DSN: "postgres://u@db.example.com/db?sslmode=prefer",
-			Check: func(t *testing.T, host string, tls bool, fallbacks int) {
-				if !tls || fallbacks != 0 {
-					t.Errorf("prefer to a remote host: tls=%v fallbacks=%d, want TLS only", tls, fallbacks)
-				}
-			}},
-		{Name: "Require", DSN: "postgres://u@db.example.com/db?sslmode=require"},
+			Want: []attempt{{"db.example.com", true, false}}},
+		{Name: "RequireRemoteKept", DSN: "postgres://u@db.example.com/db?sslmode=require",
+			Want: []attempt{{"db.example.com", true, false}}},
+		{Name: "VerifyFullRemote", DSN: "postgres://u@db.example.com/db?sslmode=verify-full", Want: verified},
+		{Name: "MissingCAFile", DSN: "postgres://u@db.example.com/db", Opts: sink.Options{CAFile: "/nonexistent/ca.crt"}, WantErr: "CA file"},
+		{Name: "CertWithoutKey", DSN: "postgres://u@db.example.com/db", Opts: sink.Options{CertFile: caFile}, WantErr: "sslkey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -98,7 +128,7 @@ func TestConfig(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
 					t.Fatalf("Config(%q) error = %v, want one about %q", tt.DSN, err, tt.WantErr)
 				}
-				if strings.Contains(err.Error(), "pw") && strings.Contains(tt.DSN, "pw") {
+				if strings.Contains(err.Error(), "from-options") || strings.Contains(err.Error(), "pw") && strings.Contains(tt.DSN, "pw") {
 					t.Errorf("error shows the password: %v", err)
 				}
 				return
@@ -109,10 +139,22 @@ func TestConfig(t *testing.T) {
 			if cfg.Password != "from-options" {
 				t.Errorf("password = %q, want the one from Options", cfg.Password)
 			}
-			if tt.Check != nil {
-				tt.Check(t, cfg.Host, cfg.TLSConfig != nil, len(cfg.Fallbacks))
+			if got := attempts(cfg); tt.Want != nil && !reflect.DeepEqual(got, tt.Want) {
+				t.Errorf("Config(%q) attempts\ngot  %+v\nwant %+v", tt.DSN, got, tt.Want)
 			}
 		})
+	}
+}
+
+// TestOpenRefusesPlainRemote checks that Open refuses plain text to a host
+// that is not local before it dials: the host does not exist.
+func TestOpenRefusesPlainRemote(t *testing.T) {
+	_, err := Factory{}.Open(t.Context(), "postgres://u@db.invalid/db?sslmode=disable", sink.Options{Password: "S3cr3t-pw-xyz"})
+	if err == nil || !strings.Contains(err.Error(), "plain-text connection to db.invalid refused") {
+		t.Fatalf("Open error = %v, want a refused plain-text connection", err)
+	}
+	if strings.Contains(err.Error(), "S3cr3t-pw-xyz") {
+		t.Errorf("error shows the password: %v", err)
 	}
 }
 

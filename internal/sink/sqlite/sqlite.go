@@ -352,7 +352,7 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 // sink.TimeLayout, everything else as it is.
 func bind(v any) any {
 	if t, ok := v.(time.Time); ok {
-		return sink.FormatTime(t)
+		return formatTime(t)
 	}
 	return v
 }
