@@ -17,8 +17,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.Execute(ctx, os.Args[1:])
+	code := exitCode(ctx, err) // before stop, which cancels ctx
 	stop()
-	os.Exit(exitCode(ctx, err))
+	os.Exit(code)
 }
 
 // exitCode is the one place that maps an outcome to an exit status:

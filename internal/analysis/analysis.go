@@ -194,9 +194,15 @@ func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate
 		text = io.MultiWriter(counter, m)
 	}
 	tw := rowcount.NewText(text)
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	n, err := io.CopyBuffer(io.MultiWriter(h, tw), onlyReader{rc}, *bp)
+	var n int64
+	if useAhead(e.Size) {
+		// A big member: inflate on one core, hash and count on another.
+		n, err = copyAhead(io.MultiWriter(h, tw), onlyReader{rc})
+	} else {
+		bp := bufPool.Get().(*[]byte)
+		defer bufPool.Put(bp)
+		n, err = io.CopyBuffer(io.MultiWriter(h, tw), onlyReader{rc}, *bp)
+	}
 	if err == nil {
 		err = ctx.Err()
 	}

@@ -33,6 +33,7 @@ type AnalyzeOptions struct {
 	Workers    int
 	MaxDepth   int
 	TempDir    string
+	Scale      ScaleOptions // --shard, --queue (analyze only): shard.go, queue.go
 }
 
 // AddFlags binds the options to fs.
@@ -58,7 +59,10 @@ func (o *AnalyzeOptions) problemsPath() string {
 }
 
 func newAnalyzeCommand(p *ui.Printer) *cobra.Command {
-	var opts AnalyzeOptions
+	var (
+		opts AnalyzeOptions
+		prof profileOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] INPUT...",
 		Short: "Measure every data file in the inputs and write the plan",
@@ -81,45 +85,53 @@ is larger in byte order (with date-named snapshots: the newer one).
 Problems (corrupt, truncated or encrypted archives and members) are printed
 and written to the problems file; everything else is still analyzed and the
 plan written.
+
+Settings may come from a site profile (--config; see "siftload run --help")
+and SIFTLOAD_* environment variables; flags override both.
 ` + exitStatus + `
 
 EXAMPLES
   siftload analyze site-rgb/ --out plan.csv
-  siftload analyze site-rgb/ --metric max:timestamp --candidates all.csv`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("analyze needs at least one INPUT")
-			}
-			return nil
-		},
+  siftload analyze site-rgb/ --metric max:timestamp --candidates all.csv
+  siftload analyze --config site-rgb.yaml`,
+		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := runAnalyze(cmd.Context(), p, opts, args)
-			return err
+			sites, err := resolveSites(cmd.Flags(), analyzeCommand, RunOptions{Analyze: opts}, prof, args, p)
+			if err != nil {
+				return err
+			}
+			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				_, err := runAnalyze(ctx, p, s.opts.Analyze, s.inputs)
+				return err
+			})
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	opts.Scale.AddFlags(cmd.Flags())
+	prof.AddFlags(cmd.Flags())
 	return cmd
 }
 
 // analyzeConfig turns options into an analysis configuration, or a usage
-// error.
-func analyzeConfig(opts AnalyzeOptions) (analysis.Options, error) {
+// error that names the setting by where(key) (flagName for the command
+// line alone).
+func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis.Options, error) {
 	m, err := metric.Lookup(opts.Metric)
 	if err != nil {
-		return analysis.Options{}, usagef("--metric: %v", err)
+		return analysis.Options{}, usagef("%s: %v", where("metric"), err)
 	}
 	var keyRe *regexp.Regexp
 	if opts.Key != "" {
 		if keyRe, err = regexp.Compile(opts.Key); err != nil {
-			return analysis.Options{}, usagef("--key: %v", err)
+			return analysis.Options{}, usagef("%s: %v", where("key"), err)
 		}
 	}
 	filter := archive.Filter{Include: opts.Include, Exclude: opts.Exclude}
 	if err := filter.Validate(); err != nil {
-		return analysis.Options{}, usagef("%v", err)
+		return analysis.Options{}, usagef("%s: %v", where("include"), err)
 	}
 	if opts.MaxDepth < 1 {
-		return analysis.Options{}, usagef("--max-depth must be at least 1")
+		return analysis.Options{}, usagef("%s must be at least 1", where("max_depth"))
 	}
 	return analysis.Options{
 		Workers:  opts.Workers,
@@ -138,7 +150,10 @@ func analyzeConfig(opts AnalyzeOptions) (analysis.Options, error) {
 // files. It returns the chosen entries; the error is ErrProblems when some
 // input had problems (the files are written all the same).
 func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs []string) ([]plan.Entry, error) {
-	cfg, err := analyzeConfig(opts)
+	if opts.Scale.Shard != "" {
+		return nil, runShard(ctx, p, opts, inputs)
+	}
+	cfg, err := analyzeConfig(opts, flagWhere)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +167,7 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 	}
 	prog := p.NewProgress(ctx, "analyze", len(ins), total)
 	cfg.Progress = prog.Add
-	res, err := analysis.Run(ctx, ins, cfg)
+	res, err := analyzeInputs(ctx, p, opts, ins, cfg)
 	prog.Done()
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/load"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/record"
@@ -40,6 +41,19 @@ type ImportOptions struct {
 	AllowDowngrade bool
 	DryRun         bool
 	Workers        int
+
+	// Connection: the file that holds the password (see resolvePassword)
+	// and TLS settings, handed to the sink.
+	PasswordFile  string
+	CAFile        string
+	CertFile      string
+	KeyFile       string
+	InsecureNoTLS bool
+
+	// Password is resolved from the environment, PasswordFile or a
+	// prompt before the import starts (never from a flag); it prints as
+	// [redacted], also inside a printed ImportOptions.
+	Password secret
 }
 
 // AddFlags binds the options to fs. In run, the plan, header and worker
@@ -63,10 +77,18 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.StringVar(&o.Delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed)")
 	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
+	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (readable by its owner only; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
+	fs.StringVar(&o.CAFile, "ca-file", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
+	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
+	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
+	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
 }
 
 func newImportCommand(p *ui.Printer) *cobra.Command {
-	var opts ImportOptions
+	var (
+		opts ImportOptions
+		prof profileOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "import [flags]",
 		Short: "Load the versions a plan chose into a database",
@@ -86,23 +108,35 @@ A new table gets column types inferred from every value of its file
 
 DATABASES
 ` + databasesHelp() + `
-The password is never part of the URL: set SIFTLOAD_DB_PASSWORD.
+` + secretsHelp + `
+Settings may come from a site profile (--config; see "siftload run --help")
+and SIFTLOAD_* environment variables; flags override both. With a profile
+the plan is the profile's out (NAME.plan.csv for a named site).
 ` + exitStatus + `
 
 EXAMPLES
   siftload import --plan plan.csv --db sqlite:site.db
   SIFTLOAD_DB_PASSWORD=... siftload import --plan plan.csv --db postgres://loader@db.example:5432/site
-  siftload import --plan plan.csv --db sqlite:site.db --dry-run`,
+  siftload import --plan plan.csv --db postgres://loader@db.example/site --password-file /run/secrets/db --ca-file ca.pem
+  siftload import --plan plan.csv --db sqlite:site.db --dry-run
+  siftload import --config site-rgb.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := readPlanFile(opts.Plan)
+			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p)
 			if err != nil {
 				return err
 			}
-			return runImport(cmd.Context(), p, opts, entries)
+			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				entries, err := readPlanFile(s.opts.Import.Plan)
+				if err != nil {
+					return err
+				}
+				return runImport(ctx, p, s.opts.Import, entries)
+			})
 		},
 	}
 	opts.AddFlags(cmd.Flags(), false)
+	prof.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -136,7 +170,7 @@ func readPlanFile(path string) ([]plan.Entry, error) {
 	return entries, nil
 }
 
-func (o *ImportOptions) recordOptions() (record.Options, error) {
+func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
 	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader}
 	switch o.Delimiter {
 	case "":
@@ -145,10 +179,10 @@ func (o *ImportOptions) recordOptions() (record.Options, error) {
 	case ",", ";", "|":
 		ro.Delimiter = o.Delimiter[0]
 	default:
-		return ro, usagef("--delimiter %q: want one of , ; tab |", o.Delimiter)
+		return ro, usagef("%s %q: want one of , ; tab |", where("delimiter"), o.Delimiter)
 	}
 	if err := record.CheckEncoding(o.Encoding); err != nil {
-		return ro, usagef("--encoding: %v", err)
+		return ro, usagef("%s: %v", where("encoding"), err)
 	}
 	return ro, nil
 }
@@ -164,31 +198,49 @@ func (o *ImportOptions) rejectsPath() string {
 	return strings.TrimSuffix(plan, filepath.Ext(plan)) + ".rejects.csv"
 }
 
-// openSink opens the database named by dsn with the settings of the
-// environment.
-func openSink(ctx context.Context, dsn string) (sink.Sink, string, error) {
-	f, err := all.Registry().Lookup(dsn)
+// openSink opens the database of opts with its password and TLS
+// settings. It returns the redacted URL for messages.
+func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error) {
+	f, err := all.Registry().Lookup(opts.DB)
 	if err != nil {
 		return nil, "", usagef("--db: %v", err)
 	}
-	shown := f.Redact(dsn)
-	s, err := f.Open(ctx, dsn, sink.Options{Password: os.Getenv("SIFTLOAD_DB_PASSWORD")})
+	shown := f.Redact(opts.DB)
+	if err := config.CheckURL(opts.DB); err != nil {
+		return nil, shown, usagef("--db: %v", err)
+	}
+	s, err := f.Open(ctx, opts.DB, opts.sinkOptions())
 	if err != nil {
-		return nil, shown, fmt.Errorf("open %s: %w", shown, err)
+		err = fmt.Errorf("open %s: %w", shown, opts.Password.scrub(err))
+		if opts.Password == "" && needsPassword(opts.DB) {
+			err = fmt.Errorf("%w\n(no password was given: %s)", err, config.PasswordHelp)
+		}
+		return nil, shown, err
 	}
 	return s, shown, nil
 }
 
+// sinkOptions are the settings the sink takes beyond the URL.
+func (o *ImportOptions) sinkOptions() sink.Options {
+	return sink.Options{
+		Password:      string(o.Password),
+		CAFile:        o.CAFile,
+		CertFile:      o.CertFile,
+		KeyFile:       o.KeyFile,
+		InsecureNoTLS: o.InsecureNoTLS,
+	}
+}
+
 // runImport loads entries. It returns ErrProblems when some key failed.
 func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries []plan.Entry) error {
-	ro, err := opts.recordOptions()
+	ro, err := opts.recordOptions(flagWhere)
 	if err != nil {
 		return err
 	}
 	if opts.MaxBadRows < 0 {
 		return usagef("--max-bad-rows must not be negative")
 	}
-	s, shown, err := openSink(ctx, opts.DB)
+	s, shown, err := openSink(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -240,7 +292,10 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		Open:           walker.Open,
 		Stat:           archive.Stat,
 		Rejects:        writeRejects,
-		Report:         func(o load.Outcome) { printOutcome(p, o) },
+		Report: func(o load.Outcome) {
+			o.Err = opts.Password.scrub(o.Err)
+			printOutcome(p, o)
+		},
 	})
 	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
 		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
@@ -250,6 +305,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	if rejW != nil {
 		p.Printf("rejected records written to %s", opts.rejectsPath())
 	}
+	err = opts.Password.scrub(err)
 	if errors.Is(err, load.ErrFailed) {
 		return fmt.Errorf("import: %w: %w", err, ErrProblems)
 	}

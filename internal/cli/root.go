@@ -83,6 +83,9 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newAnalyzeCommand(p),
 		newImportCommand(p),
 		newRunCommand(p),
+		newMergeCommand(p),
+		newWorkerCommand(p),
+		newConfigCommand(p),
 	)
 	return root
 }

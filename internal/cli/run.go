@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/ui"
 )
@@ -16,8 +18,18 @@ type RunOptions struct {
 	KeepGoing bool
 }
 
+// AddFlags binds the options to fs.
+func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
+	o.Analyze.AddFlags(fs)
+	o.Import.AddFlags(fs, true)
+	fs.BoolVar(&o.KeepGoing, "keep-going", false, "import even when the analysis had problems")
+}
+
 func newRunCommand(p *ui.Printer) *cobra.Command {
-	var opts RunOptions
+	var (
+		opts RunOptions
+		prof profileOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] INPUT...",
 		Short: "Analyze the inputs, write the plan, and import it in one go",
@@ -27,29 +39,45 @@ like analyze, prints the summary, and then loads the plan into the database.
 When the analysis had problems nothing is imported, since a version that
 could not be read might have been the fullest one; --keep-going imports the
 rest anyway (and still exits 1). Flags may stand before or after the INPUTs.
-` + exitStatus + `
+
+SITE PROFILES
+  --config FILE reads a site's settings from a YAML profile, so that one
+  command migrates a site: every flag is a key (snake_case: --max-bad-rows
+  is max_bad_rows), the INPUTs are inputs: [...], and the plan is out
+  (NAME.plan.csv for a profile with a name). A sites: list holds several
+  sites, each with a name and its own plan, problems and rejects files and
+  its own database; they run one after another, or --parallel-sites N at
+  once. "siftload config check FILE" validates a profile.
+
+  Every setting is also an environment variable: SIFTLOAD_ and the key in
+  upper case (SIFTLOAD_DB, SIFTLOAD_WORKERS, SIFTLOAD_OUT; lists are
+  comma-separated). Flags override the environment, which overrides the
+  profile, which overrides the defaults.
+
+` + secretsHelp + exitStatus + `
 
 EXAMPLES
   siftload run examples/site-rgb --db sqlite:demo.db
-  siftload run site-rgb/ --out rgb.plan.csv --db postgres://loader@db.example:5432/rgb`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("run needs at least one INPUT")
-			}
-			return nil
-		},
+  siftload run site-rgb/ --out rgb.plan.csv --db postgres://loader@db.example:5432/rgb
+  siftload run --config examples/site-rgb.yaml
+  siftload run --config all-sites.yaml --parallel-sites 2`,
+		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRun(cmd, p, opts, args)
+			sites, err := resolveSites(cmd.Flags(), runCommand, opts, prof, args, p)
+			if err != nil {
+				return err
+			}
+			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				return runRun(ctx, p, s.opts, s.inputs)
+			})
 		},
 	}
-	opts.Analyze.AddFlags(cmd.Flags())
-	opts.Import.AddFlags(cmd.Flags(), true)
-	cmd.Flags().BoolVar(&opts.KeepGoing, "keep-going", false, "import even when the analysis had problems")
+	opts.AddFlags(cmd.Flags())
+	prof.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func runRun(cmd *cobra.Command, p *ui.Printer, opts RunOptions, inputs []string) error {
-	ctx := cmd.Context()
+func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string) error {
 	entries, aerr := runAnalyze(ctx, p, opts.Analyze, inputs)
 	if aerr != nil && !errors.Is(aerr, ErrProblems) {
 		return aerr

@@ -132,6 +132,10 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(opts.Workers, 1))
+	if opts.OneTable == "" && !opts.DryRun {
+		stop := startLookahead(gctx, s, jobs, opts)
+		defer stop()
+	}
 	for _, j := range jobs {
 		g.Go(func() error {
 			t0 := time.Now()
@@ -178,6 +182,7 @@ type job struct {
 	plan.Entry
 	table string
 	cols  []schema.Column // set for one-table mode by the pre-pass
+	ahead *inference      // the lookahead's inference; nil without one
 }
 
 // prepare names every key's table and checks the plan as a whole.
@@ -261,7 +266,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 	}
 	if cols == nil {
 		// A new table: infer its types over every value of the file.
-		if cols, err = inferColumns(ctx, j, opts); err != nil {
+		if cols, err = newColumns(ctx, j, opts); err != nil {
 			return fail(o, err)
 		}
 	}
@@ -271,7 +276,12 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 		if err != nil {
 			return err
 		}
-		if res, err = s.Load(ctx, src.job(opts), src); err != nil {
+		// Parse and convert on another goroutine, ahead of the sink.
+		pf := newPrefetch(src)
+		defer pf.stop()
+		res, err = s.Load(ctx, src.job(opts), pf)
+		pf.stop() // src.rejects is complete once the goroutine is done
+		if err != nil {
 			return err
 		}
 		if src.rejects != nil && opts.Rejects != nil {

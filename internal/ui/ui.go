@@ -25,8 +25,11 @@ type Printer struct {
 	mu       sync.Mutex
 	w        io.Writer
 	terminal bool
-	Quiet    bool
-	Verbose  bool
+	// parent and prefix: a Prefixed printer writes through its parent.
+	parent  *Printer
+	prefix  string
+	Quiet   bool
+	Verbose bool
 	// Interval between plain progress lines when not on a terminal.
 	Interval time.Duration
 }
@@ -61,10 +64,38 @@ func (p *Printer) Errorf(format string, args ...any) {
 	p.write(format, args...)
 }
 
+// Prefixed returns a Printer that writes through p, every line starting
+// with prefix, with p's Quiet and Verbose. Its progress is plain lines,
+// never a live bar, so that several of them can share a terminal.
+func (p *Printer) Prefixed(prefix string) *Printer {
+	return &Printer{parent: p, prefix: prefix, Quiet: p.Quiet, Verbose: p.Verbose, Interval: p.Interval}
+}
+
 func (p *Printer) write(format string, args ...any) {
+	if p.parent != nil {
+		p.parent.write("%s"+format, append([]any{p.prefix}, args...)...)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// ReadPassword shows prompt on stderr and reads a line from the terminal
+// on stdin without echoing it. ok is false, and nothing is shown, when
+// stdin is no terminal.
+func ReadPassword(prompt string) (password string, ok bool, err error) {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return "", false, nil
+	}
+	fmt.Fprint(os.Stderr, prompt)
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", true, fmt.Errorf("read password: %w", err)
+	}
+	return string(b), true, nil
 }
 
 // Progress tracks work measured in bytes of a known total.

@@ -138,10 +138,29 @@ func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink,
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.Path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
 	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+}
+
+// ping opens the first connection, retrying while another process holds
+// the lock: switching a new database to WAL takes an exclusive lock, and
+// SQLite answers that pragma with SQLITE_BUSY at once instead of calling
+// its busy handler when two importers open one new file together.
+func ping(ctx context.Context, db *sql.DB, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Sink loads into one SQLite database file. It is safe for concurrent

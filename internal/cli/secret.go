@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/ui"
+)
+
+const secretsHelp = `SECRETS AND TLS
+  The database password is never a flag, part of the URL or in a profile
+  (each is refused). It comes from --password-file FILE (password_file: in
+  a profile), a file its owner alone may read; from the environment
+  variable ` + config.PasswordEnv + `; or from a prompt that does not echo,
+  when stdin is a terminal and the URL names a user. A --password-file flag
+  wins over the variable, which wins over a password_file from
+  SIFTLOAD_PASSWORD_FILE or the profile. SQLite needs none.
+
+  Connections to any host but loopback use TLS and verify the server's
+  certificate: --ca-file FILE names the CA certificates (PEM), --cert-file
+  and --key-file a client certificate. --insecure-no-tls allows plain text;
+  it prints a WARNING every time.
+`
+
+// secret is a password. It formats as [redacted] with every verb, so that
+// printing a struct that holds one does not show it.
+type secret string
+
+// Format writes [redacted].
+func (secret) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
+
+// scrub returns err with the password replaced by [redacted] in its
+// message, for errors of drivers that might quote it. errors.Is and As
+// still see err's chain.
+func (s secret) scrub(err error) error {
+	if err == nil || s == "" || !strings.Contains(err.Error(), string(s)) {
+		return err
+	}
+	return &scrubbedError{err: err, pw: string(s)}
+}
+
+type scrubbedError struct {
+	err error
+	pw  string
+}
+
+func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.pw, "[redacted]") }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// promptPassword asks for a password on the terminal; ok is false when
+// stdin is none. Tests replace it.
+var promptPassword = ui.ReadPassword
+
+// passwordSchemes are the databases that take a password.
+var passwordSchemes = map[string]bool{"postgres": true, "postgresql": true, "oracle": true, "mysql": true}
+
+// needsPassword reports whether the database of dsn takes a password.
+func needsPassword(dsn string) bool {
+	scheme, _, _ := strings.Cut(dsn, ":")
+	return passwordSchemes[strings.ToLower(scheme)]
+}
+
+// promptKey returns the user and server of dsn, and ok when it names a
+// user (only then is a prompt worth showing).
+func promptKey(dsn string) (string, bool) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil || u.User.Username() == "" {
+		return "", false
+	}
+	return strings.ToLower(u.Scheme) + "://" + u.User.Username() + "@" + strings.ToLower(u.Host), true
+}
+
+// resolveConnections sets every site's password and checks its TLS
+// settings, before anything runs (so that prompts come one after another
+// even for sites run in parallel). prompt == nil only describes where the
+// password would come from (config check); otherwise a database that needs
+// a password with no other source gets one from prompt, asked once per
+// user and server.
+func resolveConnections(p *ui.Printer, sites []*siteRun, prompt func(string) (string, bool, error)) error {
+	asked := map[string]secret{}
+	for _, s := range sites {
+		if err := resolveConnection(p, s, prompt, asked); err != nil {
+			return s.wrap(err)
+		}
+	}
+	return nil
+}
+
+func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, bool, error), asked map[string]secret) error {
+	imp := &s.opts.Import
+	shown := config.RedactURL(imp.DB)
+	if imp.InsecureNoTLS {
+		p.Errorf("WARNING: insecure_no_tls is set (%s): the connection to %s may be plain text, which anyone on the network can read and change, the password included; use TLS with --ca-file instead",
+			s.where("insecure_no_tls"), shown)
+	}
+	if (imp.CertFile == "") != (imp.KeyFile == "") {
+		key := "cert_file"
+		if imp.CertFile == "" {
+			key = "key_file"
+		}
+		return usagef("%s: a client certificate needs both cert_file and key_file", s.where(key))
+	}
+	for _, f := range []struct{ key, path string }{{"ca_file", imp.CAFile}, {"cert_file", imp.CertFile}, {"key_file", imp.KeyFile}} {
+		key, path := f.key, f.path
+		if path == "" {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("%s: %w", s.where(key), err)
+		}
+	}
+
+	if !needsPassword(imp.DB) {
+		s.pwFrom = "none needed"
+		if imp.PasswordFile != "" {
+			p.Verbosef("%s: ignored: %s takes no password", s.where("password_file"), shown)
+		}
+		return nil
+	}
+	fileOrigin := s.eff.Origins["password_file"]
+	env, _ := os.LookupEnv(config.PasswordEnv)
+	fromFile := func() error {
+		pw, err := config.ReadPasswordFile(imp.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.where("password_file"), err)
+		}
+		imp.Password = secret(pw)
+		s.pwFrom = "the file " + imp.PasswordFile + " (" + s.where("password_file") + ")"
+		return nil
+	}
+	switch {
+	case imp.PasswordFile != "" && fileOrigin.Kind == config.FromFlag:
+		return fromFile()
+	case env != "":
+		imp.Password = secret(env)
+		s.pwFrom = "$" + config.PasswordEnv
+		return nil
+	case imp.PasswordFile != "":
+		return fromFile()
+	}
+	key, ok := promptKey(imp.DB)
+	if !ok {
+		s.pwFrom = "none given (the URL names no user)"
+		return nil
+	}
+	if prompt == nil {
+		s.pwFrom = "a prompt, when stdin is a terminal (else none)"
+		return nil
+	}
+	if pw, done := asked[key]; done {
+		imp.Password = pw
+		return nil
+	}
+	pw, ok, err := prompt(fmt.Sprintf("Password for %s: ", shown))
+	if err != nil {
+		return err
+	}
+	if ok {
+		imp.Password = secret(pw)
+		s.pwFrom = "the prompt"
+	}
+	asked[key] = imp.Password
+	return nil
+}

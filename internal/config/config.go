@@ -1,0 +1,373 @@
+// Package config resolves siftload's settings from four layers: the
+// command line's flags, SIFTLOAD_* environment variables, a site profile
+// (a YAML file) and the defaults, in that order of precedence.
+//
+// Every setting is one field of Settings and has one name, its profile key
+// (snake_case, e.g. max_bad_rows). The same name gives its flag (kebab-case,
+// --max-bad-rows; see the cli package for the few exceptions) and its
+// environment variable (SIFTLOAD_MAX_BAD_ROWS). A Layer holds the settings
+// one source gave and remembers, per key, where each came from (Origin);
+// Merge stacks layers, so that a value a lower layer set is kept unless a
+// higher one sets the key too, even to a zero value.
+//
+// Secrets are not settings. The database password comes from the
+// environment variable SIFTLOAD_DB_PASSWORD, from the file named by
+// password_file (ReadPasswordFile) or from a prompt; a password written in a
+// profile or in a database URL is refused (CheckURL) with an error that
+// explains these ways and never repeats the password.
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Settings are the settings of one site: what analyze, import and run
+// take. The yaml tag of each field is its key. A zero value means the
+// default, except where a Layer says the key was set.
+type Settings struct {
+	// Name names the site in messages and gives its default plan path
+	// (NAME.plan.csv). Profile only.
+	Name string `yaml:"name,omitempty"`
+	// Inputs are the directories, archives and files to analyze. Profile
+	// only; INPUT arguments replace them.
+	Inputs []string `yaml:"inputs,omitempty"`
+
+	// Analysis.
+	Include    []string `yaml:"include,omitempty"`
+	Exclude    []string `yaml:"exclude,omitempty"`
+	Key        string   `yaml:"key,omitempty"`
+	Metric     string   `yaml:"metric,omitempty"`
+	NoHeader   bool     `yaml:"no_header,omitempty"`
+	Workers    int      `yaml:"workers,omitempty"`
+	MaxDepth   int      `yaml:"max_depth,omitempty"`
+	TempDir    string   `yaml:"temp_dir,omitempty"`
+	Out        string   `yaml:"out,omitempty"` // the plan
+	Problems   string   `yaml:"problems,omitempty"`
+	Candidates string   `yaml:"candidates,omitempty"`
+
+	// Import.
+	DB             string `yaml:"db,omitempty"` // a URL without a password
+	Base           string `yaml:"base,omitempty"`
+	Table          string `yaml:"table,omitempty"`
+	OneTable       string `yaml:"one_table,omitempty"`
+	AllText        bool   `yaml:"all_text,omitempty"`
+	MaxBadRows     int64  `yaml:"max_bad_rows,omitempty"`
+	Rejects        string `yaml:"rejects,omitempty"`
+	Encoding       string `yaml:"encoding,omitempty"`
+	Delimiter      string `yaml:"delimiter,omitempty"`
+	AllowDowngrade bool   `yaml:"allow_downgrade,omitempty"`
+	LoadWorkers    int    `yaml:"load_workers,omitempty"`
+	KeepGoing      bool   `yaml:"keep_going,omitempty"` // run only
+
+	// Connection. PasswordFile names a file that holds the password; it
+	// is no secret itself.
+	PasswordFile  string `yaml:"password_file,omitempty"`
+	CAFile        string `yaml:"ca_file,omitempty"`
+	CertFile      string `yaml:"cert_file,omitempty"`
+	KeyFile       string `yaml:"key_file,omitempty"`
+	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
+}
+
+// Keys of the settings that no environment variable sets: they describe a
+// site of a profile, not a machine.
+const (
+	KeyName   = "name"
+	KeyInputs = "inputs"
+)
+
+// PasswordEnv is the environment variable that holds the database
+// password.
+const PasswordEnv = "SIFTLOAD_DB_PASSWORD"
+
+// EnvPrefix starts every environment variable of a setting.
+const EnvPrefix = "SIFTLOAD_"
+
+// field is one setting, found by reflection on Settings.
+type field struct {
+	key   string
+	index int
+	kind  reflect.Kind // String, Bool, Int, Int64 or Slice (of string)
+}
+
+var fields = sync.OnceValue(func() []field {
+	t := reflect.TypeFor[Settings]()
+	fs := make([]field, t.NumField())
+	for i := range fs {
+		f := t.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		fs[i] = field{key: key, index: i, kind: f.Type.Kind()}
+	}
+	return fs
+})
+
+func lookupField(key string) (field, bool) {
+	for _, f := range fields() {
+		if f.key == key {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+// Keys returns every key, in the order of Settings.
+func Keys() []string {
+	keys := make([]string, len(fields()))
+	for i, f := range fields() {
+		keys[i] = f.key
+	}
+	return keys
+}
+
+// EnvName returns the environment variable of key ("SIFTLOAD_MAX_BAD_ROWS"),
+// or "" for the keys without one (name, inputs).
+func EnvName(key string) string {
+	if key == KeyName || key == KeyInputs {
+		return ""
+	}
+	return EnvPrefix + strings.ToUpper(key)
+}
+
+// Value returns the value of key in s as a string, as a flag or an
+// environment variable would give it (lists joined by commas), and false
+// for an unknown key.
+func (s Settings) Value(key string) (string, bool) {
+	f, ok := lookupField(key)
+	if !ok {
+		return "", false
+	}
+	v := reflect.ValueOf(s).Field(f.index)
+	switch f.kind {
+	case reflect.String:
+		return v.String(), true
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), true
+	case reflect.Int, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), true
+	default:
+		return strings.Join(v.Interface().([]string), ","), true
+	}
+}
+
+// OriginKind says which layer set a value.
+type OriginKind int
+
+// The layers, from the lowest precedence to the highest.
+const (
+	FromDefault OriginKind = iota
+	FromFile
+	FromEnv
+	FromFlag // a flag or an INPUT argument
+)
+
+// Origin says where a value came from.
+type Origin struct {
+	Kind OriginKind
+	// Name is the flag ("--workers"), the environment variable
+	// ("SIFTLOAD_WORKERS") or the profile's file name.
+	Name string
+	// Line and Column locate a profile's value (1-based; 0 if unknown).
+	Line, Column int
+}
+
+// String returns "--workers", "SIFTLOAD_WORKERS", "site.yaml:7:3" or
+// "default".
+func (o Origin) String() string {
+	switch {
+	case o.Kind == FromDefault:
+		return "default"
+	case o.Kind == FromFile && o.Line > 0:
+		return fmt.Sprintf("%s:%d:%d", o.Name, o.Line, o.Column)
+	default:
+		return o.Name
+	}
+}
+
+// A Layer is the settings one source gave. Origins has an entry for each
+// key the source set, and only for those: a key without one is not set by
+// this layer, whatever its value in Settings.
+type Layer struct {
+	Settings
+	Origins map[string]Origin
+}
+
+// Has reports whether the layer set key.
+func (l Layer) Has(key string) bool {
+	_, ok := l.Origins[key]
+	return ok
+}
+
+// Set sets key to the string form of a value (as Value gives it, lists
+// split at commas) and records origin. It is how flags and the
+// environment enter a Layer.
+func (l *Layer) Set(key, value string, origin Origin) error {
+	f, ok := lookupField(key)
+	if !ok {
+		return fmt.Errorf("unknown setting %q", key)
+	}
+	v := reflect.ValueOf(&l.Settings).Elem().Field(f.index)
+	switch f.kind {
+	case reflect.String:
+		v.SetString(value)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(value))
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", value)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, v.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("want a whole number, got %q", value)
+		}
+		v.SetInt(n)
+	default:
+		var list []string
+		for _, s := range strings.Split(value, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+	}
+	if l.Origins == nil {
+		l.Origins = make(map[string]Origin)
+	}
+	l.Origins[key] = origin
+	return nil
+}
+
+// Merge stacks layers, the last one highest: each key takes the value and
+// origin of the last layer that set it. Lists are replaced, not joined.
+func Merge(layers ...Layer) Layer {
+	out := Layer{Origins: make(map[string]Origin)}
+	dst := reflect.ValueOf(&out.Settings).Elem()
+	for _, l := range layers {
+		src := reflect.ValueOf(l.Settings)
+		for _, f := range fields() {
+			o, ok := l.Origins[f.key]
+			if !ok {
+				continue
+			}
+			v := src.Field(f.index)
+			if f.kind == reflect.Slice {
+				v = reflect.ValueOf(slices.Clone(v.Interface().([]string)))
+			}
+			dst.Field(f.index).Set(v)
+			out.Origins[f.key] = o
+		}
+	}
+	return out
+}
+
+// FromEnvironment returns the layer of the SIFTLOAD_* variables that
+// lookup (os.LookupEnv) finds set and not empty. Lists are comma-separated
+// (SIFTLOAD_INCLUDE="*.csv,*.txt"). A value that does not parse is an
+// *Error naming the variable.
+func FromEnvironment(lookup func(string) (string, bool)) (Layer, error) {
+	var l Layer
+	for _, f := range fields() {
+		name := EnvName(f.key)
+		if name == "" {
+			continue
+		}
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			continue
+		}
+		origin := Origin{Kind: FromEnv, Name: name}
+		if err := l.Set(f.key, v, origin); err != nil {
+			if f.key == "db" {
+				// Never repeat a URL that may hold a password.
+				err = fmt.Errorf("cannot read the value")
+			}
+			return Layer{}, &Error{Origin: origin, Key: f.key, Msg: err.Error()}
+		}
+	}
+	if err := l.Validate(); err != nil {
+		return Layer{}, err
+	}
+	return l, nil
+}
+
+// UnknownEnv returns the names of the SIFTLOAD_* variables in environ
+// (os.Environ) that are no setting, sorted: most likely typing mistakes.
+// SIFTLOAD_DB_PASSWORD and the test variables (SIFTLOAD_TEST_*) are known.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{PasswordEnv: true}
+	for _, k := range Keys() {
+		known[EnvName(k)] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, EnvPrefix) && !strings.HasPrefix(name, EnvPrefix+"TEST_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown
+}
+
+// Error is a setting that is wrong, with where it came from.
+type Error struct {
+	Origin Origin
+	Key    string // the setting, "" for the profile as a whole
+	Msg    string
+}
+
+// Error returns e.g. `site.yaml:7:3: workers: want a whole number` or
+// `SIFTLOAD_WORKERS: want a whole number`.
+func (e *Error) Error() string {
+	if e.Key != "" && (e.Origin.Kind == FromFile || e.Origin.Kind == FromDefault) {
+		return fmt.Sprintf("%s: %s: %s", e.Origin, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Origin, e.Msg)
+}
+
+// Validate checks the values the layer set that need no other package:
+// the name, that numbers are not negative and that the database URL holds
+// no password. The first problem is returned as an *Error. It checks each
+// value alone, so it suits any layer; how values go together (a client
+// certificate and its key) is for the caller to check on the merged
+// settings.
+func (l Layer) Validate() error {
+	fail := func(key, format string, args ...any) error {
+		return &Error{Origin: l.Origins[key], Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	s := l.Settings
+	if l.Has(KeyName) && !validName(s.Name) {
+		return fail(KeyName, "%q is no valid site name: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", s.Name)
+	}
+	for _, f := range fields() {
+		if (f.kind == reflect.Int || f.kind == reflect.Int64) && l.Has(f.key) && reflect.ValueOf(s).Field(f.index).Int() < 0 {
+			return fail(f.key, "must not be negative")
+		}
+	}
+	if l.Has("db") {
+		if err := CheckURL(s.DB); err != nil {
+			return fail("db", "%v", err)
+		}
+	}
+	return nil
+}
+
+// validName reports whether name can name a site and its files.
+func validName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+		case i > 0 && (r == '.' || r == '_' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}

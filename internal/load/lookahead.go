@@ -1,0 +1,93 @@
+package load
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// inference is the column inference of one key's new table, which a
+// lookahead goroutine may run ahead of the key's load: a new table's file
+// is read once for its types and once more for its load, and reading the
+// next key's file for its types while this key loads keeps the second
+// core busy while the database inserts.
+type inference struct {
+	// claim goes from 0 to 1 when the lookahead starts on the key, or
+	// to 2 when the load got there first and infers by itself.
+	claim atomic.Int32
+	done  chan struct{} // closed once the lookahead has set cols and err
+	cols  []schema.Column
+	err   error
+}
+
+const (
+	claimLookahead = 1
+	claimLoad      = 2
+)
+
+// startLookahead runs the column inference of jobs, in order, on one
+// goroutine, skipping those whose load has started. It infers only for a
+// key that, as the sink says now, loadOne will load into a new table (not
+// already loaded, no existing table), so that a re-run reads no file. The
+// returned stop cancels the lookahead and waits for it.
+func startLookahead(ctx context.Context, s sink.Sink, jobs []*job, opts Options) (stop func()) {
+	for _, j := range jobs {
+		j.ahead = &inference{done: make(chan struct{})}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, j := range jobs {
+			if ctx.Err() != nil {
+				return
+			}
+			if !j.ahead.claim.CompareAndSwap(0, claimLookahead) {
+				continue
+			}
+			j.ahead.cols, j.ahead.err = speculate(ctx, s, j, opts)
+			close(j.ahead.done)
+		}
+	})
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// speculate infers j's columns when its load will need them: nil, nil
+// when the load will skip the key, fail before reading it, or load into
+// an existing table (loadOne then decides again).
+func speculate(ctx context.Context, s sink.Sink, j *job, opts Options) ([]schema.Column, error) {
+	if j.Bytes == 0 && j.Rows == 0 {
+		return nil, nil
+	}
+	le, seen, err := s.Ledger(ctx, j.Key)
+	if err != nil || seen && (le.SHA256 == j.SHA256 || le.Rows > j.Rows && !opts.AllowDowngrade) {
+		return nil, nil
+	}
+	if _, exists, err := s.Columns(ctx, j.table); err != nil || exists {
+		return nil, nil
+	}
+	return inferColumns(ctx, j, opts)
+}
+
+// newColumns returns the inferred columns of j's new table: the
+// lookahead's when it has started on j (waiting for it to finish), else
+// its own.
+func newColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, error) {
+	if a := j.ahead; a != nil && !a.claim.CompareAndSwap(0, claimLoad) {
+		select {
+		case <-a.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if a.cols != nil || a.err != nil {
+			return a.cols, a.err
+		}
+		// The lookahead saw no need (the sink has changed since): infer now.
+	}
+	return inferColumns(ctx, j, opts)
+}
