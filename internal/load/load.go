@@ -301,7 +301,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 	default:
 		o.Action = Loaded
 	}
-	if o.Rows == 0 {
+	if o.Rows == 0 && o.Action != Skipped {
 		o.Note = "header only: empty table"
 	}
 	return o
