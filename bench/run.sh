@@ -414,16 +414,22 @@ fi
 scale_factors=(0.25 0.5 1 2)
 declare -A scale_bytes
 if [[ $scaling == 1 ]]; then
+	declare -A scale_site
 	for f in "${scale_factors[@]}"; do
 		r=$(awk -v r="$rows" -v f="$f" 'BEGIN{printf "%d", r*f + 0.5}')
-		s=$(dataset "s$snapshots-k$keys-r$r-c$columns-t$tar_every-seed$seed" -snapshots "$snapshots" -keys "$keys" -rows "$r" -columns "$columns" -tar-every "$tar_every" -seed "$seed")
-		"$sl" analyze "$s" --out "$scratch/scale.plan.csv" --candidates "$scratch/scale.candidates.csv" -q
+		scale_site[$f]=$(dataset "s$snapshots-k$keys-r$r-c$columns-t$tar_every-seed$seed" -snapshots "$snapshots" -keys "$keys" -rows "$r" -columns "$columns" -tar-every "$tar_every" -seed "$seed")
+		"$sl" analyze "${scale_site[$f]}" --out "$scratch/scale.plan.csv" --candidates "$scratch/scale.candidates.csv" -q
 		scale_bytes[$f]=$(csvsum "$scratch/scale.candidates.csv" bytes)
 		def "scale_anN_$f" bytes "siftload analyze, all cores, ${f}x dataset (rows $r)"
 		def "scale_an1_$f" bytes "siftload analyze, 1 core, ${f}x dataset (rows $r)"
-		for round in $(seq 1 "$runs"); do
-			measure "scale_anN_$f" prep_none "$sl" analyze "$s" --workers "$ncpu" --out "$scratch/scale.anN.plan.csv" -q
-			measure "scale_an1_$f" prep_none "${pin[@]}" env GOMAXPROCS=1 "$sl" analyze "$s" --workers 1 --out "$scratch/scale.an1.plan.csv" -q
+	done
+	# Round after round over every size, so that a change of the machine's
+	# load does not fall on one size only.
+	for round in $(seq 1 "$runs"); do
+		say "scaling: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		for f in "${scale_factors[@]}"; do
+			measure "scale_anN_$f" prep_none "$sl" analyze "${scale_site[$f]}" --workers "$ncpu" --out "$scratch/scale.anN.plan.csv" -q
+			measure "scale_an1_$f" prep_none "${pin[@]}" env GOMAXPROCS=1 "$sl" analyze "${scale_site[$f]}" --workers 1 --out "$scratch/scale.an1.plan.csv" -q
 		done
 	done
 fi
@@ -580,6 +586,9 @@ $(ratios)
   the ledger; sqlite3 and psql read extracted files (extraction untimed).
 - psql loads the tables siftload creates (the same column types), created
   in the timed script; every PostgreSQL line starts from an empty schema.
+- Most of a SQLite load's RSS is SQLite's page cache, which the sink caps
+  at 64 MiB (cache_size): a load whose table outgrows it fills it up to
+  the cap, whatever the file's size; Go's heap stays at a few MiB.
 $(for n in "${notes[@]}"; do echo "- $n"; done)
 
 ## Commands

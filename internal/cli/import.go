@@ -292,6 +292,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		Open:           walker.Open,
 		Stat:           archive.Stat,
 		Rejects:        writeRejects,
+		Progress:       importProgressHook,
 		Report: func(o load.Outcome) {
 			o.Err = opts.Password.scrub(o.Err)
 			printOutcome(p, o)
@@ -311,6 +312,10 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	return err
 }
+
+// importProgressHook is told of the rows handed to the database; nil but
+// in tests, which use it to stop an import at a known point and kill it.
+var importProgressHook func(rows int64)
 
 func printOutcome(p *ui.Printer, o load.Outcome) {
 	switch o.Action {

@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +28,17 @@ import (
 // line and exits like main does.
 func TestMain(m *testing.M) {
 	if os.Getenv("SIFTLOAD_TEST_MAIN") == "1" {
+		if n, err := strconv.ParseInt(os.Getenv("SIFTLOAD_TEST_PAUSE_AFTER_ROWS"), 10, 64); err == nil {
+			// Stop in the middle of a load, inside its transaction,
+			// and say so: the test then kills the process.
+			var rows atomic.Int64
+			importProgressHook = func(r int64) {
+				if rows.Add(r) >= n {
+					fmt.Fprintln(os.Stderr, "siftload-test: paused mid-load")
+					select {}
+				}
+			}
+		}
 		err := Execute(context.Background(), os.Args[1:])
 		switch {
 		case err == nil:
@@ -48,9 +61,6 @@ type target struct {
 	count func(t testing.TB, table string) int64 // -1 when the table does not exist
 	// ledgerSHA returns the ledger's sha256 for key, "" when absent.
 	ledgerSHA func(t testing.TB, key string) string
-	// copyActive reports whether a COPY is running (postgres), for the
-	// kill test; nil where it cannot be seen.
-	copyActive func(t testing.TB) bool
 }
 
 // targets returns SQLite (always) and PostgreSQL (when
@@ -129,13 +139,6 @@ func targets(t *testing.T) []target {
 			t.Fatal(err)
 		}
 		return sha
-	}
-	pg.copyActive = func(t testing.TB) bool {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE query ILIKE 'copy%' AND state = 'active'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n > 0
 	}
 	return append(out, pg)
 }
@@ -444,7 +447,7 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 			analyzeDir(t, dir)
 
 			cmd := exec.Command(self, "import", "--db", tg.dsn)
-			cmd.Env = append(os.Environ(), "SIFTLOAD_TEST_MAIN=1")
+			cmd.Env = append(os.Environ(), "SIFTLOAD_TEST_MAIN=1", "SIFTLOAD_TEST_PAUSE_AFTER_ROWS=100000")
 			var stderr syncBuffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -452,20 +455,14 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			// Kill it once it is writing: for PostgreSQL when the COPY is
-			// seen running, for SQLite a while after the process started
-			// (the file takes seconds to load).
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
-				if tg.copyActive != nil && tg.copyActive(t) {
-					time.Sleep(100 * time.Millisecond)
-					break
-				}
-				if tg.copyActive == nil && strings.Contains(stderr.String(), "import: 1 keys") {
-					time.Sleep(700 * time.Millisecond)
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
+			// Kill it once 100,000 of the 400,000 rows went to the
+			// database, inside the load's transaction.
+			deadline := time.Now().Add(60 * time.Second)
+			for !strings.Contains(stderr.String(), "paused mid-load") && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !strings.Contains(stderr.String(), "paused mid-load") {
+				t.Fatalf("the import never reached the middle of the load:\n%s", stderr.String())
 			}
 			cmd.Process.Signal(syscall.SIGKILL)
 			err := <-done

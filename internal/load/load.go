@@ -54,6 +54,10 @@ type Options struct {
 	Stat func(base, source string) error
 	// Rejects receives the rejected records of each committed file.
 	Rejects func([]plan.Reject) error
+	// Progress, when set, is told how many more rows were handed to the
+	// sink, a batch at a time; with Workers > 1 it is called from several
+	// goroutines at once.
+	Progress func(rows int64)
 	// Report is called once per key with its outcome, from one goroutine
 	// at a time.
 	Report func(Outcome)
@@ -277,7 +281,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 			return err
 		}
 		// Parse and convert on another goroutine, ahead of the sink.
-		pf := newPrefetch(src)
+		pf := newPrefetch(src, opts.Progress)
 		defer pf.stop()
 		res, err = s.Load(ctx, src.job(opts), pf)
 		pf.stop() // src.rejects is complete once the goroutine is done

@@ -32,6 +32,8 @@ type prefetch struct {
 	quit  chan struct{} // closed by stop
 	done  chan struct{} // closed when the goroutine has returned
 
+	progress func(rows int64) // told of each batch handed to the sink; may be nil
+
 	// Read by the sink's goroutine only.
 	cur      *batch
 	i        int // current row in cur
@@ -46,16 +48,17 @@ type batch struct {
 	rejected int64 // src.Rejected() after the last of them
 }
 
-func newPrefetch(src *source) *prefetch {
+func newPrefetch(src *source, progress func(rows int64)) *prefetch {
 	ncol := max(1, len(src.table.Columns))
 	p := &prefetch{
-		src:   src,
-		ncol:  ncol,
-		rows:  max(1, batchValues/ncol),
-		ready: make(chan *batch, prefetchBatches),
-		free:  make(chan *batch, prefetchBatches),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		progress: progress,
+		src:      src,
+		ncol:     ncol,
+		rows:     max(1, batchValues/ncol),
+		ready:    make(chan *batch, prefetchBatches),
+		free:     make(chan *batch, prefetchBatches),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	for range prefetchBatches {
 		p.free <- &batch{vals: make([]any, p.rows*ncol)}
@@ -113,6 +116,9 @@ func (p *prefetch) Next() bool {
 		return false
 	}
 	p.cur, p.i, p.rejected = b, 0, b.rejected
+	if p.progress != nil {
+		p.progress(int64(b.n))
+	}
 	return true
 }
 

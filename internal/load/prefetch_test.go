@@ -92,7 +92,7 @@ func TestPrefetch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pf := newPrefetch(src)
+			pf := newPrefetch(src, nil)
 			got := drain(t, pf)
 			pf.stop()
 			if !reflect.DeepEqual(got, want) {
@@ -134,7 +134,7 @@ func TestPrefetchStop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pf := newPrefetch(src)
+			pf := newPrefetch(src, nil)
 			for i := 0; i < after && pf.Next(); i++ {
 			}
 			pf.stop()
