@@ -113,16 +113,24 @@ func WriteProblems(w io.Writer, problems []*problem.Error) error {
 	if err != nil {
 		return err
 	}
+	if err := cw.writeProblems(problems); err != nil {
+		return err
+	}
+	return cw.flush()
+}
+
+// writeProblems writes one row per problem, as ProblemsHeader names them.
+func (w *writer) writeProblems(problems []*problem.Error) error {
 	for _, p := range problems {
 		rec := ""
 		if p.Record > 0 {
 			rec = itoa(p.Record)
 		}
-		if err := cw.write(p.Source, rec, p.Err.Error()); err != nil {
+		if err := w.write(p.Source, rec, p.Err.Error()); err != nil {
 			return err
 		}
 	}
-	return cw.flush()
+	return nil
 }
 
 // ErrBadPlan marks every error about the content of a plan file.

@@ -84,14 +84,8 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 	if err := cw.write(ProblemsHeader...); err != nil {
 		return err
 	}
-	for _, p := range problems {
-		rec := ""
-		if p.Record > 0 {
-			rec = itoa(p.Record)
-		}
-		if err := cw.write(p.Source, rec, p.Err.Error()); err != nil {
-			return err
-		}
+	if err := cw.writeProblems(problems); err != nil {
+		return err
 	}
 	return cw.flush()
 }

@@ -2,6 +2,7 @@ package sink
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -58,4 +59,23 @@ func (r *Registry) Lookup(dsn string) (Factory, error) {
 // Names returns the primary scheme of every registered factory, sorted.
 func (r *Registry) Names() []string {
 	return slices.Clone(r.names)
+}
+
+// RedactURL returns dsn, a URL, without any password in its user info or
+// in a "password" parameter; a DSN that is no URL becomes scheme +
+// "://REDACTED". Factories whose DSNs are URLs use it as their Redact.
+func RedactURL(dsn, scheme string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return scheme + "://REDACTED"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

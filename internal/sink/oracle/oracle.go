@@ -159,21 +159,7 @@ func (Factory) Scheme() string { return "oracle" }
 
 // Redact returns dsn without any password (in the user info or a
 // "password" parameter). A DSN that is no URL is reduced to its scheme.
-func (Factory) Redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		return "oracle://REDACTED"
-	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
+func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "oracle") }
 
 // Open connects to the database named by dsn, with TLS as TLS describes.
 func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {

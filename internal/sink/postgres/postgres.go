@@ -50,21 +50,7 @@ func (Factory) Aliases() []string { return []string{"postgresql"} }
 
 // Redact returns dsn without any password (in the user info or a
 // "password" parameter). A DSN that is no URL is reduced to its scheme.
-func (Factory) Redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		return "postgres://REDACTED"
-	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
+func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "postgres") }
 
 // Config returns the pgx configuration of dsn with opts applied: the
 // password, TLS files (sslrootcert, sslcert, sslkey) and, unless
