@@ -294,6 +294,11 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 		return nil
 	})
 	if err != nil {
+		// The outcome names the key and the table already.
+		var le *sink.LoadError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
 		return fail(o, err)
 	}
 	o.Rows, o.Rejected, o.PrevRows = res.Rows, res.Rejected, res.PrevRows

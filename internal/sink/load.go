@@ -166,7 +166,18 @@ func CheckExisting(job LoadJob, cols []schema.Column) error {
 	return nil
 }
 
+// LoadError is an error of Sink.Load with the job's key and table.
+type LoadError struct {
+	Key, Table string
+	Err        error
+}
+
+func (e *LoadError) Error() string { return fmt.Sprintf("load %s into %s: %v", e.Key, e.Table, e.Err) }
+
+// Unwrap returns the reason.
+func (e *LoadError) Unwrap() error { return e.Err }
+
 // WrapLoad wraps a load error with the job's key and table.
 func WrapLoad(job LoadJob, err error) error {
-	return fmt.Errorf("load %s into %s: %w", job.Key, job.Table.Name, err)
+	return &LoadError{Key: job.Key, Table: job.Table.Name, Err: err}
 }
