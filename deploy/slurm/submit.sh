@@ -1,7 +1,7 @@
 #!/bin/bash
 # Submits the analysis of SITE as an array job and the merge after it.
 # The import is left to you, after the review:
-#   deploy/slurm/submit.sh /shared/site-rgb /shared/work/rgb
+#   deploy/slurm/submit.sh /shared/site-rgb /shared/siftload-rgb
 set -euo pipefail
 if [ $# -ne 2 ]; then
   echo "usage: $0 SITE WORK" >&2
