@@ -13,6 +13,7 @@ package sinktest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,7 +30,8 @@ import (
 )
 
 // Inspector lets the suite look into a sink's database. It is not part of
-// the sink contract: sinks implement it for their tests.
+// the sink contract: each sink implements it in a _test.go file
+// (inspect_test.go), so that it exists only in the sink's own tests.
 type Inspector interface {
 	// Rows returns every row of table's columns cols, in any order, with
 	// the values the driver reads (the suite compares them by type:
@@ -702,4 +704,31 @@ func testRedact(t *testing.T, h *harness) {
 	if h.f.Scheme() == "" {
 		t.Errorf("Scheme() is empty")
 	}
+}
+
+// ScanRows reads every row of rows, n columns each, for an Inspector's
+// Rows: []byte values become strings, and conv (when not nil) maps the
+// driver's other types. It closes rows.
+func ScanRows(rows *sql.Rows, n int, conv func(any) any) ([][]any, error) {
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			} else if conv != nil {
+				vals[i] = conv(v)
+			}
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
 }

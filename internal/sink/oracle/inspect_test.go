@@ -1,0 +1,67 @@
+package oracle
+
+// The sinktest.Inspector methods: test-only views into the database, kept
+// out of the sink's production code.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	go_ora "github.com/sijms/go-ora/v2"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sinktest"
+)
+
+// Rows returns every row of table's columns cols, for tests (see
+// sinktest.Inspector). Numbers and timestamps come back as text (TO_CHAR),
+// exact whatever their size.
+func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	have, _, err := columns(ctx, s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	typ := make(map[string]schema.Type, len(have))
+	for _, c := range have {
+		typ[c.Name] = c.Type
+	}
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		switch typ[c] {
+		case schema.Integer, schema.Decimal:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+		case schema.Timestamp:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+		default:
+			q[i] = Dialect.Quote(c)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	return sinktest.ScanRows(rows, len(cols), func(v any) any {
+		if c, ok := v.(go_ora.Clob); ok {
+			return c.String
+		}
+		return v
+	})
+}
+
+// Drop drops table when it exists and deletes the ledger rows naming it,
+// for tests (see sinktest.Inspector).
+func (s *Sink) Drop(ctx context.Context, table string) error {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+Dialect.Quote(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
+		return fmt.Errorf("drop %s: %w", table, err)
+	}
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && oraCode(err) != errNoTable {
+		return fmt.Errorf("drop %s: ledger: %w", table, err)
+	}
+	return nil
+}
+
+// DDLCommits reports true: Oracle's CREATE TABLE commits by itself, so a
+// failed first load leaves its table, empty (see sinktest.Inspector).
+func (s *Sink) DDLCommits() bool { return true }

@@ -1,0 +1,46 @@
+package sqlite
+
+// The sinktest.Inspector methods: test-only views into the database, kept
+// out of the sink's production code.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sinktest"
+)
+
+// Rows returns every row of table's columns cols as the driver reads
+// them, for tests (see sinktest.Inspector).
+func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = Dialect.Quote(c)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	return sinktest.ScanRows(rows, len(cols), nil)
+}
+
+// Drop drops table when it exists and deletes the ledger rows naming it,
+// for tests (see sinktest.Inspector).
+func (s *Sink) Drop(ctx context.Context, table string) error {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+Dialect.Quote(table)); err != nil {
+		return fmt.Errorf("drop %s: %w", table, err)
+	}
+	if _, ok, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !ok {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil {
+		return fmt.Errorf("drop %s: ledger: %w", table, err)
+	}
+	return nil
+}
+
+// DDLCommits reports false: SQLite's CREATE TABLE is part of the load's
+// transaction (see sinktest.Inspector).
+func (s *Sink) DDLCommits() bool { return false }
