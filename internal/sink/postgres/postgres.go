@@ -36,8 +36,10 @@ import (
 	"github.com/siftload/siftload/internal/sink"
 )
 
-// maxIdle is how many idle connections a Sink keeps.
-const maxIdle = 4
+// maxIdle is how many idle connections a Sink keeps: enough for import
+// --workers up to 16 to reuse one connection each instead of reconnecting
+// for every key.
+const maxIdle = 16
 
 // Factory opens PostgreSQL sinks.
 type Factory struct{}
