@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -51,7 +50,7 @@ type Stats struct {
 	DataFiles  int64
 	Skipped    int64 // members that are not data files
 	DataBytes  int64 // decompressed bytes of the data files
-	Keys       int
+	Keys       int   // set by the caller, which chooses the plan
 	Elapsed    time.Duration
 }
 
@@ -79,7 +78,6 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		mu       sync.Mutex
 		problems []*problem.Error
 		stats    archive.Stats
-		dataB    atomic.Int64
 	)
 	report := func(p *problem.Error) {
 		mu.Lock()
@@ -116,7 +114,6 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 					}
 					return err
 				}
-				dataB.Add(c.Bytes)
 				found[i] = append(found[i], c)
 				return nil
 			})
@@ -131,17 +128,15 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 	}
 
 	var cands []plan.Candidate
+	var dataBytes int64
 	for _, f := range found {
+		for _, c := range f {
+			dataBytes += c.Bytes
+		}
 		cands = append(cands, f...)
 	}
 	plan.SortCandidates(cands)
 	SortProblems(problems)
-	keys := 0
-	for i := range cands {
-		if i == 0 || cands[i].Key != cands[i-1].Key {
-			keys++
-		}
-	}
 	return &Result{
 		Candidates: cands,
 		Problems:   problems,
@@ -152,8 +147,7 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 			Members:    stats.Members.Load(),
 			DataFiles:  stats.DataFiles.Load(),
 			Skipped:    stats.Skipped.Load(),
-			DataBytes:  dataB.Load(),
-			Keys:       keys,
+			DataBytes:  dataBytes,
 			Elapsed:    time.Since(start),
 		},
 	}, nil

@@ -99,12 +99,21 @@ func WriteCandidates(w io.Writer, metric string, cands []Candidate) error {
 	if err != nil {
 		return err
 	}
+	if err := cw.writeCandidates(metric, cands); err != nil {
+		return err
+	}
+	return cw.flush()
+}
+
+// writeCandidates writes one row per candidate, as CandidatesHeader names
+// them.
+func (w *writer) writeCandidates(metric string, cands []Candidate) error {
 	for _, c := range cands {
-		if err := cw.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value); err != nil {
+		if err := w.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value); err != nil {
 			return err
 		}
 	}
-	return cw.flush()
+	return nil
 }
 
 // WriteProblems writes problems in the order given.

@@ -73,10 +73,8 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 	if err := cw.write(CandidatesHeader...); err != nil {
 		return err
 	}
-	for _, c := range cands {
-		if err := cw.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, part.Metric, c.Value); err != nil {
-			return err
-		}
+	if err := cw.writeCandidates(part.Metric, cands); err != nil {
+		return err
 	}
 	if err := cw.write(problemsMagic); err != nil {
 		return err

@@ -358,7 +358,8 @@ func (c *collector) finish(i int) {
 	}
 }
 
-// result returns what was collected, sorted like analysis.Run's.
+// result returns what was collected, sorted like analysis.Run's, and like
+// it leaves Stats.Keys to the caller, which chooses the plan.
 func (c *collector) result(elapsed time.Duration) *analysis.Result {
 	var cands []plan.Candidate
 	for _, cs := range c.cands {
@@ -371,12 +372,6 @@ func (c *collector) result(elapsed time.Duration) *analysis.Result {
 	for _, in := range c.inputs {
 		inputBytes += in.Size
 	}
-	keys := 0
-	for i := range cands {
-		if i == 0 || cands[i].Key != cands[i-1].Key {
-			keys++
-		}
-	}
 	return &analysis.Result{
 		Candidates: cands,
 		Problems:   problems,
@@ -388,7 +383,6 @@ func (c *collector) result(elapsed time.Duration) *analysis.Result {
 			DataFiles:  c.stats.DataFiles,
 			Skipped:    c.stats.Skipped,
 			DataBytes:  c.stats.DataBytes,
-			Keys:       keys,
 			Elapsed:    elapsed,
 		},
 	}

@@ -86,6 +86,8 @@ func check(sp Spec, what string) (Spec, error) {
 }
 
 func fromEnv(getenv func(string) string) (Spec, error) {
+	// num reads the number in variable name and whether it is set (a
+	// malformed number counts as set).
 	num := func(name string) (int, bool, error) {
 		v := getenv(name)
 		if v == "" {
@@ -97,7 +99,7 @@ func fromEnv(getenv func(string) string) (Spec, error) {
 		}
 		return n, true, nil
 	}
-	if idx, ok, err := num("JOB_COMPLETION_INDEX"); ok || err != nil {
+	if idx, ok, err := num("JOB_COMPLETION_INDEX"); ok {
 		if err != nil {
 			return Spec{}, err
 		}
@@ -110,7 +112,7 @@ func fromEnv(getenv func(string) string) (Spec, error) {
 		}
 		return check(Spec{idx, n}, fmt.Sprintf("auto (JOB_COMPLETION_INDEX=%d, JOB_COMPLETIONS=%d)", idx, n))
 	}
-	if id, ok, err := num("SLURM_ARRAY_TASK_ID"); ok || err != nil {
+	if id, ok, err := num("SLURM_ARRAY_TASK_ID"); ok {
 		if err != nil {
 			return Spec{}, err
 		}

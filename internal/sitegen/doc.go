@@ -12,8 +12,9 @@
 //
 // Each snapshot holds the logical files (keys) quality/QC01.csv ...
 // (Keys/8 of them), energy/METER01.csv ... (Keys/20) and data/LINE01.csv
-// ... (the rest), numbered with at least two digits. A key may start in a later snapshot, and an export may
-// miss a key (never in the last snapshot).
+// ... (the rest), numbered with at least two digits. A key may start in a
+// later snapshot, and an export may miss a key (never in the last
+// snapshot).
 //
 // # Rows
 //

@@ -52,8 +52,7 @@ func Generate(ctx context.Context, p Params) ([]Truth, error) {
 // result is what generate found out while writing.
 type result struct {
 	truth    []Truth
-	files    []written // every data file, by snapshot then name
-	csvBytes int64     // uncompressed bytes of all data files
+	csvBytes int64 // uncompressed bytes of all data files
 }
 
 // written is one data file as written.
@@ -90,11 +89,8 @@ func generate(ctx context.Context, p Params) (result, error) {
 		return result{}, err
 	}
 	var r result
-	for _, ws := range out {
-		r.files = append(r.files, ws...)
-	}
 	best := map[string]written{}
-	for _, w := range r.files {
+	for _, w := range slices.Concat(out...) {
 		r.csvBytes += w.size
 		b, ok := best[w.key]
 		if !ok || w.rows > b.rows || w.rows == b.rows && w.source > b.source {
@@ -143,10 +139,4 @@ func Count(dir string) (files int, bytes int64, err error) {
 		return 0, 0, fmt.Errorf("count %s: %w", dir, err)
 	}
 	return files, bytes, nil
-}
-
-// CountBytes returns the total size of the regular files under dir.
-func CountBytes(dir string) (int64, error) {
-	_, n, err := Count(dir)
-	return n, err
 }

@@ -248,7 +248,7 @@ func TestTricky(t *testing.T) {
 func TestSize(t *testing.T) {
 	p := Params{Snapshots: 60, Keys: 4, Rows: 800, Columns: 8, Seed: 1, TarEvery: 5}
 	dir, r := gen(t, p)
-	disk, err := CountBytes(dir)
+	_, disk, err := Count(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 		b.SetBytes(r.csvBytes)
 		if i == 0 {
-			disk, _ := CountBytes(p.Dir)
+			_, disk, _ := Count(p.Dir)
 			b.Logf("%d CSV bytes, %d bytes on disk", r.csvBytes, disk)
 		}
 		os.RemoveAll(p.Dir)
