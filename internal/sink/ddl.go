@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -89,6 +90,21 @@ func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) 
 	return stmts, nil
 }
 
+// CreateTable runs the statements of CreateTableSQL for job's table with
+// exec.
+func CreateTable(ctx context.Context, d Dialect, job LoadJob, exec ExecFunc) error {
+	stmts, err := CreateTableSQL(d, job.Table, job.OneTable)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := exec(ctx, st); err != nil {
+			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
+		}
+	}
+	return nil
+}
+
 // derivedName returns base+suffix, cut to d.MaxIdent() bytes with 8 hex
 // digits of base's SHA-256 standing in for the cut part.
 func derivedName(d Dialect, base, suffix string) string {
@@ -109,6 +125,16 @@ func DeleteRowsSQL(d Dialect, table string, oneTable bool) string {
 		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Quote(table), d.Quote(SourceKeyColumn), d.Placeholder(1))
 	}
 	return "DELETE FROM " + d.Quote(table)
+}
+
+// DeleteRows runs DeleteRowsSQL for job with exec, binding job's key in
+// one-table mode.
+func DeleteRows(ctx context.Context, d Dialect, job LoadJob, exec ExecFunc) error {
+	q := DeleteRowsSQL(d, job.Table.Name, job.OneTable)
+	if job.OneTable {
+		return exec(ctx, q, job.Key)
+	}
+	return exec(ctx, q)
 }
 
 // InsertSQL returns an INSERT of rows rows into table's columns cols, with

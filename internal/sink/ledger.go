@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -106,6 +107,15 @@ func LedgerArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
 func LedgerUpdateArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
 	a := LedgerArgs(e, bindTime)
 	return append(a[1:], a[0])
+}
+
+// PutLedger writes e with exec: the key's row is updated when update,
+// inserted otherwise. bindTime is as for LedgerArgs.
+func PutLedger(ctx context.Context, d Dialect, e LedgerEntry, update bool, bindTime func(time.Time) any, exec ExecFunc) error {
+	if update {
+		return exec(ctx, LedgerUpdateSQL(d), LedgerUpdateArgs(e, bindTime)...)
+	}
+	return exec(ctx, LedgerInsertSQL(d), LedgerArgs(e, bindTime)...)
 }
 
 // OtherKeySQL returns a SELECT of a key other than the second argument that

@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -17,7 +18,8 @@ var ErrTableTaken = errors.New("sink: table holds another key")
 // LoadTx is one load transaction of a sink, as RunLoad drives it. The sink
 // begins the transaction, calls RunLoad, and commits only when RunLoad
 // returns no error and a status other than StatusSkipped; otherwise it
-// rolls back. Everything a LoadTx writes goes through that transaction
+// rolls back; LoadSQL does all of that for a sink on database/sql.
+// Everything a LoadTx writes goes through that transaction
 // (Oracle's CREATE TABLE, which commits by itself, is the documented
 // exception).
 type LoadTx interface {
@@ -37,6 +39,36 @@ type LoadTx interface {
 	// PutLedger writes e, updating the key's row when update, inserting
 	// it otherwise.
 	PutLedger(ctx context.Context, e LedgerEntry, update bool) error
+}
+
+// ExecFunc runs query with args in a load's transaction. A sink adapts
+// its driver's call to it (database/sql's ExecContext, pgx's Exec), so
+// that CreateTable, DeleteRows and PutLedger serve every sink.
+type ExecFunc func(ctx context.Context, query string, args ...any) error
+
+// LoadSQL is Sink.Load for a sink on database/sql: it begins a
+// transaction on db, runs RunLoad with the LoadTx newTx makes of it, and
+// commits or rolls back as LoadTx says. Its errors are wrapped by
+// WrapLoad.
+func LoadSQL(ctx context.Context, db *sql.DB, job LoadJob, src RecordSource, newTx func(*sql.Tx) LoadTx) (Result, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, WrapLoad(job, fmt.Errorf("begin: %w", err))
+	}
+	res, err := RunLoad(ctx, newTx(tx), job, src)
+	if err != nil || res.Status == StatusSkipped {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
+			err = fmt.Errorf("rollback: %w", rerr)
+		}
+		if err != nil {
+			return Result{}, WrapLoad(job, err)
+		}
+		return res, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return Result{}, WrapLoad(job, fmt.Errorf("commit: %w", err))
+	}
+	return res, nil
 }
 
 // CheckJob returns an error when job lacks what every load needs.

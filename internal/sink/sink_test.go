@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,5 +271,60 @@ func TestScanLedger(t *testing.T) {
 	}
 	if _, err := ScanLedger(scan(42)); err == nil {
 		t.Errorf("ScanLedger(loaded_at 42) succeeded")
+	}
+}
+
+// execCall is one call of a recording ExecFunc.
+type execCall struct {
+	Query string
+	Args  []any
+}
+
+func recordExec(calls *[]execCall) ExecFunc {
+	return func(_ context.Context, query string, args ...any) error {
+		*calls = append(*calls, execCall{query, args})
+		return nil
+	}
+}
+
+func TestExecHelpers(t *testing.T) {
+	d := testDialect{maxIdent: 63}
+	ctx := context.Background()
+	job := LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "a", Type: schema.Integer}}}}
+	e := LedgerEntry{Key: "k", Table: "t", LoadedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
+	id := func(t time.Time) any { return t }
+	oneTable := job
+	oneTable.OneTable = true
+	tests := []struct {
+		Name string
+		Run  func(ExecFunc) error
+		Want []execCall
+	}{
+		{"DeleteRows", func(x ExecFunc) error { return DeleteRows(ctx, d, job, x) },
+			[]execCall{{DeleteRowsSQL(d, "t", false), nil}}},
+		{"DeleteRowsOneTable", func(x ExecFunc) error { return DeleteRows(ctx, d, oneTable, x) },
+			[]execCall{{DeleteRowsSQL(d, "t", true), []any{"k"}}}},
+		{"CreateTable", func(x ExecFunc) error { return CreateTable(ctx, d, oneTable, x) },
+			[]execCall{{`CREATE TABLE "t" ("source_key" VARCHAR(1000) NOT NULL, "a" INTEGER)`, nil}, {`CREATE INDEX "t_source_key" ON "t" ("source_key")`, nil}}},
+		{"PutLedgerInsert", func(x ExecFunc) error { return PutLedger(ctx, d, e, false, id, x) },
+			[]execCall{{LedgerInsertSQL(d), LedgerArgs(e, id)}}},
+		{"PutLedgerUpdate", func(x ExecFunc) error { return PutLedger(ctx, d, e, true, id, x) },
+			[]execCall{{LedgerUpdateSQL(d), LedgerUpdateArgs(e, id)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			var got []execCall
+			if err := tt.Run(recordExec(&got)); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.Want) {
+				t.Errorf("got  %q\nwant %q", got, tt.Want)
+			}
+		})
+	}
+	boom := errors.New("boom")
+	fail := func(context.Context, string, ...any) error { return boom }
+	if err := CreateTable(ctx, d, job, fail); !errors.Is(err, boom) || !strings.Contains(err.Error(), "create table t") {
+		t.Errorf("CreateTable with a failing exec = %v", err)
 	}
 }

@@ -544,24 +544,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err := s.ensureLedger(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
-	}
-	res, err := sink.RunLoad(ctx, &loadTx{s: s, tx: tx}, job, src)
-	if err != nil || res.Status == sink.StatusSkipped {
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
-			err = fmt.Errorf("rollback: %w", rerr)
-		}
-		if err != nil {
-			return sink.Result{}, sink.WrapLoad(job, err)
-		}
-		return res, nil
-	}
-	if err := tx.Commit(); err != nil {
-		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("commit: %w", err))
-	}
-	return res, nil
+	return sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { return &loadTx{s: s, tx: tx} })
 }
 
 // placeholderSHA256 marks the ledger row a load inserts for a new key
@@ -576,21 +559,26 @@ type loadTx struct {
 	lob         []bool // per job column: the table's column is a LOB
 }
 
-// LockLedgerSQL is the ledger SELECT that locks the key's row.
-func LockLedgerSQL() string { return sink.LedgerSelectSQL(Dialect) + " FOR UPDATE" }
+func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := l.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// lockLedgerSQL is the ledger SELECT that locks the key's row.
+var lockLedgerSQL = sink.LedgerSelectSQL(Dialect) + " FOR UPDATE"
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	for range 3 {
-		e, ok, err := ledger(ctx, l.tx, LockLedgerSQL(), key)
+		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL, key)
 		if err != nil || ok {
 			return e, ok, err
 		}
 		// No row to lock: insert one. A concurrent load of the key
 		// waits here on the primary key and gets ORA-00001 once this
 		// one commits; it then finds the committed row above.
-		_, err = l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(sink.LedgerEntry{
+		err = sink.PutLedger(ctx, Dialect, sink.LedgerEntry{
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
-		}, bindTime)...)
+		}, false, bindTime, l.exec)
 		if err == nil {
 			l.placeholder = true
 			return sink.LedgerEntry{}, false, nil
@@ -651,12 +639,7 @@ func lobColumns(job sink.LoadJob, cols []column) []bool {
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	var args []any
-	if job.OneTable {
-		args = append(args, job.Key)
-	}
-	_, err := l.tx.ExecContext(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
-	return err
+	return sink.DeleteRows(ctx, Dialect, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
@@ -671,13 +654,10 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 	return insertBatches(ctx, job, src, l.lob, l.s.batch, exec)
 }
 
+// PutLedger updates the key's row when update or when LockLedger inserted
+// a placeholder for it.
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	if update || l.placeholder {
-		_, err := l.tx.ExecContext(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
-		return err
-	}
-	_, err := l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
-	return err
+	return sink.PutLedger(ctx, Dialect, e, update || l.placeholder, bindTime, l.exec)
 }
 
 // execFunc runs the INSERT with one array per column and returns the rows
@@ -776,11 +756,13 @@ func newBatch(job sink.LoadJob, lob []bool, rows int) *batch {
 func (b *batch) add(vals []any) error {
 	cols := b.cols
 	if b.key != "" {
-		cols[0].strs = append(cols[0].strs, sql.NullString{String: b.key, Valid: true})
 		cols = cols[1:]
 	}
 	if len(vals) != len(cols) {
 		return fmt.Errorf("%d values for %d columns", len(vals), len(cols))
+	}
+	if b.key != "" {
+		b.cols[0].strs = append(b.cols[0].strs, sql.NullString{String: b.key, Valid: true})
 	}
 	for i, c := range cols {
 		if err := c.add(vals[i]); err != nil {

@@ -118,14 +118,22 @@ func appendNumeric(buf []byte, s string) ([]byte, error) {
 		}
 		return g
 	}
+	// Write every group once, then drop the zero groups at both ends.
+	head := len(buf)
+	buf = append(buf, make([]byte, 8)...)
 	first, last := -1, -1
 	for i := range nInt + nFrac {
-		if group(i) != 0 {
-			if first < 0 {
-				first = i
-			}
+		g := group(i)
+		if g == 0 && first < 0 {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if g != 0 {
 			last = i
 		}
+		buf = binary.BigEndian.AppendUint16(buf, g)
 	}
 	var ndigits, weight int
 	if first >= 0 {
@@ -133,12 +141,10 @@ func appendNumeric(buf []byte, s string) ([]byte, error) {
 	} else {
 		sign = numericPos // zero has no sign
 	}
-	buf = binary.BigEndian.AppendUint16(buf, uint16(ndigits))
-	buf = binary.BigEndian.AppendUint16(buf, uint16(int16(weight)))
-	buf = binary.BigEndian.AppendUint16(buf, sign)
-	buf = binary.BigEndian.AppendUint16(buf, uint16(len(frac)))
-	for i := first; i >= 0 && i <= last; i++ {
-		buf = binary.BigEndian.AppendUint16(buf, group(i))
-	}
+	buf = buf[:head+8+2*ndigits]
+	binary.BigEndian.PutUint16(buf[head:], uint16(ndigits))
+	binary.BigEndian.PutUint16(buf[head+2:], uint16(int16(weight)))
+	binary.BigEndian.PutUint16(buf[head+4:], sign)
+	binary.BigEndian.PutUint16(buf[head+6:], uint16(len(frac)))
 	return buf, nil
 }

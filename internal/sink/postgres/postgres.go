@@ -434,6 +434,11 @@ type loadTx struct {
 	tx pgx.Tx
 }
 
+func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := l.tx.Exec(ctx, query, args...)
+	return err
+}
+
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	if _, err := l.tx.Exec(ctx, lockSQL, keyLock+key); err != nil {
 		return sink.LedgerEntry{}, false, fmt.Errorf("lock key: %w", err)
@@ -469,25 +474,11 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
-	if err != nil {
-		return err
-	}
-	for _, st := range stmts {
-		if _, err := l.tx.Exec(ctx, st); err != nil {
-			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
-		}
-	}
-	return nil
+	return sink.CreateTable(ctx, Dialect, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	var args []any
-	if job.OneTable {
-		args = append(args, job.Key)
-	}
-	_, err := l.tx.Exec(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
-	return err
+	return sink.DeleteRows(ctx, Dialect, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
@@ -503,13 +494,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	bindTime := func(t time.Time) any { return t }
-	if update {
-		_, err := l.tx.Exec(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
-		return err
-	}
-	_, err := l.tx.Exec(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
-	return err
+	return sink.PutLedger(ctx, Dialect, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
 // copySource adapts a RecordSource to pgx.CopyFromSource: it prepends the

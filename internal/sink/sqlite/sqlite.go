@@ -265,11 +265,12 @@ func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool,
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !exists {
+	_, exists, err := columns(ctx, s.db, sink.LedgerTable)
+	if err != nil || !exists {
 		if err != nil {
-			return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
+			err = fmt.Errorf("ledger of %s: %w", key, err)
 		}
-		return sink.LedgerEntry{}, false, nil
+		return sink.LedgerEntry{}, false, err
 	}
 	e, ok, err := ledger(ctx, s.db, key)
 	if err != nil {
@@ -287,24 +288,8 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	}
 	defer func() { <-s.writer }()
 
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see driverDSN
-	if err != nil {
-		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
-	}
-	res, err := sink.RunLoad(ctx, &loadTx{tx: tx}, job, src)
-	if err != nil || res.Status == sink.StatusSkipped {
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
-			err = fmt.Errorf("rollback: %w", rerr)
-		}
-		if err != nil {
-			return sink.Result{}, sink.WrapLoad(job, err)
-		}
-		return res, nil
-	}
-	if err := tx.Commit(); err != nil {
-		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("commit: %w", err))
-	}
-	return res, nil
+	// BeginTx issues BEGIN IMMEDIATE, see driverDSN.
+	return sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { return &loadTx{tx: tx} })
 }
 
 // Close closes the database.
@@ -320,10 +305,15 @@ type loadTx struct {
 	tx *sql.Tx
 }
 
+func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
+	_, err := l.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	// BEGIN IMMEDIATE holds the write lock already; the ledger is created
 	// by the first load, inside its transaction.
-	if _, err := l.tx.ExecContext(ctx, sink.LedgerDDL(Dialect, true)); err != nil {
+	if err := l.exec(ctx, sink.LedgerDDL(Dialect, true)); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	return ledger(ctx, l.tx, key)
@@ -346,25 +336,11 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	if exists {
 		return sink.CheckExisting(job, cols)
 	}
-	stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
-	if err != nil {
-		return err
-	}
-	for _, st := range stmts {
-		if _, err := l.tx.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
-		}
-	}
-	return nil
+	return sink.CreateTable(ctx, Dialect, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	var args []any
-	if job.OneTable {
-		args = append(args, job.Key)
-	}
-	_, err := l.tx.ExecContext(ctx, sink.DeleteRowsSQL(Dialect, job.Table.Name, job.OneTable), args...)
-	return err
+	return sink.DeleteRows(ctx, Dialect, job, l.exec)
 }
 
 // bind returns the value SQLite stores for v: timestamps as text in
@@ -376,14 +352,14 @@ func bind(v any) any {
 	return v
 }
 
-// BatchRows returns the rows of one INSERT for ncols columns.
-func BatchRows(ncols int) int {
+// batchRows returns the rows of one INSERT for ncols columns.
+func batchRows(ncols int) int {
 	return max(1, min(maxBatch, maxVars/max(1, ncols)))
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cols := sink.InsertColumns(job)
-	per := BatchRows(len(cols))
+	per := batchRows(len(cols))
 	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, per))
 	if err != nil {
 		return 0, fmt.Errorf("prepare insert: %w", err)
@@ -445,13 +421,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	bindTime := func(t time.Time) any { return sink.FormatTime(t) }
-	if update {
-		_, err := l.tx.ExecContext(ctx, sink.LedgerUpdateSQL(Dialect), sink.LedgerUpdateArgs(e, bindTime)...)
-		return err
-	}
-	_, err := l.tx.ExecContext(ctx, sink.LedgerInsertSQL(Dialect), sink.LedgerArgs(e, bindTime)...)
-	return err
+	return sink.PutLedger(ctx, Dialect, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
 var _ sink.Sink = (*Sink)(nil)

@@ -19,12 +19,7 @@ func TestSinktest(t *testing.T) {
 }
 
 func TestParseDSN(t *testing.T) {
-	tests := []struct {
-		Name    string
-		Input   string
-		Want    Config
-		WantErr bool
-	}{
+	sinktest.RunDSNCases(t, ParseDSN, []sinktest.DSNCase[Config]{
 		{Name: "Relative", Input: "sqlite:data/x.db", Want: Config{Path: "data/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
 		{Name: "SlashSlash", Input: "sqlite://x.db", Want: Config{Path: "x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
 		{Name: "Absolute", Input: "sqlite:///var/lib/x.db", Want: Config{Path: "/var/lib/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
@@ -39,18 +34,7 @@ func TestParseDSN(t *testing.T) {
 		{Name: "UnknownParam", Input: "sqlite:x.db?_pragma=foo", WantErr: true},
 		{Name: "BadTimeout", Input: "sqlite:x.db?busy_timeout=5", WantErr: true},
 		{Name: "BadSync", Input: "sqlite:x.db?synchronous=off", WantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.Name, func(t *testing.T) {
-			got, err := ParseDSN(tt.Input)
-			if (err != nil) != tt.WantErr {
-				t.Fatalf("ParseDSN(%q) error = %v, want error %v", tt.Input, err, tt.WantErr)
-			}
-			if err == nil && got != tt.Want {
-				t.Errorf("ParseDSN(%q) = %+v, want %+v", tt.Input, got, tt.Want)
-			}
-		})
-	}
+	})
 	if runtime.GOOS == "windows" {
 		got, err := ParseDSN("sqlite:///C:/data/x.db")
 		if err != nil || got.Path != "C:/data/x.db" {
@@ -61,8 +45,8 @@ func TestParseDSN(t *testing.T) {
 
 func TestBatchRows(t *testing.T) {
 	for _, tt := range []struct{ cols, want int }{{1, 500}, {4, 500}, {65, 500}, {100, 327}, {40000, 1}} {
-		if got := BatchRows(tt.cols); got != tt.want {
-			t.Errorf("BatchRows(%d) = %d, want %d", tt.cols, got, tt.want)
+		if got := batchRows(tt.cols); got != tt.want {
+			t.Errorf("batchRows(%d) = %d, want %d", tt.cols, got, tt.want)
 		}
 	}
 }
