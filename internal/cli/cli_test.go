@@ -27,6 +27,17 @@ func quiet(t testing.TB) (*ui.Printer, *bytes.Buffer) {
 	return ui.NewPrinter(&buf, false), &buf
 }
 
+// mustExecute runs the command line args in-process, fails the test on
+// an error, and returns what the command printed.
+func mustExecute(t testing.TB, args ...string) string {
+	t.Helper()
+	p, out := quiet(t)
+	if err := execute(t.Context(), p, args); err != nil {
+		t.Fatalf("%q: %v\n%s", args, err, out)
+	}
+	return out.String()
+}
+
 func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)

@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,22 +33,7 @@ func copyExamples(t testing.TB) {
 		t.Fatal(err)
 	}
 	t.Chdir(t.TempDir())
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		dst := filepath.Join("examples", rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS("examples", os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -103,10 +88,11 @@ func TestEveryFlagIsASetting(t *testing.T) {
 			t.Errorf("key %s has no flag in run", k)
 		}
 	}
-	// Every setting survives the trip through the options.
+	// Every setting survives the trip through the options; each key gets
+	// a value of its own, so that two swapped fields show.
 	var l config.Layer
-	for _, k := range config.Keys() {
-		if err := l.Set(k, "7", config.Origin{}); err != nil {
+	for i, k := range config.Keys() {
+		if err := l.Set(k, strconv.Itoa(i+2), config.Origin{}); err != nil {
 			if err := l.Set(k, "true", config.Origin{}); err != nil {
 				t.Fatal(err)
 			}
@@ -420,15 +406,10 @@ func TestUnknownEnvWarns(t *testing.T) {
 	}
 }
 
-// TestReadmeProfiles: the README's profile commands are there, and its
-// example of several sites is a valid profile.
+// TestReadmeProfiles: the README's example of several sites is a valid
+// profile.
 func TestReadmeProfiles(t *testing.T) {
 	readme := readFile(t, "../../README.md")
-	for _, want := range []string{"run --config examples/site-rgb.yaml", "config check examples/site-rgb.yaml"} {
-		if !strings.Contains(readme, want) {
-			t.Errorf("README lacks %q", want)
-		}
-	}
 	_, block, ok := strings.Cut(readme, "  ```yaml\n  workers: 4\n")
 	block, _, ok2 := strings.Cut(block, "  ```\n")
 	if !ok || !ok2 {

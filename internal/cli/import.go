@@ -77,7 +77,7 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.StringVar(&o.Delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed)")
 	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
-	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (readable by its owner only; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
+	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
 	fs.StringVar(&o.CAFile, "ca-file", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
 	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sitegen"
 )
 
@@ -67,8 +68,8 @@ func TestTwoImportersLoadEachKeyOnce(t *testing.T) {
 				if !(a[0] == "loaded" && a[1] == "skipped" || a[0] == "skipped" && a[1] == "loaded") {
 					t.Errorf("key %s: importers report %q and %q, want one loaded and one skipped", e.Key, a[0], a[1])
 				}
-				if n := tg.count(t, tableOf(e.Key)); n != e.Rows {
-					t.Errorf("key %s: table %s has %d rows, want %d", e.Key, tableOf(e.Key), n, e.Rows)
+				if n := tg.count(t, schema.TableName(e.Key)); n != e.Rows {
+					t.Errorf("key %s: table %s has %d rows, want %d", e.Key, schema.TableName(e.Key), n, e.Rows)
 				}
 				if sha := tg.ledgerSHA(t, e.Key); sha != e.SHA256 {
 					t.Errorf("key %s: ledger sha256 %s, want %s", e.Key, sha, e.SHA256)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"archive/zip"
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
+
+	"github.com/siftload/siftload/internal/schema"
 )
 
 // TestMain lets the test binary act as siftload itself (for the tests that
@@ -185,90 +186,44 @@ func writeZip(t testing.TB, path string, members map[string]string) {
 // writeBigZip writes a zip with one member of rows generated rows.
 func writeBigZip(t testing.TB, path, member string, rows int) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	w, err := zw.Create(member)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "id,ts,qty,weight,note")
+	var b strings.Builder
+	fmt.Fprintln(&b, "id,ts,qty,weight,note")
 	for i := range rows {
-		fmt.Fprintf(bw, "%d,2023-01-%02d 10:%02d:%02d,%d,%d.%03d,\"note %d, with comma\"\n", i+1, i%28+1, i%60, i%60, i%1000, i%97, i%1000, i)
+		fmt.Fprintf(&b, "%d,2023-01-%02d 10:%02d:%02d,%d,%d.%03d,\"note %d, with comma\"\n", i+1, i%28+1, i%60, i%60, i%1000, i%97, i%1000, i)
 	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeZip(t, path, map[string]string{member: b.String()})
 }
 
 func TestRunLoadsOnceAndRerunSkips(t *testing.T) {
 	dir, truth := site(t, tricky)
 	for _, tg := range targets(t) {
 		t.Run(tg.name, func(t *testing.T) {
-			p, out := quiet(t)
-			err := execute(t.Context(), p, []string{"run", dir, "--db", tg.dsn, "--out", tg.name + ".plan.csv"})
-			if err != nil {
-				t.Fatalf("run: %v\n%s", err, out)
-			}
+			mustExecute(t, "run", dir, "--db", tg.dsn, "--out", tg.name+".plan.csv")
 			for _, tr := range truth {
-				table := tableOf(tr.Key)
+				table := schema.TableName(tr.Key)
 				if got := tg.count(t, table); got != tr.Rows {
 					t.Errorf("table %s has %d rows, want %d", table, got, tr.Rows)
 				}
 			}
-			p2, out2 := quiet(t)
 			// Flags after the INPUT, too.
-			if err := execute(t.Context(), p2, []string{"run", "--db", tg.dsn, dir, "--out", tg.name + ".plan.csv", "--load-workers", "2"}); err != nil {
-				t.Fatalf("second run: %v\n%s", err, out2)
-			}
+			out := mustExecute(t, "run", "--db", tg.dsn, dir, "--out", tg.name+".plan.csv", "--load-workers", "2")
 			want := fmt.Sprintf("0 loaded, 0 replaced, %d skipped, 0 failed", len(truth))
-			if !strings.Contains(out2.String(), want) {
-				t.Errorf("second run did not skip everything: want %q in\n%s", want, out2)
+			if !strings.Contains(out, want) {
+				t.Errorf("second run did not skip everything: want %q in\n%s", want, out)
 			}
 			for _, tr := range truth {
-				if got := tg.count(t, tableOf(tr.Key)); got != tr.Rows {
-					t.Errorf("after the second run table %s has %d rows, want %d", tableOf(tr.Key), got, tr.Rows)
+				if got := tg.count(t, schema.TableName(tr.Key)); got != tr.Rows {
+					t.Errorf("after the second run table %s has %d rows, want %d", schema.TableName(tr.Key), got, tr.Rows)
 				}
 			}
 		})
 	}
 }
 
-func tableOf(key string) string {
-	key = strings.TrimSuffix(strings.ToLower(key), filepath.Ext(key))
-	var b strings.Builder
-	us := false
-	for _, r := range key {
-		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
-			b.WriteRune(r)
-			us = false
-		} else if !us {
-			b.WriteByte('_')
-			us = true
-		}
-	}
-	return strings.Trim(b.String(), "_")
-}
-
 // analyzeDir runs analyze on dir into plan.csv and fails on problems.
-func analyzeDir(t *testing.T, dir string) {
+func analyzeDir(t testing.TB, dir string) {
 	t.Helper()
-	p, out := quiet(t)
-	if err := execute(t.Context(), p, []string{"analyze", dir, "--out", "plan.csv"}); err != nil {
-		t.Fatalf("analyze: %v\n%s", err, out)
-	}
+	mustExecute(t, "analyze", dir, "--out", "plan.csv")
 }
 
 func TestImportReplacesNewerVersion(t *testing.T) {
@@ -278,37 +233,28 @@ func TestImportReplacesNewerVersion(t *testing.T) {
 			dir := "site-" + tg.name
 			writeZip(t, dir+"/2023-01-01.zip", map[string]string{"a.csv": "id,v\n1,x\n2,y\n"})
 			analyzeDir(t, dir)
-			p, out := quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn}); err != nil {
-				t.Fatalf("import: %v\n%s", err, out)
-			}
+			mustExecute(t, "import", "--db", tg.dsn)
 			writeZip(t, dir+"/2023-01-02.zip", map[string]string{"a.csv": "id,v\n1,x\n2,y\n3,z\n"})
 			analyzeDir(t, dir)
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--dry-run"}); err != nil {
-				t.Fatalf("dry run: %v\n%s", err, out)
-			}
-			if !strings.Contains(out.String(), "replace  a.csv -> a: 2 rows -> 3 rows") || tg.count(t, "a") != 2 {
+			out := mustExecute(t, "import", "--db", tg.dsn, "--dry-run")
+			if !strings.Contains(out, "replace  a.csv -> a: 2 rows -> 3 rows") || tg.count(t, "a") != 2 {
 				t.Errorf("dry run: want a replace line and no change, got %d rows and\n%s", tg.count(t, "a"), out)
 			}
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn}); err != nil {
-				t.Fatalf("import: %v\n%s", err, out)
-			}
-			if got := tg.count(t, "a"); got != 3 || !strings.Contains(out.String(), "replaced a.csv -> a: 3 rows (was 2)") {
+			out = mustExecute(t, "import", "--db", tg.dsn)
+			if got := tg.count(t, "a"); got != 3 || !strings.Contains(out, "replaced a.csv -> a: 3 rows (was 2)") {
 				t.Errorf("after replace: %d rows, want 3; output:\n%s", got, out)
 			}
 			// A stale plan (fewer rows) must not downgrade the table.
 			os.Remove(dir + "/2023-01-02.zip")
 			analyzeDir(t, dir)
-			p, out = quiet(t)
+			p, buf := quiet(t)
 			err := execute(t.Context(), p, []string{"import", "--db", tg.dsn})
-			if !errors.Is(err, ErrProblems) || !strings.Contains(out.String(), "--allow-downgrade") || tg.count(t, "a") != 3 {
-				t.Errorf("downgrade: err %v, %d rows, output:\n%s", err, tg.count(t, "a"), out)
+			if !errors.Is(err, ErrProblems) || !strings.Contains(buf.String(), "--allow-downgrade") || tg.count(t, "a") != 3 {
+				t.Errorf("downgrade: err %v, %d rows, output:\n%s", err, tg.count(t, "a"), buf)
 			}
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--allow-downgrade"}); err != nil || tg.count(t, "a") != 2 {
-				t.Errorf("--allow-downgrade: err %v, %d rows, output:\n%s", err, tg.count(t, "a"), out)
+			mustExecute(t, "import", "--db", tg.dsn, "--allow-downgrade")
+			if n := tg.count(t, "a"); n != 2 {
+				t.Errorf("--allow-downgrade: %d rows, want 2", n)
 			}
 		})
 	}
@@ -342,10 +288,7 @@ func TestImportBadRecords(t *testing.T) {
 			if n := tg.count(t, "good"); n != 1 {
 				t.Errorf("the good file did not load: %d rows", n)
 			}
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--max-bad-rows", "1", "--rejects", tg.name + ".rejects.csv"}); err != nil {
-				t.Fatalf("--max-bad-rows 1: %v\n%s", err, out)
-			}
+			mustExecute(t, "import", "--db", tg.dsn, "--max-bad-rows", "1", "--rejects", tg.name+".rejects.csv")
 			if n := tg.count(t, "bad"); n != 2 {
 				t.Errorf("with --max-bad-rows 1: %d rows, want 2", n)
 			}
@@ -407,13 +350,10 @@ func TestImportExistingTableColumns(t *testing.T) {
 	tg := targets(t)[0]
 	writeZip(t, "site/s1.zip", map[string]string{"a.csv": "id,v\n1,x\n"})
 	analyzeDir(t, "site")
-	p, out := quiet(t)
-	if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn}); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	mustExecute(t, "import", "--db", tg.dsn)
 	writeZip(t, "site/s2.zip", map[string]string{"a.csv": "id,w,v\n1,x,y\n2,x,y\n"})
 	analyzeDir(t, "site")
-	p, out = quiet(t)
+	p, out := quiet(t)
 	err := execute(t.Context(), p, []string{"import", "--db", tg.dsn})
 	if !errors.Is(err, ErrProblems) || !strings.Contains(out.String(), "not in the table: w") {
 		t.Errorf("column mismatch: err %v\n%s", err, out)
@@ -428,10 +368,6 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 		t.Skip("builds a large file")
 	}
 	t.Chdir(t.TempDir())
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const bigRows = 400_000
 	for _, tg := range targets(t) {
 		t.Run(tg.name, func(t *testing.T) {
@@ -446,8 +382,7 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 			writeBigZip(t, dir+"/2023-01-02.zip", "line.csv", bigRows)
 			analyzeDir(t, dir)
 
-			cmd := exec.Command(self, "import", "--db", tg.dsn)
-			cmd.Env = append(os.Environ(), "SIFTLOAD_TEST_MAIN=1", "SIFTLOAD_TEST_PAUSE_AFTER_ROWS=100000")
+			cmd := selfCommand(t, t.Context(), []string{"SIFTLOAD_TEST_PAUSE_AFTER_ROWS=100000"}, "import", "--db", tg.dsn)
 			var stderr syncBuffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -476,10 +411,7 @@ func TestKilledImportLeavesTableAsItWas(t *testing.T) {
 			if sha := tg.ledgerSHA(t, "line.csv"); sha != oldSHA {
 				t.Errorf("after the kill the ledger has %s, want the old %s", sha, oldSHA)
 			}
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn}); err != nil {
-				t.Fatalf("re-run: %v\n%s", err, out)
-			}
+			mustExecute(t, "import", "--db", tg.dsn)
 			if n := tg.count(t, "line"); n != bigRows {
 				t.Errorf("after the re-run the table has %d rows, want %d", n, bigRows)
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
@@ -101,14 +100,11 @@ func TestImportTextOptions(t *testing.T) {
 		"header.csv": "x,y\n",
 	})
 	analyzeDir(t, "site")
-	p, out := quiet(t)
-	if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--encoding", "windows-1252", "--delimiter", ";"}); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out := mustExecute(t, "import", "--db", tg.dsn, "--encoding", "windows-1252", "--delimiter", ";")
 	if n := tg.count(t, "w"); n != 2 {
 		t.Errorf("w: %d rows", n)
 	}
-	if !strings.Contains(out.String(), "skipped  empty.csv -> empty: empty file (0 bytes)") {
+	if !strings.Contains(out, "skipped  empty.csv -> empty: empty file (0 bytes)") {
 		t.Errorf("empty file not skipped with a note:\n%s", out)
 	}
 	if n := tg.count(t, "empty"); n != -1 {
@@ -134,38 +130,17 @@ func TestImportOneTable(t *testing.T) {
 				"l2.csv": "id,qty\n1,7.5\n",
 			})
 			analyzeDir(t, dir)
-			p, out := quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--one-table", "all_lines"}); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			mustExecute(t, "import", "--db", tg.dsn, "--one-table", "all_lines")
 			if n := tg.count(t, "all_lines"); n != 3 {
 				t.Errorf("all_lines has %d rows, want 3", n)
 			}
 			// A new version of l1 replaces only l1's rows.
 			writeZip(t, dir+"/s2.zip", map[string]string{"l1.csv": "id,qty\n1,5\n2,6\n3,8\n"})
 			analyzeDir(t, dir)
-			p, out = quiet(t)
-			if err := execute(t.Context(), p, []string{"import", "--db", tg.dsn, "--one-table", "all_lines"}); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			mustExecute(t, "import", "--db", tg.dsn, "--one-table", "all_lines")
 			if n := tg.count(t, "all_lines"); n != 4 {
 				t.Errorf("after replacing l1: %d rows, want 4", n)
 			}
 		})
-	}
-}
-
-func TestMain_ReadmeCommandsExist(t *testing.T) {
-	readme := readFile(t, "../../README.md")
-	for _, want := range []string{
-		"go run ./cmd/siftload run examples/site-rgb --db sqlite:demo.db",
-		"go test -race ./...",
-	} {
-		if !strings.Contains(readme, want) {
-			t.Errorf("README lacks %q", want)
-		}
-	}
-	if _, err := os.Stat("../../examples/site-rgb"); err != nil {
-		t.Error(err)
 	}
 }

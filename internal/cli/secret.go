@@ -14,7 +14,7 @@ import (
 const secretsHelp = `SECRETS AND TLS
   The database password is never a flag, part of the URL or in a profile
   (each is refused). It comes from --password-file FILE (password_file: in
-  a profile), a file its owner alone may read; from the environment
+  a profile), a file others may not read; from the environment
   variable ` + config.PasswordEnv + `; or from a prompt that does not echo,
   when stdin is a terminal and the URL names a user. A --password-file flag
   wins over the variable, which wins over a password_file from

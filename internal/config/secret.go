@@ -15,7 +15,7 @@ import (
 // PasswordHelp says where a password belongs. Messages that refuse a
 // password end with it.
 const PasswordHelp = "give the password in the environment variable " + PasswordEnv +
-	", in a file named by password_file (--password-file; readable by its owner only), " +
+	", in a file named by password_file (--password-file; others may not read it), " +
 	"or type it at the prompt siftload shows on a terminal"
 
 // ErrPasswordInURL is returned for a database URL that holds a password.
@@ -86,10 +86,10 @@ func (s Settings) Redact() Settings {
 const maxPasswordFile = 64 << 10
 
 // ReadPasswordFile returns the password in the file path: its content less
-// one trailing newline ("\n" or "\r\n"). On Unix the file must not be
-// readable, writable or executable by its group or others (mode 0600 or
-// 0400; a Kubernetes secret volume needs defaultMode: 0400, a Docker
-// secret mode: 0400). Errors never hold the content.
+// one trailing newline ("\n" or "\r\n"). On Unix the file must give others
+// no access at all; its group may read it (mode 0600, 0640, 0440 or 0400:
+// a Kubernetes secret volume with defaultMode 0440 and fsGroup, or 0400; a
+// Docker secret with mode 0400). Errors never hold the content.
 func ReadPasswordFile(path string) (string, error) {
 	fi, err := os.Stat(path) // follows symbolic links, as secret volumes use
 	if err != nil {
