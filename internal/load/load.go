@@ -189,6 +189,10 @@ type job struct {
 	ahead *inference      // the lookahead's inference; nil without one
 }
 
+// empty reports whether j's file has no bytes, which loadOne skips
+// without reading it.
+func (j *job) empty() bool { return j.Bytes == 0 && j.Rows == 0 }
+
 // prepare names every key's table and checks the plan as a whole.
 func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
 	jobs := make([]*job, 0, len(entries))
@@ -248,7 +252,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 				sink.ErrDowngrade, le.Rows, le.Source, j.Rows))
 		}
 	}
-	if j.Bytes == 0 && j.Rows == 0 {
+	if j.empty() {
 		o.Action, o.Note = Skipped, "empty file (0 bytes)"
 		return o
 	}
@@ -325,7 +329,7 @@ func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, e
 			return problem.New(j.Source, 0, err)
 		}
 		names := schema.ColumnNames(rd.Header())
-		var in schema.Inferrer
+		in := schema.Inferrer{AllText: opts.AllText}
 		for rd.Next() {
 			if rec := rd.Record(); len(rec) == len(names) {
 				in.Add(rec)
@@ -335,11 +339,6 @@ func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, e
 			return problem.New(j.Source, rd.Line(), err)
 		}
 		cols = in.Columns(names)
-		if opts.AllText {
-			for i := range cols {
-				cols[i].Type = schema.Text
-			}
-		}
 		return nil
 	})
 	return cols, err
@@ -347,7 +346,8 @@ func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, e
 
 // oneTableColumns infers one set of columns for all keys of a one-table
 // load whose table does not exist yet: the files must have the same
-// columns, and each column gets the widest type any file needs.
+// columns, in any order, and each column gets the widest type any file
+// needs.
 func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options) error {
 	if len(jobs) == 0 {
 		return nil
@@ -358,7 +358,7 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 	var merged []schema.Column
 	var first string
 	for _, j := range jobs {
-		if j.Bytes == 0 && j.Rows == 0 {
+		if j.empty() {
 			continue
 		}
 		cols, err := inferColumns(ctx, j, opts)
@@ -372,27 +372,15 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 		if d := diffColumns(schema.ColumnNamesOf(merged), schema.ColumnNamesOf(cols)); d != "" {
 			return fmt.Errorf("--one-table %s: key %s and key %s have different columns: %s", jobs[0].table, first, j.Key, d)
 		}
-		for i := range merged {
-			merged[i] = widen(merged[i], cols[i])
+		for _, c := range cols {
+			i := slices.IndexFunc(merged, func(m schema.Column) bool { return m.Name == c.Name })
+			merged[i] = schema.Widen(merged[i], c)
 		}
 	}
 	for _, j := range jobs {
 		j.cols = merged
 	}
 	return nil
-}
-
-// widen returns a column that holds the values of both a and b.
-func widen(a, b schema.Column) schema.Column {
-	a.MaxLen = max(a.MaxLen, b.MaxLen)
-	switch {
-	case a.Type == b.Type:
-	case a.Type == schema.Integer && b.Type == schema.Decimal, a.Type == schema.Decimal && b.Type == schema.Integer:
-		a.Type = schema.Decimal
-	default:
-		a.Type = schema.Text
-	}
-	return a
 }
 
 // diffColumns says how two lists of column names differ, "" when they

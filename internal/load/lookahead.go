@@ -61,7 +61,7 @@ func startLookahead(ctx context.Context, s sink.Sink, jobs []*job, opts Options)
 // when the load will skip the key, fail before reading it, or load into
 // an existing table (loadOne then decides again).
 func speculate(ctx context.Context, s sink.Sink, j *job, opts Options) ([]schema.Column, error) {
-	if j.Bytes == 0 && j.Rows == 0 {
+	if j.empty() {
 		return nil, nil
 	}
 	le, seen, err := s.Ledger(ctx, j.Key)

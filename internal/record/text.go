@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -43,11 +42,13 @@ const knownEncodings = "auto, utf-8, utf-16le, utf-16be, windows-1252, iso-8859-
 // surface later (schema's Converter rejects them). Bytes invalid in a
 // named charset or in UTF-16 become U+FFFD.
 //
-// Decode may read ahead of what the returned reader has given; it does
-// not close r.
+// Decode does not read r itself: a read error of r comes from the returned
+// reader. The reader may read ahead of what it has given; it does not
+// close r.
 func Decode(r io.Reader, encoding string) (io.Reader, error) {
 	if isAuto(encoding) {
-		return decodeAuto(r)
+		// One BOM rule for the whole tool: the record counter's.
+		return rowcount.NewTextReader(r), nil
 	}
 	enc, err := lookupEncoding(encoding)
 	if err != nil {
@@ -74,24 +75,6 @@ func isAuto(encoding string) bool {
 		return true
 	}
 	return false
-}
-
-// decodeAuto strips a UTF-8 byte order mark, decodes UTF-16 with a byte
-// order mark, and passes anything else through untouched (and uncopied).
-func decodeAuto(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, bufSize)
-	bom, err := br.Peek(3)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	// One BOM rule for the whole tool: the one the record counter uses.
-	switch enc, n := rowcount.DetectBOM(bom); {
-	case enc != rowcount.UTF8:
-		return transform.NewReader(br, unicode.BOMOverride(transform.Nop)), nil
-	case n > 0:
-		_, _ = br.Discard(n) // peeked, so cannot fail
-	}
-	return br, nil
 }
 
 // lookupEncoding finds a charset by its WHATWG label, then its IANA name.

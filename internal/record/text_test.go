@@ -89,9 +89,14 @@ func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestDecodeReadError(t *testing.T) {
 	boom := errors.New("boom")
-	_, err := Decode(errReader{boom}, "")
-	if !errors.Is(err, boom) {
-		t.Errorf("Decode error = %v, want %v", err, boom)
+	for _, enc := range []string{"", "windows-1252"} {
+		r, err := Decode(errReader{boom}, enc)
+		if err != nil {
+			t.Fatalf("Decode(%q): %v", enc, err)
+		}
+		if _, err := io.ReadAll(r); !errors.Is(err, boom) {
+			t.Errorf("Decode(%q): read error = %v, want %v", enc, err, boom)
+		}
 	}
 }
 

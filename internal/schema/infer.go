@@ -94,17 +94,47 @@ func (in *Inferrer) Columns(names []string) []Column {
 		}
 		c := in.cols[i]
 		cols[i].MaxLen = c.maxLen
-		switch {
-		case !c.seen || in.AllText:
-		case c.fits&fitsInteger != 0:
-			cols[i].Type = Integer
-		case c.fits&fitsDecimal != 0:
-			cols[i].Type = Decimal
-		case c.fits&fitsTimestamp != 0:
-			cols[i].Type = Timestamp
+		if c.seen && !in.AllText {
+			cols[i].Type = typeOf(c.fits)
 		}
 	}
 	return cols
+}
+
+// Widen returns a with the narrowest type that the values of both a's and
+// b's types fit, as inference widens (Integer and Decimal give Decimal, any
+// other pair of different types Text), and the longer MaxLen. It merges
+// the inferences of two files into one column.
+func Widen(a, b Column) Column {
+	a.Type = typeOf(a.Type.fits() & b.Type.fits())
+	a.MaxLen = max(a.MaxLen, b.MaxLen)
+	return a
+}
+
+// fits returns the types every value of a column of type t fits.
+func (t Type) fits() uint8 {
+	switch t {
+	case Integer:
+		return fitsInteger | fitsDecimal
+	case Decimal:
+		return fitsDecimal
+	case Timestamp:
+		return fitsTimestamp
+	}
+	return 0
+}
+
+// typeOf returns the narrowest type of the mask fits, Text for none.
+func typeOf(fits uint8) Type {
+	switch {
+	case fits&fitsInteger != 0:
+		return Integer
+	case fits&fitsDecimal != 0:
+		return Decimal
+	case fits&fitsTimestamp != 0:
+		return Timestamp
+	}
+	return Text
 }
 
 // classify returns the types the non-empty value v fits.

@@ -172,6 +172,26 @@ func TestTypeString(t *testing.T) {
 	}
 }
 
+// TestWiden checks that widening the columns inferred from two sets of
+// values gives the column inferred from both sets together.
+func TestWiden(t *testing.T) {
+	values := []string{"7", "-12", "99999999999999999999", "1.50", "2024-01-02", "2024-01-02 03:04:05", "007", "abc"}
+	infer := func(vs ...string) Column {
+		var in Inferrer
+		for _, v := range vs {
+			in.Add([]string{v})
+		}
+		return in.Columns([]string{"c"})[0]
+	}
+	for _, a := range values {
+		for _, b := range values {
+			if got, want := Widen(infer(a), infer(b)), infer(a, b); got != want {
+				t.Errorf("Widen(%q, %q) = %+v, want %+v", a, b, got, want)
+			}
+		}
+	}
+}
+
 // benchRecords returns a file's worth of typical records and its size.
 func benchRecords() ([][][]byte, int64) {
 	var recs [][][]byte
