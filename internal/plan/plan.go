@@ -22,6 +22,9 @@ type Candidate struct {
 	Bytes  int64  // decompressed size
 	SHA256 string // hex sha256 of the decompressed bytes
 	Value  string // the metric's value
+	// Warnings about this version in plain words (see Structural); nil
+	// when there are none.
+	Warnings []string
 }
 
 // Entry is the chosen version of one key.

@@ -1,0 +1,53 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Warnings of a version, in plain words. Each is one of the forms below, so
+// that a reviewer can read them and code can tell the structural ones (a
+// version whose records cannot be trusted) from the informational ones.
+// A plan or candidates file holds a version's warnings in one cell, joined
+// by WarningSep; no warning contains WarningSep.
+const (
+	WarningSep = "; "
+
+	warnUnclosedQuote = "unclosed quote"
+	warnFieldCount    = "field count differs from header"
+
+	// WarnNonUTF8 says that a file read as UTF-8 holds bytes that are not
+	// UTF-8 (they load as U+FFFD or fail, depending on the column).
+	WarnNonUTF8 = "non-UTF-8 text"
+	// WarnUTF16Guess says that the file was decoded as UTF-16 without a
+	// byte order mark, by a guess from its bytes.
+	WarnUTF16Guess = "UTF-16 without BOM (guessed)"
+	// WarnMixedLineEndings says that records end in more than one way
+	// (for example CRLF and LF).
+	WarnMixedLineEndings = "mixed line endings"
+)
+
+// WarnUnclosedQuote says that a quoted field opened in record n (1 is the
+// first record of the file, the header when there is one) never closes.
+func WarnUnclosedQuote(n int64) string {
+	return fmt.Sprintf("%s (opened in record %d)", warnUnclosedQuote, n)
+}
+
+// WarnFieldCount says that n records have another number of fields than
+// the header, the first of them record first.
+func WarnFieldCount(n, first int64) string {
+	return fmt.Sprintf("%s (%d records, first: record %d)", warnFieldCount, n, first)
+}
+
+// WarnNotNewest says that the chosen version is not the newest source
+// (the largest in byte order) that has the key.
+func WarnNotNewest(newest string) string {
+	return "not the newest source (newest: " + newest + ")"
+}
+
+// Structural reports whether w says that the version's records cannot be
+// trusted as counted: a key whose chosen version has such a warning is a
+// problem, and run does not import it without --keep-going.
+func Structural(w string) bool {
+	return strings.HasPrefix(w, warnUnclosedQuote) || strings.HasPrefix(w, warnFieldCount)
+}
