@@ -1,4 +1,4 @@
-package record
+package rowcount
 
 import (
 	"strings"
@@ -45,8 +45,8 @@ func TestSniffDelimiter(t *testing.T) {
 func TestSniffDelimiterCutLine(t *testing.T) {
 	// 64 KiB of one long quoted-free line cut mid-way, after a header:
 	// the cut line is ignored, the header decides.
-	long := "x" + strings.Repeat(",", 40) + strings.Repeat("y", bufSize)
-	sample := []byte(("a;b\n" + long)[:bufSize])
+	long := "x" + strings.Repeat(",", 40) + strings.Repeat("y", SniffLen)
+	sample := []byte(("a;b\n" + long)[:SniffLen])
 	if got := SniffDelimiter(sample); got != ';' {
 		t.Errorf("SniffDelimiter(cut) = %q, want ';'", got)
 	}
