@@ -76,4 +76,3 @@ func TestRecordLimitMemory(t *testing.T) {
 		t.Errorf("allocated %d bytes in all, want at most 3x the limit and a few buffers (%d)", alloc, 3*limit+4*bufSize)
 	}
 }
-

@@ -52,6 +52,10 @@ type Counter struct {
 	Delimiter byte
 	// MaxRecordBytes, when > 0, is the record size limit: see TooLong.
 	MaxRecordBytes int64
+	// NoBOM says that a Text in front has removed the byte order mark
+	// already, so that a second one is text, as the import reader reads
+	// it. Without it the Counter removes a leading UTF-8 BOM itself.
+	NoBOM bool
 
 	st     state
 	begun  bool
@@ -68,8 +72,7 @@ func New() *Counter { return new(Counter) }
 func (c *Counter) Write(p []byte) (int, error) {
 	n := len(p)
 	if !c.begun {
-		c.begun = true
-		c.st = initial
+		c.begin()
 	}
 	if c.head < len(bom) {
 		p = c.skipBOM(p)
@@ -90,6 +93,15 @@ func (c *Counter) Write(p []byte) (int, error) {
 	}
 	c.scan(p)
 	return n, nil
+}
+
+// begin sets up the state before the first byte.
+func (c *Counter) begin() {
+	c.begun = true
+	c.st = initial
+	if c.NoBOM {
+		c.head = len(bom)
+	}
 }
 
 // decide sniffs the delimiter from the sample and counts the sample.
@@ -249,7 +261,7 @@ func (s *state) lines(seg []byte, d byte, max int64) {
 // final returns the state at the end of the input so far.
 func (c *Counter) final() state {
 	if !c.begun {
-		return initial.end(0)
+		c.begin()
 	}
 	if c.head < len(bom) {
 		// An input shorter than a BOM that began like one: it is text.
@@ -258,7 +270,11 @@ func (c *Counter) final() state {
 		c.text([]byte(bom[:held]))
 	}
 	if !c.sniffd {
-		c.decide()
+		if c.Delimiter != 0 {
+			c.sniffd = true
+		} else {
+			c.decide()
+		}
 	}
 	return c.st.end(c.MaxRecordBytes)
 }
