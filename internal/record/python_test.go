@@ -17,7 +17,7 @@ import (
 )
 
 // pythonCSV reads every input with Python's csv module (default dialect,
-// strict=False, the given delimiter, the file opened with newline='') and
+// strict=False, the given delimiter, the file opened with newline=”) and
 // returns each one's rows, or its error.
 const pythonCSV = `
 import base64, csv, io, json, sys
