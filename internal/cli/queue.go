@@ -117,6 +117,9 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		Key:      opts.Key,
 		NoHeader: opts.NoHeader,
 		MaxDepth: opts.MaxDepth,
+
+		Delimiter:      opts.Delimiter,
+		MaxRecordBytes: opts.MaxRecordBytes,
 	})
 }
 
@@ -133,6 +136,9 @@ func workerSettings(tempDir string) func(queue.Settings) (analysis.Options, erro
 			MaxDepth: s.MaxDepth,
 			TempDir:  tempDir,
 			Workers:  1,
+
+			Delimiter:      s.Delimiter,
+			MaxRecordBytes: s.MaxRecordBytes,
 		}, func(key string) string { return "the task's " + key })
 		if err != nil {
 			return cfg, fmt.Errorf("task settings: %w", err)

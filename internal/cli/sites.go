@@ -83,6 +83,13 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		}
 	}
 	s.KeepGoing = o.KeepGoing
+	// The CSV dialect: run and analyze bind its flags to the analysis
+	// options, import to its own.
+	if kind == importCommand {
+		s.Delimiter, s.MaxRecordBytes = o.Import.Delimiter, o.Import.MaxRecordBytes
+	} else {
+		s.Delimiter, s.MaxRecordBytes = o.Analyze.Delimiter, o.Analyze.MaxRecordBytes
+	}
 	return s
 }
 
@@ -100,6 +107,9 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
 	o.KeepGoing = s.KeepGoing
+	// The CSV dialect, the same for analysis and import.
+	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
+	i.Delimiter, i.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
 }
 
 // siteRun is one site's effective settings, ready to run.

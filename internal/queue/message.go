@@ -29,6 +29,10 @@ type Settings struct {
 	Key      string   `json:"key,omitempty"`
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
+
+	// The CSV dialect, so that every worker counts as import reads.
+	Delimiter      string `json:"delimiter,omitempty"`
+	MaxRecordBytes int64  `json:"max_record_bytes,omitempty"`
 }
 
 // Task is one outermost input to analyze.
