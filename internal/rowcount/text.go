@@ -52,9 +52,6 @@ func (e Encoding) decoder() transform.Transformer {
 	}
 }
 
-// headLen is how many bytes DetectBOM needs to decide: the longest BOM.
-const headLen = len(bom)
-
 // GuessLen is how many bytes GuessUTF16 looks at.
 const GuessLen = 1024
 
