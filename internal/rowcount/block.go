@@ -15,8 +15,8 @@ const blockSize = 64
 // where scan's line at a time is faster; otherwise when less than a block
 // is left.
 //
-// A step turns the block into bitmaps of its quotes, newlines, carriage
-// returns and delimiters (bit i for byte i). A prefix XOR of the quote
+// A step turns the block into bitmaps of its quotes, newlines and
+// delimiters, and in a CR file carriage returns (bit i for byte i). A prefix XOR of the quote
 // bitmap marks the bytes inside quotes if every quote toggles, which is
 // true when every quote that would open a quoted field stands at the start
 // of a field or right after a closing quote (the second half of ""). A
@@ -29,7 +29,7 @@ func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
 	crMode := s.mode == CR
 	for len(p) >= blockSize {
 		b := (*[blockSize]byte)(p)
-		qm, nm, rm, dm := masks(b, d)
+		qm, nm, dm := masks(b, d)
 
 		// in has bit i set when byte i is inside quotes, an opening quote
 		// included and a closing one not, if every quote toggles.
@@ -45,7 +45,7 @@ func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
 		}
 		tm := nm // terminators
 		if crMode {
-			tm |= rm
+			tm |= matches(b, '\r')
 		}
 		out := ^in
 		opener := qm & in
@@ -64,34 +64,17 @@ func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
 		}
 		p = p[blockSize:]
 
+		// A line starts at byte i when byte i-1 ends a line (or i is 0 and
+		// the block starts a line). A line end is blank when a line starts
+		// at it, or, in an LF file, when it follows a "\r" at which a line
+		// starts. The byte before a line end outside quotes is outside
+		// quotes too (or a closing quote): no quote lies in between.
 		ends := tm & out
-		var lineStart uint64 // bit 0: a line starts at byte 0
+		var lineStart uint64
 		if s.line == lineEmpty {
 			lineStart = 1
 		}
 		starts := ends<<1 | lineStart
-		blank := ends & starts
-		var crStart uint64 // "\r" at the start of a line, outside quotes (LF mode)
-		if !crMode {
-			crStart = rm & out & starts
-			var cr uint64
-			if s.line == lineCR {
-				cr = 1
-			}
-			blank |= ends & (crStart<<1 | cr)
-			if ends != 0 {
-				crlf := ends & (rm<<1 | b2u(s.prevCR))
-				if crlf != 0 {
-					s.sawCRLF = true
-				}
-				if ends&^crlf != 0 {
-					s.sawLF = true
-				}
-			}
-		} else if nm&out != 0 {
-			s.sawLF = true
-		}
-
 		delims := dm & out
 		if ends == 0 {
 			s.delims += int64(bits.OnesCount64(delims))
@@ -104,10 +87,30 @@ func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
 				seg &^= uint64(1)<<(prev+1) - 1
 				s.delims += int64(bits.OnesCount64(delims & seg))
 				s.size += int64(e - prev)
-				if blank>>e&1 == 0 {
-					s.line = lineText
+				blank := starts>>e&1 != 0
+				if crMode {
+					if b[e] == '\n' {
+						s.sawLF = true
+					}
 				} else {
+					var cr, crAtStart bool
+					if e == 0 {
+						cr, crAtStart = s.prevCR, s.line == lineCR
+					} else {
+						cr = b[e-1] == '\r'
+						crAtStart = cr && starts>>(e-1)&1 != 0
+					}
+					blank = blank || crAtStart
+					if cr {
+						s.sawCRLF = true
+					} else {
+						s.sawLF = true
+					}
+				}
+				if blank {
 					s.line = lineEmpty
+				} else {
+					s.line = lineText
 				}
 				s.endLine(max)
 				prev = e
@@ -122,11 +125,11 @@ func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
 		s.quoted = in>>63 != 0
 		s.closed = closer>>63 != 0
 		s.start = seps>>63 != 0
-		s.prevCR = (rm&out)>>63 != 0
+		s.prevCR = !crMode && b[63] == '\r' && out>>63 != 0
 		switch {
 		case ends>>63 != 0:
 			s.line = lineEmpty
-		case crStart>>63 != 0:
+		case s.prevCR && starts>>63 != 0:
 			s.line = lineCR
 		default:
 			s.line = lineText
@@ -146,22 +149,27 @@ func b2u(b bool) uint64 {
 	return 0
 }
 
-// masks returns the bitmaps of the quotes, newlines, carriage returns and
-// delimiters d in b. It is unrolled by hand, which the compiler does not
-// do.
-func masks(b *[blockSize]byte, d byte) (quotes, newlines, crs, delims uint64) {
-	var w [8]uint64
-	for i := range w {
-		w[i] = binary.LittleEndian.Uint64(b[8*i:])
-	}
+// masks returns the bitmaps of the quotes, newlines and delimiters d in
+// b.
+func masks(b *[blockSize]byte, d byte) (quotes, newlines, delims uint64) {
 	dd := uint64(d) * ones
 	for i := 7; i >= 0; i-- {
-		quotes = quotes<<8 | match(w[i], '"'*ones)
-		newlines = newlines<<8 | match(w[i], '\n'*ones)
-		crs = crs<<8 | match(w[i], '\r'*ones)
-		delims = delims<<8 | match(w[i], dd)
+		w := binary.LittleEndian.Uint64(b[8*i:])
+		quotes = quotes<<8 | match(w, '"'*ones)
+		newlines = newlines<<8 | match(w, '\n'*ones)
+		delims = delims<<8 | match(w, dd)
 	}
-	return quotes, newlines, crs, delims
+	return quotes, newlines, delims
+}
+
+// matches returns the bitmap of the bytes c in b.
+func matches(b *[blockSize]byte, c byte) uint64 {
+	cc := uint64(c) * ones
+	var m uint64
+	for i := 7; i >= 0; i-- {
+		m = m<<8 | match(binary.LittleEndian.Uint64(b[8*i:]), cc)
+	}
+	return m
 }
 
 const (
