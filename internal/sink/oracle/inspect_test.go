@@ -32,8 +32,12 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 		switch typ[c] {
 		case schema.Integer, schema.Decimal:
 			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+		case schema.Date:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD')"
 		case schema.Timestamp:
 			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+		case schema.TimestampTZ:
+			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
 		default:
 			q[i] = Dialect.Quote(c)
 		}
