@@ -252,7 +252,7 @@ func (r *recorder) exec(_ context.Context, args []any) (int64, error) {
 func TestInsertBatches(t *testing.T) {
 	ts := time.Date(2024, 2, 29, 13, 45, 56, 123456789, time.UTC)
 	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
-	tz := time.Date(2024, 2, 29, 13, 45, 56, 5, time.FixedZone("", -(5*3600 + 30*60)))
+	tz := time.Date(2024, 2, 29, 13, 45, 56, 5, time.FixedZone("", -(5*3600+30*60)))
 	cols := []schema.Column{
 		{Name: "i", Type: schema.Integer},
 		{Name: "d", Type: schema.Decimal},
