@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // to read the loaded database back
 
 	"github.com/siftload/siftload/internal/plan"
@@ -163,7 +164,7 @@ func TestNULRecordPostgres(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			key := "nul_" + strings.ToLower(tc.name) + "_" + suffix + ".csv"
 			o, rejects := runOne(t, s, key, nulFile, 3, Options{MaxBadRows: tc.maxBad})
-			t.Cleanup(func() { dropTable(s, o.Table) })
+			t.Cleanup(func() { dropPostgres(t, dsn, o.Table, key) })
 			if tc.maxBad == 0 {
 				pe := problem.As(o.Err)
 				if o.Action != Failed || pe == nil || pe.Record != 2 || !strings.Contains(o.Err.Error(), "NUL") {
@@ -181,14 +182,20 @@ func TestNULRecordPostgres(t *testing.T) {
 	}
 }
 
-// dropTable drops table and its ledger rows through the sink's test
-// Inspector.
-func dropTable(s sink.Sink, table string) {
-	type dropper interface {
-		Drop(ctx context.Context, table string) error
+// dropPostgres drops table and the ledger row of key.
+func dropPostgres(t *testing.T, dsn, table, key string) {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Errorf("drop %s: %v", table, err)
+		return
 	}
-	if d, ok := s.(dropper); ok {
-		_ = d.Drop(context.Background(), table)
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
+		t.Errorf("drop %s: %v", table, err)
+	}
+	if _, err := c.Exec(ctx, "DELETE FROM "+sink.LedgerTable+" WHERE file_key = $1", key); err != nil {
+		t.Errorf("drop %s: ledger: %v", table, err)
 	}
 }
 
