@@ -69,3 +69,23 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 // DDLCommits reports true: Oracle's CREATE TABLE commits by itself, so a
 // failed first load leaves its table, empty (see sinktest.Inspector).
 func (s *Sink) DDLCommits() bool { return true }
+
+// RowsText returns Rows as text: Rows has Oracle write every number, date
+// and timestamp with TO_CHAR already (see sinktest.TextInspector).
+func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*string, error) {
+	rows, err := s.Rows(ctx, table, cols)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*string, len(rows))
+	for r, row := range rows {
+		out[r] = make([]*string, len(row))
+		for i, v := range row {
+			if v != nil {
+				text := fmt.Sprint(v)
+				out[r][i] = &text
+			}
+		}
+	}
+	return out, nil
+}
