@@ -12,7 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// columnValues returns column col of table in tg, ordered by id.
+// null stands for NULL among columnValues.
+const null = "<NULL>"
+
+// columnValues returns column col of table in tg, ordered by id, with
+// NULL as null.
 func columnValues(t testing.TB, tg target, table, col string) []string {
 	t.Helper()
 	q := fmt.Sprintf(`SELECT CAST(%q AS TEXT) FROM %q ORDER BY CAST(id AS INTEGER)`, col, table)
@@ -28,6 +32,9 @@ func columnValues(t testing.TB, tg target, table, col string) []string {
 			var v sql.NullString
 			if err := rows.Scan(&v); err != nil {
 				t.Fatal(err)
+			}
+			if !v.Valid {
+				v.String = null
 			}
 			out = append(out, v.String)
 		}
@@ -52,7 +59,7 @@ func columnValues(t testing.TB, tg target, table, col string) []string {
 		if v != nil {
 			out = append(out, *v)
 		} else {
-			out = append(out, "")
+			out = append(out, null)
 		}
 	}
 	return out
@@ -83,6 +90,7 @@ func TestRunDialect(t *testing.T) {
 				"line01.csv": full.String(),
 				"mac.csv":    "id,v\r1,a\r2,b b\r3,\"c\rd\"\r",
 				"crlf.csv":   "id,note\r\n1,\"two\r\nlines\"\r\n2,plain\r\n3,\"lone\rcr\"\r\n",
+				"empty.csv":  "id,t\n1,\"\"\n2,\n3,x\n",
 			})
 			out := mustExecute(t, "run", dir, "--db", tg.dsn, "--out", tg.name+".plan.csv")
 			plan := readFile(t, tg.name+".plan.csv")
@@ -100,6 +108,10 @@ func TestRunDialect(t *testing.T) {
 			}
 			if got, want := columnValues(t, tg, "crlf", "note"), []string{"two\r\nlines", "plain", "lone\rcr"}; !reflect.DeepEqual(got, want) {
 				t.Errorf("crlf.csv values = %q, want %q", got, want)
+			}
+			// The reader tells a quoted empty field from an unquoted one.
+			if got, want := columnValues(t, tg, "empty", "t"), []string{"", null, "x"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("empty.csv values = %q, want %q", got, want)
 			}
 		})
 	}
