@@ -81,6 +81,9 @@ func (c *Counter) Write(p []byte) (int, error) {
 		if c.Delimiter != 0 {
 			c.sniffd = true
 		} else {
+			if c.sample == nil {
+				c.sample = make([]byte, 0, SniffLen)
+			}
 			if len(c.sample)+len(p) < SniffLen {
 				c.sample = append(c.sample, p...)
 				return n, nil
