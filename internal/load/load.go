@@ -108,7 +108,7 @@ var ErrChanged = errors.New("sha256 differs from the plan: the source changed si
 // ErrFailed when some failed.
 func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
 	start := time.Now()
-	jobs, err := prepare(entries, opts)
+	jobs, err := prepare(s, entries, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -193,8 +193,10 @@ type job struct {
 // without reading it.
 func (j *job) empty() bool { return j.Bytes == 0 && j.Rows == 0 }
 
-// prepare names every key's table and checks the plan as a whole.
-func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
+// prepare names every key's table and checks the plan as a whole: every
+// name must be one s can take (not one its database reserves), and no two
+// keys may share a table but in one-table mode.
+func prepare(s sink.Sink, entries []plan.Entry, opts Options) ([]*job, error) {
 	jobs := make([]*job, 0, len(entries))
 	byTable := make(map[string]string)
 	var clashes []string
@@ -211,8 +213,8 @@ func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
 		default:
 			name = schema.TableName(e.Key)
 		}
-		if name == sink.LedgerTable {
-			return nil, fmt.Errorf("key %q: table name %s is siftload's ledger", e.Key, name)
+		if err := s.CheckTable(name); err != nil {
+			return nil, fmt.Errorf("key %q: %w: name its table with --table (e.g. --table 'x_{name}') or --one-table", e.Key, err)
 		}
 		if prev, ok := byTable[name]; ok && opts.OneTable == "" {
 			clashes = append(clashes, fmt.Sprintf("keys %q and %q both map to table %s", prev, e.Key, name))

@@ -12,6 +12,14 @@
 // database's write lock up front: loads from other processes wait for it
 // (up to busy_timeout) instead of failing half way, and loads through one
 // Sink queue inside the process. Rows go in by a prepared multi-row INSERT.
+// Holding that lock, a load sees every committed ledger row: the check
+// that no other key owns its table and its writes cannot interleave with
+// another process's load.
+//
+// Names. Every statement names its tables in the schema "main" (the
+// database file): "main"."data_line01", so a TEMP table or an attached
+// database with the same name never takes the load. Names starting with
+// sqlite_ are SQLite's own and refused.
 //
 // Values are stored as: Integer INTEGER; Decimal NUMERIC, bound as the
 // canonical text, which SQLite's NUMERIC affinity turns into an INTEGER or
@@ -180,6 +188,14 @@ func (dialect) Placeholder(int) string   { return "?" }
 // MaxIdent: SQLite has no limit; 63 keeps names portable to PostgreSQL.
 func (dialect) MaxIdent() int { return schema.MaxNameLen }
 
+// Reserved: SQLite keeps sqlite_ names for itself.
+func (dialect) Reserved() []string { return []string{"sqlite_"} }
+
+// IndexSQL: SQLite qualifies the index, whose table is in the same schema.
+func (dialect) IndexSQL(schema, index, table, column string) string {
+	return "CREATE INDEX " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+}
+
 func (dialect) ColumnType(t schema.Type, _ int) string {
 	switch t {
 	case schema.Integer:
@@ -195,6 +211,9 @@ func (dialect) ColumnType(t schema.Type, _ int) string {
 
 // Dialect is the SQL dialect of this sink.
 var Dialect sink.Dialect = dialect{}
+
+// target names every table in the database file's schema, "main".
+var target = sink.Target{Dialect: Dialect, Schema: "main"}
 
 // typeOf maps a declared column type back to a schema type, as SQLite's
 // affinity rules read it.
@@ -223,7 +242,7 @@ type querier interface {
 }
 
 func columns(ctx context.Context, q querier, table string) ([]schema.Column, bool, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", table)
+	rows, err := q.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?, ?)", table, target.Schema)
 	if err != nil {
 		return nil, false, err
 	}
@@ -242,7 +261,8 @@ func columns(ctx context.Context, q querier, table string) ([]schema.Column, boo
 	return cols, len(cols) > 0, nil
 }
 
-// Columns returns the columns of table, SourceKeyColumn included.
+// Columns returns the columns of table in "main", SourceKeyColumn
+// included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
 	cols, ok, err := columns(ctx, s.db, table)
 	if err != nil {
@@ -252,7 +272,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(Dialect), key).Scan)
+	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(target), key).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -278,6 +298,10 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	}
 	return e, ok, nil
 }
+
+// CheckTable refuses names SQLite cannot take or reserves; see
+// sink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -313,15 +337,19 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	// BEGIN IMMEDIATE holds the write lock already; the ledger is created
 	// by the first load, inside its transaction.
-	if err := l.exec(ctx, sink.LedgerDDL(Dialect, true)); err != nil {
+	if err := l.exec(ctx, sink.LedgerDDL(target, true)); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	return ledger(ctx, l.tx, key)
 }
 
+// LockTable has nothing to do: BEGIN IMMEDIATE holds the database's
+// write lock, which every other load waits for.
+func (l *loadTx) LockTable(context.Context, sink.LoadJob) error { return nil }
+
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
 	var other string
-	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(target), table, key).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -336,11 +364,11 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	if exists {
 		return sink.CheckExisting(job, cols)
 	}
-	return sink.CreateTable(ctx, Dialect, job, l.exec)
+	return sink.CreateTable(ctx, target, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, Dialect, job, l.exec)
+	return sink.DeleteRows(ctx, target, job, l.exec)
 }
 
 // bind returns the value SQLite stores for v: timestamps as text in
@@ -360,7 +388,7 @@ func batchRows(ncols int) int {
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cols := sink.InsertColumns(job)
 	per := batchRows(len(cols))
-	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, per))
+	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, per))
 	if err != nil {
 		return 0, fmt.Errorf("prepare insert: %w", err)
 	}
@@ -408,7 +436,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return inserted, err
 	}
 	if pending > 0 {
-		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, int(pending)))
+		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, int(pending)))
 		if err != nil {
 			return inserted, fmt.Errorf("prepare insert: %w", err)
 		}
@@ -421,7 +449,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, Dialect, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
+	return sink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
 var _ sink.Sink = (*Sink)(nil)
