@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// pgCatalogRows returns the rows of pg_catalog.pg_description, or -1 when
+// the target is not PostgreSQL.
+func pgCatalogRows(t *testing.T, tg target) int64 {
+	t.Helper()
+	if tg.name != "postgres" {
+		return -1
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("SIFTLOAD_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT COUNT(*) FROM pg_catalog.pg_description").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestReservedTableNameRefused imports a key whose table name the
+// database keeps for itself: the import is refused before anything is
+// written, with a hint at --table, and with --table it loads into a table
+// of its own while the catalog keeps its rows.
+func TestReservedTableNameRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			reserved := map[string]string{"sqlite": "sqlite_sequence", "postgres": "pg_description"}[tg.name]
+			dir := "site-" + tg.name
+			writeZip(t, dir+"/s1.zip", map[string]string{reserved + ".csv": "objoid,description\n1,x\n2,y\n"})
+			analyzeDir(t, dir)
+			before := pgCatalogRows(t, tg)
+			p, out := quiet(t)
+			err := execute(t.Context(), p, []string{"import", "--db", tg.dsn})
+			if err == nil || !strings.Contains(err.Error(), "reserved") || !strings.Contains(err.Error(), "--table") {
+				t.Errorf("import of %s.csv: err %v, want a refusal that names --table\n%s", reserved, err, out)
+			}
+			if sha := tg.ledgerSHA(t, reserved+".csv"); sha != "" {
+				t.Errorf("the refused key is in the ledger")
+			}
+			mustExecute(t, "import", "--db", tg.dsn, "--table", "x_{name}")
+			if n := tg.count(t, "x_"+reserved); n != 2 {
+				t.Errorf("with --table x_{name}: table x_%s has %d rows, want 2", reserved, n)
+			}
+			if after := pgCatalogRows(t, tg); after != before {
+				t.Errorf("pg_catalog.pg_description had %d rows, now %d", before, after)
+			}
+		})
+	}
+}
+
+// TestTwoPlansRaceForOneTable runs two import processes at once, of two
+// plans whose keys L.csv and l.CSV map to one table: the first sleeps in
+// the middle of its load while the second starts. One of them loads, the
+// other fails saying the table holds another key, and the table holds the
+// rows of one file, never both.
+func TestTwoPlansRaceForOneTable(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if a, b := schema.TableName("L.csv"), schema.TableName("l.CSV"); a != b {
+		t.Fatalf("the keys map to tables %s and %s: the test needs one", a, b)
+	}
+	const bigRows = 60_000
+	writeBigZip(t, "site-a/s1.zip", "L.csv", bigRows)
+	writeZip(t, "site-b/s1.zip", map[string]string{"l.CSV": "id,ts,qty,weight,note\n1,2023-01-01 10:00:00,1,1.5,a\n"})
+	mustExecute(t, "analyze", "site-a", "--out", "a.csv")
+	mustExecute(t, "analyze", "site-b", "--out", "b.csv")
+	table := schema.TableName("L.csv")
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			a := selfCommand(t, t.Context(), []string{"SIFTLOAD_TEST_SLEEP_AFTER_ROWS=20000:2s"}, "import", "--plan", "a.csv", "--db", tg.dsn)
+			var outA, outB syncBuffer
+			a.Stderr = &outA
+			if err := a.Start(); err != nil {
+				t.Fatal(err)
+			}
+			doneA := make(chan error, 1)
+			go func() { doneA <- a.Wait() }()
+			deadline := time.Now().Add(60 * time.Second)
+			for !strings.Contains(outA.String(), "sleeping mid-load") && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			b := selfCommand(t, t.Context(), nil, "import", "--plan", "b.csv", "--db", tg.dsn)
+			b.Stderr = &outB
+			errB := b.Run()
+			errA := <-doneA
+			if errA != nil {
+				t.Fatalf("importer of L.csv, which started first: %v\n%s", errA, outA.String())
+			}
+			var ee *exec.ExitError
+			if !errors.As(errB, &ee) || ee.ExitCode() != 1 || !strings.Contains(outB.String(), "table holds another key") {
+				t.Errorf("importer of l.CSV: %v, want exit 1 saying the table holds another key\n%s", errB, outB.String())
+			}
+			if n := tg.count(t, table); n != bigRows {
+				t.Errorf("table %s has %d rows, want the %d of L.csv alone", table, n, bigRows)
+			}
+			if sha := tg.ledgerSHA(t, "l.CSV"); sha != "" {
+				t.Errorf("the ledger holds l.CSV too")
+			}
+		})
+	}
+}
