@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -50,6 +51,10 @@ type ImportOptions struct {
 	KeyFile       string
 	InsecureNoTLS bool
 
+	// Timeouts, as durations: connecting, and a load without progress.
+	ConnectTimeout   string
+	StatementTimeout string
+
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
@@ -82,6 +87,40 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
 	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
+	// Timeouts.
+	fs.StringVar(&o.ConnectTimeout, "connect-timeout", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
+	fs.StringVar(&o.StatementTimeout, "statement-timeout", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")
+}
+
+// The default timeouts of import.
+const (
+	DefaultConnectTimeout   = 15 * time.Second
+	DefaultStatementTimeout = 10 * time.Minute
+)
+
+// importTimeouts are the parsed timeouts of an import.
+type importTimeouts struct {
+	Connect, Statement time.Duration
+}
+
+// timeouts parses the timeout settings; an empty one is its default.
+// where names a setting for the usage error.
+func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts, error) {
+	t := importTimeouts{Connect: DefaultConnectTimeout, Statement: DefaultStatementTimeout}
+	for _, s := range []struct {
+		key, value string
+		to         *time.Duration
+	}{{"connect_timeout", o.ConnectTimeout, &t.Connect}, {"statement_timeout", o.StatementTimeout, &t.Statement}} {
+		if s.value == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s.value)
+		if err != nil || d <= 0 {
+			return t, usagef("%s %q: want a duration above zero, such as 15s or 10m", where(s.key), s.value)
+		}
+		*s.to = d
+	}
+	return t, nil
 }
 
 func newImportCommand(p *ui.Printer) *cobra.Command {
@@ -220,14 +259,17 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 	return s, shown, nil
 }
 
-// sinkOptions are the settings the sink takes beyond the URL.
+// sinkOptions are the settings the sink takes beyond the URL. The
+// timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
+	t, _ := o.timeouts(flagWhere)
 	return sink.Options{
-		Password:      string(o.Password),
-		CAFile:        o.CAFile,
-		CertFile:      o.CertFile,
-		KeyFile:       o.KeyFile,
-		InsecureNoTLS: o.InsecureNoTLS,
+		Password:       string(o.Password),
+		CAFile:         o.CAFile,
+		CertFile:       o.CertFile,
+		KeyFile:        o.KeyFile,
+		InsecureNoTLS:  o.InsecureNoTLS,
+		ConnectTimeout: t.Connect,
 	}
 }
 
@@ -239,6 +281,10 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	if opts.MaxBadRows < 0 {
 		return usagef("--max-bad-rows must not be negative")
+	}
+	timeouts, err := opts.timeouts(flagWhere)
+	if err != nil {
+		return err
 	}
 	s, shown, err := openSink(ctx, opts)
 	if err != nil {
@@ -288,6 +334,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		AllowDowngrade: opts.AllowDowngrade,
 		DryRun:         opts.DryRun,
 		Workers:        opts.Workers,
+		StallTimeout:   timeouts.Statement,
 		Version:        Version(),
 		Open:           walker.Open,
 		Stat:           archive.Stat,

@@ -3,9 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,5 +117,120 @@ func TestTwoPlansRaceForOneTable(t *testing.T) {
 				t.Errorf("the ledger holds l.CSV too")
 			}
 		})
+	}
+}
+
+// silentServer listens on loopback, accepts connections and never
+// answers, as a hung server or a black-holing proxy does. It returns the
+// port.
+func silentServer(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestConnectTimeout imports into a server that accepts the connection
+// and never answers: the import ends within the connect timeout with an
+// error that says so, instead of waiting for ever.
+func TestConnectTimeout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeZip(t, "site/s1.zip", map[string]string{"a.csv": "id\n1\n"})
+	analyzeDir(t, "site")
+	port := silentServer(t)
+	for _, dsn := range []string{
+		fmt.Sprintf("postgres://loader@127.0.0.1:%d/db?sslmode=disable", port),
+		fmt.Sprintf("oracle://loader@127.0.0.1:%d/svc", port),
+	} {
+		t.Run(strings.Split(dsn, ":")[0], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			p, out := quiet(t)
+			start := time.Now()
+			err := execute(ctx, p, []string{"import", "--db", dsn, "--connect-timeout", "700ms"})
+			took := time.Since(start)
+			if err == nil || ctx.Err() != nil || !strings.Contains(strings.ToLower(err.Error()), "timeout") && !strings.Contains(err.Error(), "deadline exceeded") {
+				t.Errorf("import into a silent server: err %v after %s, want a timeout error\n%s", err, took, out)
+			}
+			if took > 10*time.Second {
+				t.Errorf("import into a silent server took %s with --connect-timeout 700ms", took)
+			}
+			t.Logf("ended after %s: %v", took.Round(time.Millisecond), err)
+		})
+	}
+}
+
+// TestStatementTimeout holds a lock on a loaded table in another session,
+// so that replacing the key's rows waits for ever: with --statement-timeout
+// the key fails within the limit, saying why, and the import ends.
+func TestStatementTimeout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var pg target
+	for _, tg := range targets(t) {
+		if tg.name == "postgres" {
+			pg = tg
+		}
+	}
+	if pg.name == "" {
+		t.Skip("needs PostgreSQL (SIFTLOAD_TEST_POSTGRES_URL)")
+	}
+	writeZip(t, "site/s1.zip", map[string]string{"a.csv": "id\n1\n"})
+	analyzeDir(t, "site")
+	mustExecute(t, "import", "--db", pg.dsn)
+	writeZip(t, "site/s2.zip", map[string]string{"a.csv": "id\n1\n2\n"})
+	analyzeDir(t, "site")
+
+	ctx := context.Background()
+	locker, err := pgx.Connect(ctx, pg.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE "a" IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	p, out := quiet(t)
+	start := time.Now()
+	err = execute(tctx, p, []string{"import", "--db", pg.dsn, "--statement-timeout", "1s"})
+	took := time.Since(start)
+	if !errors.Is(err, ErrProblems) || tctx.Err() != nil || !strings.Contains(out.String(), "no progress for 1s") {
+		t.Errorf("import against a locked table: err %v after %s, want the key failed for no progress\n%s", err, took, out)
+	}
+	if took > 20*time.Second {
+		t.Errorf("the stalled import took %s with --statement-timeout 1s", took)
+	}
+	tx.Rollback(ctx)
+	if n := pg.count(t, "a"); n != 1 {
+		t.Errorf("table a has %d rows after the stalled replace, want the old 1", n)
 	}
 }

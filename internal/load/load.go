@@ -48,7 +48,11 @@ type Options struct {
 	DryRun         bool
 	Workers        int // keys loaded at once
 	Version        string
-	Open           OpenFunc
+	// StallTimeout fails a key whose load makes no progress for this long
+	// (no record taken by the sink, no database call returning); the key
+	// rolls back and the others go on. 0: no limit.
+	StallTimeout time.Duration
+	Open         OpenFunc
 	// Stat checks that a source's outermost file exists; Run calls it for
 	// every key before it writes anything.
 	Stat func(base, source string) error
@@ -233,10 +237,23 @@ func fail(o Outcome, err error) Outcome {
 	return o
 }
 
-// loadOne loads one key and says how it went.
+// loadOne loads one key and says how it went. A load that makes no
+// progress for opts.StallTimeout fails with ErrStalled.
 func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
+	wctx, w := newWatchdog(ctx, opts.StallTimeout)
+	defer w.stop()
+	o := loadWatched(wctx, s, j, opts, w)
+	if o.Err != nil {
+		o.Err = w.reason(wctx, o.Err)
+	}
+	return o
+}
+
+// loadWatched is loadOne under the watchdog w.
+func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watchdog) Outcome {
 	o := Outcome{Key: j.Key, Source: j.Source, Table: j.table}
 	le, seen, err := s.Ledger(ctx, j.Key)
+	w.tick()
 	if err != nil {
 		return fail(o, err)
 	}
@@ -271,12 +288,17 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 	if err != nil {
 		return fail(o, err)
 	}
+	w.tick()
 	if exists {
 		cols = existing
 	}
 	if cols == nil {
-		// A new table: infer its types over every value of the file.
-		if cols, err = newColumns(ctx, j, opts); err != nil {
+		// A new table: infer its types over every value of the file
+		// (no database call: the watchdog rests).
+		w.pause()
+		cols, err = newColumns(ctx, j, opts)
+		w.resume()
+		if err != nil {
 			return fail(o, err)
 		}
 	}
@@ -289,7 +311,7 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 		// Parse and convert on another goroutine, ahead of the sink.
 		pf := newPrefetch(src, opts.Progress)
 		defer pf.stop()
-		res, err = s.Load(ctx, src.job(opts), pf)
+		res, err = s.Load(ctx, src.job(opts), tickingSource{pf, w})
 		pf.stop() // src.rejects is complete once the goroutine is done
 		if err != nil {
 			return err

@@ -64,6 +64,25 @@ type Options struct {
 	CAFile, CertFile, KeyFile string
 	// InsecureNoTLS allows a plain-text connection to a non-loopback host.
 	InsecureNoTLS bool
+	// ConnectTimeout bounds connecting (TCP, TLS, login) unless the DSN
+	// sets its own (PostgreSQL's connect_timeout); 0 means
+	// DefaultConnectTimeout. Connections also send TCP keepalives.
+	ConnectTimeout time.Duration
+}
+
+// DefaultConnectTimeout is the connect timeout when Options has none.
+const DefaultConnectTimeout = 15 * time.Second
+
+// KeepAlive is the TCP keepalive period of every database connection: a
+// peer that vanished is noticed in about a minute.
+const KeepAlive = 15 * time.Second
+
+// Timeout returns o.ConnectTimeout, or DefaultConnectTimeout.
+func (o Options) Timeout() time.Duration {
+	if o.ConnectTimeout > 0 {
+		return o.ConnectTimeout
+	}
+	return DefaultConnectTimeout
 }
 
 // Factory opens sinks of one database kind.

@@ -172,6 +172,9 @@ func (Factory) Scheme() string { return "oracle" }
 func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "oracle") }
 
 // Open connects to the database named by dsn, with TLS as TLS describes.
+// Connecting and logging in give up after the DSN's CONNECTION TIMEOUT
+// or else opts.ConnectTimeout; go-ora's dialer sends TCP keepalives (Go's
+// default, every 15 s).
 func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
@@ -181,6 +184,19 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
+	// A server that accepts the connection and never answers must not
+	// hang the import: the DSN's CONNECTION TIMEOUT (seconds) wins, else
+	// opts' timeout bounds the dial and the login below.
+	timeout := opts.Timeout()
+	if v, ok := c.option("CONNECTION TIMEOUT"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			timeout = time.Duration(n) * time.Second
+		}
+	} else {
+		c.setOption("CONNECTION TIMEOUT", strconv.Itoa(max(1, int(timeout.Round(time.Second)/time.Second))))
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	var db *sql.DB
 	if tc == nil {
 		db, err = sql.Open("oracle", c.driverURL(opts.Password))
@@ -191,6 +207,9 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		db = sql.OpenDB(tlsConnector{url: c.driverURL(opts.Password), tls: tc})
 	}
 	if err := db.PingContext(ctx); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", timeout, err)
+		}
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
 	var owner string

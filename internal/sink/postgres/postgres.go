@@ -76,6 +76,10 @@ func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "postgres"
 //     fails there, and sslmode=prefer or allow lose their plain-text
 //     fallback. An explicit sslmode=require or verify-ca is kept.
 //
+// Connecting gives up after connect_timeout (from the DSN or
+// PGCONNECT_TIMEOUT) or else opts.ConnectTimeout (sink.Options.Timeout),
+// and every connection sends TCP keepalives (sink.KeepAlive).
+//
 // pgx fills settings the DSN leaves out from libpq's PG* environment
 // variables (PGHOST, PGSSLROOTCERT, ...), but a DSN without sslmode gets
 // verify-full by the rule above whatever PGSSLMODE says. The password is
@@ -116,6 +120,13 @@ func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 		}
 	}
 	cfg.Password = opts.Password
+	// A server that accepts the connection and never answers must not
+	// hang the import: connect_timeout (URL or PGCONNECT_TIMEOUT) wins,
+	// else opts' timeout; keepalives notice a peer that vanished.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = opts.Timeout()
+	}
+	cfg.DialFunc = (&net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: sink.KeepAlive}).DialContext
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = "siftload"
 	}
@@ -213,6 +224,9 @@ func (s *Sink) acquire(ctx context.Context) (*conn, error) {
 	s.mu.Unlock()
 	pc, err := pgx.ConnectConfig(ctx, s.cfg)
 	if err != nil {
+		if pgconn.Timeout(err) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.cfg.ConnectTimeout, err)
+		}
 		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
 	}
 	pc.TypeMap().RegisterType(numericType)
