@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,7 @@ type ImportOptions struct {
 // flags are shared with analysis, so forRun leaves them out or renames them.
 func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	if !forRun {
-		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE`")
+		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE` (- for standard input)")
 		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
 		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
 	} else {
@@ -166,7 +167,7 @@ EXAMPLES
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				entries, err := readPlanFile(s.opts.Import.Plan)
+				entries, err := readPlanContext(ctx, s.opts.Import.Plan)
 				if err != nil {
 					return err
 				}
@@ -196,18 +197,109 @@ func databasesHelp() string {
 	return b.String()
 }
 
+// MaxPlanBytes caps the size of a plan file: a million keys take about
+// 300 MB.
+const MaxPlanBytes = 512 << 20
+
+// readPlanFile reads the plan in path; see readPlanContext.
 func readPlanFile(path string) ([]plan.Entry, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+	return readPlanContext(context.Background(), path)
+}
+
+// readPlanContext reads the plan in path, or from standard input when
+// path is "-". Only a regular file is read (a device, a FIFO or a
+// directory is refused before it is opened), at most MaxPlanBytes of it
+// and records up to plan.MaxPlanRecord, and a cancelled ctx ends the
+// read, standard input's too.
+func readPlanContext(ctx context.Context, path string) ([]plan.Entry, error) {
+	var r io.Reader
+	if path == "-" {
+		pr := interruptible(ctx, os.Stdin)
+		defer pr.Close()
+		r = pr
+		path = "from standard input"
+	} else {
+		f, err := openRegular(path, MaxPlanBytes)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	entries, err := plan.ReadPlan(f)
+	entries, err := plan.ReadPlan(&boundedReader{ctx: ctx, r: r, left: MaxPlanBytes})
 	if err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", path, err)
 	}
 	return entries, nil
 }
+
+// openRegular opens path when it is a regular file of at most max bytes;
+// anything else is refused without opening it (opening a FIFO waits for
+// a writer).
+func openRegular(path string, max int64) (*os.File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s): give a file, or - for standard input", path, fi.Mode().Type())
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s has %d bytes, more than the %d a plan may have", path, fi.Size(), max)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
+}
+
+// boundedReader reads r while ctx lasts, and fails after left bytes.
+type boundedReader struct {
+	ctx  context.Context
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if b.left <= 0 {
+		return 0, fmt.Errorf("more than %d bytes", MaxPlanBytes)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// interruptible returns a reader of r that ends with ctx's error once ctx
+// is done, even while a read of r blocks (a terminal or a pipe that never
+// writes): the copying goroutine is then left to the process's exit.
+// Close releases it otherwise.
+func interruptible(ctx context.Context, r io.Reader) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return readCloser{pr, func() error { stop(); return pr.Close() }}
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (rc readCloser) Close() error { return rc.close() }
 
 func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
 	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader}

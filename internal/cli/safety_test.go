@@ -9,11 +9,13 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/schema"
 )
 
@@ -232,5 +234,84 @@ func TestStatementTimeout(t *testing.T) {
 	tx.Rollback(ctx)
 	if n := pg.count(t, "a"); n != 1 {
 		t.Errorf("table a has %d rows after the stalled replace, want the old 1", n)
+	}
+}
+
+// TestPlanAndProfileReadsAreBounded gives import and config check files
+// that never end or never come: each ends at once with an error that says
+// why, instead of filling memory or waiting for ever.
+func TestPlanAndProfileReadsAreBounded(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := syscall.Mkfifo("fifo", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("long.csv", []byte(strings.Repeat("k", plan.MaxPlanRecord+10)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		Name    string
+		Args    []string
+		WantErr string
+	}{
+		{"PlanDevZero", []string{"import", "--plan", "/dev/zero", "--db", "sqlite:x.db"}, "not a regular file"},
+		{"PlanFIFO", []string{"import", "--plan", "fifo", "--db", "sqlite:x.db"}, "not a regular file"},
+		{"PlanDirectory", []string{"import", "--plan", ".", "--db", "sqlite:x.db"}, "not a regular file"},
+		{"PlanLongRecord", []string{"import", "--plan", "long.csv", "--db", "sqlite:x.db"}, "longer than 1048576 bytes"},
+		{"ProfileDevZero", []string{"config", "check", "/dev/zero"}, "not a regular file"},
+		{"ProfileFIFO", []string{"config", "check", "fifo"}, "not a regular file"},
+		{"RunProfileDevZero", []string{"run", "--config", "/dev/zero"}, "not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			p, out := quiet(t)
+			err := execute(ctx, p, tt.Args)
+			if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), tt.WantErr) {
+				t.Errorf("%q: err %v, want one with %q\n%s", tt.Args, err, tt.WantErr, out)
+			}
+		})
+	}
+}
+
+// TestPlanFromStdinIsInterruptible reads the plan from standard input,
+// a pipe that never writes: cancelling the context ends the read.
+func TestPlanFromStdinIsInterruptible(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	stdin := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = stdin }()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan error, 1)
+	go func() {
+		_, err := readPlanContext(ctx, "-")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("read of a silent stdin: err %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read of a silent stdin ignored the cancelled context")
+	}
+	// And a plan that does come through stdin is read.
+	r2, w2, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stdin = r2
+	go func() {
+		fmt.Fprintf(w2, "key,rows,source,sha256\na.csv,1,in/a.csv,%s\n", strings.Repeat("0", 64))
+		w2.Close()
+	}()
+	entries, err := readPlanContext(t.Context(), "-")
+	if err != nil || len(entries) != 1 || entries[0].Key != "a.csv" {
+		t.Errorf("plan from stdin: %v, %v", entries, err)
 	}
 }
