@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,10 @@ type ImportOptions struct {
 	ConnectTimeout   string
 	StatementTimeout string
 
+	// roots are where sources may lie: run's INPUTs; empty for import,
+	// whose root is Base (default: the current directory).
+	roots []string
+
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
@@ -73,7 +78,7 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
 	}
 	fs.StringVar(&o.DB, "db", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
-	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR` (default: the current directory)")
+	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR`, and read no file outside it (default: the current directory)")
 	fs.StringVar(&o.Table, "table", "", "name tables by `TEMPLATE`: {name} (data_line01), {base} (line01), {dir} (data)")
 	fs.StringVar(&o.OneTable, "one-table", "", "append every key into table `NAME`, with a source_key column")
 	fs.BoolVar(&o.AllText, "all-text", false, "create every column as text instead of inferring types")
@@ -378,6 +383,14 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	if err != nil {
 		return err
 	}
+	roots := opts.roots
+	if len(roots) == 0 {
+		roots = []string{cmp.Or(opts.Base, ".")}
+	}
+	stat, err := confinedStat(roots)
+	if err != nil {
+		return err
+	}
 	s, shown, err := openSink(ctx, opts)
 	if err != nil {
 		return err
@@ -429,7 +442,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		StallTimeout:   timeouts.Statement,
 		Version:        Version(),
 		Open:           walker.Open,
-		Stat:           archive.Stat,
+		Stat:           stat,
 		Rejects:        writeRejects,
 		Progress:       importProgressHook,
 		Report: func(o load.Outcome) {

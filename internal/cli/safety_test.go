@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -313,5 +316,111 @@ func TestPlanFromStdinIsInterruptible(t *testing.T) {
 	entries, err := readPlanContext(t.Context(), "-")
 	if err != nil || len(entries) != 1 || entries[0].Key != "a.csv" {
 		t.Errorf("plan from stdin: %v, %v", entries, err)
+	}
+}
+
+// writePlan writes a hand-made plan of one key.
+func writePlan(t *testing.T, path, key, source, sha string) {
+	t.Helper()
+	body := fmt.Sprintf("key,rows,source,sha256\n%s,1,%s,%s\n", key, source, sha)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestHostilePlanSources edits plans as an attacker would: sources
+// outside the plan's inputs (a relative climb, a symbolic link, an
+// absolute path, /proc/self/environ) or no regular file are refused before
+// anything is read, and a file inside whose sha256 does not match the
+// plan never has its content quoted in an error, not even when the header
+// or a value is what fails.
+func TestHostilePlanSources(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tg := targets(t)[0]
+	const secret = "hunter2fakesecret" // survives column-name cleaning
+	writeZip(t, "site/s1.zip", map[string]string{"a.csv": "id\n1\n"})
+	mustExecute(t, "analyze", "site", "--out", "first.csv")
+	mustExecute(t, "import", "--plan", "first.csv", "--db", tg.dsn) // table a: id integer
+	if err := os.WriteFile("secret.txt", []byte("SIFTLOAD_DB_PASSWORD="+secret+"\n1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("secret.txt")
+	if err := os.Symlink(abs, "site/link.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo("site/fifo.csv", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zero := strings.Repeat("0", 64)
+	refused := []struct{ Name, Source, WantErr string }{
+		{"Climb", "../secret.txt", "outside the plan's inputs"},
+		{"Symlink", "link.csv", "outside the plan's inputs"},
+		{"Absolute", abs, "outside the plan's inputs"},
+		{"ProcEnviron", "/proc/self/environ", "pseudo file system"},
+		{"FIFO", "fifo.csv", "not a regular file"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.Name, func(t *testing.T) {
+			writePlan(t, "hostile.csv", "a.csv", tt.Source, zero)
+			p, out := quiet(t)
+			err := execute(t.Context(), p, []string{"import", "--plan", "hostile.csv", "--db", tg.dsn, "--base", "site"})
+			if err == nil || !strings.Contains(err.Error(), tt.WantErr) || !strings.Contains(err.Error(), "nothing was loaded") {
+				t.Errorf("source %s: err %v, want a refusal with %q\n%s", tt.Source, err, tt.WantErr, out)
+			}
+			if strings.Contains(fmt.Sprint(err)+out.String(), secret) {
+				t.Errorf("the secret was printed:\n%v\n%s", err, out)
+			}
+		})
+	}
+	// The root is the whole of the plan's inputs: /proc is refused even
+	// when it lies under --base.
+	t.Run("ProcUnderBase", func(t *testing.T) {
+		writePlan(t, "hostile.csv", "a.csv", "self/environ", zero)
+		p, out := quiet(t)
+		err := execute(t.Context(), p, []string{"import", "--plan", "hostile.csv", "--db", tg.dsn, "--base", "/proc"})
+		if err == nil || !strings.Contains(err.Error(), "pseudo file system") {
+			t.Errorf("/proc/self/environ under --base /proc: err %v\n%s", err, out)
+		}
+	})
+
+	// Files inside the inputs whose header or value fails: quoted only
+	// once the file is verified against the plan.
+	inside := []struct {
+		Name, Content string
+		Verified      bool
+		Want          string
+	}{
+		{"HeaderUnverified", "SIFTLOAD_DB_PASSWORD=" + secret + "\n1\n", false, "sha256 differs from the plan"},
+		{"ValueUnverified", "id\n" + secret + "\n", false, "(column id)"},
+		{"ValueVerified", "id\n" + secret + "\n", true, secret},
+		{"HeaderVerified", "SIFTLOAD_DB_PASSWORD=" + secret + "\n1\n", true, "not in the table"},
+	}
+	for _, tt := range inside {
+		t.Run(tt.Name, func(t *testing.T) {
+			if err := os.WriteFile("site/in.csv", []byte(tt.Content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sha := zero
+			if tt.Verified {
+				sha = sha256Hex(tt.Content)
+			}
+			writePlan(t, "hostile.csv", "a.csv", "in.csv", sha)
+			p, out := quiet(t)
+			err := execute(t.Context(), p, []string{"import", "--plan", "hostile.csv", "--db", tg.dsn, "--base", "site"})
+			if !errors.Is(err, ErrProblems) || !strings.Contains(out.String(), tt.Want) {
+				t.Errorf("err %v, want the key failed with %q\n%s", err, tt.Want, out)
+			}
+			if !tt.Verified && strings.Contains(out.String(), secret) {
+				t.Errorf("content of an unverified file was printed:\n%s", out)
+			}
+			if n := tg.count(t, "a"); n != 1 {
+				t.Errorf("table a has %d rows, want the first load's 1", n)
+			}
+		})
 	}
 }

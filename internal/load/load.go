@@ -12,11 +12,8 @@ package load
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"slices"
 	"strings"
@@ -53,8 +50,9 @@ type Options struct {
 	// rolls back and the others go on. 0: no limit.
 	StallTimeout time.Duration
 	Open         OpenFunc
-	// Stat checks that a source's outermost file exists; Run calls it for
-	// every key before it writes anything.
+	// Stat checks that a source's outermost file exists and may be read
+	// (the CLI confines sources to the plan's inputs); Run calls it for
+	// every key before it reads or writes anything.
 	Stat func(base, source string) error
 	// Rejects receives the rejected records of each committed file.
 	Rejects func([]plan.Reject) error
@@ -124,7 +122,7 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 			}
 		}
 		if len(missing) > 0 {
-			return Summary{}, fmt.Errorf("%d sources of the plan are missing, nothing was loaded:\n  %s",
+			return Summary{}, fmt.Errorf("%d sources of the plan are missing or refused, nothing was loaded:\n  %s",
 				len(missing), strings.Join(missing, "\n  "))
 		}
 	}
@@ -304,22 +302,13 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 	}
 	var res sink.Result
 	err = opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
-		src, err := newSource(r, j, cols, exists, opts)
+		v := newVerifier(r, j.SHA256)
+		err := loadFrom(ctx, s, v, j, cols, exists, opts, w, &res)
 		if err != nil {
-			return err
+			w.pause() // reading the rest of the file for its sha256
+			defer w.resume()
 		}
-		// Parse and convert on another goroutine, ahead of the sink.
-		pf := newPrefetch(src, opts.Progress)
-		defer pf.stop()
-		res, err = s.Load(ctx, src.job(opts), tickingSource{pf, w})
-		pf.stop() // src.rejects is complete once the goroutine is done
-		if err != nil {
-			return err
-		}
-		if src.rejects != nil && opts.Rejects != nil {
-			return opts.Rejects(src.rejects)
-		}
-		return nil
+		return v.checked(ctx, j.Source, err)
 	})
 	if err != nil {
 		// The outcome names the key and the table already.
@@ -342,6 +331,26 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 		o.Note = "header only: empty table"
 	}
 	return o
+}
+
+// loadFrom loads j from the verified stream v into s, setting *res.
+func loadFrom(ctx context.Context, s sink.Sink, v *verifier, j *job, cols []schema.Column, exists bool, opts Options, w *watchdog, res *sink.Result) error {
+	src, err := newSource(v, j, cols, exists, opts)
+	if err != nil {
+		return err
+	}
+	// Parse and convert on another goroutine, ahead of the sink.
+	pf := newPrefetch(src, opts.Progress)
+	defer pf.stop()
+	*res, err = s.Load(ctx, src.job(opts), tickingSource{pf, w})
+	pf.stop() // src.rejects is complete once the goroutine is done
+	if err != nil {
+		return err
+	}
+	if src.rejects != nil && opts.Rejects != nil {
+		return opts.Rejects(src.rejects)
+	}
+	return nil
 }
 
 // inferColumns reads a chosen file once to infer its column types.
@@ -437,8 +446,7 @@ type source struct {
 	j       *job
 	table   schema.Table
 	rd      *record.Reader
-	raw     io.Reader // the tee that hashes
-	h       hash.Hash
+	v       *verifier // the stream, hashed
 	conv    *schema.Converter
 	vals    []any
 	maxBad  int64
@@ -447,14 +455,12 @@ type source struct {
 	done    bool
 }
 
-func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
-	h := sha256.New()
-	tee := io.TeeReader(r, h)
-	rd, err := record.NewReader(tee, opts.Record)
+func newSource(v *verifier, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
+	rd, err := record.NewReader(v, opts.Record)
 	if err != nil {
 		return nil, problem.New(j.Source, 0, err)
 	}
-	src := &source{j: j, rd: rd, raw: tee, h: h, maxBad: opts.MaxBadRows}
+	src := &source{j: j, rd: rd, v: v, maxBad: opts.MaxBadRows}
 	names := schema.ColumnNames(rd.Header())
 	src.table = schema.Table{Name: j.table}
 	// Bind the file's columns, in the file's order, to the table's.
@@ -521,10 +527,11 @@ func (s *source) Next() bool {
 		return s.end(problem.New(s.j.Source, s.rd.Line(), err))
 	}
 	// Hash whatever the CSV reader left unread, then compare.
-	if _, err := io.Copy(io.Discard, s.raw); err != nil {
+	ok, err := s.v.finish(context.Background()) // the stream's reads end with the import's context
+	if err != nil {
 		return s.end(problem.New(s.j.Source, 0, err))
 	}
-	if got := hex.EncodeToString(s.h.Sum(nil)); got != s.j.SHA256 {
+	if !ok {
 		return s.end(problem.New(s.j.Source, 0, ErrChanged))
 	}
 	return s.end(nil)
