@@ -458,6 +458,17 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	if rejW != nil {
 		p.Printf("rejected records written to %s", opts.rejectsPath())
 	}
+	if ctx.Err() != nil && !opts.DryRun {
+		// Interrupted: say what is in the database and what is not.
+		p.Errorf("%s interrupted: %d keys committed (reported above, in the ledger)", verb, sum.Loaded+sum.Replaced)
+		for _, k := range sum.RolledBack {
+			p.Errorf("rolled back %s: none of its rows is in the database", k)
+		}
+		if sum.NotStarted > 0 {
+			p.Errorf("%d keys not started", sum.NotStarted)
+		}
+		p.Errorf("run the same import again to resume: committed keys are skipped")
+	}
 	err = opts.Password.scrub(err)
 	if errors.Is(err, load.ErrFailed) {
 		return fmt.Errorf("import: %w: %w", err, ErrProblems)

@@ -96,6 +96,11 @@ type Summary struct {
 	Loaded, Replaced, Skipped, Failed int
 	Rows, Rejected                    int64
 	Elapsed                           time.Duration
+	// After an interruption (ctx done): the keys whose load was under way
+	// and rolled back, sorted, and how many keys never started. Every key
+	// that committed is counted above and was reported.
+	RolledBack []string
+	NotStarted int
 }
 
 // ErrFailed is returned by Run when at least one key failed.
@@ -107,7 +112,9 @@ var ErrChanged = errors.New("sha256 differs from the plan: the source changed si
 // Run imports entries into s. It returns an error before writing anything
 // when the plan cannot be loaded as a whole (two keys map to one table, a
 // source is missing); otherwise it loads every key it can and returns
-// ErrFailed when some failed.
+// ErrFailed when some failed. When ctx ends, Run returns its error with a
+// Summary that still counts (and Report was still told of) every key that
+// committed, and names the keys that rolled back.
 func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
 	start := time.Now()
 	jobs, err := prepare(s, entries, opts)
@@ -144,14 +151,28 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 	}
 	for _, j := range jobs {
 		g.Go(func() error {
+			if gctx.Err() != nil {
+				mu.Lock()
+				sum.NotStarted++
+				mu.Unlock()
+				return nil
+			}
 			t0 := time.Now()
 			o := loadOne(gctx, s, j, opts)
 			o.Elapsed = time.Since(t0)
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
 			mu.Lock()
 			defer mu.Unlock()
+			if gctx.Err() != nil && o.Action != Loaded && o.Action != Replaced {
+				// Interrupted: a key that committed is still
+				// reported below; this one rolled back (or was
+				// only looked at).
+				if o.Action == Failed {
+					sum.RolledBack = append(sum.RolledBack, o.Key)
+				} else {
+					sum.NotStarted++
+				}
+				return nil
+			}
 			switch o.Action {
 			case Loaded:
 				sum.Loaded++
@@ -174,6 +195,10 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 	}
 	err = g.Wait()
 	sum.Elapsed = time.Since(start)
+	slices.Sort(sum.RolledBack)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return sum, err
 	}
