@@ -20,6 +20,7 @@ import (
 
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sitegen"
 )
 
 // pgCatalogRows returns the rows of pg_catalog.pg_description, or -1 when
@@ -422,5 +423,26 @@ func TestHostilePlanSources(t *testing.T) {
 				t.Errorf("table a has %d rows, want the first load's 1", n)
 			}
 		})
+	}
+}
+
+// TestRunIgnoresItsOwnOutputs runs twice on a directory that holds the
+// run's own plan, problems, candidates and rejects files and SQLite
+// database: the second run's plan is the first's.
+func TestRunIgnoresItsOwnOutputs(t *testing.T) {
+	dir, _ := site(t, sitegen.Params{Snapshots: 3, Keys: 3, Rows: 20, Columns: 6, Seed: 5})
+	args := []string{"run", dir, "--out", dir + "/plan.csv", "--candidates", dir + "/cands.csv",
+		"--rejects", dir + "/rejects.txt", "--db", "sqlite:" + dir + "/load.csv", "--workers", "1"}
+	mustExecute(t, args...)
+	first := readFile(t, dir+"/plan.csv")
+	for _, f := range []string{"load.csv-wal", "load.csv-journal", "rejects.txt"} {
+		// Leftovers a crash or --max-bad-rows would leave.
+		if err := os.WriteFile(dir+"/"+f, []byte("id\n1\n2\n3\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExecute(t, args...)
+	if second := readFile(t, dir+"/plan.csv"); second != first {
+		t.Errorf("the second run analyzed its own files:\nfirst:\n%s\nsecond:\n%s", first, second)
 	}
 }
