@@ -39,6 +39,45 @@ type AnalyzeOptions struct {
 	// CSV dialect, shared with import (run binds these flags once).
 	Delimiter      string
 	MaxRecordBytes int64
+	// own are more files siftload writes (run: the rejects file, the
+	// SQLite database and its -wal, -shm and -journal files), never
+	// analyzed; see ownOutputs.
+	own []string
+}
+
+// ownOutputs returns the files this analysis (and, in run, its import)
+// writes: an input directory that holds them must not have them analyzed
+// as data, or a second run would differ from the first.
+func (o *AnalyzeOptions) ownOutputs() []string {
+	return append([]string{o.Out, o.problemsPath(), o.Candidates}, o.own...)
+}
+
+// dropOwnOutputs returns ins without the files paths name (compared as
+// absolute paths with symbolic links resolved).
+func dropOwnOutputs(ins []archive.Input, paths []string) []archive.Input {
+	resolve := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			abs = filepath.Join(dir, filepath.Base(abs))
+		}
+		return abs
+	}
+	own := map[string]bool{}
+	for _, p := range paths {
+		if p != "" {
+			own[resolve(p)] = true
+		}
+	}
+	kept := ins[:0]
+	for _, in := range ins {
+		if !own[resolve(in.Path)] {
+			kept = append(kept, in)
+		}
+	}
+	return kept
 }
 
 // AddFlags binds the options to fs.
@@ -197,6 +236,7 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 	if err != nil {
 		return nil, err
 	}
+	ins = dropOwnOutputs(ins, opts.ownOutputs())
 	var total int64
 	for _, in := range ins {
 		total += in.Size

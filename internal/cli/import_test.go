@@ -40,6 +40,23 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
+		if n, d, ok := strings.Cut(os.Getenv("SIFTLOAD_TEST_SLEEP_AFTER_ROWS"), ":"); ok {
+			// Sleep once in the middle of a load, inside its
+			// transaction, and say so: the test starts another
+			// process meanwhile.
+			rowsAt, _ := strconv.ParseInt(n, 10, 64)
+			pause, _ := time.ParseDuration(d)
+			var rows atomic.Int64
+			var once sync.Once
+			importProgressHook = func(r int64) {
+				if rows.Add(r) >= rowsAt {
+					once.Do(func() {
+						fmt.Fprintln(os.Stderr, "siftload-test: sleeping mid-load")
+						time.Sleep(pause)
+					})
+				}
+			}
+		}
 		err := Execute(context.Background(), os.Args[1:])
 		switch {
 		case err == nil:

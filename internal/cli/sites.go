@@ -78,6 +78,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter = i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter
 		s.AllowDowngrade, s.LoadWorkers = i.AllowDowngrade, i.Workers
 		s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS = i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS
+		// Timeouts.
+		s.ConnectTimeout, s.StatementTimeout = i.ConnectTimeout, i.StatementTimeout
 		if kind == importCommand {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
@@ -106,6 +108,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter = s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter
 	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
+	// Timeouts.
+	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
 	o.KeepGoing = s.KeepGoing
 	// The CSV dialect, the same for analysis and import.
 	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
@@ -232,6 +236,9 @@ func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof 
 			}
 			if _, err := all.Registry().Lookup(s.opts.Import.DB); err != nil {
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
+			}
+			if _, err := s.opts.Import.timeouts(s.where); err != nil {
+				return nil, s.wrap(err)
 			}
 		}
 		sites = append(sites, s)

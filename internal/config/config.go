@@ -75,6 +75,12 @@ type Settings struct {
 	CertFile      string `yaml:"cert_file,omitempty"`
 	KeyFile       string `yaml:"key_file,omitempty"`
 	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
+
+	// Timeouts (import and run), Go durations such as 15s or 10m: how
+	// long connecting may take, and how long a load may go without
+	// progress. Checked by the cli package.
+	ConnectTimeout   string `yaml:"connect_timeout,omitempty"`
+	StatementTimeout string `yaml:"statement_timeout,omitempty"`
 }
 
 // Keys of the settings that no environment variable sets: they describe a

@@ -19,7 +19,7 @@ import (
 // sinktest.Inspector). Numbers and timestamps come back as text (TO_CHAR),
 // exact whatever their size.
 func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
-	have, _, err := columns(ctx, s.db, table)
+	have, _, err := columns(ctx, s.db, s.t, table)
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -42,7 +42,7 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 			q[i] = Dialect.Quote(c)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.t.Table(table))
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -57,10 +57,10 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 // Drop drops table when it exists and deletes the ledger rows naming it,
 // for tests (see sinktest.Inspector).
 func (s *Sink) Drop(ctx context.Context, table string) error {
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+Dialect.Quote(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+s.t.Table(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil
