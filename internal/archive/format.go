@@ -133,6 +133,8 @@ func newMember(fi archives.FileInfo) member {
 		if h.UnKnownSize {
 			m.size = -1
 		}
+	case sevenzip.FileHeader:
+		m.open = sevenZipCRC(m.open, h.CRC32)
 	}
 	return m
 }
@@ -160,6 +162,7 @@ func (m member) unreadable() error {
 func encrypted(err error) bool {
 	var re *sevenzip.ReadError
 	return errors.As(err, &re) && re.Encrypted ||
+		errors.Is(err, errSevenZipEncrypted) ||
 		errors.Is(err, rardecode.ErrArchiveEncrypted) ||
 		errors.Is(err, rardecode.ErrArchivedFileEncrypted)
 }
@@ -259,12 +262,13 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 		// Read what follows the end of the archive so that the
 		// compression's and the enclosing member's checksums are checked.
 		if _, err := io.Copy(io.Discard, ctxReader{ctx, r}); err != nil {
-			return fmt.Errorf("after end of archive: %w", err)
+			return fmt.Errorf("after end of archive: %w", plain(err))
 		}
 		return nil
 	case kindZip, kind7z:
 		var format archives.Extractor = archives.Zip{}
 		if c.kind == kind7z {
+			registerSevenZip()
 			format = archives.SevenZip{}
 		}
 		if it.path != "" && c.comp == nil {

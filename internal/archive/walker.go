@@ -120,7 +120,7 @@ func (m *markReader) Read(p []byte) (int, error) {
 		if cerr := m.ctx.Err(); cerr != nil {
 			return n, cerr
 		}
-		err = &readError{err}
+		err = &readError{plain(err)}
 	}
 	return n, err
 }
@@ -224,7 +224,9 @@ type walk struct {
 	inFn  bool  // fn is running: a panic is fn's, not a format's
 }
 
+// problem reports err for source, told in plain words (see plain).
 func (wk *walk) problem(source string, err error) {
+	err = plain(err)
 	wk.stats.Problems.Add(1)
 	if wk.w.Problem != nil {
 		wk.w.Problem(problem.New(source, 0, err))
@@ -265,13 +267,13 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case encrypted(err):
-		err = fmt.Errorf("encrypted archive: %w", err)
+		err = &plainError{msg: "encrypted archive: siftload reads no password-protected archives", err: err}
 	default:
 		var le *limitError
 		if errors.As(err, &le) {
 			err = le // says all, whatever the format wrapped it in
 		} else {
-			err = fmt.Errorf("read archive: %w", err)
+			err = fmt.Errorf("read archive: %w", plain(err))
 		}
 	}
 	wk.problem(it.source, err)
@@ -363,7 +365,7 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 		return nil
 	}
 	if encrypted(err) {
-		err = fmt.Errorf("encrypted member: %w", err)
+		err = &plainError{msg: "encrypted member: siftload reads no password-protected data", err: err}
 	}
 	wk.problem(it.source, err)
 	return nil
