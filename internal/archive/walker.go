@@ -244,6 +244,9 @@ func (wk *walk) item(ctx context.Context, it item, key string, depth int, c clas
 		return wk.deliver(ctx, it, key, depth, c)
 	case c.kind.archive():
 		return wk.archive(ctx, it, depth, c)
+	case c.kind == kindSplit:
+		wk.problem(it.source, splitError(c.split))
+		return nil
 	}
 	wk.stats.Skipped.Add(1)
 	return nil
