@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/siftload/siftload/internal/problem"
 )
 
@@ -84,6 +82,13 @@ type Walker struct {
 	// or archive is then a problem (ErrRatio). 0 means DefaultMaxRatio; a
 	// negative value turns the rule off.
 	MaxRatio int
+
+	// MaxMemberSizeSetting and MaxRatioSetting name the settings that
+	// change MaxMemberSize and MaxRatio (such as "--max-ratio"), for the
+	// problems of a crossed limit: "compression ratio above 1000:1:
+	// possible decompression bomb (raise --max-ratio to allow it)". ""
+	// names none.
+	MaxMemberSizeSetting, MaxRatioSetting string
 
 	// Problem is called for every bad archive or member, with its
 	// locator; the walk goes on. It is called from the walking goroutine,
@@ -210,7 +215,7 @@ func (w *Walker) unreadable(m member) error {
 		return err
 	}
 	if lim := w.limits(); lim.size > 0 && m.size > lim.size {
-		return fmt.Errorf("%w (its header says %s)", sizeError("member", lim.size), humanize.IBytes(uint64(m.size)))
+		return sizeError("member", lim, m.size)
 	}
 	return nil
 }

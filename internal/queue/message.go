@@ -29,6 +29,10 @@ type Settings struct {
 	Key      string   `json:"key,omitempty"`
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
+
+	// Decompression limits (archive.Walker); 0 means the default.
+	MaxRatio      int   `json:"max_ratio,omitempty"`
+	MaxMemberSize int64 `json:"max_member_size,omitempty"` // bytes
 }
 
 // Task is one outermost input to analyze.
