@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 
@@ -181,6 +182,10 @@ func (w *Walker) WalkInput(ctx context.Context, in Input, fn func(ctx context.Co
 	wk := &walk{w: w, fn: fn, stats: w.Stats}
 	if wk.stats == nil {
 		wk.stats = new(Stats)
+	}
+	if in.Dir {
+		wk.problem(in.Source, unreadableDir(in.Path))
+		return nil
 	}
 	it := looseItem(filepath.Base(in.Path), in.Source, in.Path, in.Size)
 	c := classify(it.name, w.isData())
@@ -377,4 +382,14 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 	}
 	wk.problem(it.source, err)
 	return nil
+}
+
+// unreadableDir is the problem of the directory at path, which could not
+// be read when the inputs were listed (Input.Dir): why it cannot be read
+// now, as the walk would have met it.
+func unreadableDir(path string) error {
+	if _, err := os.ReadDir(path); err != nil {
+		return fmt.Errorf("unreadable directory, its files are not analyzed: %w", err)
+	}
+	return errors.New("unreadable directory when the inputs were listed, its files are not analyzed")
 }
