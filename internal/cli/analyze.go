@@ -58,7 +58,7 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
 	// Decompression limits.
 	fs.IntVar(&o.MaxRatio, "max-ratio", archive.DefaultMaxRatio, "a member whose data decompresses to more than `N` times its compressed bytes (past 16 MiB) is a problem")
-	fs.StringVar(&o.MaxMemberSize, "max-member-size", humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
+	fs.StringVar(&o.MaxMemberSize, "max-member-size", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
 }
 
 // limits returns the decompression limits of opts, defaults resolved,
