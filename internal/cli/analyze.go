@@ -9,11 +9,13 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
@@ -39,6 +41,10 @@ type AnalyzeOptions struct {
 	// CSV dialect, shared with import (run binds these flags once).
 	Delimiter      string
 	MaxRecordBytes int64
+	// Decompression limits: 0 and "" mean the defaults
+	// (archive.DefaultMaxRatio, archive.DefaultMaxMemberSize).
+	MaxRatio      int
+	MaxMemberSize string // bytes, with units: config.ParseSize
 	// own are more files siftload writes (run: the rejects file, the
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
@@ -93,6 +99,9 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs analyzed at once")
 	fs.IntVar(&o.MaxDepth, "max-depth", 4, "open archives nested up to `N` levels deep")
 	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
+	// Decompression limits.
+	fs.IntVar(&o.MaxRatio, "max-ratio", archive.DefaultMaxRatio, "a member whose data decompresses to more than `N` times its compressed bytes (past 16 MiB) is a problem")
+	fs.StringVar(&o.MaxMemberSize, "max-member-size", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
 	addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
 }
 
@@ -114,6 +123,24 @@ func parseDelimiter(s string) (byte, bool) {
 		return s[0], true
 	}
 	return 0, false
+}
+
+// limits returns the decompression limits of opts, defaults resolved,
+// or a usage error naming the setting by where.
+func (o *AnalyzeOptions) limits(where func(key string) string) (ratio int, size int64, err error) {
+	ratio, size = o.MaxRatio, archive.DefaultMaxMemberSize
+	switch {
+	case ratio == 0:
+		ratio = archive.DefaultMaxRatio
+	case ratio < 1:
+		return 0, 0, usagef("%s must be at least 1", where("max_ratio"))
+	}
+	if o.MaxMemberSize != "" {
+		if size, err = config.ParseSize(o.MaxMemberSize); err != nil {
+			return 0, 0, usagef("%s: %v", where("max_member_size"), err)
+		}
+	}
+	return ratio, size, nil
 }
 
 func (o *AnalyzeOptions) problemsPath() string {
@@ -205,6 +232,10 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 	if opts.MaxRecordBytes < 0 {
 		return analysis.Options{}, usagef("%s must not be negative", where("max_record_bytes"))
 	}
+	maxRatio, maxMemberSize, err := opts.limits(where)
+	if err != nil {
+		return analysis.Options{}, err
+	}
 	return analysis.Options{
 		Workers:  opts.Workers,
 		Metric:   m,
@@ -217,6 +248,11 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 			MaxDepth: opts.MaxDepth,
 			IsData:   filter.Match,
 			TempDir:  opts.TempDir,
+			// Decompression limits.
+			MaxRatio:             maxRatio,
+			MaxMemberSize:        maxMemberSize,
+			MaxRatioSetting:      "--max-ratio",
+			MaxMemberSizeSetting: "--max-member-size",
 		},
 	}, nil
 }

@@ -71,6 +71,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.Include, s.Exclude, s.Key, s.Metric = a.Include, a.Exclude, a.Key, a.Metric
 		s.NoHeader, s.Workers, s.MaxDepth, s.TempDir = a.NoHeader, a.Workers, a.MaxDepth, a.TempDir
 		s.Out, s.Problems, s.Candidates = a.Out, a.Problems, a.Candidates
+		// Decompression limits.
+		s.MaxRatio, s.MaxMemberSize = a.MaxRatio, a.MaxMemberSize
 	}
 	if kind != analyzeCommand {
 		i := o.Import
@@ -102,6 +104,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	a.Include, a.Exclude, a.Key, a.Metric = s.Include, s.Exclude, s.Key, s.Metric
 	a.NoHeader, a.Workers, a.MaxDepth, a.TempDir = s.NoHeader, s.Workers, s.MaxDepth, s.TempDir
 	a.Out, a.Problems, a.Candidates = s.Out, s.Problems, s.Candidates
+	// Decompression limits.
+	a.MaxRatio, a.MaxMemberSize = s.MaxRatio, s.MaxMemberSize
 	i := &o.Import
 	i.Plan, i.NoHeader = s.Out, s.NoHeader
 	i.DB, i.Base, i.Table, i.OneTable, i.AllText = s.DB, s.Base, s.Table, s.OneTable, s.AllText
