@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dustin/go-humanize"
+	"golang.org/x/text/encoding"
 
 	"github.com/siftload/siftload/internal/problem"
 )
@@ -84,6 +85,24 @@ type Walker struct {
 	// or archive is then a problem (ErrRatio). 0 means DefaultMaxRatio; a
 	// negative value turns the rule off.
 	MaxRatio int
+
+	// MaxEntries bounds the entries of one input: the entries of all
+	// its archives together, outermost and nested, directories and tar
+	// metadata included. A zip's count is read from its end of central
+	// directory record (and checked against its central directory)
+	// before the directory is parsed, so a zip that would cross the
+	// limit is refused whole, before the zip reader holds its directory
+	// in memory; a stream archive (tar, rar) and a 7z are ended at the
+	// entry that crosses it. Either is a problem (ErrEntries). 0 means
+	// DefaultMaxEntries; a negative value turns the limit off.
+	MaxEntries int64
+
+	// NameEncoding decodes member names that are not known to be UTF-8
+	// (nil: the default; see ParseNameEncoding): zip names without the
+	// UTF-8 flag and without an Info-ZIP Unicode Path field (default
+	// CP437, as the zip specification says), and tar names that are not
+	// valid UTF-8 (default: none, such a member is a problem).
+	NameEncoding encoding.Encoding
 
 	// Problem is called for every bad archive or member, with its
 	// locator; the walk goes on. It is called from the walking goroutine,
@@ -220,8 +239,8 @@ type walk struct {
 	w     *Walker
 	fn    func(ctx context.Context, e Entry) error
 	stats *Stats
-	stop  error // why the walk stopped, when an error is errStop
-	inFn  bool  // fn is running: a panic is fn's, not a format's
+	stop  error        // why the walk stopped, when an error is errStop
+	st    extractState // shared by the archives of the input
 }
 
 func (wk *walk) problem(source string, err error) {
@@ -254,7 +273,7 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 		return nil
 	}
 	wk.stats.Archives.Add(1)
-	err := wk.w.extract(ctx, it, c, &wk.inFn, func(ctx context.Context, m member) error {
+	err := wk.w.extract(ctx, it, c, &wk.st, func(ctx context.Context, m member) error {
 		return wk.member(ctx, it.source, depth+1, m)
 	})
 	switch {
@@ -267,10 +286,16 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 	case encrypted(err):
 		err = fmt.Errorf("encrypted archive: %w", err)
 	default:
-		var le *limitError
-		if errors.As(err, &le) {
+		var (
+			le *limitError
+			ee *entriesError
+		)
+		switch {
+		case errors.As(err, &le):
 			err = le // says all, whatever the format wrapped it in
-		} else {
+		case errors.As(err, &ee):
+			err = ee
+		default:
 			err = fmt.Errorf("read archive: %w", err)
 		}
 	}
@@ -285,7 +310,7 @@ func (wk *walk) member(ctx context.Context, arcSource string, depth int, m membe
 	}
 	wk.stats.Members.Add(1)
 	c := classify(m.name, wk.w.isData())
-	it := item{name: m.name, source: JoinLocator(arcSource, m.name), size: m.size, open: m.open, cost: m.cost}
+	it := item{name: m.name, source: JoinLocator(arcSource, m.level), size: m.size, open: m.open, cost: m.cost}
 	if c.kind == kindOther {
 		wk.stats.Skipped.Add(1)
 		return nil
@@ -340,9 +365,9 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 		opened = mr
 		return mr, nil
 	}
-	wk.inFn = true
+	wk.st.inCallback = true
 	err := wk.fn(ctx, e)
-	wk.inFn, done = false, true
+	wk.st.inCallback, done = false, true
 	if opened != nil {
 		opened.Close()
 	}
