@@ -34,6 +34,7 @@ type AnalyzeOptions struct {
 	MaxDepth   int
 	TempDir    string
 	Scale      ScaleOptions // --shard, --queue (analyze only): shard.go, queue.go
+	Archive    ArchiveOptions
 }
 
 // AddFlags binds the options to fs.
@@ -49,6 +50,7 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs analyzed at once")
 	fs.IntVar(&o.MaxDepth, "max-depth", 4, "open archives nested up to `N` levels deep")
 	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
+	o.Archive.AddFlags(fs)
 }
 
 func (o *AnalyzeOptions) problemsPath() string {
@@ -133,7 +135,7 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 	if opts.MaxDepth < 1 {
 		return analysis.Options{}, usagef("%s must be at least 1", where("max_depth"))
 	}
-	return analysis.Options{
+	cfg := analysis.Options{
 		Workers:  opts.Workers,
 		Metric:   m,
 		NoHeader: opts.NoHeader,
@@ -143,7 +145,11 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 			IsData:   filter.Match,
 			TempDir:  opts.TempDir,
 		},
-	}, nil
+	}
+	if err := opts.Archive.apply(&cfg.Walker, where); err != nil {
+		return analysis.Options{}, err
+	}
+	return cfg, nil
 }
 
 // runAnalyze analyzes inputs and writes the plan, problems and candidates

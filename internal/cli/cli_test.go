@@ -10,6 +10,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -225,7 +226,7 @@ func TestPlanFileIsSpreadsheetSafe(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte("a\n1\n"))
 	want := plan.Candidate{Key: "=HYPERLINK(1).csv", Source: "in/=HYPERLINK(1).csv", Rows: 1, Bytes: 4, SHA256: hex.EncodeToString(sum[:]), Value: "1"}
-	if entries[0].Candidate != want {
+	if !reflect.DeepEqual(entries[0].Candidate, want) {
 		t.Errorf("read back %+v, want %+v", entries[0].Candidate, want)
 	}
 }

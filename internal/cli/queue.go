@@ -117,6 +117,9 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		Key:      opts.Key,
 		NoHeader: opts.NoHeader,
 		MaxDepth: opts.MaxDepth,
+		// Archive reading.
+		NameEncoding: opts.Archive.NameEncoding,
+		MaxEntries:   opts.Archive.MaxEntries,
 	})
 }
 
@@ -131,6 +134,7 @@ func workerSettings(tempDir string) func(queue.Settings) (analysis.Options, erro
 			Key:      s.Key,
 			NoHeader: s.NoHeader,
 			MaxDepth: s.MaxDepth,
+			Archive:  ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries},
 			TempDir:  tempDir,
 			Workers:  1,
 		}, func(key string) string { return "the task's " + key })

@@ -89,6 +89,7 @@ func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string
 	imp := opts.Import
 	imp.Plan = opts.Analyze.Out
 	imp.NoHeader = opts.Analyze.NoHeader
+	imp.Archive = opts.Analyze.Archive
 	if err := runImport(ctx, p, imp, entries); err != nil {
 		return err
 	}

@@ -115,6 +115,11 @@ func settingsFingerprint(opts AnalyzeOptions, metricName string, ins []archive.I
 	h := sha256.New()
 	fmt.Fprintf(h, "siftload analysis settings 1\nmetric %q\ninclude %q\nexclude %q\nkey %q\nno-header %t\nmax-depth %d\ninputs %d\n",
 		metricName, set(opts.Include), set(opts.Exclude), opts.Key, opts.NoHeader, opts.MaxDepth, len(ins))
+	// Archive reading, written only when not the default so that the
+	// fingerprints of shards made before these settings existed hold.
+	if ar := opts.Archive; ar.NameEncoding != "" || ar.MaxEntries != archive.DefaultMaxEntries {
+		fmt.Fprintf(h, "name-encoding %q\nmax-entries %d\n", ar.NameEncoding, ar.MaxEntries)
+	}
 	for _, in := range ins {
 		fmt.Fprintf(h, "%q %q %d\n", in.Source, in.Key, in.Size)
 	}

@@ -82,6 +82,12 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
 	}
+	// Archive reading: analysis's options, or import's in import.
+	ar := o.Analyze.Archive
+	if kind == importCommand {
+		ar = o.Import.Archive
+	}
+	s.NameEncoding, s.MaxEntries = ar.NameEncoding, ar.MaxEntries
 	s.KeepGoing = o.KeepGoing
 	return s
 }
@@ -99,6 +105,9 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter = s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter
 	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
+	// Archive reading: analysis and import alike.
+	a.Archive = ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries}
+	i.Archive = a.Archive
 	o.KeepGoing = s.KeepGoing
 }
 

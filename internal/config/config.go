@@ -50,6 +50,10 @@ type Settings struct {
 	Problems   string   `yaml:"problems,omitempty"`
 	Candidates string   `yaml:"candidates,omitempty"`
 
+	// Archive reading: analysis and import alike.
+	NameEncoding string `yaml:"name_encoding,omitempty"`
+	MaxEntries   int64  `yaml:"max_entries,omitempty"`
+
 	// Import.
 	DB             string `yaml:"db,omitempty"` // a URL without a password
 	Base           string `yaml:"base,omitempty"`

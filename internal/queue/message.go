@@ -29,6 +29,10 @@ type Settings struct {
 	Key      string   `json:"key,omitempty"`
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
+
+	// Archive reading.
+	NameEncoding string `json:"name_encoding,omitempty"`
+	MaxEntries   int64  `json:"max_entries,omitempty"`
 }
 
 // Task is one outermost input to analyze.
