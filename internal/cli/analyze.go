@@ -178,7 +178,8 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 	if err != nil {
 		return nil, err
 	}
-	entries := plan.Choose(res.Candidates, cfg.Metric.Compare)
+	entries, problems := choose(res.Candidates, res.Problems, cfg.Metric.Compare)
+	res.Problems = problems
 	res.Stats.Keys = len(entries)
 
 	if err := writeFileAtomic(opts.Out, func(f *os.File) error {
@@ -205,6 +206,16 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 		return entries, fmt.Errorf("analyze: %d problems: %w", len(res.Problems), ErrProblems)
 	}
 	return entries, nil
+}
+
+// choose picks the version of every key from cands and returns the plan's
+// entries and the problems: those found while measuring and one for every
+// key whose chosen version has a structural warning, sorted.
+func choose(cands []plan.Candidate, problems []*problem.Error, cmp plan.Compare) ([]plan.Entry, []*problem.Error) {
+	entries := plan.Choose(cands, cmp)
+	problems = append(problems, plan.WarningProblems(entries, problems)...)
+	analysis.SortProblems(problems)
+	return entries, problems
 }
 
 func printProblems(p *ui.Printer, ps []*problem.Error) {

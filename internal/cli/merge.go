@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/ui"
@@ -136,12 +135,11 @@ func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []stri
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	analysis.SortProblems(problems)
 	m, err := metric.Lookup(files[0].Part.Metric)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %s: %w", names[0], err)
 	}
-	entries := plan.Choose(cands, m.Compare)
+	entries, problems := choose(cands, problems, m.Compare)
 
 	problemsPath := (&AnalyzeOptions{Out: opts.Out, Problems: opts.Problems}).problemsPath()
 	if err := writeFileAtomic(opts.Out, func(f *os.File) error {

@@ -14,10 +14,10 @@ import (
 
 // PlanHeader is the header of a plan file, in order.
 var PlanHeader = []string{"key", "rows", "source", "bytes", "sha256", "candidates",
-	"runner_up_rows", "runner_up_source", "metric", "value"}
+	"runner_up_rows", "runner_up_source", "metric", "value", "warnings"}
 
 // CandidatesHeader is the header of a candidates file, in order.
-var CandidatesHeader = []string{"key", "source", "rows", "bytes", "sha256", "metric", "value"}
+var CandidatesHeader = []string{"key", "source", "rows", "bytes", "sha256", "metric", "value", "warnings"}
 
 // ProblemsHeader is the header of a problems file, in order.
 var ProblemsHeader = []string{"source", "record", "reason"}
@@ -86,7 +86,7 @@ func WritePlan(w io.Writer, metric string, entries []Entry) error {
 			ruRows, ruSource = itoa(e.RunnerUp.Rows), e.RunnerUp.Source
 		}
 		if err := cw.write(e.Key, itoa(e.Rows), e.Source, itoa(e.Bytes), e.SHA256,
-			strconv.Itoa(e.Candidates), ruRows, ruSource, metric, e.Value); err != nil {
+			strconv.Itoa(e.Candidates), ruRows, ruSource, metric, e.Value, joinWarnings(e.Warnings)); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func WriteCandidates(w io.Writer, metric string, cands []Candidate) error {
 // them.
 func (w *writer) writeCandidates(metric string, cands []Candidate) error {
 	for _, c := range cands {
-		if err := w.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value); err != nil {
+		if err := w.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value, joinWarnings(c.Warnings)); err != nil {
 			return err
 		}
 	}
@@ -213,6 +213,7 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 		var e Entry
 		e.Key, e.Source, e.SHA256 = get(rec, "key"), get(rec, "source"), get(rec, "sha256")
 		e.Value = get(rec, "value")
+		e.Warnings = splitWarnings(get(rec, "warnings"))
 		switch {
 		case e.Key == "":
 			return nil, planErr(line, "empty key")
@@ -249,6 +250,17 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 		entries = append(entries, e)
 	}
 	return entries, nil
+}
+
+// joinWarnings is the cell of a version's warnings.
+func joinWarnings(ws []string) string { return strings.Join(ws, WarningSep) }
+
+// splitWarnings reads a warnings cell back; nil when it is empty.
+func splitWarnings(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, WarningSep)
 }
 
 func isSHA256(s string) bool {

@@ -40,7 +40,7 @@ import (
 const (
 	partMagic     = "siftload-candidates"
 	problemsMagic = "siftload-problems"
-	partFormat    = "1"
+	partFormat    = "2"
 )
 
 // Part describes a candidates file: which shard of which analysis it
@@ -195,7 +195,7 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 		if len(rec) != len(CandidatesHeader) {
 			return part, nil, nil, partErr(line(), "%d fields, want %d (fewer candidates than the first row says?)", len(rec), len(CandidatesHeader))
 		}
-		c := Candidate{Key: rec[0], Source: rec[1], SHA256: rec[4], Value: rec[6]}
+		c := Candidate{Key: rec[0], Source: rec[1], SHA256: rec[4], Value: rec[6], Warnings: splitWarnings(rec[7])}
 		if c.Rows, err = num(rec[2], "rows"); err != nil {
 			return part, nil, nil, err
 		}

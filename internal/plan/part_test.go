@@ -18,7 +18,7 @@ func testPart(shard, shards int) Part {
 func TestPartRoundTrip(t *testing.T) {
 	cands := []Candidate{
 		{Key: "=cmd|' /C calc'!A0", Source: "site/a.zip!/=cmd.csv", Rows: 3, Bytes: 40, SHA256: sha, Value: "3"},
-		{Key: "data/LINE01.csv", Source: "site/a.zip!/data/LINE01.csv", Rows: 0, Bytes: 0, SHA256: sha, Value: "0"},
+		{Key: "data/LINE01.csv", Source: "site/a.zip!/data/LINE01.csv", Rows: 0, Bytes: 0, SHA256: sha, Value: "0", Warnings: []string{WarnUnclosedQuote(4), WarnNonUTF8}},
 		{Key: "x\"y,z\nw.csv", Source: "'quoted.zip!/x\"y,z\nw.csv", Rows: 7, Bytes: 9, SHA256: sha, Value: "-12.5"},
 	}
 	probs := []*problem.Error{
@@ -76,13 +76,13 @@ func TestReadPartRefuses(t *testing.T) {
 		{Name: "CutInCandidates", Input: strings.Join(lines[:3], ""), WantErr: "ends early"},
 		{Name: "CutInProblems", Input: strings.Join(lines[:len(lines)-2], ""), WantErr: "ends early"},
 		{Name: "ExtraRow", Input: good + "s3.zip,,worse\n", WantErr: "more rows"},
-		{Name: "OtherFormat", Input: strings.Replace(good, "format,1", "format,2", 1), WantErr: "format \"2\""},
+		{Name: "OtherFormat", Input: strings.Replace(good, "format,2", "format,3", 1), WantErr: "format \"3\""},
 		{Name: "BadShard", Input: strings.Replace(good, "shard,0/2", "shard,2/2", 1), WantErr: "is not I/N"},
 		{Name: "CountTooHigh", Input: strings.Replace(good, "candidates,2", "candidates,3", 1), WantErr: "fewer candidates than the first row says"},
 		{Name: "CountTooLow", Input: strings.Replace(good, "candidates,2", "candidates,1", 1), WantErr: "want the row siftload-problems"},
 		{Name: "BadRows", Input: strings.Replace(good, "s1.zip!/a,5", "s1.zip!/a,five", 1), WantErr: "rows \"five\""},
 		{Name: "BadSHA", Input: strings.Replace(good, sha, "abc", 1), WantErr: "64 hex"},
-		{Name: "OtherMetric", Input: strings.Replace(good, ",rows,5\n", ",bytes,5\n", 1), WantErr: "metric \"bytes\""},
+		{Name: "OtherMetric", Input: strings.Replace(good, ",rows,5,\n", ",bytes,5,\n", 1), WantErr: "metric \"bytes\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {

@@ -38,12 +38,12 @@ type Entry struct {
 type Compare func(a, b string) int
 
 // Better reports whether a is fuller than b: a larger value, or on a tie
-// the source larger in byte order (date-named snapshots: the newer one).
+// the newer source (see Newer).
 func Better(a, b *Candidate, cmpValue Compare) bool {
 	if c := cmpValue(a.Value, b.Value); c != 0 {
 		return c > 0
 	}
-	return a.Source > b.Source
+	return Newer(a.Source, b.Source)
 }
 
 // Choose picks the fullest candidate of every key. It is a pure function
@@ -51,8 +51,12 @@ func Better(a, b *Candidate, cmpValue Compare) bool {
 // result is sorted by key.
 func Choose(cands []Candidate, cmpValue Compare) []Entry {
 	byKey := make(map[string]*Entry)
+	newest := make(map[string]string)
 	for i := range cands {
 		c := &cands[i]
+		if n, ok := newest[c.Key]; !ok || Newer(c.Source, n) {
+			newest[c.Key] = c.Source
+		}
 		e, ok := byKey[c.Key]
 		if !ok {
 			byKey[c.Key] = &Entry{Candidate: *c, Candidates: 1}
@@ -70,7 +74,14 @@ func Choose(cands []Candidate, cmpValue Compare) []Entry {
 		}
 	}
 	out := make([]Entry, 0, len(byKey))
-	for _, e := range byKey {
+	for k, e := range byKey {
+		// The chosen version's own warnings, and whether a newer source
+		// had the key; a fresh slice, so that cands stay as they were.
+		w := slices.Clone(e.Warnings)
+		if n := newest[k]; n != e.Source {
+			w = append(w, WarnNotNewest(n))
+		}
+		e.Warnings = w
 		out = append(out, *e)
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })

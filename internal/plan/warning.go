@@ -1,8 +1,11 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/siftload/siftload/internal/problem"
 )
 
 // Warnings of a version, in plain words. Each is one of the forms below, so
@@ -50,4 +53,31 @@ func WarnNotNewest(newest string) string {
 // problem, and run does not import it without --keep-going.
 func Structural(w string) bool {
 	return strings.HasPrefix(w, warnUnclosedQuote) || strings.HasPrefix(w, warnFieldCount)
+}
+
+// ErrStructural is the reason of a problem raised for a key whose chosen
+// version has a structural warning.
+var ErrStructural = errors.New("the chosen version's records cannot be trusted as counted")
+
+// WarningProblems returns a problem for every entry whose chosen version
+// has a structural warning (see Structural), except for sources that known
+// already names: run does not import after problems unless told to.
+func WarningProblems(entries []Entry, known []*problem.Error) []*problem.Error {
+	named := make(map[string]bool, len(known))
+	for _, p := range known {
+		named[p.Source] = true
+	}
+	var out []*problem.Error
+	for _, e := range entries {
+		if named[e.Source] {
+			continue
+		}
+		for _, w := range e.Warnings {
+			if Structural(w) {
+				out = append(out, problem.New(e.Source, 0, fmt.Errorf("key %s: %w: %s", e.Key, ErrStructural, w)))
+				break
+			}
+		}
+	}
+	return out
 }

@@ -61,6 +61,8 @@ type Candidate struct {
 	Bytes  int64  `json:"b"`
 	SHA256 string `json:"h"`
 	Value  string `json:"v"`
+	// Warnings are plan.Candidate's, in plain words.
+	Warnings []string `json:"w,omitempty"`
 }
 
 // Problem is problem.Error on the wire.
@@ -99,11 +101,11 @@ type Result struct {
 }
 
 func toWire(c plan.Candidate) Candidate {
-	return Candidate{Key: c.Key, Source: c.Source, Rows: c.Rows, Bytes: c.Bytes, SHA256: c.SHA256, Value: c.Value}
+	return Candidate{Key: c.Key, Source: c.Source, Rows: c.Rows, Bytes: c.Bytes, SHA256: c.SHA256, Value: c.Value, Warnings: c.Warnings}
 }
 
 func (c Candidate) plan() plan.Candidate {
-	return plan.Candidate{Key: c.Key, Source: c.Source, Rows: c.Rows, Bytes: c.Bytes, SHA256: c.SHA256, Value: c.Value}
+	return plan.Candidate{Key: c.Key, Source: c.Source, Rows: c.Rows, Bytes: c.Bytes, SHA256: c.SHA256, Value: c.Value, Warnings: c.Warnings}
 }
 
 func (p Problem) problem() *problem.Error {

@@ -178,8 +178,12 @@ func TestMapPath(t *testing.T) {
 func wireCands(n int, source string) []plan.Candidate {
 	var out []plan.Candidate
 	for i := range n {
-		out = append(out, plan.Candidate{Key: fmt.Sprintf("data/K%03d.csv", i), Source: fmt.Sprintf("%s!/data/K%03d.csv", source, i),
-			Rows: int64(i), Bytes: int64(10 * i), SHA256: strings.Repeat("0", 64), Value: fmt.Sprint(i)})
+		c := plan.Candidate{Key: fmt.Sprintf("data/K%03d.csv", i), Source: fmt.Sprintf("%s!/data/K%03d.csv", source, i),
+			Rows: int64(i), Bytes: int64(10 * i), SHA256: strings.Repeat("0", 64), Value: fmt.Sprint(i)}
+		if i%3 == 1 {
+			c.Warnings = []string{plan.WarnFieldCount(int64(i), 2), plan.WarnMixedLineEndings}
+		}
+		out = append(out, c)
 	}
 	return out
 }
