@@ -472,3 +472,45 @@ func TestOpenDuplicateMembers(t *testing.T) {
 		t.Errorf("Open of a third copy that does not exist: no error")
 	}
 }
+
+// TestZipNamesFromRealTools: Info-ZIP zip (which writes UTF-8 names
+// unflagged, without a Unicode Path field, from a Unix host) and
+// libarchive give the key a Go-written, flagged zip gives.
+func TestZipNamesFromRealTools(t *testing.T) {
+	const name = "données/Ä.csv"
+	tools := map[string][]string{
+		"zip":    {"zip", "-q", "-r", "OUT", "données"},
+		"bsdtar": {"bsdtar", "--format", "zip", "-cf", "OUT", "données"},
+	}
+	for tool, args := range tools {
+		t.Run(tool, func(t *testing.T) {
+			if _, err := exec.LookPath(args[0]); err != nil {
+				t.Skipf("no %s here", args[0])
+			}
+			dir := t.TempDir()
+			writeTree(t, dir, []file{{Path: name, Data: []byte(csv1)}})
+			out := filepath.Join(dir, "a.zip")
+			args := append([]string(nil), args...)
+			for i, a := range args {
+				if a == "OUT" {
+					args[i] = out
+				}
+			}
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", args, err, b)
+			}
+			r := &recorder{}
+			w := Walker{TempDir: dir, Problem: r.problem}
+			if err := w.WalkInput(t.Context(), Input{Path: out, Source: "a.zip", Key: "a.zip"}, r.fn); err != nil {
+				t.Fatal(err)
+			}
+			r.checkProblems(t, nil)
+			if len(r.entries) != 1 || r.entries[0].Key != name || r.entries[0].Source != "a.zip!/"+name {
+				t.Errorf("entries %v, want one with key %q", r.entries, name)
+			}
+		})
+	}
+}

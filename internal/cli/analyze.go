@@ -80,6 +80,10 @@ A source names a version: the input path, then "!/" and the member path for
 every archive level, e.g. site/2023-01-02.zip!/data/LINE01.csv. The key is
 the member path inside its innermost archive (data/LINE01.csv), or the path
 under the INPUT directory for a loose file.
+A path that one archive holds twice (tar -r, tar -u) names its later
+copies with "#2", "#3", ... (site/a.tar!/data/LINE01.csv#2); a "#" in a
+member name is written "##". Member names that are not marked UTF-8 are
+decoded as CP437 (zip) or by --name-encoding.
 
 The fullest version has the most rows (--metric); on a tie, the source that
 is larger in byte order (with date-named snapshots: the newer one).

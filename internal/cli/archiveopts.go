@@ -16,7 +16,7 @@ type ArchiveOptions struct {
 
 // AddFlags binds the options to fs.
 func (o *ArchiveOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.NameEncoding, "name-encoding", "", "code page of member names not marked UTF-8 (zip default: cp437; e.g. cp866, cp932, cp1252)")
+	fs.StringVar(&o.NameEncoding, "name-encoding", "", "decode member names not marked UTF-8 as `CODEPAGE` (zip default: cp437; e.g. cp866, cp932, cp1252)")
 	fs.Int64Var(&o.MaxEntries, "max-entries", archive.DefaultMaxEntries, "refuse archives that take one input past `N` entries (0: no limit)")
 }
 
