@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/siftload/siftload/internal/archive"
 )
 
 // writeArchive writes a tar (or, for a .zip path, a zip) whose members
@@ -123,5 +125,18 @@ func TestNameEncodingAndEntryLimitSettings(t *testing.T) {
 	p, buf = quiet(t)
 	if err := execute(t.Context(), p, []string{"analyze", "big", "--name-encoding", "klingon"}); err == nil || !strings.Contains(err.Error(), "--name-encoding") {
 		t.Errorf("unknown name encoding: err %v\n%s", err, buf)
+	}
+}
+
+// TestQueueMaxEntries: --max-entries survives the trip through a queue
+// task, and a task without the field (from before it) gets the default.
+func TestQueueMaxEntries(t *testing.T) {
+	for _, n := range []int64{0, 1, 12, archive.DefaultMaxEntries, 5_000_000} {
+		if got := taskMaxEntries(queueMaxEntries(n)); got != n {
+			t.Errorf("--max-entries %d comes back from a task as %d", n, got)
+		}
+	}
+	if got := taskMaxEntries(0); got != archive.DefaultMaxEntries {
+		t.Errorf("a task without max_entries: --max-entries %d, want %d", got, archive.DefaultMaxEntries)
 	}
 }

@@ -30,7 +30,8 @@ type Settings struct {
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
 
-	// Archive reading.
+	// Archive reading. MaxEntries 0 (a task from before the setting) is
+	// the default limit, a negative one no limit.
 	NameEncoding string `json:"name_encoding,omitempty"`
 	MaxEntries   int64  `json:"max_entries,omitempty"`
 }
