@@ -17,6 +17,7 @@ import (
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -34,7 +35,13 @@ type AnalyzeOptions struct {
 	MaxDepth   int
 	TempDir    string
 	Scale      ScaleOptions // --shard, --queue (analyze only): shard.go, queue.go
-	Archive    ArchiveOptions
+
+	// CSV dialect, shared with import (run binds these flags once).
+	Delimiter      string
+	MaxRecordBytes int64
+
+	// Archive reading, shared with import (run binds these flags once).
+	Archive ArchiveOptions
 }
 
 // AddFlags binds the options to fs.
@@ -51,6 +58,27 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxDepth, "max-depth", 4, "open archives nested up to `N` levels deep")
 	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
 	o.Archive.AddFlags(fs)
+	addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
+}
+
+// addDialectFlags binds the CSV dialect flags, which analysis and import
+// share: the count must read files as the import does.
+func addDialectFlags(fs *pflag.FlagSet, delimiter *string, maxRecordBytes *int64) {
+	fs.StringVar(delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed per file)")
+	fs.Int64Var(maxRecordBytes, "max-record-bytes", record.DefaultMaxRecordBytes, "a record longer than `N` bytes is a problem")
+}
+
+// parseDelimiter turns a --delimiter value into a byte, 0 for sniffing.
+func parseDelimiter(s string) (byte, bool) {
+	switch s {
+	case "":
+		return 0, true
+	case "tab", `\t`, "\t":
+		return '\t', true
+	case ",", ";", "|":
+		return s[0], true
+	}
+	return 0, false
 }
 
 func (o *AnalyzeOptions) problemsPath() string {
@@ -139,11 +167,21 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 	if opts.MaxDepth < 1 {
 		return analysis.Options{}, usagef("%s must be at least 1", where("max_depth"))
 	}
+	delim, ok := parseDelimiter(opts.Delimiter)
+	if !ok {
+		return analysis.Options{}, usagef("%s %q: want one of , ; tab |", where("delimiter"), opts.Delimiter)
+	}
+	if opts.MaxRecordBytes < 0 {
+		return analysis.Options{}, usagef("%s must not be negative", where("max_record_bytes"))
+	}
 	cfg := analysis.Options{
 		Workers:  opts.Workers,
 		Metric:   m,
 		NoHeader: opts.NoHeader,
 		KeyRegex: keyRe,
+
+		Delimiter:      delim,
+		MaxRecordBytes: opts.MaxRecordBytes,
 		Walker: archive.Walker{
 			MaxDepth: opts.MaxDepth,
 			IsData:   filter.Match,

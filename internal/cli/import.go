@@ -37,6 +37,7 @@ type ImportOptions struct {
 	Rejects        string
 	Encoding       string
 	Delimiter      string
+	MaxRecordBytes int64
 	NoHeader       bool
 	AllowDowngrade bool
 	DryRun         bool
@@ -76,7 +77,9 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.Int64Var(&o.MaxBadRows, "max-bad-rows", 0, "set aside up to `N` bad records per file in the reject file and load the rest")
 	fs.StringVar(&o.Rejects, "rejects", "", "write set-aside records to `FILE` (default: the plan's name with .rejects.csv)")
 	fs.StringVar(&o.Encoding, "encoding", "auto", "text encoding of the files: auto (UTF-8, or UTF-16 with a BOM), windows-1252, iso-8859-1, ...")
-	fs.StringVar(&o.Delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed)")
+	if !forRun {
+		addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
+	}
 	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
 	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
@@ -173,15 +176,14 @@ func readPlanFile(path string) ([]plan.Entry, error) {
 }
 
 func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
-	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader}
-	switch o.Delimiter {
-	case "":
-	case "tab", `\t`, "\t":
-		ro.Delimiter = '\t'
-	case ",", ";", "|":
-		ro.Delimiter = o.Delimiter[0]
-	default:
+	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader, MaxRecordBytes: o.MaxRecordBytes}
+	d, ok := parseDelimiter(o.Delimiter)
+	if !ok {
 		return ro, usagef("%s %q: want one of , ; tab |", where("delimiter"), o.Delimiter)
+	}
+	ro.Delimiter = d
+	if o.MaxRecordBytes < 0 {
+		return ro, usagef("%s must not be negative", where("max_record_bytes"))
 	}
 	if err := record.CheckEncoding(o.Encoding); err != nil {
 		return ro, usagef("%s: %v", where("encoding"), err)

@@ -120,6 +120,9 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		// Archive reading.
 		NameEncoding: opts.Archive.NameEncoding,
 		MaxEntries:   queueMaxEntries(opts.Archive.MaxEntries),
+
+		Delimiter:      opts.Delimiter,
+		MaxRecordBytes: opts.MaxRecordBytes,
 	})
 }
 
@@ -161,6 +164,9 @@ func workerSettings(tempDir string) func(queue.Settings) (analysis.Options, erro
 			Archive:  ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: taskMaxEntries(s.MaxEntries)},
 			TempDir:  tempDir,
 			Workers:  1,
+
+			Delimiter:      s.Delimiter,
+			MaxRecordBytes: s.MaxRecordBytes,
 		}, func(key string) string { return "the task's " + key })
 		if err != nil {
 			return cfg, fmt.Errorf("task settings: %w", err)

@@ -115,6 +115,8 @@ func settingsFingerprint(opts AnalyzeOptions, metricName string, ins []archive.I
 	h := sha256.New()
 	fmt.Fprintf(h, "siftload analysis settings 1\nmetric %q\ninclude %q\nexclude %q\nkey %q\nno-header %t\nmax-depth %d\ninputs %d\n",
 		metricName, set(opts.Include), set(opts.Exclude), opts.Key, opts.NoHeader, opts.MaxDepth, len(ins))
+	// The CSV dialect changes counts too.
+	fmt.Fprintf(h, "delimiter %q\nmax-record-bytes %d\n", opts.Delimiter, opts.MaxRecordBytes)
 	// Archive reading, written only when not the default so that the
 	// fingerprints of shards made before these settings existed hold.
 	if ar := opts.Archive; ar.NameEncoding != "" || ar.MaxEntries != archive.DefaultMaxEntries {

@@ -89,6 +89,13 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 	}
 	s.NameEncoding, s.MaxEntries = ar.NameEncoding, ar.MaxEntries
 	s.KeepGoing = o.KeepGoing
+	// The CSV dialect: run and analyze bind its flags to the analysis
+	// options, import to its own.
+	if kind == importCommand {
+		s.Delimiter, s.MaxRecordBytes = o.Import.Delimiter, o.Import.MaxRecordBytes
+	} else {
+		s.Delimiter, s.MaxRecordBytes = o.Analyze.Delimiter, o.Analyze.MaxRecordBytes
+	}
 	return s
 }
 
@@ -109,6 +116,9 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	a.Archive = ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries}
 	i.Archive = a.Archive
 	o.KeepGoing = s.KeepGoing
+	// The CSV dialect, the same for analysis and import.
+	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
+	i.Delimiter, i.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
 }
 
 // siteRun is one site's effective settings, ready to run.

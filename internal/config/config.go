@@ -68,6 +68,10 @@ type Settings struct {
 	LoadWorkers    int    `yaml:"load_workers,omitempty"`
 	KeepGoing      bool   `yaml:"keep_going,omitempty"` // run only
 
+	// CSV dialect, for analysis and import alike (delimiter above is one
+	// too): counting must read files as the import does.
+	MaxRecordBytes int64 `yaml:"max_record_bytes,omitempty"`
+
 	// Connection. PasswordFile names a file that holds the password; it
 	// is no secret itself.
 	PasswordFile  string `yaml:"password_file,omitempty"`

@@ -30,6 +30,10 @@ type Settings struct {
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
 
+	// The CSV dialect, so that every worker counts as import reads.
+	Delimiter      string `json:"delimiter,omitempty"`
+	MaxRecordBytes int64  `json:"max_record_bytes,omitempty"`
+
 	// Archive reading. MaxEntries 0 (a task from before the setting) is
 	// the default limit, a negative one no limit.
 	NameEncoding string `json:"name_encoding,omitempty"`
