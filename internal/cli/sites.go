@@ -86,6 +86,12 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
 	}
+	// Archive reading: analysis's options, or import's in import.
+	ar := o.Analyze.Archive
+	if kind == importCommand {
+		ar = o.Import.Archive
+	}
+	s.NameEncoding, s.MaxEntries = ar.NameEncoding, ar.MaxEntries
 	s.KeepGoing = o.KeepGoing
 	// The CSV dialect: run and analyze bind its flags to the analysis
 	// options, import to its own.
@@ -114,6 +120,9 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
 	// Timeouts.
 	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
+	// Archive reading: analysis and import alike.
+	a.Archive = ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries}
+	i.Archive = a.Archive
 	o.KeepGoing = s.KeepGoing
 	// The CSV dialect, the same for analysis and import.
 	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
