@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/load"
 	"github.com/siftload/siftload/internal/plan"
@@ -28,36 +27,11 @@ import (
 // DefaultDB is the embedded default database.
 const DefaultDB = "sqlite:siftload.db"
 
-// ImportOptions are the settings of an import.
+// ImportOptions are an import: its settings (the plan is Out, the
+// workers LoadWorkers) and what no setting holds.
 type ImportOptions struct {
-	Plan           string
-	DB             string
-	Base           string
-	Table          string
-	OneTable       string
-	AllText        bool
-	MaxBadRows     int64
-	Rejects        string
-	Encoding       string
-	Delimiter      string
-	MaxRecordBytes int64
-	NoHeader       bool
-	AllowDowngrade bool
-	DryRun         bool
-	Workers        int
-	Archive        ArchiveOptions // in run, analysis's
-
-	// Connection: the file that holds the password (see resolvePassword)
-	// and TLS settings, handed to the sink.
-	PasswordFile  string
-	CAFile        string
-	CertFile      string
-	KeyFile       string
-	InsecureNoTLS bool
-
-	// Timeouts, as durations: connecting, and a load without progress.
-	ConnectTimeout   string
-	StatementTimeout string
+	config.Settings
+	DryRun bool
 
 	// roots are where sources may lie: run's INPUTs; empty for import,
 	// whose root is Base (default: the current directory).
@@ -67,40 +41,6 @@ type ImportOptions struct {
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
 	Password secret
-}
-
-// AddFlags binds the options to fs. In run, the plan, header and worker
-// flags are shared with analysis, so forRun leaves them out or renames them.
-func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
-	if !forRun {
-		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE` (- for standard input)")
-		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
-		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
-		o.Archive.AddFlags(fs)
-	} else {
-		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
-	}
-	fs.StringVar(&o.DB, "db", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
-	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR`, and read no file outside it (default: the current directory)")
-	fs.StringVar(&o.Table, "table", "", "name tables by `TEMPLATE`: {name} (data_line01), {base} (line01), {dir} (data)")
-	fs.StringVar(&o.OneTable, "one-table", "", "append every key into table `NAME`, with a source_key column")
-	fs.BoolVar(&o.AllText, "all-text", false, "create every column as text instead of inferring types")
-	fs.Int64Var(&o.MaxBadRows, "max-bad-rows", 0, "set aside up to `N` bad records per file in the reject file and load the rest")
-	fs.StringVar(&o.Rejects, "rejects", "", "write set-aside records to `FILE` (default: the plan's name with .rejects.csv)")
-	fs.StringVar(&o.Encoding, "encoding", "auto", "text encoding of the files: auto (UTF-8, or UTF-16 with a BOM), windows-1252, iso-8859-1, ...")
-	if !forRun {
-		addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
-	}
-	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
-	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
-	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
-	fs.StringVar(&o.CAFile, "ca-file", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
-	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
-	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
-	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
-	// Timeouts.
-	fs.StringVar(&o.ConnectTimeout, "connect-timeout", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
-	fs.StringVar(&o.StatementTimeout, "statement-timeout", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")
 }
 
 // The default timeouts of import.
@@ -136,7 +76,7 @@ func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts,
 
 func newImportCommand(p *ui.Printer) *cobra.Command {
 	var (
-		opts ImportOptions
+		b    *boundSettings
 		prof profileOptions
 	)
 	cmd := &cobra.Command{
@@ -172,20 +112,21 @@ EXAMPLES
   siftload import --config site-rgb.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(importCommand, b, prof, nil, p)
 			if err != nil {
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				entries, err := readPlanContext(ctx, s.opts.Import.Plan)
+				entries, err := readPlanContext(ctx, s.imp.Out)
 				if err != nil {
 					return err
 				}
-				return runImport(ctx, p, s.opts.Import, entries)
+				return runImport(ctx, p, s.imp, entries)
 			})
 		},
 	}
-	opts.AddFlags(cmd.Flags(), false)
+	b = newBoundSettings(cmd.Flags())
+	b.importFlags(false)
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -313,7 +254,7 @@ func (rc readCloser) Close() error { return rc.close() }
 
 func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
 	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader, MaxRecordBytes: o.MaxRecordBytes}
-	d, ok := parseDelimiter(o.Delimiter)
+	d, ok := analysis.ParseDelimiter(o.Delimiter)
 	if !ok {
 		return ro, usagef("%s %q: want one of , ; tab |", where("delimiter"), o.Delimiter)
 	}
@@ -331,7 +272,7 @@ func (o *ImportOptions) rejectsPath() string {
 	if o.Rejects != "" {
 		return o.Rejects
 	}
-	plan := o.Plan
+	plan := o.Out
 	if plan == "" {
 		plan = "plan.csv"
 	}
@@ -401,8 +342,8 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	defer s.Close()
 
-	var walker archive.Walker
-	if err := opts.Archive.apply(&walker, flagWhere); err != nil {
+	walker, err := importWalker(opts.Settings, flagWhere)
+	if err != nil {
 		return err
 	}
 	var (
@@ -445,7 +386,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		Record:         ro,
 		AllowDowngrade: opts.AllowDowngrade,
 		DryRun:         opts.DryRun,
-		Workers:        opts.Workers,
+		Workers:        opts.LoadWorkers,
 		StallTimeout:   timeouts.Statement,
 		Version:        Version(),
 		Open:           walker.Open,

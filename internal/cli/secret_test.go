@@ -324,22 +324,20 @@ func TestInsecureNoTLS(t *testing.T) {
 			}
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+remote+"\n"+tt.Profile)
 			// What import's RunE does, without connecting.
-			var (
-				opts ImportOptions
-				prof profileOptions
-			)
+			var prof profileOptions
 			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
-			opts.AddFlags(fs, false)
+			b := newBoundSettings(fs)
+			b.importFlags(false)
 			prof.AddFlags(fs)
 			if err := fs.Parse(append([]string{"--config", "p.yaml"}, tt.Args...)); err != nil {
 				t.Fatal(err)
 			}
 			p, out := quiet(t)
-			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(importCommand, b, prof, nil, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sites[0].opts.Import.sinkOptions().InsecureNoTLS {
+			if !sites[0].imp.sinkOptions().InsecureNoTLS {
 				t.Errorf("the sink does not get InsecureNoTLS")
 			}
 			if n := strings.Count(out.String(), "WARNING: insecure_no_tls is set"); n != 1 || !strings.Contains(out.String(), "db.example.invalid") {
@@ -433,7 +431,7 @@ func writeTestCA(t testing.TB) string {
 // TestSecretFormatsRedacted: a struct holding the password prints without
 // it.
 func TestSecretFormatsRedacted(t *testing.T) {
-	o := ImportOptions{DB: "postgres://loader@db/mes", Password: testPassword}
+	o := ImportOptions{Settings: config.Settings{Import: config.Import{DB: "postgres://loader@db/mes"}}, Password: testPassword}
 	for _, s := range []string{fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s %q", o.Password, o.Password)} {
 		if strings.Contains(s, testPassword) {
 			t.Errorf("printed: %s", s)

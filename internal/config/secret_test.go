@@ -49,7 +49,7 @@ func TestCheckURL(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	s := Settings{DB: "postgres://loader:SeCr3t-xyz@db/mes?password=SeCr3t-xyz&sslmode=require", Out: "x.csv"}
+	s := Settings{Import: Import{DB: "postgres://loader:SeCr3t-xyz@db/mes?password=SeCr3t-xyz&sslmode=require"}, Analysis: Analysis{Out: "x.csv"}}
 	r := s.Redact()
 	if strings.Contains(r.DB, "SeCr3t") || !strings.Contains(r.DB, "loader@db/mes") || r.Out != "x.csv" {
 		t.Errorf("Redact: %+v", r)
