@@ -179,4 +179,3 @@ func TestLoadSQLCancel(t *testing.T) {
 		})
 	}
 }
-
