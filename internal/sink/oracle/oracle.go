@@ -878,9 +878,7 @@ func (b *batch) reset() {
 const maxDigits = 38
 
 // Number converts a canonical decimal ("-12.50", no exponent) to an exact
-// Oracle number. It normalizes to scientific notation first: go-ora
-// encodes "0.001" with leading zero base-100 digits, which Oracle does not
-// write, but "1e-3" as Oracle does.
+// Oracle number in Oracle's own byte form (see encodeNumber).
 func Number(s string) (*go_ora.Number, error) {
 	orig := s
 	neg := strings.HasPrefix(s, "-")
@@ -904,18 +902,11 @@ func Number(s string) (*go_ora.Number, error) {
 		return nil, fmt.Errorf("decimal %q has %d significant digits, Oracle's NUMBER keeps %d", orig, len(mant), maxDigits)
 	}
 	exp := len(intPart) - 1 - first
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
+	nb, err := encodeNumber(neg, mant, exp)
+	if err != nil {
+		return nil, fmt.Errorf("decimal %q: %w", orig, err)
 	}
-	b.WriteByte(mant[0])
-	if len(mant) > 1 {
-		b.WriteByte('.')
-		b.WriteString(mant[1:])
-	}
-	b.WriteByte('e')
-	b.WriteString(strconv.Itoa(exp))
-	return go_ora.NewNumberFromString(b.String())
+	return goOraNumber(nb), nil
 }
 
 var _ sink.Sink = (*Sink)(nil)
