@@ -423,8 +423,8 @@ type source struct {
 	// dbRejects: the records the database refused (see reject).
 	mu        sync.Mutex
 	dbRejects []plan.Reject
-	err     error
-	done    bool
+	err       error
+	done      bool
 }
 
 func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {

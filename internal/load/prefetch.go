@@ -46,8 +46,8 @@ type prefetch struct {
 type batch struct {
 	vals     []any
 	lines    []int64 // the source's record number of each row
-	n        int   // rows in vals
-	rejected int64 // src.Rejected() after the last of them
+	n        int     // rows in vals
+	rejected int64   // src.Rejected() after the last of them
 }
 
 func newPrefetch(src *source, progress func(rows int64)) *prefetch {
