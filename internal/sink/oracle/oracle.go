@@ -644,14 +644,21 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	q := sink.InsertSQL(Dialect, job.Table.Name, sink.InsertColumns(job), 1)
+	// Parsed once per load (go-ora re-executes a prepared cursor).
+	stmt, err := l.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("prepare insert: %w", err)
+	}
+	defer stmt.Close()
 	exec := func(ctx context.Context, args []any) (int64, error) {
-		r, err := l.tx.ExecContext(ctx, q, args...)
+		r, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
 		}
 		return r.RowsAffected()
 	}
-	return insertBatches(ctx, job, src, l.lob, l.s.batch, exec)
+	w := &writer{insert: exec, sql: l.exec}
+	return insertBatches(ctx, job, src, l.lob, l.s.batch, w)
 }
 
 // PutLedger updates the key's row when update or when LockLedger inserted
@@ -664,22 +671,23 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 // it inserted.
 type execFunc func(ctx context.Context, args []any) (int64, error)
 
-// insertBatches reads src into batches of batchRows rows, one array per
-// column (SourceKeyColumn first in one-table mode), and hands each full
-// batch and the last one to exec. lob says which job columns are LOBs.
-func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, lob []bool, batchRows int, exec execFunc) (int64, error) {
+// insertBatches reads src into batches of batchRows rows (see batch.go),
+// one array per column (SourceKeyColumn first in one-table mode), and
+// hands each full batch and the last one to w. lob says which job
+// columns are LOBs.
+func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, lob []bool, batchRows int, w *writer) (int64, error) {
 	b := newBatch(job, lob, batchRows)
-	var inserted int64
+	w.rj, _ = src.(sink.RecordRejecter)
+	var inserted, sent int64
 	flush := func() error {
-		n, err := exec(ctx, b.args())
+		n, err := w.write(ctx, b, sent)
 		if err != nil {
-			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(b.n), err)
-		}
-		if n != int64(b.n) {
-			return fmt.Errorf("insert rows %d to %d: the database reports %d rows inserted", inserted+1, inserted+int64(b.n), n)
+			return fmt.Errorf("insert rows %d to %d: %w", sent+1, sent+int64(b.n), err)
 		}
 		inserted += n
+		sent += int64(b.n)
 		b.reset()
+		b.untrack()
 		return ctx.Err()
 	}
 	for src.Next() {
@@ -688,9 +696,14 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
 		}
 		if err := b.add(vals); err != nil {
-			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
+			rec := sent + int64(b.n) + 1
+			if w.rj != nil {
+				rec = w.rj.Record()
+			}
+			return inserted, fmt.Errorf("record %d: %w", rec, err)
 		}
-		if b.n == batchRows {
+		b.track(w.rj, vals)
+		if b.full(batchRows) {
 			if err := flush(); err != nil {
 				return inserted, err
 			}
@@ -713,9 +726,11 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 // go_ora.Clob (a LOB column whose batch has a value too long for a
 // VARCHAR2 bind).
 type batch struct {
-	key  string // one-table mode: the SourceKeyColumn value
-	cols []*bindCol
-	n    int
+	key   string // one-table mode: the SourceKeyColumn value
+	cols  []*bindCol
+	n     int
+	recs  []int64 // each row's source record number, when known
+	bytes int     // about the bytes of the values
 }
 
 type bindCol struct {
