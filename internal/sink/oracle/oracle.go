@@ -183,7 +183,11 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
-	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch}, nil
+	si, err := checkSession(ctx, db, !isLoopback(c.Host), opts.InsecureNoTLS)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
+	}
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: dialect{maxName: si.maxName}}, nil
 }
 
 // TLS applies opts' TLS settings and the plain-text rule to c, and
@@ -331,6 +335,7 @@ type Sink struct {
 	db    *sql.DB
 	name  string // redacted DSN
 	batch int
+	d     dialect // with the database's identifier limit
 
 	mu           sync.Mutex
 	ledgerExists bool
@@ -344,8 +349,9 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// dialect is Oracle's sink.Dialect.
-type dialect struct{}
+// dialect is Oracle's sink.Dialect. maxName is the database's identifier
+// limit in bytes, 0 for 128 (see names.go).
+type dialect struct{ maxName int }
 
 // storedName returns name as Oracle stores it when quoted by this sink:
 // upper-cased unless it holds an upper-case letter.
@@ -365,7 +371,7 @@ func sinkName(stored string) string {
 	return stored
 }
 
-func (dialect) Quote(name string) string { return sink.QuoteIdent(storedName(name)) }
+func (d dialect) Quote(name string) string { return sink.QuoteIdent(d.stored(name)) }
 func (dialect) Placeholder(n int) string { return ":" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int            { return 128 }
 
@@ -433,8 +439,8 @@ type querier interface {
 
 const columnsSQL = `SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE, CHAR_LENGTH FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID`
 
-func columns(ctx context.Context, q querier, table string) ([]column, bool, error) {
-	rows, err := q.QueryContext(ctx, columnsSQL, storedName(table))
+func columns(ctx context.Context, q querier, d dialect, table string) ([]column, bool, error) {
+	rows, err := q.QueryContext(ctx, columnsSQL, d.stored(table))
 	if err != nil {
 		return nil, false, err
 	}
@@ -456,6 +462,9 @@ func columns(ctx context.Context, q querier, table string) ([]column, bool, erro
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
+	if err := restoreNames(ctx, q, d.stored(table), cols); err != nil {
+		return nil, false, err
+	}
 	return cols, len(cols) > 0, nil
 }
 
@@ -473,7 +482,7 @@ func plain(cols []column) []schema.Column {
 // Columns returns the columns of table in the user's schema,
 // SourceKeyColumn included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
-	cols, ok, err := columns(ctx, s.db, table)
+	cols, ok, err := columns(ctx, s.db, s.d, table)
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -525,7 +534,7 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	if done {
 		return nil
 	}
-	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil {
+	if _, exists, err := columns(ctx, s.db, s.d, sink.LedgerTable); err != nil {
 		return err
 	} else if !exists {
 		if err := s.createTable(ctx, []string{sink.LedgerDDL(Dialect, false)}); err != nil {
@@ -602,19 +611,20 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 }
 
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
-	cols, exists, err := columns(ctx, l.tx, job.Table.Name)
+	cols, exists, err := columns(ctx, l.tx, l.s.d, job.Table.Name)
 	if err != nil {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if !exists {
-		stmts, err := sink.CreateTableSQL(Dialect, job.Table, job.OneTable)
+		stmts, err := sink.CreateTableSQL(l.s.d, job.Table, job.OneTable)
 		if err != nil {
 			return err
 		}
+		stmts = append(stmts, l.s.d.commentSQL(job.Table.Name, schema.ColumnNamesOf(job.Table.Columns))...)
 		if err := l.s.createTable(ctx, stmts); err != nil {
 			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
 		}
-		if cols, _, err = columns(ctx, l.tx, job.Table.Name); err != nil {
+		if cols, _, err = columns(ctx, l.tx, l.s.d, job.Table.Name); err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 	}
@@ -639,11 +649,11 @@ func lobColumns(job sink.LoadJob, cols []column) []bool {
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, Dialect, job, l.exec)
+	return sink.DeleteRows(ctx, l.s.d, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
-	q := sink.InsertSQL(Dialect, job.Table.Name, sink.InsertColumns(job), 1)
+	q := sink.InsertSQL(l.s.d, job.Table.Name, sink.InsertColumns(job), 1)
 	// Parsed once per load (go-ora re-executes a prepared cursor).
 	stmt, err := l.tx.PrepareContext(ctx, q)
 	if err != nil {
