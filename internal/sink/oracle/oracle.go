@@ -372,8 +372,8 @@ func sinkName(stored string) string {
 }
 
 func (d dialect) Quote(name string) string { return sink.QuoteIdent(d.stored(name)) }
-func (dialect) Placeholder(n int) string { return ":" + strconv.Itoa(n) }
-func (dialect) MaxIdent() int            { return 128 }
+func (dialect) Placeholder(n int) string   { return ":" + strconv.Itoa(n) }
+func (dialect) MaxIdent() int              { return 128 }
 
 // maxVarchar is VARCHAR2's limit in bytes (MAX_STRING_SIZE=STANDARD).
 const maxVarchar = 4000
