@@ -349,6 +349,44 @@ func TestInsecureNoTLS(t *testing.T) {
 	}
 }
 
+// TestSSLVerifyOffWarns: an Oracle URL that turns the certificate check
+// off for a remote host gets a WARNING, as --insecure-no-tls does.
+func TestSSLVerifyOffWarns(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	notTerminal(t)
+	for _, tt := range []struct {
+		Name, DB string
+		Warn     bool
+	}{
+		{Name: "Off", DB: "oracle://loader@db.example.invalid:2484/mes?SSL=enable&SSL+VERIFY=false", Warn: true},
+		{Name: "On", DB: "oracle://loader@db.example.invalid:2484/mes?SSL=enable"},
+		{Name: "Loopback", DB: "oracle://loader@127.0.0.1:2484/mes?SSL=enable&SSL+VERIFY=false"},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			t.Setenv("SIFTLOAD_DB_PASSWORD", "x")
+			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+tt.DB+"\n")
+			var (
+				opts ImportOptions
+				prof profileOptions
+			)
+			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+			opts.AddFlags(fs, false)
+			prof.AddFlags(fs)
+			if err := fs.Parse([]string{"--config", "p.yaml"}); err != nil {
+				t.Fatal(err)
+			}
+			p, out := quiet(t)
+			if _, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(out.String(), "WARNING: ") == 1 && strings.Contains(out.String(), "SSL VERIFY=false"); got != tt.Warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tt.Warn, out)
+			}
+		})
+	}
+}
+
 // TestTLSFiles: --ca-file reaches the sink, which then insists on TLS
 // with verification (the fake server, which offers none, sees a TLS
 // request and never a plain-text login), and the files must exist.
