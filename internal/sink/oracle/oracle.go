@@ -490,7 +490,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRowContext(ctx, query, key).Scan)
+	e, err := sink.ScanLedger(wallUTCScan(q.QueryRowContext(ctx, query, key).Scan))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sink.LedgerEntry{}, false, nil
 	}
