@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -50,6 +51,10 @@ type ImportOptions struct {
 	KeyFile       string
 	InsecureNoTLS bool
 
+	// LockTimeout bounds a load's wait for another load's lock (a Go
+	// duration); see lockTimeout.
+	LockTimeout string
+
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
@@ -82,6 +87,21 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
 	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
+	// Lock waits.
+	fs.StringVar(&o.LockTimeout, "lock-timeout", sink.DefaultLockTimeout.String(), "wait at most `DURATION` for another load's lock on a key or table, then fail the key (Oracle)")
+}
+
+// lockTimeout returns the --lock-timeout duration; where names the
+// setting in messages.
+func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, error) {
+	if o.LockTimeout == "" {
+		return sink.DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(o.LockTimeout)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s: %q is no positive duration (like 30s or 10m)", where("lock_timeout"), o.LockTimeout)
+	}
+	return d, nil
 }
 
 func newImportCommand(p *ui.Printer) *cobra.Command {
@@ -222,12 +242,14 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 
 // sinkOptions are the settings the sink takes beyond the URL.
 func (o *ImportOptions) sinkOptions() sink.Options {
+	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
 	return sink.Options{
 		Password:      string(o.Password),
 		CAFile:        o.CAFile,
 		CertFile:      o.CertFile,
 		KeyFile:       o.KeyFile,
 		InsecureNoTLS: o.InsecureNoTLS,
+		LockTimeout:   lockTimeout,
 	}
 }
 

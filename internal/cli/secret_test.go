@@ -544,3 +544,55 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 		t.Errorf("ledger: %d rows hold the password, %v", n, err)
 	}
 }
+
+// TestLockTimeout: --lock-timeout, SIFTLOAD_LOCK_TIMEOUT and lock_timeout
+// reach the sink; a value that is no duration is a usage error naming
+// the setting.
+func TestLockTimeout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	notTerminal(t)
+	for _, tt := range []struct {
+		Name, Profile, Env, WantErr string
+		Args                        []string
+		Want                        time.Duration
+	}{
+		{Name: "Default", Want: 10 * time.Minute},
+		{Name: "Flag", Args: []string{"--lock-timeout", "45s"}, Want: 45 * time.Second},
+		{Name: "Env", Env: "2m", Want: 2 * time.Minute},
+		{Name: "Profile", Profile: "lock_timeout: 90s\n", Want: 90 * time.Second},
+		{Name: "Bad", Profile: "lock_timeout: soon\n", WantErr: `lock_timeout: "soon" is no positive duration`},
+		{Name: "Zero", Args: []string{"--lock-timeout", "0s"}, WantErr: `--lock-timeout: "0s" is no positive duration`},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			if tt.Env != "" {
+				t.Setenv("SIFTLOAD_LOCK_TIMEOUT", tt.Env)
+			}
+			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
+			var (
+				opts ImportOptions
+				prof profileOptions
+			)
+			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+			opts.AddFlags(fs, false)
+			prof.AddFlags(fs)
+			if err := fs.Parse(append([]string{"--config", "p.yaml"}, tt.Args...)); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := quiet(t)
+			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p)
+			if tt.WantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
+					t.Fatalf("error = %v, want one with %q", err, tt.WantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sites[0].opts.Import.sinkOptions().LockTimeout; got != tt.Want {
+				t.Errorf("sink lock timeout = %v, want %v", got, tt.Want)
+			}
+		})
+	}
+}

@@ -78,6 +78,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter = i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter
 		s.AllowDowngrade, s.LoadWorkers = i.AllowDowngrade, i.Workers
 		s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS = i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS
+		// Lock waits.
+		s.LockTimeout = i.LockTimeout
 		if kind == importCommand {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
@@ -99,6 +101,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter = s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter
 	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
+	// Lock waits.
+	i.LockTimeout = s.LockTimeout
 	o.KeepGoing = s.KeepGoing
 }
 
@@ -222,6 +226,10 @@ func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof 
 			}
 			if _, err := all.Registry().Lookup(s.opts.Import.DB); err != nil {
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
+			}
+			// Lock waits.
+			if _, err := s.opts.Import.lockTimeout(s.where); err != nil {
+				return nil, s.wrap(err)
 			}
 		}
 		sites = append(sites, s)

@@ -71,6 +71,10 @@ type Settings struct {
 	CertFile      string `yaml:"cert_file,omitempty"`
 	KeyFile       string `yaml:"key_file,omitempty"`
 	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
+
+	// Lock waits (import and run): how long a load waits for another
+	// load's lock, a Go duration such as 10m. Checked by the cli package.
+	LockTimeout string `yaml:"lock_timeout,omitempty"`
 }
 
 // Keys of the settings that no environment variable sets: they describe a

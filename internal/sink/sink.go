@@ -54,7 +54,15 @@ type Options struct {
 	CAFile, CertFile, KeyFile string
 	// InsecureNoTLS allows a plain-text connection to a non-loopback host.
 	InsecureNoTLS bool
+
+	// LockTimeout bounds every wait of a load for another load's lock
+	// (the key's ledger row, a table, DDL); 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
 }
+
+// DefaultLockTimeout is the lock timeout when Options has none: long
+// enough for another load of the same key to finish.
+const DefaultLockTimeout = 10 * time.Minute
 
 // Factory opens sinks of one database kind.
 type Factory interface {

@@ -187,7 +187,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
-	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: dialect{maxName: si.maxName}}, nil
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: dialect{maxName: si.maxName}, lockTimeout: opts.LockTimeout}, nil
 }
 
 // TLS applies opts' TLS settings and the plain-text rule to c, and
@@ -336,6 +336,13 @@ type Sink struct {
 	name  string // redacted DSN
 	batch int
 	d     dialect // with the database's identifier limit
+
+	// DDL and locks (ddl.go): lockTimeout bounds lock waits; ddlMu
+	// serializes this Sink's table creation; indexed holds the
+	// one-table tables whose index is known to exist.
+	lockTimeout time.Duration
+	ddlMu       sync.Mutex
+	indexed     map[string]bool
 
 	mu           sync.Mutex
 	ledgerExists bool
@@ -514,17 +521,9 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 }
 
 // createTable runs DDL on a connection of its own (it commits by itself);
-// a table created meanwhile by another load is no error.
+// a table created meanwhile by another load is no error. See ddl.go.
 func (s *Sink) createTable(ctx context.Context, stmts []string) error {
-	for i, st := range stmts {
-		if _, err := s.db.ExecContext(ctx, st); err != nil {
-			if i == 0 && oraCode(err) == errNameUsed {
-				return nil
-			}
-			return err
-		}
-	}
-	return nil
+	return s.ddl(ctx, stmts, func(i int, err error) bool { return i == 0 && oraCode(err) == errNameUsed })
 }
 
 func (s *Sink) ensureLedger(ctx context.Context) error {
@@ -553,7 +552,15 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err := s.ensureLedger(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	return sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { return &loadTx{s: s, tx: tx} })
+	var l *loadTx
+	res, err := sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { l = &loadTx{s: s, tx: tx}; return l })
+	if err != nil && l != nil && l.created && !job.OneTable {
+		// The failed first load's table, rolled back, is empty.
+		if derr := s.dropIfUnused(ctx, job.Table.Name, job.Key); derr != nil {
+			err = errors.Join(err, fmt.Errorf("drop the new table %s: %w", job.Table.Name, derr))
+		}
+	}
+	return res, err
 }
 
 // placeholderSHA256 marks the ledger row a load inserts for a new key
@@ -565,6 +572,7 @@ type loadTx struct {
 	s           *Sink
 	tx          *sql.Tx
 	placeholder bool   // the key's ledger row is this load's placeholder
+	created     bool   // PrepareTable created the table
 	lob         []bool // per job column: the table's column is a LOB
 }
 
@@ -578,16 +586,21 @@ var lockLedgerSQL = sink.LedgerSelectSQL(Dialect) + " FOR UPDATE"
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	for range 3 {
-		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL, key)
+		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL+waitClause(l.s.lockTimeout), key)
 		if err != nil || ok {
-			return e, ok, err
+			return e, ok, l.s.lockTimeoutErr("the ledger row of "+key, err)
 		}
 		// No row to lock: insert one. A concurrent load of the key
 		// waits here on the primary key and gets ORA-00001 once this
 		// one commits; it then finds the committed row above.
-		err = sink.PutLedger(ctx, Dialect, sink.LedgerEntry{
+		wctx, cancel := context.WithTimeout(ctx, l.s.lockWait())
+		err = sink.PutLedger(wctx, Dialect, sink.LedgerEntry{
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
 		}, false, bindTime, l.exec)
+		cancel()
+		if wctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return sink.LedgerEntry{}, false, fmt.Errorf("%w: another load of %s: waited %s: %w", ErrLockTimeout, key, l.s.lockWait(), err)
+		}
 		if err == nil {
 			l.placeholder = true
 			return sink.LedgerEntry{}, false, nil
@@ -611,6 +624,9 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 }
 
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
+	// One load of this Sink at a time creates tables and indexes.
+	l.s.ddlMu.Lock()
+	defer l.s.ddlMu.Unlock()
 	cols, exists, err := columns(ctx, l.tx, l.s.d, job.Table.Name)
 	if err != nil {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
@@ -624,12 +640,18 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		if err := l.s.createTable(ctx, stmts); err != nil {
 			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
 		}
+		l.created = true
 		if cols, _, err = columns(ctx, l.tx, l.s.d, job.Table.Name); err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 	}
 	if err := sink.CheckExisting(job, plain(cols)); err != nil {
 		return err
+	}
+	if job.OneTable {
+		if err := l.s.ensureIndex(ctx, job.Table.Name); err != nil {
+			return err
+		}
 	}
 	l.lob = lobColumns(job, cols)
 	return nil

@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sijms/go-ora/v2/network"
@@ -17,6 +19,19 @@ import (
 type dictDriver struct {
 	rows    map[string][][]driver.Value
 	nameLen int64 // ORA_MAX_NAME_LEN_SUPPORTED; 0: the block fails (11g)
+	// errs fails a query or statement; block makes a statement wait
+	// for its context, as a lock does, then fail as go-ora's break does.
+	errs  map[string]error
+	block map[string]bool
+
+	mu    sync.Mutex
+	execs []string // the statements run, in order
+}
+
+func (d *dictDriver) Execs() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.execs)
 }
 
 func (d *dictDriver) Connect(context.Context) (driver.Conn, error) { return dictConn{d}, nil }
@@ -26,12 +41,20 @@ type dictConn struct{ d *dictDriver }
 
 func (dictConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("not supported") }
 func (dictConn) Close() error                        { return nil }
-func (dictConn) Begin() (driver.Tx, error)           { return nil, errors.New("not supported") }
+func (dictConn) Begin() (driver.Tx, error)           { return dictTx{}, nil }
+
+type dictTx struct{}
+
+func (dictTx) Commit() error   { return nil }
+func (dictTx) Rollback() error { return nil }
 func (dictConn) CheckNamedValue(*driver.NamedValue) error {
 	return nil
 }
 
 func (c dictConn) QueryContext(_ context.Context, query string, _ []driver.NamedValue) (driver.Rows, error) {
+	if err := c.d.errs[query]; err != nil {
+		return nil, err
+	}
 	rows, ok := c.d.rows[query]
 	if !ok {
 		return nil, &network.OracleError{ErrCode: 942, ErrMsg: "ORA-00942: table or view does not exist: " + query}
@@ -39,8 +62,21 @@ func (c dictConn) QueryContext(_ context.Context, query string, _ []driver.Named
 	return &dictRows{rows: rows}, nil
 }
 
-func (c dictConn) ExecContext(_ context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if query != nameLenSQL || c.d.nameLen == 0 {
+func (c dictConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if query != nameLenSQL {
+		c.d.mu.Lock()
+		c.d.execs = append(c.d.execs, query)
+		c.d.mu.Unlock()
+		if c.d.block[query] {
+			<-ctx.Done()
+			return nil, &network.OracleError{ErrCode: errUserCancelled, ErrMsg: "ORA-01013: user requested cancel of current operation"}
+		}
+		if err := c.d.errs[query]; err != nil {
+			return nil, err
+		}
+		return driver.RowsAffected(1), nil
+	}
+	if c.d.nameLen == 0 {
 		return nil, &network.OracleError{ErrCode: 6550, ErrMsg: "ORA-06550: PLS-00201: identifier 'ORA_MAX_NAME_LEN_SUPPORTED' must be declared"}
 	}
 	*args[0].Value.(sql.Out).Dest.(*int64) = c.d.nameLen
