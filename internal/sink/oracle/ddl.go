@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -180,4 +181,22 @@ func (s *Sink) dropIfUnused(ctx context.Context, table, key string) error {
 	return s.ddl(ctx, []string{"DROP TABLE " + s.d.Quote(table) + " PURGE"}, func(_ int, err error) bool {
 		return oraCode(err) == errNoTable
 	})
+}
+
+// generousWidths returns t with every text column that fits a VARCHAR2
+// sized to VARCHAR2's limit, 4000 characters (4000 bytes, whichever comes
+// first, with MAX_STRING_SIZE=STANDARD): a later, longer version of the
+// file then fits without widening the column, which would be DDL and
+// commit the load's transaction. The declared length costs nothing:
+// Oracle stores a value's bytes only. A column whose first version has a
+// longer value is a CLOB already.
+func generousWidths(t schema.Table) schema.Table {
+	cols := slices.Clone(t.Columns)
+	for i, c := range cols {
+		if c.Type == schema.Text && c.MaxLen <= maxVarchar {
+			cols[i].MaxLen = maxVarchar
+		}
+	}
+	t.Columns = cols
+	return t
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sijms/go-ora/v2/network"
 
+	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 )
 
@@ -173,5 +174,28 @@ func TestDropIfUnused(t *testing.T) {
 				t.Errorf("dropped %v, want %v (statements %q)", got, tt.WantDrop, d.Execs())
 			}
 		})
+	}
+}
+
+// TestGenerousWidths checks that a table this sink creates has room for
+// a later, longer version of its file: text columns are VARCHAR2(4000
+// CHAR) whatever the first version's longest value, or CLOB beyond 4000
+// bytes; source_key keeps its indexable width.
+func TestGenerousWidths(t *testing.T) {
+	table := schema.Table{Name: "t", Columns: []schema.Column{
+		{Name: "code", Type: schema.Text, MaxLen: 3},
+		{Name: "note", Type: schema.Text, MaxLen: 4001},
+		{Name: "n", Type: schema.Integer},
+	}}
+	stmts, err := sink.CreateTableSQL(Dialect, generousWidths(table), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `CREATE TABLE "T" ("SOURCE_KEY" VARCHAR2(1024 CHAR) NOT NULL, "CODE" VARCHAR2(4000 CHAR), "NOTE" CLOB, "N" NUMBER(19))`
+	if stmts[0] != want {
+		t.Errorf("got  %s\nwant %s", stmts[0], want)
+	}
+	if table.Columns[0].MaxLen != 3 {
+		t.Errorf("generousWidths changed its argument")
 	}
 }

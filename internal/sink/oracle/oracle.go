@@ -28,9 +28,9 @@
 //
 // Types: Integer NUMBER(19); Decimal NUMBER (bound as an exact Oracle
 // number built from the canonical text; at most 38 significant digits);
-// Timestamp TIMESTAMP(9); Text VARCHAR2(n CHAR) where n is the longest
-// value's length rounded up to a power of two (at least 32, at most 4000),
-// or CLOB beyond 4000 bytes. Oracle stores an empty string as NULL.
+// Timestamp TIMESTAMP(9); Text VARCHAR2(4000 CHAR) in a table this sink
+// creates (see generousWidths), or CLOB when the first version has a
+// value beyond 4000 bytes. Oracle stores an empty string as NULL.
 package oracle
 
 import (
@@ -632,7 +632,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if !exists {
-		stmts, err := sink.CreateTableSQL(l.s.d, job.Table, job.OneTable)
+		stmts, err := sink.CreateTableSQL(l.s.d, generousWidths(job.Table), job.OneTable)
 		if err != nil {
 			return err
 		}
