@@ -223,7 +223,7 @@ func (c *Config) TLS(opts sink.Options) (*tls.Config, error) {
 	}
 	// go-ora's own reading of the URL says where it will connect and how.
 	// The password stays out of it: its errors may quote the URL.
-	dc, err := go_ora.ParseConfig(c.driverURL(""))
+	dc, err := go_ora.ParseConfig(c.driverURL(preparsePassword))
 	if err != nil {
 		return nil, fmt.Errorf("oracle DSN: %w", err)
 	}
