@@ -61,6 +61,9 @@ type Options struct {
 	// Report is called once per key with its outcome, from one goroutine
 	// at a time.
 	Report func(Outcome)
+
+	// limits are the sink's (sink.LimitsOf), set by Run.
+	limits schema.Limits
 }
 
 // Action is what happened, or would happen, to one key.
@@ -108,6 +111,7 @@ var ErrChanged = errors.New("sha256 differs from the plan: the source changed si
 // ErrFailed when some failed.
 func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
 	start := time.Now()
+	opts.limits = sink.LimitsOf(s)
 	jobs, err := prepare(entries, opts)
 	if err != nil {
 		return Summary{}, err
@@ -328,8 +332,11 @@ func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, e
 		if err != nil {
 			return problem.New(j.Source, 0, err)
 		}
+		if err := checkColumns(len(rd.Header()), opts); err != nil {
+			return problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
+		}
 		names := schema.ColumnNames(rd.Header())
-		in := schema.Inferrer{AllText: opts.AllText}
+		in := schema.Inferrer{AllText: opts.AllText, Limits: opts.limits}
 		for rd.Next() {
 			if rec := rd.Record(); len(rec) == len(names) {
 				in.Add(rec)
@@ -372,8 +379,12 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 		if d := diffColumns(schema.ColumnNamesOf(merged), schema.ColumnNamesOf(cols)); d != "" {
 			return fmt.Errorf("--one-table %s: key %s and key %s have different columns: %s", jobs[0].table, first, j.Key, d)
 		}
+		at := make(map[string]int, len(merged))
+		for i, m := range merged {
+			at[m.Name] = i
+		}
 		for _, c := range cols {
-			i := slices.IndexFunc(merged, func(m schema.Column) bool { return m.Name == c.Name })
+			i := at[c.Name]
 			merged[i] = schema.Widen(merged[i], c)
 		}
 	}
@@ -383,17 +394,35 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 	return nil
 }
 
+// checkColumns refuses a file of n columns that the sink's table cannot
+// hold (one more, source_key, in one-table mode), before anything else is
+// read or written.
+func checkColumns(n int, opts Options) error {
+	if opts.OneTable != "" {
+		n++
+	}
+	return opts.limits.CheckColumns(n)
+}
+
 // diffColumns says how two lists of column names differ, "" when they
-// hold the same names.
+// hold the same names. It takes time linear in the names.
 func diffColumns(want, got []string) string {
+	inWant := make(map[string]bool, len(want))
+	for _, w := range want {
+		inWant[w] = true
+	}
+	inGot := make(map[string]bool, len(got))
+	for _, g := range got {
+		inGot[g] = true
+	}
 	var missing, extra []string
 	for _, w := range want {
-		if !slices.Contains(got, w) {
+		if !inGot[w] {
 			missing = append(missing, w)
 		}
 	}
 	for _, g := range got {
-		if !slices.Contains(want, g) {
+		if !inWant[g] {
 			extra = append(extra, g)
 		}
 	}
@@ -435,6 +464,9 @@ func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Opti
 		return nil, problem.New(j.Source, 0, err)
 	}
 	src := &source{j: j, rd: rd, raw: tee, h: h, maxBad: opts.MaxBadRows}
+	if err := checkColumns(len(rd.Header()), opts); err != nil {
+		return nil, problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
+	}
 	names := schema.ColumnNames(rd.Header())
 	src.table = schema.Table{Name: j.table}
 	// Bind the file's columns, in the file's order, to the table's.
@@ -453,7 +485,7 @@ func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Opti
 	for _, n := range names {
 		src.table.Columns = append(src.table.Columns, byName[n])
 	}
-	src.conv = schema.NewConverter(src.table.Columns)
+	src.conv = schema.NewConverter(src.table.Columns, opts.limits)
 	return src, nil
 }
 
@@ -484,7 +516,7 @@ func (s *source) Next() bool {
 		var bad error
 		if len(rec) != n {
 			bad = fmt.Errorf("%d fields, the header has %d", len(rec), n)
-		} else if err := s.conv.ConvertStrings(rec, s.vals); err != nil {
+		} else if err := s.conv.ConvertStrings(rec, nil, s.vals); err != nil {
 			bad = err
 		}
 		if bad == nil {

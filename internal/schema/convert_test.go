@@ -13,6 +13,8 @@ func TestConvert(t *testing.T) {
 		Name    string
 		Type    Type
 		Input   string
+		Quoted  bool
+		Limits  Limits
 		Want    any
 		WantErr string
 	}{
@@ -20,6 +22,18 @@ func TestConvert(t *testing.T) {
 		{Name: "EmptyInteger", Type: Integer, Input: "", Want: nil},
 		{Name: "EmptyDecimal", Type: Decimal, Input: "", Want: nil},
 		{Name: "EmptyTimestamp", Type: Timestamp, Input: "", Want: nil},
+		{Name: "QuotedEmptyText", Type: Text, Input: "", Quoted: true, Want: ""},
+		{Name: "QuotedEmptyInteger", Type: Integer, Input: "", Quoted: true, Want: nil},
+		{Name: "QuotedEmptyDecimal", Type: Decimal, Input: "", Quoted: true, Want: nil},
+		{Name: "QuotedEmptyTimestamp", Type: Timestamp, Input: "", Quoted: true, Want: nil},
+		{Name: "QuotedEmptyDate", Type: Date, Input: "", Quoted: true, Want: nil},
+		{Name: "QuotedEmptyTimestampTZ", Type: TimestampTZ, Input: "", Quoted: true, Want: nil},
+		{Name: "QuotedText", Type: Text, Input: "a", Quoted: true, Want: "a"},
+		{Name: "QuotedInteger", Type: Integer, Input: "7", Quoted: true, Want: int64(7)},
+
+		{Name: "TextNUL", Type: Text, Input: "a\x00b", Want: "a\x00b"},
+		{Name: "TextNULNoNUL", Type: Text, Input: "a\x00b", Limits: Limits{NoNUL: true}, WantErr: `column "c": ` + ReasonNUL},
+		{Name: "TextControlNoNUL", Type: Text, Input: "\x01\x07\x1b\x7f", Limits: Limits{NoNUL: true}, Want: "\x01\x07\x1b\x7f"},
 
 		{Name: "Text", Type: Text, Input: " a, b ", Want: " a, b "},
 		{Name: "TextUTF8", Type: Text, Input: "été", Want: "été"},
@@ -42,6 +56,9 @@ func TestConvert(t *testing.T) {
 		{Name: "DecimalNegBarePoint", Type: Decimal, Input: "-.5", Want: "-0.5"},
 		{Name: "DecimalPlusBarePoint", Type: Decimal, Input: "+.5", Want: "0.5"},
 		{Name: "DecimalInteger", Type: Decimal, Input: "-7", Want: "-7"},
+		{Name: "DecimalNegZero", Type: Decimal, Input: "-0.00", Want: "0.00"},
+		{Name: "DecimalNegZeroBarePoint", Type: Decimal, Input: "-.0", Want: "0.0"},
+		{Name: "DecimalTrailingZeros", Type: Decimal, Input: "1.500", Want: "1.500"},
 		{Name: "DecimalBig", Type: Decimal, Input: "123456789012345678901234567890", Want: "123456789012345678901234567890"},
 		{Name: "DecimalExponent", Type: Decimal, Input: "1e5", WantErr: `column "c": "1e5" is not a decimal`},
 		{Name: "DecimalLeadingZero", Type: Decimal, Input: "00.5", WantErr: `column "c": "00.5" is not a decimal`},
@@ -54,6 +71,21 @@ func TestConvert(t *testing.T) {
 		{Name: "Fraction3", Type: Timestamp, Input: "2024-02-29 13:14:15.123", Want: time.Date(2024, 2, 29, 13, 14, 15, 123000000, time.UTC)},
 		{Name: "Fraction9", Type: Timestamp, Input: "2024-02-29 13:14:15.000000001", Want: time.Date(2024, 2, 29, 13, 14, 15, 1, time.UTC)},
 		{Name: "TimestampZone", Type: Timestamp, Input: "2024-02-29T13:14:15Z", WantErr: `column "c": "2024-02-29T13:14:15Z" is not a timestamp`},
+		{Name: "TimestampOffset", Type: Timestamp, Input: "2024-02-29T13:14:15+02:00", WantErr: `column "c": "2024-02-29T13:14:15+02:00" is not a timestamp`},
+		{Name: "Fraction9Micro", Type: Timestamp, Input: "2024-02-29 13:14:15.000000001", Limits: Limits{FracDigits: 6}, WantErr: `column "c": "2024-02-29 13:14:15.000000001" is not a timestamp`},
+		{Name: "Fraction6Micro", Type: Timestamp, Input: "2024-02-29 13:14:15.000001", Limits: Limits{FracDigits: 6}, Want: time.Date(2024, 2, 29, 13, 14, 15, 1000, time.UTC)},
+
+		{Name: "DateOnly", Type: Date, Input: "2024-02-29", Want: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{Name: "DateFirst", Type: Date, Input: "0001-01-01", Want: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Name: "DateWithTime", Type: Date, Input: "2024-02-29 00:00:00", WantErr: `column "c": "2024-02-29 00:00:00" is not a date`},
+
+		{Name: "TZ", Type: TimestampTZ, Input: "2024-02-29T13:14:15Z", Want: time.Date(2024, 2, 29, 13, 14, 15, 0, time.UTC)},
+		{Name: "TZOffset", Type: TimestampTZ, Input: "2024-02-29 13:14:15.25+02:00", Want: time.Date(2024, 2, 29, 13, 14, 15, 250000000, time.FixedZone("", 7200))},
+		{Name: "TZOffsetCompact", Type: TimestampTZ, Input: "2024-02-29T13:14:15-0530", Want: time.Date(2024, 2, 29, 13, 14, 15, 0, time.FixedZone("", -19800))},
+		{Name: "TZOffsetHours", Type: TimestampTZ, Input: "2024-02-29T13:14:15+01", Want: time.Date(2024, 2, 29, 13, 14, 15, 0, time.FixedZone("", 3600))},
+		{Name: "TZZeroOffset", Type: TimestampTZ, Input: "2024-02-29T13:14:15+00:00", Want: time.Date(2024, 2, 29, 13, 14, 15, 0, time.FixedZone("", 0))},
+		{Name: "TZNaive", Type: TimestampTZ, Input: "2024-02-29T13:14:15", WantErr: `column "c": "2024-02-29T13:14:15" is not a timestamp with an offset`},
+		{Name: "TZDate", Type: TimestampTZ, Input: "2024-02-29", WantErr: `column "c": "2024-02-29" is not a timestamp with an offset`},
 		{Name: "TimestampBadDay", Type: Timestamp, Input: "2023-02-29", WantErr: `column "c": "2023-02-29" is not a timestamp`},
 
 		{Name: "LongValueCut", Type: Integer, Input: strings.Repeat("x", 100), WantErr: `column "c": "` + strings.Repeat("x", 40) + `..." is not an integer`},
@@ -61,11 +93,15 @@ func TestConvert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
-			c := NewConverter([]Column{{Name: "c", Type: tt.Type}})
+			c := NewConverter([]Column{{Name: "c", Type: tt.Type}}, tt.Limits)
 			out := []any{"stale"}
 			outb := []any{"stale"}
-			err := c.ConvertStrings([]string{tt.Input}, out)
-			errb := c.Convert([][]byte{[]byte(tt.Input)}, outb)
+			quoted := []bool{tt.Quoted}
+			if !tt.Quoted {
+				quoted = nil // nil: no field quoted
+			}
+			err := c.ConvertStrings([]string{tt.Input}, quoted, out)
+			errb := c.Convert([][]byte{[]byte(tt.Input)}, quoted, outb)
 			if tt.WantErr != "" {
 				for _, e := range []error{err, errb} {
 					if e == nil || e.Error() != tt.WantErr {
@@ -82,7 +118,7 @@ func TestConvert(t *testing.T) {
 				t.Fatalf("unexpected errors %v, %v", err, errb)
 			}
 			for _, got := range []any{out[0], outb[0]} {
-				if !reflect.DeepEqual(got, tt.Want) {
+				if !sameValue(got, tt.Want) {
 					t.Errorf("got %#v, want %#v", got, tt.Want)
 				}
 			}
@@ -90,10 +126,23 @@ func TestConvert(t *testing.T) {
 	}
 }
 
+// sameValue compares converted values: times by instant and offset (a
+// zone's name does not matter), the rest deeply.
+func sameValue(got, want any) bool {
+	gt, ok1 := got.(time.Time)
+	wt, ok2 := want.(time.Time)
+	if !ok1 || !ok2 {
+		return reflect.DeepEqual(got, want)
+	}
+	_, goff := gt.Zone()
+	_, woff := wt.Zone()
+	return gt.Equal(wt) && goff == woff && (gt.Location() == time.UTC) == (wt.Location() == time.UTC)
+}
+
 func TestConvertRecord(t *testing.T) {
-	c := NewConverter([]Column{{Name: "id", Type: Integer}, {Name: "price", Type: Decimal}, {Name: "at", Type: Timestamp}, {Name: "note", Type: Text}})
+	c := NewConverter([]Column{{Name: "id", Type: Integer}, {Name: "price", Type: Decimal}, {Name: "at", Type: Timestamp}, {Name: "note", Type: Text}}, Limits{})
 	out := make([]any, 4)
-	if err := c.ConvertStrings([]string{"1", "+2.50", "2024-01-02", ""}, out); err != nil {
+	if err := c.ConvertStrings([]string{"1", "+2.50", "2024-01-02", ""}, nil, out); err != nil {
 		t.Fatal(err)
 	}
 	want := []any{int64(1), "2.50", time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), nil}
@@ -101,13 +150,20 @@ func TestConvertRecord(t *testing.T) {
 		t.Errorf("got %#v, want %#v", out, want)
 	}
 	// out is reused: a later empty field resets the value to nil.
-	if err := c.ConvertStrings([]string{"", "", "", "x"}, out); err != nil {
+	if err := c.ConvertStrings([]string{"", "", "", "x"}, nil, out); err != nil {
 		t.Fatal(err)
 	}
 	if want := []any{nil, nil, nil, "x"}; !reflect.DeepEqual(out, want) {
 		t.Errorf("got %#v, want %#v", out, want)
 	}
-	err := c.ConvertStrings([]string{"1", "2"}, out)
+	// Quoted empty fields: "" in the text column, NULL in the others.
+	if err := c.ConvertStrings([]string{"", "", "", ""}, []bool{true, true, true, true}, out); err != nil {
+		t.Fatal(err)
+	}
+	if want := []any{nil, nil, nil, ""}; !reflect.DeepEqual(out, want) {
+		t.Errorf("quoted empty fields: got %#v, want %#v", out, want)
+	}
+	err := c.ConvertStrings([]string{"1", "2"}, nil, out)
 	if err == nil || err.Error() != "got 2 fields, want 4" {
 		t.Errorf("field count error = %v", err)
 	}
@@ -117,25 +173,25 @@ func TestConvertRecord(t *testing.T) {
 // the type inferred from it.
 func TestConvertInferred(t *testing.T) {
 	recs := [][]string{
-		{"1", "1", "2024-01-02", "007", ".5", "-9223372036854775809"},
-		{"-2", "2.25", "2024-01-02 03:04:05.6", "x", "-.5", "1"},
-		{"", "+3", "", "", "+1.0", ""},
+		{"1", "1", "2024-01-02", "007", ".5", "-9223372036854775809", "2024-01-02", "2024-01-02T03:04:05Z"},
+		{"-2", "2.25", "2024-01-02 03:04:05.6", "x", "-.5", "1", "0001-01-01", "2024-01-02 03:04:05.123456789-14:00"},
+		{"", "+3", "", "", "+1.0", "", "", ""},
 	}
 	var in Inferrer
 	for _, r := range recs {
 		in.Add(r)
 	}
-	cols := in.Columns(ColumnNames(make([]string, 6)))
-	wantTypes := []Type{Integer, Decimal, Timestamp, Text, Decimal, Decimal}
+	cols := in.Columns(ColumnNames(make([]string, 8)))
+	wantTypes := []Type{Integer, Decimal, Timestamp, Text, Decimal, Decimal, Date, TimestampTZ}
 	for i, c := range cols {
 		if c.Type != wantTypes[i] {
 			t.Errorf("column %d: type %v, want %v", i, c.Type, wantTypes[i])
 		}
 	}
-	conv := NewConverter(cols)
+	conv := NewConverter(cols, Limits{})
 	out := make([]any, len(cols))
 	for _, r := range recs {
-		if err := conv.ConvertStrings(r, out); err != nil {
+		if err := conv.ConvertStrings(r, nil, out); err != nil {
 			t.Errorf("Convert(%q): %v", r, err)
 		}
 	}
@@ -149,7 +205,7 @@ func benchConvert(b *testing.B, cols []Column, strs bool) {
 			srecs[i] = append(srecs[i], string(f))
 		}
 	}
-	conv := NewConverter(cols)
+	conv := NewConverter(cols, Limits{NoNUL: true})
 	out := make([]any, len(cols))
 	b.SetBytes(size)
 	b.ReportAllocs()
@@ -157,9 +213,9 @@ func benchConvert(b *testing.B, cols []Column, strs bool) {
 		for i := range recs {
 			var err error
 			if strs {
-				err = conv.ConvertStrings(srecs[i], out)
+				err = conv.ConvertStrings(srecs[i], nil, out)
 			} else {
-				err = conv.Convert(recs[i], out)
+				err = conv.Convert(recs[i], nil, out)
 			}
 			if err != nil {
 				b.Fatal(err)

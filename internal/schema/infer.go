@@ -10,9 +10,16 @@ const (
 	fitsInteger uint8 = 1 << iota
 	fitsDecimal
 	fitsTimestamp
+	fitsDate
+	fitsTZ
 
-	fitsAll = fitsInteger | fitsDecimal | fitsTimestamp
+	fitsAll = fitsInteger | fitsDecimal | fitsTimestamp | fitsDate | fitsTZ
 )
+
+// MaxOffsetMinutes is the largest UTC offset a TimestampTZ may have, in
+// minutes (14:00, the widest offset in use, which Oracle's TIMESTAMP WITH
+// TIME ZONE also bounds).
+const MaxOffsetMinutes = 14 * 60
 
 // bytesOrString lets one scanner serve fields as []byte and as string
 // without converting (and so allocating).
@@ -23,21 +30,26 @@ type bytesOrString interface{ ~string | ~[]byte }
 //
 //   - an Integer when it is an optional sign and decimal digits without a
 //     leading zero ("0", "-12", "+7"; not "007", which is a code and stays
-//     Text) and it fits an int64;
+//     Text) and it fits an int64 (SQLite's INTEGER, PostgreSQL's bigint,
+//     Oracle's NUMBER(19) all hold every int64);
 //   - a Decimal when it is an Integer, or digits of that form too big for
 //     an int64, or an optional sign, optional integer digits (no leading
 //     zero: "0.5" but not "00.5"), a '.' and at least one digit ("1.50",
 //     "-.5"; not "1." nor "1e5"), with at most MaxDecimalDigits
 //     significant digits;
-//   - a Timestamp when it is "2006-01-02", "2006-01-02 15:04:05" or
-//     "2006-01-02T15:04:05", optionally with 1 to 9 digits of fractional
-//     seconds, a valid date in years 0001 to 9999, and no zone or offset
-//     (a zone makes it Text, since the file's wall clock is what is kept);
+//   - a Date when it is "2006-01-02": a valid date in years 0001 to 9999;
+//   - a Timestamp when it is a Date, or a date, ' ' or 'T' and
+//     "15:04:05", optionally with 1 to 9 digits of fractional seconds (at
+//     most Limits.FracDigits), with no zone or offset;
+//   - a TimestampTZ when it is such a date and time followed by "Z" or a
+//     UTC offset "+02:00", "+0200" or "+02" (at most 14:00), and the
+//     instant is within years 0001 to 9999 in UTC too;
 //   - Text otherwise. Nothing is trimmed: " 12" is Text.
 //
 // A column's type is the narrowest one every non-empty value fits (so a
-// column of Integers and Decimals is Decimal, and one of dates and
-// datetimes is Timestamp); a column of empty values only is Text.
+// column of Integers and Decimals is Decimal, one of dates and datetimes
+// is Timestamp, one of datetimes with and without offsets is Text); a
+// column of empty values only is Text.
 //
 // The zero value is ready to use; an Inferrer is not safe for concurrent
 // use.
@@ -45,6 +57,9 @@ type Inferrer struct {
 	// AllText makes every column Text (--all-text); MaxLen is still
 	// tracked. Set it before the first Add.
 	AllText bool
+	// Limits of the target database: a value it would not keep exactly
+	// does not fit a type (see Limits). Set it before the first Add.
+	Limits Limits
 
 	cols []colState
 }
@@ -78,7 +93,7 @@ func add[T bytesOrString](in *Inferrer, record []T) {
 			c.maxLen = n
 		}
 		if c.fits != 0 && !in.AllText {
-			c.fits &= classify(f)
+			c.fits &= classify(f, in.Limits.fracDigits())
 		}
 	}
 }
@@ -102,8 +117,9 @@ func (in *Inferrer) Columns(names []string) []Column {
 }
 
 // Widen returns a with the narrowest type that the values of both a's and
-// b's types fit, as inference widens (Integer and Decimal give Decimal, any
-// other pair of different types Text), and the longer MaxLen. It merges
+// b's types fit, as inference widens (Integer and Decimal give Decimal,
+// Date and Timestamp give Timestamp, any other pair of different types
+// Text), and the longer MaxLen. It merges
 // the inferences of two files into one column.
 func Widen(a, b Column) Column {
 	a.Type = typeOf(a.Type.fits() & b.Type.fits())
@@ -120,6 +136,10 @@ func (t Type) fits() uint8 {
 		return fitsDecimal
 	case Timestamp:
 		return fitsTimestamp
+	case Date:
+		return fitsDate | fitsTimestamp
+	case TimestampTZ:
+		return fitsTZ
 	}
 	return 0
 }
@@ -131,22 +151,33 @@ func typeOf(fits uint8) Type {
 		return Integer
 	case fits&fitsDecimal != 0:
 		return Decimal
+	case fits&fitsDate != 0:
+		return Date
 	case fits&fitsTimestamp != 0:
 		return Timestamp
+	case fits&fitsTZ != 0:
+		return TimestampTZ
 	}
 	return Text
 }
 
-// classify returns the types the non-empty value v fits.
-func classify[T bytesOrString](v T) uint8 {
+// classify returns the types the non-empty value v fits, for a target
+// that keeps fracDigits digits of fractional seconds.
+func classify[T bytesOrString](v T, fracDigits int) uint8 {
 	c := v[0]
 	switch {
 	case isDigit(c):
 		if len(v) >= 10 && v[4] == '-' {
-			if _, ok := parseTimestamp(v); ok {
-				return fitsTimestamp
+			ts, ok := parseTimestamp(v)
+			switch {
+			case !ok || ts.frac > fracDigits:
+				return 0
+			case ts.dateOnly:
+				return fitsDate | fitsTimestamp
+			case ts.zoned:
+				return fitsTZ
 			}
-			return 0
+			return fitsTimestamp
 		}
 		return scanNumber(v)
 	case c == '-' || c == '+' || c == '.':
@@ -249,9 +280,15 @@ func parseInt64[T bytesOrString](v T) int64 {
 // stamp holds the fields of a parsed timestamp.
 type stamp struct {
 	year, month, day, hour, min, sec, nsec int
+	frac                                   int  // digits of fractional seconds written
+	dateOnly                               bool // "2006-01-02"
+	zoned                                  bool // an offset or "Z" follows the time
+	utc                                    bool // the offset is "Z"
+	offset                                 int  // the offset in minutes east of UTC
 }
 
-// parseTimestamp parses the Timestamp forms without allocating.
+// parseTimestamp parses the Date, Timestamp and TimestampTZ forms without
+// allocating.
 func parseTimestamp[T bytesOrString](v T) (stamp, bool) {
 	var t stamp
 	n := len(v)
@@ -263,6 +300,7 @@ func parseTimestamp[T bytesOrString](v T) (stamp, bool) {
 		return t, false
 	}
 	if n == 10 {
+		t.dateOnly = true
 		return t, true
 	}
 	if n < 19 || (v[10] != ' ' && v[10] != 'T') || v[13] != ':' || v[16] != ':' {
@@ -272,20 +310,70 @@ func parseTimestamp[T bytesOrString](v T) (stamp, bool) {
 	if t.hour < 0 || t.hour > 23 || t.min < 0 || t.min > 59 || t.sec < 0 || t.sec > 59 {
 		return t, false
 	}
-	if n == 19 {
+	i := 19
+	if i < n && v[i] == '.' {
+		i++
+		for i < n && i-20 < 10 && isDigit(v[i]) {
+			i++
+		}
+		t.frac = i - 20
+		if t.frac < 1 || t.frac > 9 {
+			return t, false
+		}
+		t.nsec = digits(v, 20, t.frac)
+		for k := t.frac; k < 9; k++ {
+			t.nsec *= 10
+		}
+	}
+	if i == n {
 		return t, true
 	}
-	frac := n - 20
-	if v[19] != '.' || frac < 1 || frac > 9 {
-		return t, false
+	return t, parseOffset(v, i, &t)
+}
+
+// parseOffset parses the "Z", "+02:00", "+0200" or "+02" at v[i:] to the
+// end of v into t, and checks that t's instant is within years 0001 to
+// 9999 in UTC.
+func parseOffset[T bytesOrString](v T, i int, t *stamp) bool {
+	n := len(v)
+	t.zoned = true
+	if v[i] == 'Z' {
+		t.utc = true
+		return i+1 == n
 	}
-	if t.nsec = digits(v, 20, frac); t.nsec < 0 {
-		return t, false
+	if v[i] != '+' && v[i] != '-' {
+		return false
 	}
-	for ; frac < 9; frac++ {
-		t.nsec *= 10
+	var h, m int
+	switch n - i - 1 {
+	case 2:
+		h, m = digits(v, i+1, 2), 0
+	case 4:
+		h, m = digits(v, i+1, 2), digits(v, i+3, 2)
+	case 5:
+		if v[i+3] != ':' {
+			return false
+		}
+		h, m = digits(v, i+1, 2), digits(v, i+4, 2)
+	default:
+		return false
 	}
-	return t, true
+	if h < 0 || m < 0 || m > 59 || h*60+m > MaxOffsetMinutes {
+		return false
+	}
+	t.offset = h*60 + m
+	if v[i] == '-' {
+		t.offset = -t.offset
+	}
+	// Only the first and the last day of the range can cross it.
+	clock := t.hour*60 + t.min
+	switch {
+	case t.year == 1 && t.month == 1 && t.day == 1 && clock-t.offset < 0:
+		return false
+	case t.year == 9999 && t.month == 12 && t.day == 31 && clock-t.offset >= 24*60:
+		return false
+	}
+	return true
 }
 
 // digits returns the value of the n decimal digits at v[i:], or -1 when

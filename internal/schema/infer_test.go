@@ -11,10 +11,12 @@ import (
 
 func TestClassify(t *testing.T) {
 	const (
-		i = fitsInteger | fitsDecimal
-		d = fitsDecimal
-		s = fitsTimestamp
-		x = uint8(0) // Text
+		i  = fitsInteger | fitsDecimal
+		d  = fitsDecimal
+		s  = fitsTimestamp
+		dt = fitsDate | fitsTimestamp
+		z  = fitsTZ
+		x  = uint8(0) // Text
 	)
 	tests := []struct {
 		Input string
@@ -39,14 +41,23 @@ func TestClassify(t *testing.T) {
 		{"1.2.3", x}, {"1e5", x}, {"1.5e3", x}, {"1,5", x}, {"1 000", x},
 		{" 12", x}, {"12 ", x}, {"0x1F", x}, {"NaN", x}, {"Inf", x}, {"--1", x},
 		// Timestamps.
-		{"2024-02-29", s}, {"2024-12-31 23:59:59", s}, {"2024-12-31T23:59:59", s},
+		{"2024-02-29", dt}, {"2024-12-31 23:59:59", s}, {"2024-12-31T23:59:59", s},
 		{"2024-01-02 03:04:05.1", s}, {"2024-01-02 03:04:05.123456789", s},
-		{"0001-01-01", s}, {"9999-12-31 23:59:59", s},
-		{"2023-02-29", x}, {"1900-02-29", x}, {"2000-02-29", s}, {"2024-04-31", x},
+		{"0001-01-01", dt}, {"9999-12-31 23:59:59", s},
+		{"2023-02-29", x}, {"1900-02-29", x}, {"2000-02-29", dt}, {"2024-04-31", x},
 		{"2024-13-01", x}, {"2024-00-10", x}, {"0000-01-01", x},
 		{"2024-01-02 24:00:00", x}, {"2024-01-02 23:60:00", x}, {"2024-01-02 23:59:60", x},
 		{"2024-01-02 03:04:05.", x}, {"2024-01-02 03:04:05.1234567890", x},
-		{"2024-01-02 03:04", x}, {"2024-01-02T03:04:05Z", x}, {"2024-01-02T03:04:05+01:00", x},
+		{"2024-01-02 03:04", x},
+		// Timestamps with an offset.
+		{"2024-01-02T03:04:05Z", z}, {"2024-01-02T03:04:05+01:00", z}, {"2024-01-02 03:04:05-0530", z},
+		{"2024-01-02T03:04:05+01", z}, {"2024-01-02T03:04:05.123456789Z", z}, {"2024-01-02T03:04:05.5-14:00", z},
+		{"2024-01-02T03:04:05+14:01", x}, {"2024-01-02T03:04:05+15", x}, {"2024-01-02T03:04:05+01:60", x},
+		{"2024-01-02T03:04:05+1", x}, {"2024-01-02T03:04:05+01:0", x}, {"2024-01-02T03:04:05+01-00", x},
+		{"2024-01-02T03:04:05z", x}, {"2024-01-02T03:04:05Z ", x}, {"2024-01-02T03:04:05ZZ", x}, {"2024-01-02Z", x},
+		{"2024-01-02T03:04:05.Z", x}, {"2024-01-02T03:04:05.1234567890Z", x},
+		{"0001-01-01T00:00:00Z", z}, {"0001-01-01T00:59:00+01:00", x}, {"0001-01-01T01:00:00+01:00", z},
+		{"9999-12-31T23:59:59Z", z}, {"9999-12-31T23:00:00-01:00", x}, {"9999-12-31T22:59:59-01:00", z},
 		{"2024-01-02 03:04:05 UTC", x}, {"2024-01-02t03:04:05", x}, {"2024-1-2", x},
 		{"2024/01/02", x}, {"02/01/2024", x}, {"20240102", i}, {"2024-01-0a", x},
 		// Text.
@@ -54,11 +65,11 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.Input, func(t *testing.T) {
-			if got := classify(tt.Input); got != tt.Want {
-				t.Errorf("classify(%q) = %03b, want %03b", tt.Input, got, tt.Want)
+			if got := classify(tt.Input, 9); got != tt.Want {
+				t.Errorf("classify(%q) = %05b, want %05b", tt.Input, got, tt.Want)
 			}
-			if got := classify([]byte(tt.Input)); got != tt.Want {
-				t.Errorf("classify([]byte(%q)) = %03b, want %03b", tt.Input, got, tt.Want)
+			if got := classify([]byte(tt.Input), 9); got != tt.Want {
+				t.Errorf("classify([]byte(%q)) = %05b, want %05b", tt.Input, got, tt.Want)
 			}
 		})
 	}
@@ -69,6 +80,7 @@ func TestInfer(t *testing.T) {
 		Name    string
 		Records [][]string
 		AllText bool
+		Limits  Limits
 		Want    []Column // Name is "a", "b", ... by position
 	}{{
 		Name:    "Integer",
@@ -99,9 +111,35 @@ func TestInfer(t *testing.T) {
 		Records: [][]string{{"2024-01-02"}, {"2024-01-02 03:04:05.123"}, {"2024-01-02T03:04:05"}},
 		Want:    []Column{{Type: Timestamp, MaxLen: 23}},
 	}, {
-		Name:    "ZoneMakesText",
+		Name:    "DateOnly",
+		Records: [][]string{{"2024-01-02"}, {""}, {"0001-01-01"}, {"9999-12-31"}},
+		Want:    []Column{{Type: Date, MaxLen: 10}},
+	}, {
+		Name:    "Offsets",
+		Records: [][]string{{"2024-01-02T03:04:05Z"}, {"2024-01-02 03:04:05.5+02:00"}, {"2024-01-02T03:04:05-0330"}},
+		Want:    []Column{{Type: TimestampTZ, MaxLen: 27}},
+	}, {
+		Name:    "NaiveAndOffsetIsText",
 		Records: [][]string{{"2024-01-02 03:04:05"}, {"2024-01-02T03:04:05Z"}},
 		Want:    []Column{{Type: Text, MaxLen: 20}},
+	}, {
+		Name:    "DateAndOffsetIsText",
+		Records: [][]string{{"2024-01-02"}, {"2024-01-02T03:04:05Z"}},
+		Want:    []Column{{Type: Text, MaxLen: 20}},
+	}, {
+		Name:    "NanosecondsFit",
+		Records: [][]string{{"2024-01-02 03:04:05.123456789"}},
+		Want:    []Column{{Type: Timestamp, MaxLen: 29}},
+	}, {
+		Name:    "NanosecondsTextForMicrosecondTarget",
+		Records: [][]string{{"2024-01-02 03:04:05.123456"}, {"2024-01-02 03:04:05.1234567"}},
+		Limits:  Limits{FracDigits: 6},
+		Want:    []Column{{Type: Text, MaxLen: 27}},
+	}, {
+		Name:    "MicrosecondsFitMicrosecondTarget",
+		Records: [][]string{{"2024-01-02T03:04:05.123456Z"}},
+		Limits:  Limits{FracDigits: 6},
+		Want:    []Column{{Type: TimestampTZ, MaxLen: 27}},
 	}, {
 		Name:    "TimestampAndNumberIsText",
 		Records: [][]string{{"2024-01-02"}, {"3"}},
@@ -145,8 +183,8 @@ func TestInfer(t *testing.T) {
 				names[i] = string(rune('a' + i))
 				tt.Want[i].Name = names[i]
 			}
-			in := Inferrer{AllText: tt.AllText}
-			inb := Inferrer{AllText: tt.AllText}
+			in := Inferrer{AllText: tt.AllText, Limits: tt.Limits}
+			inb := Inferrer{AllText: tt.AllText, Limits: tt.Limits}
 			for _, rec := range tt.Records {
 				in.Add(rec)
 				b := make([][]byte, len(rec))
@@ -165,7 +203,7 @@ func TestInfer(t *testing.T) {
 }
 
 func TestTypeString(t *testing.T) {
-	for typ, want := range map[Type]string{Text: "text", Integer: "integer", Decimal: "decimal", Timestamp: "timestamp"} {
+	for typ, want := range map[Type]string{Text: "text", Integer: "integer", Decimal: "decimal", Timestamp: "timestamp", Date: "date", TimestampTZ: "timestamptz"} {
 		if got := typ.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", typ, got, want)
 		}
@@ -175,7 +213,7 @@ func TestTypeString(t *testing.T) {
 // TestWiden checks that widening the columns inferred from two sets of
 // values gives the column inferred from both sets together.
 func TestWiden(t *testing.T) {
-	values := []string{"7", "-12", "99999999999999999999", "1.50", "2024-01-02", "2024-01-02 03:04:05", "007", "abc"}
+	values := []string{"7", "-12", "99999999999999999999", "1.50", "2024-01-02", "2024-01-02 03:04:05", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05+02:00", "007", "abc"}
 	infer := func(vs ...string) Column {
 		var in Inferrer
 		for _, v := range vs {
@@ -238,12 +276,14 @@ func FuzzClassify(f *testing.F) {
 	for _, s := range []string{"0", "-12", "007", "9223372036854775808", "1.50", "-.5", "2024-02-29 13:14:15.5", "2024-02-29T13:14:15", "x"} {
 		f.Add(s)
 	}
+	f.Add("2024-02-29T13:14:15.5+02:00")
+	f.Add("2024-02-29 13:14:15Z")
 	f.Fuzz(func(t *testing.T, s string) {
 		if s == "" {
 			return
 		}
-		fits := classify(s)
-		if fits != classify([]byte(s)) {
+		fits := classify(s, 9)
+		if fits != classify([]byte(s), 9) {
 			t.Fatalf("classify(%q) differs for string and []byte", s)
 		}
 		if fits&fitsInteger != 0 {
@@ -259,6 +299,26 @@ func FuzzClassify(f *testing.F) {
 			c := canonicalDecimal(s)
 			if a, _ := new(big.Rat).SetString(c); a.Cmp(mustRat(s)) != 0 {
 				t.Fatalf("%q: canonical %q has another value", s, c)
+			}
+		}
+		if fits&fitsTZ != 0 {
+			// time.Parse takes "Z07:00" offsets only: rewrite the others.
+			v := s
+			switch i := strings.LastIndexAny(v, "+-"); {
+			case strings.HasSuffix(v, "Z"):
+			case len(v)-i == 3:
+				v += ":00"
+			case len(v)-i == 5:
+				v = v[:i+3] + ":" + v[i+3:]
+			}
+			layout := "2006-01-02" + s[10:11] + "15:04:05.999999999Z07:00"
+			want, err := time.Parse(layout, v)
+			ts, _ := parseTimestamp(s)
+			if err != nil || want.Year() < 1 || want.UTC().Year() < 1 || want.UTC().Year() > 9999 {
+				t.Fatalf("%q: TimestampTZ, but time.Parse = %v, %v", s, want, err)
+			}
+			if _, off := want.Zone(); off != ts.offset*60 || ts.utc != strings.HasSuffix(s, "Z") {
+				t.Fatalf("%q: offset %d min (utc %v), time.Parse says %d s", s, ts.offset, ts.utc, off)
 			}
 		}
 		if fits&fitsTimestamp != 0 {

@@ -93,18 +93,22 @@ func ColumnNames(header []string) []string {
 		names[i] = cutName(string(b), MaxNameLen)
 		taken[names[i]] = true
 	}
+	// next[n] is the suffix to try first for the next duplicate of n: the
+	// suffixes below it are taken, so n duplicates cost O(n), not O(n²).
 	seen := make(map[string]bool, len(header))
+	next := make(map[string]int)
 	for i, n := range names {
 		if !seen[n] {
 			seen[n] = true
 			continue
 		}
-		for k := 2; ; k++ {
+		for k := max(next[n], 2); ; k++ {
 			suffix := "_" + strconv.Itoa(k)
 			c := cutName(n, MaxNameLen-len(suffix)) + suffix
 			if !taken[c] {
 				names[i] = c
 				taken[c], seen[c] = true, true
+				next[n] = k + 1
 				break
 			}
 		}

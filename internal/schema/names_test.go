@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -118,5 +119,38 @@ func TestColumnNames(t *testing.T) {
 				t.Errorf("ColumnNames(%q):\ngot  %q\nwant %q", tt.Input, got, tt.Want)
 			}
 		})
+	}
+}
+
+// TestColumnNamesManyDuplicates names 100,000 columns of one header name:
+// each gets the next free suffix (this took quadratic time before).
+func TestColumnNamesManyDuplicates(t *testing.T) {
+	const n = 100_000
+	header := make([]string, n)
+	for i := range header {
+		header[i] = "x"
+	}
+	header[1] = "x_3" // taken before its turn: skipped
+	names := ColumnNames(header)
+	seen := make(map[string]bool, n)
+	for _, name := range names {
+		if seen[name] {
+			t.Fatalf("name %s given twice", name)
+		}
+		seen[name] = true
+	}
+	if names[0] != "x" || names[2] != "x_2" || names[3] != "x_4" || names[n-1] != fmt.Sprintf("x_%d", n) {
+		t.Errorf("names = %q ... %q, want x, x_3, x_2, x_4 ... x_%d", names[:4], names[n-1], n)
+	}
+}
+
+func BenchmarkColumnNamesDuplicates(b *testing.B) {
+	header := make([]string, 100_000)
+	for i := range header {
+		header[i] = "x"
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ColumnNames(header)
 	}
 }

@@ -27,6 +27,9 @@ type Dialect interface {
 	Placeholder(n int) string
 	// MaxIdent is the longest identifier the database takes, in bytes.
 	MaxIdent() int
+	// Limits are what the database can store (see schema.Limits):
+	// CreateTableSQL refuses a table of more than MaxColumns columns.
+	Limits() schema.Limits
 }
 
 // QuoteIdent returns name in double quotes with any double quote doubled,
@@ -59,6 +62,13 @@ func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) 
 	}
 	if len(t.Columns) == 0 {
 		return nil, fmt.Errorf("table %s has no columns", t.Name)
+	}
+	n := len(t.Columns)
+	if oneTable {
+		n++
+	}
+	if err := d.Limits().CheckColumns(n); err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.Name, err)
 	}
 	var b strings.Builder
 	b.WriteString("CREATE TABLE ")

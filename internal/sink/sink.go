@@ -89,6 +89,24 @@ type Sink interface {
 	Close() error
 }
 
+// Limiter is implemented by a Sink whose database cannot store everything
+// (every sink of siftload): the loader reads its limits before it infers
+// or converts anything, so that a value the database would change or
+// refuse is a bad record, or a file it cannot hold a problem, named before
+// any write. It is found by type assertion.
+type Limiter interface {
+	// Limits returns what the database can store.
+	Limits() schema.Limits
+}
+
+// LimitsOf returns s's limits when it is a Limiter, else no limits.
+func LimitsOf(s Sink) schema.Limits {
+	if l, ok := s.(Limiter); ok {
+		return l.Limits()
+	}
+	return schema.Limits{}
+}
+
 // LoadJob says what to load and where.
 type LoadJob struct {
 	Key    string // logical file, the ledger's primary key

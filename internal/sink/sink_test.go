@@ -77,6 +77,7 @@ type testDialect struct{ maxIdent int }
 func (testDialect) Quote(name string) string { return QuoteIdent(name) }
 func (testDialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
 func (d testDialect) MaxIdent() int          { return d.maxIdent }
+func (testDialect) Limits() schema.Limits    { return schema.Limits{MaxColumns: 4} }
 func (testDialect) ColumnType(t schema.Type, maxLen int) string {
 	if t == schema.Text && maxLen > 0 {
 		return "VARCHAR(" + strconv.Itoa(maxLen) + ")"
@@ -110,6 +111,8 @@ func TestCreateTableSQL(t *testing.T) {
 		{Name: "NoColumns", Table: schema.Table{Name: "t"}, WantErr: "no columns"},
 		{Name: "LongName", Table: schema.Table{Name: strings.Repeat("t", 64), Columns: table.Columns}, WantErr: "at most 63"},
 		{Name: "EmptyColumn", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: ""}}}, WantErr: "empty identifier"},
+		{Name: "TooManyColumns", Table: schema.Table{Name: "t", Columns: append(table.Columns[:3:3], table.Columns[:2]...)}, WantErr: "5 columns, the database takes at most 4"},
+		{Name: "TooManyColumnsOneTable", Table: schema.Table{Name: "t", Columns: append(table.Columns[:3:3], schema.Column{Name: "x"})}, OneTable: true, WantErr: "5 columns, the database takes at most 4"},
 		{Name: "SourceKeyTaken", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "source_key"}}}, OneTable: true, WantErr: "one-table"},
 	}
 	for _, tt := range tests {

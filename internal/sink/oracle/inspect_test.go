@@ -32,8 +32,12 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 		switch typ[c] {
 		case schema.Integer, schema.Decimal:
 			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+		case schema.Date:
+			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD')"
 		case schema.Timestamp:
 			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+		case schema.TimestampTZ:
+			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
 		default:
 			q[i] = s.d.Quote(c)
 		}
@@ -65,3 +69,23 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 // DDLCommits reports true: Oracle's CREATE TABLE commits by itself, so a
 // failed first load leaves its table, empty (see sinktest.Inspector).
 func (s *Sink) DDLCommits() bool { return true }
+
+// RowsText returns Rows as text: Rows has Oracle write every number, date
+// and timestamp with TO_CHAR already (see sinktest.TextInspector).
+func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*string, error) {
+	rows, err := s.Rows(ctx, table, cols)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*string, len(rows))
+	for r, row := range rows {
+		out[r] = make([]*string, len(row))
+		for i, v := range row {
+			if v != nil {
+				text := fmt.Sprint(v)
+				out[r][i] = &text
+			}
+		}
+	}
+	return out, nil
+}

@@ -27,10 +27,19 @@
 // default) as one array per column, in one round trip.
 //
 // Types: Integer NUMBER(19); Decimal NUMBER (bound as an exact Oracle
-// number built from the canonical text; at most 38 significant digits);
-// Timestamp TIMESTAMP(9); Text VARCHAR2(4000 CHAR) in a table this sink
-// creates (see generousWidths), or CLOB when the first version has a
-// value beyond 4000 bytes. Oracle stores an empty string as NULL.
+// number built from the canonical text; at most 38 significant digits;
+// NUMBER keeps the value, not the scale: "1.50" reads back as 1.5); Date
+// DATE (Oracle's DATE has a time of day too: siftload's dates are stored
+// at midnight, 00:00:00); Timestamp TIMESTAMP(9); TimestampTZ TIMESTAMP(9)
+// WITH TIME ZONE (wall clock and offset both kept); Text VARCHAR2(4000
+// CHAR) in a table this sink creates (see generousWidths), or CLOB when
+// the first version has a value beyond 4000 bytes. A table has at most
+// 1,000 columns.
+//
+// Oracle stores an empty string as NULL: a quoted empty field ("") loads
+// as NULL here, as an unquoted one does; Oracle cannot keep the
+// difference. A NUL byte in text is bound as it is (VARCHAR2 and CLOB
+// hold CHR(0)).
 package oracle
 
 import (
@@ -391,14 +400,24 @@ func (dialect) ColumnType(t schema.Type, maxLen int) string {
 		return "NUMBER(19)"
 	case schema.Decimal:
 		return "NUMBER"
+	case schema.Date:
+		return "DATE"
 	case schema.Timestamp:
 		return "TIMESTAMP(9)"
+	case schema.TimestampTZ:
+		return "TIMESTAMP(9) WITH TIME ZONE"
 	}
 	if maxLen > maxVarchar {
 		return "CLOB"
 	}
 	return fmt.Sprintf("VARCHAR2(%d CHAR)", varcharLen(maxLen))
 }
+
+// Limits: 1,000 columns a table, nanosecond timestamps, NUL kept.
+func (dialect) Limits() schema.Limits { return schema.Limits{MaxColumns: 1000} }
+
+// Limits returns what Oracle can store (see sink.Limiter).
+func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // varcharLen is the declared length of a VARCHAR2 column whose longest
 // value has maxLen bytes (0: unknown): room for longer values of a later
@@ -425,7 +444,11 @@ func typeOf(dataType string, scale sql.NullInt64) schema.Type {
 		return schema.Integer
 	case dataType == "NUMBER" || dataType == "FLOAT" || dataType == "BINARY_DOUBLE" || dataType == "BINARY_FLOAT":
 		return schema.Decimal
-	case dataType == "DATE" || strings.HasPrefix(dataType, "TIMESTAMP"):
+	case dataType == "DATE":
+		return schema.Date
+	case strings.HasPrefix(dataType, "TIMESTAMP") && strings.HasSuffix(dataType, "TIME ZONE"):
+		return schema.TimestampTZ
+	case strings.HasPrefix(dataType, "TIMESTAMP"):
 		return schema.Timestamp
 	default:
 		return schema.Text
@@ -659,13 +682,13 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 
 // lobColumns says which of job's columns are LOBs in the table.
 func lobColumns(job sink.LoadJob, cols []column) []bool {
+	isLob := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		isLob[c.Name] = c.lob
+	}
 	lob := make([]bool, len(job.Table.Columns))
 	for i, jc := range job.Table.Columns {
-		for _, c := range cols {
-			if c.Name == jc.Name {
-				lob[i] = c.lob
-			}
-		}
+		lob[i] = isLob[jc.Name]
 	}
 	return lob
 }
@@ -754,7 +777,8 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 
 // batch holds rows column by column, in the Go types go-ora binds as
 // arrays: sql.NullInt64 (NUMBER), *go_ora.Number (NUMBER, exact),
-// go_ora.NullTimeStamp (TIMESTAMP), sql.NullString (VARCHAR2) and
+// go_ora.NullTimeStamp (DATE and TIMESTAMP), go_ora.NullTimeStampTZ
+// (TIMESTAMP WITH TIME ZONE), sql.NullString (VARCHAR2) and
 // go_ora.Clob (a LOB column whose batch has a value too long for a
 // VARCHAR2 bind).
 type batch struct {
@@ -772,6 +796,7 @@ type bindCol struct {
 	ints  []sql.NullInt64
 	nums  []*go_ora.Number
 	times []go_ora.NullTimeStamp
+	tzs   []go_ora.NullTimeStampTZ
 	strs  []sql.NullString
 	long  bool // a string of this batch exceeds maxVarchar bytes
 }
@@ -791,8 +816,10 @@ func newBatch(job sink.LoadJob, lob []bool, rows int) *batch {
 			c.ints = make([]sql.NullInt64, 0, rows)
 		case schema.Decimal:
 			c.nums = make([]*go_ora.Number, 0, rows)
-		case schema.Timestamp:
+		case schema.Date, schema.Timestamp:
 			c.times = make([]go_ora.NullTimeStamp, 0, rows)
+		case schema.TimestampTZ:
+			c.tzs = make([]go_ora.NullTimeStampTZ, 0, rows)
 		default:
 			c.strs = make([]sql.NullString, 0, rows)
 		}
@@ -826,6 +853,7 @@ func (b *batch) add(vals []any) error {
 func (b *batch) truncate() {
 	for _, c := range b.cols {
 		c.ints, c.nums, c.times, c.strs = c.ints[:min(len(c.ints), b.n)], c.nums[:min(len(c.nums), b.n)], c.times[:min(len(c.times), b.n)], c.strs[:min(len(c.strs), b.n)]
+		c.tzs = c.tzs[:min(len(c.tzs), b.n)]
 	}
 }
 
@@ -859,12 +887,21 @@ func (c *bindCol) add(v any) error {
 		default:
 			return fmt.Errorf("want a decimal string, got a %T", v)
 		}
-	case schema.Timestamp:
+	case schema.Date, schema.Timestamp:
 		switch x := v.(type) {
 		case nil:
 			c.times = append(c.times, go_ora.NullTimeStamp{})
 		case time.Time:
 			c.times = append(c.times, go_ora.NullTimeStamp{TimeStamp: go_ora.TimeStamp(x), Valid: true})
+		default:
+			return fmt.Errorf("want a time.Time, got a %T", v)
+		}
+	case schema.TimestampTZ:
+		switch x := v.(type) {
+		case nil:
+			c.tzs = append(c.tzs, go_ora.NullTimeStampTZ{})
+		case time.Time:
+			c.tzs = append(c.tzs, go_ora.NullTimeStampTZ{TimeStampTZ: go_ora.TimeStampTZ(x), Valid: true})
 		default:
 			return fmt.Errorf("want a time.Time, got a %T", v)
 		}
@@ -893,8 +930,10 @@ func (c *bindCol) arg() any {
 		return c.ints
 	case schema.Decimal:
 		return c.nums
-	case schema.Timestamp:
+	case schema.Date, schema.Timestamp:
 		return c.times
+	case schema.TimestampTZ:
+		return c.tzs
 	}
 	if c.lob && c.long {
 		clobs := make([]go_ora.Clob, len(c.strs))
@@ -916,7 +955,7 @@ func (b *batch) args() []any {
 
 func (b *batch) reset() {
 	for _, c := range b.cols {
-		c.ints, c.nums, c.times, c.strs, c.long = c.ints[:0], c.nums[:0], c.times[:0], c.strs[:0], false
+		c.ints, c.nums, c.times, c.tzs, c.strs, c.long = c.ints[:0], c.nums[:0], c.times[:0], c.tzs[:0], c.strs[:0], false
 	}
 	b.n = 0
 }

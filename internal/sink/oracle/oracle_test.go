@@ -67,6 +67,8 @@ func TestColumnType(t *testing.T) {
 		{schema.Integer, 0, "NUMBER(19)"},
 		{schema.Decimal, 12, "NUMBER"},
 		{schema.Timestamp, 0, "TIMESTAMP(9)"},
+		{schema.Date, 0, "DATE"},
+		{schema.TimestampTZ, 0, "TIMESTAMP(9) WITH TIME ZONE"},
 		{schema.Text, 0, "VARCHAR2(4000 CHAR)"},
 		{schema.Text, 1, "VARCHAR2(32 CHAR)"},
 		{schema.Text, 32, "VARCHAR2(32 CHAR)"},
@@ -95,8 +97,9 @@ func TestTypeOf(t *testing.T) {
 		{"NUMBER", scale(2), schema.Decimal},
 		{"BINARY_DOUBLE", sql.NullInt64{}, schema.Decimal},
 		{"TIMESTAMP(9)", sql.NullInt64{}, schema.Timestamp},
-		{"TIMESTAMP(6) WITH TIME ZONE", sql.NullInt64{}, schema.Timestamp},
-		{"DATE", sql.NullInt64{}, schema.Timestamp},
+		{"TIMESTAMP(6) WITH TIME ZONE", sql.NullInt64{}, schema.TimestampTZ},
+		{"TIMESTAMP(9) WITH LOCAL TIME ZONE", sql.NullInt64{}, schema.TimestampTZ},
+		{"DATE", sql.NullInt64{}, schema.Date},
 		{"VARCHAR2", sql.NullInt64{}, schema.Text},
 		{"CLOB", sql.NullInt64{}, schema.Text},
 		{"RAW", sql.NullInt64{}, schema.Text},
@@ -248,28 +251,33 @@ func (r *recorder) exec(_ context.Context, args []any) (int64, error) {
 
 func TestInsertBatches(t *testing.T) {
 	ts := time.Date(2024, 2, 29, 13, 45, 56, 123456789, time.UTC)
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	tz := time.Date(2024, 2, 29, 13, 45, 56, 5, time.FixedZone("", -(5*3600+30*60)))
 	cols := []schema.Column{
 		{Name: "i", Type: schema.Integer},
 		{Name: "d", Type: schema.Decimal},
 		{Name: "ts", Type: schema.Timestamp},
 		{Name: "s", Type: schema.Text},
+		{Name: "day", Type: schema.Date},
+		{Name: "tz", Type: schema.TimestampTZ},
 	}
 	job := sink.LoadJob{Key: "k.csv", Table: schema.Table{Name: "t", Columns: cols}, OneTable: true}
 	recs := make([][]any, 2345)
 	for i := range recs {
-		recs[i] = []any{int64(i), "-0.001", ts, fmt.Sprint("s", i)}
+		recs[i] = []any{int64(i), "-0.001", ts, fmt.Sprint("s", i), day, tz}
 	}
-	recs[7] = []any{nil, nil, nil, nil}
+	recs[7] = []any{nil, nil, nil, nil, nil, nil}
+	recs[8] = []any{nil, nil, nil, "a\x00b\x01", nil, nil}
 
 	var r recorder
-	n, err := insertBatches(context.Background(), job, sinktest.NewSource(recs...), []bool{false, false, false, false}, 1000, &writer{insert: r.exec})
+	n, err := insertBatches(context.Background(), job, sinktest.NewSource(recs...), make([]bool, len(cols)), 1000, &writer{insert: r.exec})
 	if err != nil || n != 2345 {
 		t.Fatalf("insertBatches = %d, %v; want 2345", n, err)
 	}
 	var sizes []int
 	for _, c := range r.calls {
-		if len(c) != 5 {
-			t.Fatalf("%d arrays, want 5 (source_key and 4 columns)", len(c))
+		if len(c) != 7 {
+			t.Fatalf("%d arrays, want 7 (source_key and 6 columns)", len(c))
 		}
 		sizes = append(sizes, reflect.ValueOf(c[0]).Len())
 	}
@@ -292,6 +300,19 @@ func TestInsertBatches(t *testing.T) {
 	}
 	if strs[3] != (sql.NullString{String: "s3", Valid: true}) || strs[7].Valid {
 		t.Errorf("texts = %+v, %+v", strs[3], strs[7])
+	}
+	// A NUL byte goes to Oracle as it is (VARCHAR2 holds CHR(0)).
+	if strs[8] != (sql.NullString{String: "a\x00b\x01", Valid: true}) {
+		t.Errorf("text with NUL = %+q", strs[8].String)
+	}
+	days, tzs := first[5].([]go_ora.NullTimeStamp), first[6].([]go_ora.NullTimeStampTZ)
+	if got := time.Time(days[3].TimeStamp); !got.Equal(day) || !days[3].Valid || days[7].Valid {
+		t.Errorf("dates = %+v, %+v", days[3], days[7])
+	}
+	// The offset travels with the value: Oracle keeps it.
+	got := time.Time(tzs[3].TimeStampTZ)
+	if _, off := got.Zone(); !got.Equal(tz) || off != -(5*3600+30*60) || !tzs[3].Valid || tzs[7].Valid {
+		t.Errorf("timestamps with offset = %v (offset %d), %+v", got, off, tzs[7])
 	}
 	if got := r.calls[2][1].([]sql.NullInt64)[344].Int64; got != 2344 {
 		t.Errorf("last integer = %d, want 2344", got)

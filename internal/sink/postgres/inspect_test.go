@@ -59,3 +59,40 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 // DDLCommits reports false: PostgreSQL's CREATE TABLE is part of the
 // load's transaction (see sinktest.Inspector).
 func (s *Sink) DDLCommits() bool { return false }
+
+// RowsText returns every row of table's columns cols as PostgreSQL's text
+// of each value, with the session's TimeZone UTC (see
+// sinktest.TextInspector).
+func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*string, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(c)
+	if _, err := c.Exec(ctx, "SET TIME ZONE 'UTC'"); err != nil {
+		return nil, err
+	}
+	defer c.Exec(ctx, "RESET TIME ZONE") //nolint:errcheck // a test's connection
+	q := make([]string, len(cols))
+	for i, col := range cols {
+		q[i] = Dialect.Quote(col) + "::text"
+	}
+	rows, err := c.Query(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out [][]*string
+	for rows.Next() {
+		row := make([]*string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range row {
+			ptrs[i] = &row[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("rows of %s: %w", table, err)
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}

@@ -12,10 +12,15 @@
 // binary COPY (pgx CopyFrom). PostgreSQL's DDL is transactional: the table
 // a first load creates disappears with it when the load fails.
 //
-// Columns are created as: Integer bigint, Decimal numeric (the canonical
-// text is encoded to binary numeric exactly), Timestamp timestamp without
-// time zone (microseconds: finer digits are rounded by PostgreSQL), Text
-// text.
+// Columns are created as: Integer bigint; Decimal numeric (the canonical
+// text is encoded to binary numeric exactly, its scale kept: "1.50" reads
+// back as 1.50); Date date; Timestamp timestamp without time zone;
+// TimestampTZ timestamptz (the instant: PostgreSQL does not keep the
+// offset, it shows the instant in the session's TimeZone); Text text.
+// Timestamps keep microseconds, so the Limits say FracDigits 6: a value
+// with finer digits is Text, never rounded. Text cannot hold a NUL byte
+// (NoNUL: such a record is a bad record), and a table at most 1,600
+// columns.
 package postgres
 
 import (
@@ -250,12 +255,24 @@ func (dialect) ColumnType(t schema.Type, _ int) string {
 		return "bigint"
 	case schema.Decimal:
 		return "numeric"
+	case schema.Date:
+		return "date"
 	case schema.Timestamp:
 		return "timestamp"
+	case schema.TimestampTZ:
+		return "timestamptz"
 	default:
 		return "text"
 	}
 }
+
+// Limits: MaxTupleAttributeNumber, microsecond timestamps, no NUL in text.
+func (dialect) Limits() schema.Limits {
+	return schema.Limits{MaxColumns: 1600, FracDigits: 6, NoNUL: true}
+}
+
+// Limits returns what PostgreSQL can store (see sink.Limiter).
+func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // Dialect is the SQL dialect of this sink.
 var Dialect sink.Dialect = dialect{}
@@ -276,8 +293,12 @@ func typeOf(dataType string) schema.Type {
 		return schema.Integer
 	case dataType == "numeric" || dataType == "real" || dataType == "double precision":
 		return schema.Decimal
-	case strings.HasPrefix(dataType, "timestamp") || dataType == "date":
+	case dataType == "timestamp with time zone":
+		return schema.TimestampTZ
+	case strings.HasPrefix(dataType, "timestamp"):
 		return schema.Timestamp
+	case dataType == "date":
+		return schema.Date
 	default:
 		return schema.Text
 	}

@@ -161,7 +161,7 @@ func TestOpenRefusesPlainRemote(t *testing.T) {
 func TestTypeOf(t *testing.T) {
 	for dt, want := range map[string]schema.Type{
 		"bigint": schema.Integer, "integer": schema.Integer, "numeric": schema.Decimal, "double precision": schema.Decimal,
-		"timestamp without time zone": schema.Timestamp, "timestamp with time zone": schema.Timestamp, "date": schema.Timestamp,
+		"timestamp without time zone": schema.Timestamp, "timestamp with time zone": schema.TimestampTZ, "date": schema.Date,
 		"text": schema.Text, "character varying": schema.Text, "jsonb": schema.Text,
 	} {
 		if got := typeOf(dt); got != want {

@@ -68,6 +68,7 @@ func Run(t *testing.T, f sink.Factory, dsn string, opts sink.Options) {
 		{"OneTable", testOneTable},
 		{"TableTaken", testTableTaken},
 		{"Types", testTypes},
+		{"RoundTrip", testRoundTrip},
 		{"Columns", testColumns},
 		{"ReservedWords", testReservedWords},
 		{"ManyRows", testManyRows},

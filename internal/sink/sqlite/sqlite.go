@@ -13,12 +13,24 @@
 // (up to busy_timeout) instead of failing half way, and loads through one
 // Sink queue inside the process. Rows go in by a prepared multi-row INSERT.
 //
-// Values are stored as: Integer INTEGER; Decimal NUMERIC, bound as the
-// canonical text, which SQLite's NUMERIC affinity turns into an INTEGER or
-// a REAL (so "12.50" reads back as 12.5, and digits past a double's
-// precision, about 15 significant ones, are lost); Timestamp
-// TIMESTAMP, stored as text in sink.TimeLayout ("2006-01-02 15:04:05.5");
-// Text TEXT.
+// Values are stored so that they read back as the file held them, up to
+// the canonical form of their type (SQLite's type affinity never converts
+// them):
+//
+//	Integer      INTEGER, an int64
+//	Decimal      DECIMAL_TEXT (TEXT affinity: the name holds "TEXT" and no
+//	             "INT"), the canonical decimal text: "1.50" stays "1.50",
+//	             and 38 digits keep every digit (NUMERIC affinity would
+//	             turn them into an 8-byte REAL)
+//	Date         DATE, text "2006-01-02"
+//	Timestamp    TIMESTAMP, text in sink.TimeLayout ("2006-01-02 15:04:05.5")
+//	TimestampTZ  TIMESTAMPTZ, text in sink.TimeLayout followed by "Z" or the
+//	             offset as "+02:00": the file's wall clock and offset
+//	Text         TEXT, byte for byte (a NUL byte included)
+//
+// The text forms are not numbers, so the NUMERIC affinity of DATE,
+// TIMESTAMP and TIMESTAMPTZ leaves them as text. A table has at most 2,000
+// columns (SQLITE_MAX_COLUMN of modernc.org/sqlite).
 package sqlite
 
 import (
@@ -180,33 +192,57 @@ func (dialect) Placeholder(int) string   { return "?" }
 // MaxIdent: SQLite has no limit; 63 keeps names portable to PostgreSQL.
 func (dialect) MaxIdent() int { return schema.MaxNameLen }
 
+// maxColumns is SQLITE_MAX_COLUMN as modernc.org/sqlite builds it.
+const maxColumns = 2000
+
+// decimalType is the declared type of a Decimal column: TEXT affinity, so
+// that SQLite keeps the canonical text exactly.
+const decimalType = "DECIMAL_TEXT"
+
 func (dialect) ColumnType(t schema.Type, _ int) string {
 	switch t {
 	case schema.Integer:
 		return "INTEGER"
 	case schema.Decimal:
-		return "NUMERIC"
+		return decimalType
+	case schema.Date:
+		return "DATE"
 	case schema.Timestamp:
 		return "TIMESTAMP"
+	case schema.TimestampTZ:
+		return "TIMESTAMPTZ"
 	default:
 		return "TEXT"
 	}
 }
 
+// Limits: SQLite's text holds any byte and siftload's timestamp text any
+// fraction.
+func (dialect) Limits() schema.Limits { return schema.Limits{MaxColumns: maxColumns} }
+
+// Limits returns what SQLite can store (see sink.Limiter).
+func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
+
 // Dialect is the SQL dialect of this sink.
 var Dialect sink.Dialect = dialect{}
 
 // typeOf maps a declared column type back to a schema type, as SQLite's
-// affinity rules read it.
+// affinity rules read it (and this sink's own types first).
 func typeOf(decl string) schema.Type {
 	d := strings.ToUpper(decl)
 	switch {
+	case d == decimalType:
+		return schema.Decimal
 	case strings.Contains(d, "INT"):
 		return schema.Integer
 	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
 		return schema.Text
-	case strings.Contains(d, "TIMESTAMP"), strings.Contains(d, "DATE"):
+	case strings.Contains(d, "TIMESTAMPTZ"), strings.Contains(d, "WITH TIME ZONE"):
+		return schema.TimestampTZ
+	case strings.Contains(d, "TIMESTAMP"), strings.Contains(d, "DATETIME"):
 		return schema.Timestamp
+	case strings.Contains(d, "DATE"):
+		return schema.Date
 	case strings.Contains(d, "NUM"), strings.Contains(d, "DEC"), strings.Contains(d, "REAL"),
 		strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
 		return schema.Decimal
@@ -343,13 +379,21 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 	return sink.DeleteRows(ctx, Dialect, job, l.exec)
 }
 
-// bind returns the value SQLite stores for v: timestamps as text in
-// sink.TimeLayout, everything else as it is.
-func bind(v any) any {
-	if t, ok := v.(time.Time); ok {
-		return formatTime(t)
+// bind returns the value SQLite stores for v in a column of type typ:
+// dates and timestamps as text (see the package comment), everything else
+// as it is.
+func bind(typ schema.Type, v any) any {
+	t, ok := v.(time.Time)
+	if !ok {
+		return v
 	}
-	return v
+	switch typ {
+	case schema.Date:
+		return formatDate(t)
+	case schema.TimestampTZ:
+		return formatTimeTZ(t)
+	}
+	return formatTime(t)
 }
 
 // batchRows returns the rows of one INSERT for ncols columns.
@@ -381,6 +425,10 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return nil
 	}
 	want := len(job.Table.Columns)
+	types := make([]schema.Type, want)
+	for i, c := range job.Table.Columns {
+		types[i] = c.Type
+	}
 	for src.Next() {
 		vals, err := src.Values()
 		if err != nil {
@@ -392,8 +440,8 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		if job.OneTable {
 			args = append(args, job.Key)
 		}
-		for _, v := range vals {
-			args = append(args, bind(v))
+		for i, v := range vals {
+			args = append(args, bind(types[i], v))
 		}
 		if pending++; pending == int64(per) {
 			if err := exec(full); err != nil {

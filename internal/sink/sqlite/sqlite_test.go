@@ -54,7 +54,9 @@ func TestBatchRows(t *testing.T) {
 func TestTypeOf(t *testing.T) {
 	for decl, want := range map[string]schema.Type{
 		"INTEGER": schema.Integer, "bigint": schema.Integer, "NUMERIC": schema.Decimal, "DECIMAL(10,2)": schema.Decimal,
-		"REAL": schema.Decimal, "TIMESTAMP": schema.Timestamp, "DATETIME": schema.Timestamp, "TEXT": schema.Text,
+		"DECIMAL_TEXT": schema.Decimal, "decimal_text": schema.Decimal, "DATE": schema.Date, "TIMESTAMPTZ": schema.TimestampTZ,
+		"TIMESTAMP WITH TIME ZONE": schema.TimestampTZ,
+		"REAL":                     schema.Decimal, "TIMESTAMP": schema.Timestamp, "DATETIME": schema.Timestamp, "TEXT": schema.Text,
 		"VARCHAR(10)": schema.Text, "": schema.Text, "BLOB": schema.Text,
 	} {
 		if got := typeOf(decl); got != want {

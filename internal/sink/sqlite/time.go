@@ -58,3 +58,41 @@ const digits = "0001020304050607080910111213141516171819" +
 func put2(b []byte, v int) {
 	b[0], b[1] = digits[2*v], digits[2*v+1]
 }
+
+// formatDate returns t's date as "2006-01-02".
+func formatDate(t time.Time) string {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format("2006-01-02")
+	}
+	var b [10]byte
+	put2(b[0:], year/100)
+	put2(b[2:], year%100)
+	b[4] = '-'
+	put2(b[5:], int(month))
+	b[7] = '-'
+	put2(b[8:], day)
+	return string(b[:])
+}
+
+// formatTimeTZ returns formatTime(t), t's wall clock in its own zone,
+// followed by "Z" when t is in UTC (the file said "Z") or else t's offset
+// as "+02:00" ("+00:00" stays "+00:00").
+func formatTimeTZ(t time.Time) string {
+	s := formatTime(t)
+	if t.Location() == time.UTC {
+		return s + "Z"
+	}
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	off /= 60
+	var b [6]byte
+	b[0] = sign
+	put2(b[1:], off/60)
+	b[3] = ':'
+	put2(b[4:], off%60)
+	return s + string(b[:])
+}
