@@ -2,11 +2,14 @@ package oracle
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
+	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 )
 
@@ -63,6 +66,9 @@ type writer struct {
 	sql sink.ExecFunc
 	// rj sets refused rows aside; nil: a refused row fails the load.
 	rj sink.RecordRejecter
+	// scales are the NUMBER(p,s) scales of the job's columns (see
+	// checkScales); nil: none.
+	scales []sql.NullInt64
 }
 
 // write inserts b's rows and returns how many it inserted (b.n less the
@@ -178,4 +184,86 @@ func rowBytes(vals []any) int {
 		}
 	}
 	return n
+}
+
+// A DBA's NUMBER(p,s) column rounds a value with more than s decimal
+// places to s of them, silently (and one with s < 0 to tens, hundreds,
+// ...); a TIMESTAMP(f) column rounds fractional seconds to f digits.
+// siftload refuses such a value instead: the record fails its file, or
+// goes to the rejects file within --max-bad-rows. Too many integer digits
+// fail in the database (ORA-01438) and are found by bisecting.
+
+// zeroPlaces is decimalPlaces of zero.
+const zeroPlaces = -1 << 30
+
+// scaleLimits returns the scale of each of job's columns in the table
+// (not Valid when it has none).
+func scaleLimits(job sink.LoadJob, cols []column) []sql.NullInt64 {
+	scales := make([]sql.NullInt64, len(job.Table.Columns))
+	for i, jc := range job.Table.Columns {
+		for _, c := range cols {
+			if c.Name == jc.Name {
+				scales[i] = c.scale
+			}
+		}
+	}
+	return scales
+}
+
+// checkScales returns an error when a decimal value of vals has more
+// decimal places, or a timestamp more fractional digits, than its column
+// keeps.
+func checkScales(cols []schema.Column, scales []sql.NullInt64, vals []any) error {
+	for i, sc := range scales {
+		if !sc.Valid || i >= len(vals) || i >= len(cols) {
+			continue
+		}
+		switch v := vals[i].(type) {
+		case string:
+			if cols[i].Type != schema.Decimal {
+				continue
+			}
+			if p := decimalPlaces(v); int64(p) > sc.Int64 {
+				return fmt.Errorf("column %s: %s has %d decimal places, the column's NUMBER scale is %d: Oracle would round it", cols[i].Name, v, p, sc.Int64)
+			}
+		case time.Time:
+			if cols[i].Type != schema.Timestamp && cols[i].Type != schema.TimestampTZ {
+				continue
+			}
+			if p := fractionDigits(v); int64(p) > sc.Int64 {
+				return fmt.Errorf("column %s: %s has %d fractional second digits, the column is TIMESTAMP(%d): Oracle would round it", cols[i].Name, v.Format(time.RFC3339Nano), p, sc.Int64)
+			}
+		}
+	}
+	return nil
+}
+
+// fractionDigits returns how many digits t's fractional second needs.
+func fractionDigits(t time.Time) int {
+	ns := t.Nanosecond()
+	if ns == 0 {
+		return 0
+	}
+	n := 9
+	for ns%10 == 0 {
+		ns /= 10
+		n--
+	}
+	return n
+}
+
+// decimalPlaces returns the position of the last significant digit of
+// the canonical decimal s, as a scale: 2 for "1.25", 0 for "7", -2 for
+// "1200"; zeroPlaces for zero, which every scale keeps.
+func decimalPlaces(s string) int {
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	if frac = strings.TrimRight(frac, "0"); frac != "" {
+		return len(frac)
+	}
+	trimmed := strings.TrimRight(intPart, "0")
+	if strings.Trim(intPart, "0") == "" {
+		return zeroPlaces
+	}
+	return -(len(intPart) - len(trimmed))
 }

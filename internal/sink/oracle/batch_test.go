@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sijms/go-ora/v2/network"
 
@@ -215,5 +216,69 @@ func TestBatchFull(t *testing.T) {
 				t.Errorf("batch sizes %v, want %v", sizes, want)
 			}
 		})
+	}
+}
+
+func TestDecimalPlaces(t *testing.T) {
+	tests := []struct {
+		Input string
+		Want  int
+	}{
+		{"1.25", 2}, {"-1.250", 2}, {"7", 0}, {"1200", -2}, {"0", zeroPlaces}, {"0.000", zeroPlaces},
+		{"0.001", 3}, {"-100.5", 1}, {"10", -1},
+	}
+	for _, tt := range tests {
+		if got := decimalPlaces(tt.Input); got != tt.Want {
+			t.Errorf("decimalPlaces(%q) = %d, want %d", tt.Input, got, tt.Want)
+		}
+	}
+}
+
+// TestScaleRefused checks that a decimal with more decimal places than a
+// DBA's NUMBER(p,s) column keeps is not sent (Oracle would round it): it
+// goes to the rejects with its record number, or fails the load.
+func TestScaleRefused(t *testing.T) {
+	cols := []schema.Column{{Name: "id", Type: schema.Integer}, {Name: "amount", Type: schema.Decimal}, {Name: "hundreds", Type: schema.Decimal}}
+	job := sink.LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: cols}}
+	scales := []sql.NullInt64{{}, {Int64: 2, Valid: true}, {Int64: -2, Valid: true}}
+	recs := [][]any{
+		{int64(1), "12.5", "1200"},
+		{int64(2), "12.345", "100"}, // 3 places in NUMBER(p,2)
+		{int64(3), nil, nil},
+		{int64(4), "-0.01", "1250"}, // 1250 in NUMBER(p,-2)
+		{int64(5), "99.99", "0"},
+	}
+	f := &fakeTx{savepoint: -1}
+	rs := &rejectSource{Source: sinktest.NewSource(recs...), max: 5}
+	n, err := insertBatches(context.Background(), job, rs, nil, 1000, &writer{insert: f.insert, sql: f.sql, scales: scales})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.rows, []int64{1, 3, 5}) || n != 3 {
+		t.Errorf("inserted %v (%d), want [1 3 5]", f.rows, n)
+	}
+	if want := []int64{10 + 2*2, 10 + 2*4}; !slices.Equal(rs.rejected, want) {
+		t.Errorf("rejected records %v, want %v", rs.rejected, want)
+	}
+	// Without a RecordRejecter the load fails, naming the value.
+	_, err = insertBatches(context.Background(), job, sinktest.NewSource(recs...), nil, 1000, &writer{insert: (&fakeTx{savepoint: -1}).insert, scales: scales})
+	if err == nil || !strings.Contains(err.Error(), "12.345 has 3 decimal places") {
+		t.Errorf("error = %v, want one about 12.345's decimal places", err)
+	}
+}
+
+func TestTimestampPrecisionRefused(t *testing.T) {
+	cols := []schema.Column{{Name: "id", Type: schema.Integer}, {Name: "at", Type: schema.Timestamp}}
+	scales := []sql.NullInt64{{}, {Int64: 3, Valid: true}}
+	base := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	tests := []struct {
+		Nanos   int
+		WantErr bool
+	}{{0, false}, {120_000_000, false}, {123_000_000, false}, {123_400_000, true}, {1, true}}
+	for _, tt := range tests {
+		err := checkScales(cols, scales, []any{int64(1), base.Add(time.Duration(tt.Nanos))})
+		if (err != nil) != tt.WantErr {
+			t.Errorf("%d ns in TIMESTAMP(3): error %v, want one: %v", tt.Nanos, err, tt.WantErr)
+		}
 	}
 }

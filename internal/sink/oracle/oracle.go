@@ -458,7 +458,8 @@ func typeOf(dataType string, scale sql.NullInt64) schema.Type {
 // column is a column as USER_TAB_COLUMNS describes it.
 type column struct {
 	schema.Column
-	lob bool // CLOB or NCLOB
+	lob   bool          // CLOB or NCLOB
+	scale sql.NullInt64 // NUMBER(p,s)'s s, TIMESTAMP(f)'s f; not Valid: none (see checkScales)
 }
 
 type querier interface {
@@ -487,6 +488,9 @@ func columns(ctx context.Context, q querier, d dialect, table string) ([]column,
 			c.MaxLen = int(charLen.Int64)
 		}
 		c.lob = dataType == "CLOB" || dataType == "NCLOB"
+		if dataType == "NUMBER" || strings.HasPrefix(dataType, "TIMESTAMP") {
+			c.scale = scale
+		}
 		cols = append(cols, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -594,8 +598,9 @@ const placeholderSHA256 = "loading"
 type loadTx struct {
 	s           *Sink
 	tx          *sql.Tx
-	placeholder bool   // the key's ledger row is this load's placeholder
-	created     bool   // PrepareTable created the table
+	placeholder bool // the key's ledger row is this load's placeholder
+	created     bool // PrepareTable created the table
+	scales      []sql.NullInt64
 	lob         []bool // per job column: the table's column is a LOB
 }
 
@@ -677,6 +682,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		}
 	}
 	l.lob = lobColumns(job, cols)
+	l.scales = scaleLimits(job, cols)
 	return nil
 }
 
@@ -712,7 +718,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		}
 		return r.RowsAffected()
 	}
-	w := &writer{insert: exec, sql: l.exec}
+	w := &writer{insert: exec, sql: l.exec, scales: l.scales}
 	return insertBatches(ctx, job, src, l.lob, l.s.batch, w)
 }
 
@@ -750,12 +756,18 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 		if err != nil {
 			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
 		}
-		if err := b.add(vals); err != nil {
-			rec := sent + int64(b.n) + 1
-			if w.rj != nil {
-				rec = w.rj.Record()
+		err = checkScales(job.Table.Columns, w.scales, vals)
+		if err == nil {
+			err = b.add(vals)
+		}
+		if err != nil {
+			if w.rj == nil {
+				return inserted, fmt.Errorf("record %d: %w", sent+int64(b.n)+1, err)
 			}
-			return inserted, fmt.Errorf("record %d: %w", rec, err)
+			if rerr := w.rj.Reject(w.rj.Record(), err); rerr != nil {
+				return inserted, rerr
+			}
+			continue
 		}
 		b.track(w.rj, vals)
 		if b.full(batchRows) {
