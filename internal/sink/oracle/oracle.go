@@ -189,6 +189,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	} else {
 		db = sql.OpenDB(tlsConnector{url: c.driverURL(opts.Password), tls: tc})
 	}
+	configurePool(db)
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}

@@ -120,3 +120,11 @@ func checkSession(ctx context.Context, db sessionQuerier, remote, insecure bool)
 	}
 	return si, errors.Join(si.checkCharset(), si.checkProtocol(remote, insecure))
 }
+
+// maxIdleSessions is how many sessions the Sink keeps open between loads:
+// one per import worker (up to 16), where database/sql's default of 2
+// would log a session off and on again for every key with more workers.
+const maxIdleSessions = 16
+
+// configurePool keeps idle sessions for the import workers.
+func configurePool(db *sql.DB) { db.SetMaxIdleConns(maxIdleSessions) }

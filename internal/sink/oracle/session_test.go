@@ -151,3 +151,26 @@ func TestCheckSession(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolKeepsSessions checks that the sessions of 8 workers stay open
+// between loads (database/sql keeps 2 by default and logs the others off).
+func TestPoolKeepsSessions(t *testing.T) {
+	db := sql.OpenDB(&dictDriver{})
+	defer db.Close()
+	configurePool(db)
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 8 {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if st := db.Stats(); st.Idle != 8 || st.MaxIdleClosed != 0 {
+		t.Errorf("after 8 loads: %d idle sessions, %d closed; want 8 kept", st.Idle, st.MaxIdleClosed)
+	}
+}
