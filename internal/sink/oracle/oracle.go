@@ -8,15 +8,17 @@
 //
 // Names. Oracle folds unquoted identifiers to upper case. siftload's names
 // are lower case, so this sink quotes them upper-cased ("ORDER_ID"): the
-// tables read naturally without quotes (select order_id from data_line01)
-// and reserved words ("SELECT", "ORDER") still work. A name holding an
-// upper-case letter is quoted as it is. Columns maps upper-case names back
-// to lower case. Identifiers are at most 128 bytes (Oracle 12.2 and later).
+// tables read naturally without quotes (select order_id from data_line01);
+// a reserved word ("SELECT", "DATE") works, quoted also when read. A name
+// holding an upper-case letter is quoted as it is. Columns maps upper-case
+// names back to lower case. Pseudo-column names and names over the
+// database's identifier limit (128 or 30 bytes) are renamed: names.go.
+// Open checks the session (session.go): AL32UTF8 only, TCPS to a remote
+// host.
 //
 // Transactions. Oracle's DDL commits by itself, so a table is created on a
-// connection of its own, outside the load's transaction: a first load that
-// fails leaves its new table behind, empty, while the ledger has no row
-// for the key (still consistent: the next import loads the key again).
+// connection of its own, outside the load's transaction, with a DDL lock
+// timeout; a first load that fails drops the table it created (ddl.go).
 // Everything else (deleting the old rows, inserting, the ledger row) is
 // one transaction. Two loads of one key serialize on the key's ledger row:
 // SELECT ... FOR UPDATE when it exists, else a placeholder row inserted at
@@ -24,7 +26,8 @@
 // after which the waiting load reads the committed row and skips.
 //
 // Fast path: array binding. Each INSERT sends a batch of rows (1000 by
-// default) as one array per column, in one round trip.
+// default) as one array per column, in one round trip, after a savepoint:
+// a row the database refuses is found by bisecting the batch (batch.go).
 //
 // Types: Integer NUMBER(19); Decimal NUMBER (bound as an exact Oracle
 // number built from the canonical text; at most 38 significant digits;
