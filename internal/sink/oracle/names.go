@@ -87,6 +87,20 @@ func (d dialect) commentSQL(table string, columns []string) []string {
 	return stmts
 }
 
+// maybeRenamed reports whether a column name as Columns reads it may be
+// a renamed one: it ends with "_" (a pseudo-column's) or with "_" and 8
+// hex digits (a cut one's).
+func maybeRenamed(name string) bool {
+	if strings.HasSuffix(name, "_") {
+		return true
+	}
+	if len(name) < nameHashLen {
+		return false
+	}
+	tail := name[len(name)-nameHashLen:]
+	return tail[0] == '_' && strings.Trim(tail[1:], "0123456789abcdefABCDEF") == ""
+}
+
 const commentsSQL = `SELECT COLUMN_NAME, COMMENTS FROM USER_COL_COMMENTS WHERE TABLE_NAME = :1 AND COMMENTS LIKE 'siftload:%'`
 
 // restoreNames gives renamed columns of table their siftload names back,
@@ -94,7 +108,7 @@ const commentsSQL = `SELECT COLUMN_NAME, COMMENTS FROM USER_COL_COMMENTS WHERE T
 func restoreNames(ctx context.Context, q querier, storedTable string, cols []column) error {
 	maybe := false
 	for _, c := range cols {
-		if strings.HasSuffix(c.Name, "_") || len(c.Name) >= shortNameLen {
+		if maybeRenamed(c.Name) {
 			maybe = true
 		}
 	}

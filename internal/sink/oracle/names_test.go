@@ -110,10 +110,12 @@ func TestColumnsRestoresNames(t *testing.T) {
 			{"DATE", "TIMESTAMP(9)", int64(9), nil},
 			{d.stored(long), "VARCHAR2", nil, int64(64)},
 			{"ROWID__2", "VARCHAR2", nil, int64(32)},
+			{d.stored(strings.Repeat("é", 20)), "VARCHAR2", nil, int64(32)},
 		},
 		commentsSQL: {
 			{"ROWID_", "siftload:rowid"},
 			{d.stored(long), "siftload:" + long},
+			{d.stored(strings.Repeat("é", 20)), "siftload:" + strings.Repeat("é", 20)},
 		},
 	}}
 	db := sql.OpenDB(drv)
@@ -126,7 +128,7 @@ func TestColumnsRestoresNames(t *testing.T) {
 	for i, c := range cols {
 		got[i] = c.Name
 	}
-	if want := []string{"rowid", "date", long, "rowid__2"}; !slices.Equal(got, want) {
+	if want := []string{"rowid", "date", long, "rowid__2", strings.Repeat("é", 20)}; !slices.Equal(got, want) {
 		t.Errorf("columns = %q, want %q", got, want)
 	}
 }
