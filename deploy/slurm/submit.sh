@@ -12,4 +12,4 @@ export SITE=$1 WORK=$2
 analyze=$(sbatch --parsable --export=ALL "$here/analyze-array.sbatch")
 merge=$(sbatch --parsable --export=ALL --dependency="afterok:${analyze%%;*}" "$here/merge.sbatch")
 echo "analyze: job ${analyze%%;*} (array), merge: job ${merge%%;*}"
-echo "after the review: sbatch --export=ALL,WORK=$WORK,DB=... $here/import.sbatch"
+echo "after the review: sbatch --export=ALL,SITE=$SITE,WORK=$WORK,DB=... $here/import.sbatch"

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -23,6 +24,7 @@ import (
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/rowcount"
 )
 
@@ -31,6 +33,13 @@ type Options struct {
 	Workers  int           // inputs analyzed at once; < 1 means 1
 	Metric   metric.Metric // what "fullest" means
 	NoHeader bool          // count every record, not records after the first
+	// Delimiter separates fields; 0 sniffs it per file, as import does
+	// (rowcount.SniffDelimiter). Counting depends on it.
+	Delimiter byte
+	// MaxRecordBytes is the record size limit (0: the import default,
+	// record.DefaultMaxRecordBytes; < 0: none): a longer record is a
+	// problem, as it is at import.
+	MaxRecordBytes int64
 	// KeyRegex, when set, derives each key from the source: the named
 	// group "key", or the whole match. A source it does not match is a
 	// problem.
@@ -106,7 +115,10 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		inputBytes += in.Size
 		g.Go(func() error {
 			err := w.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
-				c, err := measure(ctx, e, opts)
+				c, ps, err := measure(ctx, e, opts)
+				for _, p := range ps {
+					report(p)
+				}
 				if err != nil {
 					if pe := problem.As(err); pe != nil {
 						report(pe)
@@ -165,27 +177,36 @@ func SortProblems(ps []*problem.Error) {
 
 // measure reads one data file once: sha256 and byte count of the raw
 // bytes, records (after BOM/UTF-16 decoding) and the metric of the text.
-func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate, error) {
+// Besides the candidate it returns the file's problems that do not keep it
+// from being a candidate (an unclosed quote, a record over the limit):
+// the candidate carries a warning, and the problem stops run before
+// import.
+func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate, []*problem.Error, error) {
 	key := e.Key
 	if opts.KeyRegex != nil {
 		k, ok := KeyFromSource(opts.KeyRegex, e.Source)
 		if !ok {
-			return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("source does not match --key %q", opts.KeyRegex))
+			return plan.Candidate{}, nil, problem.New(e.Source, 0, fmt.Errorf("source does not match --key %q", opts.KeyRegex))
 		}
 		key = k
 	}
 	rc, err := e.Open()
 	if err != nil {
-		return plan.Candidate{}, err
+		return plan.Candidate{}, nil, err
 	}
 	defer rc.Close()
 
 	h := sha256.New()
-	counter := rowcount.New()
-	var text io.Writer = counter
+	max := opts.MaxRecordBytes
+	if max == 0 {
+		max = record.DefaultMaxRecordBytes
+	}
+	counter := &rowcount.Counter{Delimiter: opts.Delimiter, MaxRecordBytes: max, NoBOM: true}
+	var check rowcount.UTF8Check
+	var text io.Writer = io.MultiWriter(counter, &check)
 	m := opts.Metric.New()
 	if m != nil {
-		text = io.MultiWriter(counter, m)
+		text = io.MultiWriter(counter, &check, m)
 	}
 	tw := rowcount.NewText(text)
 	var n int64
@@ -201,28 +222,73 @@ func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate
 		err = ctx.Err()
 	}
 	cerr := tw.Close()
+	check.Close()
 	var merr error
 	if m != nil {
 		merr = m.Close()
 	}
 	if err != nil {
-		return plan.Candidate{}, err
+		return plan.Candidate{}, nil, err
 	}
 	if cerr != nil {
-		return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("decode text: %w", cerr))
+		return plan.Candidate{}, nil, problem.New(e.Source, 0, fmt.Errorf("decode text: %w", cerr))
 	}
 	if merr != nil {
-		return plan.Candidate{}, problem.New(e.Source, 0, fmt.Errorf("metric %s: %w", opts.Metric.Name(), merr))
+		return plan.Candidate{}, nil, problem.New(e.Source, 0, fmt.Errorf("metric %s: %w", opts.Metric.Name(), merr))
 	}
 	rows := counter.Rows(!opts.NoHeader)
-	return plan.Candidate{
+	cand := plan.Candidate{
 		Key:    key,
 		Source: e.Source,
 		Rows:   rows,
 		Bytes:  n,
 		SHA256: hex.EncodeToString(h.Sum(nil)),
 		Value:  opts.Metric.Value(rows, n, m),
-	}, nil
+	}
+	var probs []*problem.Error
+	var p *problem.Error
+	cand.Warnings, p = warnings(e.Source, counter, &check, tw, opts.NoHeader)
+	if p != nil {
+		probs = append(probs, p)
+	}
+	return cand, probs, nil
+}
+
+// warnings returns a file's warnings, always in the same order (unclosed
+// quote, field counts, non-UTF-8 text, UTF-16 guess, mixed line endings),
+// and the counter's error as import would report it: the data record
+// (numbered as import numbers it, the header 0) and the reason.
+func warnings(source string, c *rowcount.Counter, check *rowcount.UTF8Check, tw *rowcount.Text, noHeader bool) ([]string, *problem.Error) {
+	var ws []string
+	var p *problem.Error
+	var re *rowcount.RecordError
+	if cerr := c.Err(); errors.As(cerr, &re) {
+		n := re.Record
+		if !noHeader {
+			n-- // the header is record 0 to import
+		}
+		reason := re.Err
+		if n == 0 {
+			reason = fmt.Errorf("header: %w", re.Err)
+		}
+		p = problem.New(source, n, reason)
+		if errors.Is(cerr, rowcount.ErrUnclosedQuote) {
+			ws = append(ws, plan.WarnUnclosedQuote(re.Record))
+		}
+	}
+	if n, first := c.FieldCounts(); n > 0 {
+		ws = append(ws, plan.WarnFieldCount(n, first))
+	}
+	if !check.Valid() {
+		ws = append(ws, plan.WarnNonUTF8)
+	}
+	if tw.Guessed() {
+		ws = append(ws, plan.WarnUTF16Guess)
+	}
+	if c.MixedLineEndings() {
+		ws = append(ws, plan.WarnMixedLineEndings)
+	}
+	return ws, p
 }
 
 // onlyReader hides WriterTo so that io.CopyBuffer uses our pooled buffer

@@ -115,7 +115,7 @@ func BenchmarkMeasure(b *testing.B) {
 					}
 					e := archive.Entry{Source: f.Name, Key: f.Name, Size: int64(f.UncompressedSize64),
 						Open: func() (io.ReadCloser, error) { return f.Open() }}
-					c, err := measure(ctx, e, opts)
+					c, _, err := measure(ctx, e, opts)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -156,7 +156,7 @@ func BenchmarkMeasureBig(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				e.Open = func() (io.ReadCloser, error) { return f.Open() }
-				if _, err := measure(context.Background(), e, Options{Metric: m}); err != nil {
+				if _, _, err := measure(context.Background(), e, Options{Metric: m}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -13,9 +13,32 @@
 // Files are judged by name, case-insensitively. One single-stream
 // compression suffix (.gz, .bz2, .xz, .zst) is stripped first; then a
 // name ending .tar is a tar (so x.tar.gz is a compressed tar, as are
-// .tgz, .tbz2, .txz and .tzst), .zip a zip, .7z a 7z and .rar a rar
-// archive. Other compressed names are compressed files: x.csv.gz is the
-// data file x.csv. The formats are those of github.com/mholt/archives.
+// .tgz, .tbz, .tbz2, .txz and .tzst), .zip a zip, .7z a 7z and .rar a
+// rar archive. Other compressed names are compressed files: x.csv.gz is
+// the data file x.csv. The formats are those of github.com/mholt/archives.
+//
+// Split and multi-volume archives are not read, and never passed over:
+// every volume is a problem that says so. Volumes are known by name
+// (x.7z.001 and any archive or compressed name followed by a number of
+// three or more digits; x.z01, the parts of a spanned zip; x.r00, old rar
+// volumes) or by header (a zip whose end record names a later disk: the
+// .zip of a spanned set; a rar whose main header has the volume flag:
+// x.part1.rar, x.part2.rar).
+//
+// # Checksums
+//
+// Every checksum a format stores is checked as the bytes are read: 7z,
+// zip and rar member CRC32s, gzip CRC32 and length (each member of a
+// multi-member gzip), bzip2 block and stream CRCs, the xz check and the
+// zstd content checksum. A mismatch shows at the end of the member, as
+// an error of its last Read instead of io.EOF (ErrChecksum: "checksum
+// mismatch (7z CRC32 ...): the data is corrupt"), so a reader that reads
+// to io.EOF never takes a corrupt member for a whole one. bodgit/sevenzip
+// does not check member CRCs; the walk does (sevenzip.go). Encrypted 7z
+// data (AES) is refused, never decrypted with an empty password into
+// garbage. Errors of the format libraries that siftload knows are told in
+// plain words ("7z archive properties block is not supported"), wrapping
+// the library's error (ErrUnsupported, ErrChecksum).
 //
 // Tar and rar archives are read as streams, also when nested. Zip and 7z
 // need random access: a loose one is read in place, a nested (or

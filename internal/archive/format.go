@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ type kind int
 const (
 	kindOther kind = iota // neither data nor archive: skipped
 	kindData              // a data file
+	kindSplit             // a volume of a split or multi-volume archive (see split.go)
 	kindTar               // tar stream, read in place
 	kindRar               // rar stream, read in place
 	kindZip               // zip, needs random access
@@ -35,18 +35,20 @@ func (k kind) archive() bool { return k >= kindTar }
 
 // class is a file's kind and the single-stream compression around it.
 type class struct {
-	kind kind
-	comp archives.Compression // nil when the name has no compression suffix
+	kind  kind
+	comp  archives.Compression // nil when the name has no compression suffix
+	split string               // kindSplit: what splitPart said
 }
 
 // classify judges name (a raw member name or a file's base name) by its
 // ending, case-insensitively: one compression suffix is stripped first
 // (.tgz, .tbz2, .txz and .tzst are compressed tars), then .tar, .zip, .7z
-// and .rar are archives, and isData decides on the key of what is left.
-// Archives win over isData.
+// and .rar are archives, then volumes of split archives (splitPart) are
+// kindSplit, and isData decides on the key of what is left. Archives and
+// volumes win over isData.
 func classify(name string, isData func(string) bool) class {
 	lower := strings.ToLower(name)
-	for _, s := range []struct{ ext, comp string }{{".tgz", ".gz"}, {".tbz2", ".bz2"}, {".txz", ".xz"}, {".tzst", ".zst"}} {
+	for _, s := range []struct{ ext, comp string }{{".tgz", ".gz"}, {".tbz", ".bz2"}, {".tbz2", ".bz2"}, {".txz", ".xz"}, {".tzst", ".zst"}} {
 		if strings.HasSuffix(lower, s.ext) {
 			return class{kind: kindTar, comp: decompressor(s.comp)}
 		}
@@ -65,6 +67,8 @@ func classify(name string, isData func(string) bool) class {
 		c.kind = kind7z
 	case strings.HasSuffix(lower, ".rar"):
 		c.kind = kindRar
+	case c.comp == nil && splitPart(name, isData) != "":
+		c.kind, c.split = kindSplit, splitPart(name, isData)
 	case isData(DefaultKey(name)):
 		c.kind = kindData
 	}
@@ -133,6 +137,8 @@ func newMember(fi archives.FileInfo) member {
 		if h.UnKnownSize {
 			m.size = -1
 		}
+	case sevenzip.FileHeader:
+		m.open = sevenZipCRC(m.open, h.CRC32)
 	}
 	return m
 }
@@ -160,6 +166,7 @@ func (m member) unreadable() error {
 func encrypted(err error) bool {
 	var re *sevenzip.ReadError
 	return errors.As(err, &re) && re.Encrypted ||
+		errors.Is(err, errSevenZipEncrypted) ||
 		errors.Is(err, rardecode.ErrArchiveEncrypted) ||
 		errors.Is(err, rardecode.ErrArchivedFileEncrypted)
 }
@@ -248,7 +255,7 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 		if c.kind == kindRar {
 			format = archives.Rar{}
 			br := bufio.NewReader(rc)
-			if err := checkRarSignature(br); err != nil {
+			if err := checkRar(br); err != nil {
 				return err
 			}
 			r = br
@@ -259,12 +266,13 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 		// Read what follows the end of the archive so that the
 		// compression's and the enclosing member's checksums are checked.
 		if _, err := io.Copy(io.Discard, ctxReader{ctx, r}); err != nil {
-			return fmt.Errorf("after end of archive: %w", err)
+			return fmt.Errorf("after end of archive: %w", plain(err))
 		}
 		return nil
 	case kindZip, kind7z:
 		var format archives.Extractor = archives.Zip{}
 		if c.kind == kind7z {
+			registerSevenZip()
 			format = archives.SevenZip{}
 		}
 		if it.path != "" && c.comp == nil {
@@ -281,6 +289,11 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			if err != nil {
 				return err
 			}
+			if c.kind == kindZip {
+				if err := zipSplit(cf, fi.Size()); err != nil {
+					return err
+				}
+			}
 			return format.Extract(ctx, rc, members(it.cost, newBudget(lim, float64(fi.Size()))))
 		}
 		f, err := w.spool(ctx, it, c)
@@ -294,26 +307,14 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			perByte = f.cost / float64(f.size)
 		}
 		cost := func() float64 { return float64(n.Load()) * perByte }
+		if c.kind == kindZip {
+			if err := zipSplit(countFile{f.File, n}, f.size); err != nil {
+				return err
+			}
+		}
 		return format.Extract(ctx, countFile{f.File, n}, members(cost, newBudget(lim, f.cost)))
 	}
 	return fmt.Errorf("%s: not an archive", it.source)
-}
-
-// rarSignatures are the RAR 1.5 and RAR 5.0 signatures.
-var rarSignatures = [][]byte{[]byte("Rar!\x1a\x07\x00"), []byte("Rar!\x1a\x07\x01\x00")}
-
-// checkRarSignature fails unless br starts with a RAR signature.
-// rardecode v2.2.0 searches for the signature and loops forever on input
-// that has none (nwaples/rardecode#51), so a rar is only handed over when
-// it starts with one; self-extracting archives are not supported.
-func checkRarSignature(br *bufio.Reader) error {
-	head, _ := br.Peek(8)
-	for _, sig := range rarSignatures {
-		if bytes.HasPrefix(head, sig) {
-			return nil
-		}
-	}
-	return errors.New("not a rar archive: no RAR signature at its start")
 }
 
 // ctxReader fails reads once ctx is done, and turns a panic of r's Read

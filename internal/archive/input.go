@@ -15,7 +15,12 @@ type Input struct {
 	Path   string // OS path to open
 	Source string // locator of the outermost file: INPUT joined with the path under it, '/' separators
 	Key    string // key base: the path under the INPUT directory, or the base name of a file given directly
-	Size   int64  // bytes on disk, -1 for a dangling link
+	Size   int64  // bytes on disk, -1 for a dangling link or an entry that could not be examined
+
+	// Dir marks a subdirectory that could not be read (no permission,
+	// an I/O error): its files are unknown, and walking it reports the
+	// directory as a problem.
+	Dir bool
 }
 
 // Expand lists every regular file under the INPUT arguments: a directory
@@ -30,7 +35,11 @@ type Input struct {
 // directory, symbolic links to files are listed (the link's own path is
 // the Source), links to directories are not followed, other non-regular
 // files (sockets, devices) are left out, and a dangling link is listed
-// with Size -1 so that walking it reports a problem.
+// with Size -1 so that walking it reports a problem. A subdirectory that
+// cannot be read does not stop the listing: it is listed with Dir set,
+// and a file that cannot be examined (in a directory that may be listed
+// but not searched) with Size -1, so that walking them reports each as a
+// problem. Only an INPUT argument that cannot be read is an error.
 func Expand(ctx context.Context, inputs []string) ([]Input, error) {
 	var out []Input
 	for _, in := range inputs {
@@ -69,28 +78,7 @@ func Expand(ctx context.Context, inputs []string) ([]Input, error) {
 // expandDir lists the regular files under dir.
 func expandDir(ctx context.Context, dir string) ([]Input, error) {
 	var out []Input
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		size := int64(-1)
-		fi, err := os.Stat(p) // follows a link to a file
-		switch {
-		case err != nil && d.Type()&fs.ModeSymlink == 0:
-			return err
-		case err != nil:
-			// A dangling link is listed: walking it reports the problem.
-		case !fi.Mode().IsRegular():
-			return nil
-		default:
-			size = fi.Size()
-		}
+	add := func(p string, size int64, isDir bool) error {
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
@@ -100,8 +88,36 @@ func expandDir(ctx context.Context, dir string) ([]Input, error) {
 			Source: filepath.ToSlash(filepath.Join(dir, rel)),
 			Key:    filepath.ToSlash(rel),
 			Size:   size,
+			Dir:    isDir,
 		})
 		return nil
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case err != nil && (p == dir || d == nil || !d.IsDir()):
+			return err // the INPUT itself
+		case err != nil:
+			// A subdirectory that cannot be read: listed, and the walk
+			// goes on with its siblings (WalkDir skips it on nil).
+			return add(p, -1, true)
+		case d.IsDir():
+			return nil
+		}
+		size := int64(-1)
+		fi, err := os.Stat(p) // follows a link to a file
+		switch {
+		case err != nil:
+			// A dangling link, or a file that cannot be examined: listed,
+			// and walking it reports the problem.
+		case !fi.Mode().IsRegular():
+			return nil
+		default:
+			size = fi.Size()
+		}
+		return add(p, size, false)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("expand %s: %w", dir, err)

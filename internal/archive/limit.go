@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/dustin/go-humanize"
@@ -38,22 +39,47 @@ type limitError struct {
 func (e *limitError) Error() string { return e.msg }
 func (e *limitError) Unwrap() error { return e.kind }
 
-func sizeError(what string, limit int64) error {
-	return &limitError{fmt.Sprintf("%s larger than %s limit", what, humanize.IBytes(uint64(limit))), ErrMemberSize}
+// sizeError is the problem of what ("member" or "file") larger than
+// lim.size; header is the size its header says, or -1.
+func sizeError(what string, lim limits, header int64) error {
+	var notes []string
+	if header >= 0 {
+		notes = append(notes, "its header says "+humanize.IBytes(uint64(header)))
+	}
+	if lim.sizeSetting != "" {
+		notes = append(notes, "raise "+lim.sizeSetting+" to allow it")
+	}
+	return &limitError{fmt.Sprintf("%s larger than %s limit%s", what, humanize.IBytes(uint64(lim.size)), parens(notes)), ErrMemberSize}
 }
 
-func ratioError(limit float64) error {
-	return &limitError{fmt.Sprintf("compression ratio above %g:1: possible decompression bomb", limit), ErrRatio}
+func ratioError(lim limits) error {
+	var notes []string
+	if lim.ratioSetting != "" {
+		notes = append(notes, "raise "+lim.ratioSetting+" to allow it")
+	}
+	return &limitError{fmt.Sprintf("compression ratio above %g:1: possible decompression bomb%s", lim.ratio, parens(notes)), ErrRatio}
 }
 
-// limits are the size and ratio limits of a walk; 0 turns one off.
+// parens returns " (a; b)", or "" for no notes.
+func parens(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, "; ") + ")"
+}
+
+// limits are the size and ratio limits of a walk; 0 turns one off. The
+// settings name what changes them (Walker.MaxMemberSizeSetting and
+// MaxRatioSetting).
 type limits struct {
 	size  int64
 	ratio float64
+
+	sizeSetting, ratioSetting string
 }
 
 func (w *Walker) limits() limits {
-	l := limits{size: w.MaxMemberSize, ratio: float64(w.MaxRatio)}
+	l := limits{size: w.MaxMemberSize, ratio: float64(w.MaxRatio), sizeSetting: w.MaxMemberSizeSetting, ratioSetting: w.MaxRatioSetting}
 	switch {
 	case l.size == 0:
 		l.size = DefaultMaxMemberSize
@@ -107,9 +133,9 @@ func (m *meter) Read(p []byte) (int, error) {
 	m.out += int64(n)
 	switch {
 	case m.sized && m.out > m.lim.size:
-		m.err = sizeError(m.what, m.lim.size)
+		m.err = sizeError(m.what, m.lim, -1)
 	case m.lim.ratio > 0 && m.out > ratioGrace && float64(m.out) > m.lim.ratio*(m.cost()-m.cost0):
-		m.err = ratioError(m.lim.ratio)
+		m.err = ratioError(m.lim)
 	case m.arc != nil:
 		m.err = m.arc.add(int64(n))
 	}
@@ -132,24 +158,24 @@ func (m *meter) Close() error {
 // then looks harmless. Stream archives need none: their stream's meter
 // sees every byte.
 type budget struct {
-	ratio float64
-	phys  float64 // physical bytes of the archive
-	out   atomic.Int64
-	err   atomic.Pointer[error]
+	lim  limits
+	phys float64 // physical bytes of the archive
+	out  atomic.Int64
+	err  atomic.Pointer[error]
 }
 
 func newBudget(lim limits, phys float64) *budget {
 	if lim.ratio <= 0 {
 		return nil
 	}
-	return &budget{ratio: lim.ratio, phys: phys}
+	return &budget{lim: lim, phys: phys}
 }
 
 // add counts n more bytes and returns the error of a crossed limit.
 func (b *budget) add(n int64) error {
 	out := b.out.Add(n)
-	if out > ratioGrace && float64(out) > b.ratio*b.phys {
-		err := ratioError(b.ratio)
+	if out > ratioGrace && float64(out) > b.lim.ratio*b.phys {
+		err := ratioError(b.lim)
 		b.err.CompareAndSwap(nil, &err)
 	}
 	return b.failed()

@@ -109,7 +109,7 @@ func (w *Walker) openData(ctx context.Context, it item, depth int, fn func(io.Re
 		return nil, err
 	}
 	defer rc.Close()
-	return fn(ctxReader{ctx, rc}), nil
+	return fn(plainReader{ctxReader{ctx, rc}}), nil
 }
 
 // finder looks for one member along a locator.

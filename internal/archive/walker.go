@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sync/atomic"
-
-	"github.com/dustin/go-humanize"
 
 	"github.com/siftload/siftload/internal/problem"
 )
@@ -85,6 +84,13 @@ type Walker struct {
 	// negative value turns the rule off.
 	MaxRatio int
 
+	// MaxMemberSizeSetting and MaxRatioSetting name the settings that
+	// change MaxMemberSize and MaxRatio (such as "--max-ratio"), for the
+	// problems of a crossed limit: "compression ratio above 1000:1:
+	// possible decompression bomb (raise --max-ratio to allow it)". ""
+	// names none.
+	MaxMemberSizeSetting, MaxRatioSetting string
+
 	// Problem is called for every bad archive or member, with its
 	// locator; the walk goes on. It is called from the walking goroutine,
 	// so it must be safe for concurrent use when walks run concurrently.
@@ -120,7 +126,7 @@ func (m *markReader) Read(p []byte) (int, error) {
 		if cerr := m.ctx.Err(); cerr != nil {
 			return n, cerr
 		}
-		err = &readError{err}
+		err = &readError{plain(err)}
 	}
 	return n, err
 }
@@ -177,6 +183,10 @@ func (w *Walker) WalkInput(ctx context.Context, in Input, fn func(ctx context.Co
 	if wk.stats == nil {
 		wk.stats = new(Stats)
 	}
+	if in.Dir {
+		wk.problem(in.Source, unreadableDir(in.Path))
+		return nil
+	}
 	it := looseItem(filepath.Base(in.Path), in.Source, in.Path, in.Size)
 	c := classify(it.name, w.isData())
 	err := wk.item(ctx, it, DefaultKey(in.Key), 0, c)
@@ -210,7 +220,7 @@ func (w *Walker) unreadable(m member) error {
 		return err
 	}
 	if lim := w.limits(); lim.size > 0 && m.size > lim.size {
-		return fmt.Errorf("%w (its header says %s)", sizeError("member", lim.size), humanize.IBytes(uint64(m.size)))
+		return sizeError("member", lim, m.size)
 	}
 	return nil
 }
@@ -224,7 +234,9 @@ type walk struct {
 	inFn  bool  // fn is running: a panic is fn's, not a format's
 }
 
+// problem reports err for source, told in plain words (see plain).
 func (wk *walk) problem(source string, err error) {
+	err = plain(err)
 	wk.stats.Problems.Add(1)
 	if wk.w.Problem != nil {
 		wk.w.Problem(problem.New(source, 0, err))
@@ -242,6 +254,9 @@ func (wk *walk) item(ctx context.Context, it item, key string, depth int, c clas
 		return wk.deliver(ctx, it, key, depth, c)
 	case c.kind.archive():
 		return wk.archive(ctx, it, depth, c)
+	case c.kind == kindSplit:
+		wk.problem(it.source, splitError(c.split))
+		return nil
 	}
 	wk.stats.Skipped.Add(1)
 	return nil
@@ -265,13 +280,13 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case encrypted(err):
-		err = fmt.Errorf("encrypted archive: %w", err)
+		err = &plainError{msg: "encrypted archive: siftload reads no password-protected archives", err: err}
 	default:
 		var le *limitError
 		if errors.As(err, &le) {
 			err = le // says all, whatever the format wrapped it in
 		} else {
-			err = fmt.Errorf("read archive: %w", err)
+			err = fmt.Errorf("read archive: %w", plain(err))
 		}
 	}
 	wk.problem(it.source, err)
@@ -363,8 +378,18 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 		return nil
 	}
 	if encrypted(err) {
-		err = fmt.Errorf("encrypted member: %w", err)
+		err = &plainError{msg: "encrypted member: siftload reads no password-protected data", err: err}
 	}
 	wk.problem(it.source, err)
 	return nil
+}
+
+// unreadableDir is the problem of the directory at path, which could not
+// be read when the inputs were listed (Input.Dir): why it cannot be read
+// now, as the walk would have met it.
+func unreadableDir(path string) error {
+	if _, err := os.ReadDir(path); err != nil {
+		return fmt.Errorf("unreadable directory, its files are not analyzed: %w", err)
+	}
+	return errors.New("unreadable directory when the inputs were listed, its files are not analyzed")
 }

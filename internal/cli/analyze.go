@@ -9,14 +9,17 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -34,6 +37,53 @@ type AnalyzeOptions struct {
 	MaxDepth   int
 	TempDir    string
 	Scale      ScaleOptions // --shard, --queue (analyze only): shard.go, queue.go
+
+	// CSV dialect, shared with import (run binds these flags once).
+	Delimiter      string
+	MaxRecordBytes int64
+	// Decompression limits: 0 and "" mean the defaults
+	// (archive.DefaultMaxRatio, archive.DefaultMaxMemberSize).
+	MaxRatio      int
+	MaxMemberSize string // bytes, with units: config.ParseSize
+	// own are more files siftload writes (run: the rejects file, the
+	// SQLite database and its -wal, -shm and -journal files), never
+	// analyzed; see ownOutputs.
+	own []string
+}
+
+// ownOutputs returns the files this analysis (and, in run, its import)
+// writes: an input directory that holds them must not have them analyzed
+// as data, or a second run would differ from the first.
+func (o *AnalyzeOptions) ownOutputs() []string {
+	return append([]string{o.Out, o.problemsPath(), o.Candidates}, o.own...)
+}
+
+// dropOwnOutputs returns ins without the files paths name (compared as
+// absolute paths with symbolic links resolved).
+func dropOwnOutputs(ins []archive.Input, paths []string) []archive.Input {
+	resolve := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			abs = filepath.Join(dir, filepath.Base(abs))
+		}
+		return abs
+	}
+	own := map[string]bool{}
+	for _, p := range paths {
+		if p != "" {
+			own[resolve(p)] = true
+		}
+	}
+	kept := ins[:0]
+	for _, in := range ins {
+		if !own[resolve(in.Path)] {
+			kept = append(kept, in)
+		}
+	}
+	return kept
 }
 
 // AddFlags binds the options to fs.
@@ -49,6 +99,48 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs analyzed at once")
 	fs.IntVar(&o.MaxDepth, "max-depth", 4, "open archives nested up to `N` levels deep")
 	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
+	// Decompression limits.
+	fs.IntVar(&o.MaxRatio, "max-ratio", archive.DefaultMaxRatio, "a member whose data decompresses to more than `N` times its compressed bytes (past 16 MiB) is a problem")
+	fs.StringVar(&o.MaxMemberSize, "max-member-size", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
+	addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
+}
+
+// addDialectFlags binds the CSV dialect flags, which analysis and import
+// share: the count must read files as the import does.
+func addDialectFlags(fs *pflag.FlagSet, delimiter *string, maxRecordBytes *int64) {
+	fs.StringVar(delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed per file)")
+	fs.Int64Var(maxRecordBytes, "max-record-bytes", record.DefaultMaxRecordBytes, "a record longer than `N` bytes is a problem")
+}
+
+// parseDelimiter turns a --delimiter value into a byte, 0 for sniffing.
+func parseDelimiter(s string) (byte, bool) {
+	switch s {
+	case "":
+		return 0, true
+	case "tab", `\t`, "\t":
+		return '\t', true
+	case ",", ";", "|":
+		return s[0], true
+	}
+	return 0, false
+}
+
+// limits returns the decompression limits of opts, defaults resolved,
+// or a usage error naming the setting by where.
+func (o *AnalyzeOptions) limits(where func(key string) string) (ratio int, size int64, err error) {
+	ratio, size = o.MaxRatio, archive.DefaultMaxMemberSize
+	switch {
+	case ratio == 0:
+		ratio = archive.DefaultMaxRatio
+	case ratio < 1:
+		return 0, 0, usagef("%s must be at least 1", where("max_ratio"))
+	}
+	if o.MaxMemberSize != "" {
+		if size, err = config.ParseSize(o.MaxMemberSize); err != nil {
+			return 0, 0, usagef("%s: %v", where("max_member_size"), err)
+		}
+	}
+	return ratio, size, nil
 }
 
 func (o *AnalyzeOptions) problemsPath() string {
@@ -133,15 +225,34 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 	if opts.MaxDepth < 1 {
 		return analysis.Options{}, usagef("%s must be at least 1", where("max_depth"))
 	}
+	delim, ok := parseDelimiter(opts.Delimiter)
+	if !ok {
+		return analysis.Options{}, usagef("%s %q: want one of , ; tab |", where("delimiter"), opts.Delimiter)
+	}
+	if opts.MaxRecordBytes < 0 {
+		return analysis.Options{}, usagef("%s must not be negative", where("max_record_bytes"))
+	}
+	maxRatio, maxMemberSize, err := opts.limits(where)
+	if err != nil {
+		return analysis.Options{}, err
+	}
 	return analysis.Options{
 		Workers:  opts.Workers,
 		Metric:   m,
 		NoHeader: opts.NoHeader,
 		KeyRegex: keyRe,
+
+		Delimiter:      delim,
+		MaxRecordBytes: opts.MaxRecordBytes,
 		Walker: archive.Walker{
 			MaxDepth: opts.MaxDepth,
 			IsData:   filter.Match,
 			TempDir:  opts.TempDir,
+			// Decompression limits.
+			MaxRatio:             maxRatio,
+			MaxMemberSize:        maxMemberSize,
+			MaxRatioSetting:      "--max-ratio",
+			MaxMemberSizeSetting: "--max-member-size",
 		},
 	}, nil
 }
@@ -161,6 +272,7 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 	if err != nil {
 		return nil, err
 	}
+	ins = dropOwnOutputs(ins, opts.ownOutputs())
 	var total int64
 	for _, in := range ins {
 		total += in.Size

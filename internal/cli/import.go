@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +40,7 @@ type ImportOptions struct {
 	Rejects        string
 	Encoding       string
 	Delimiter      string
+	MaxRecordBytes int64
 	NoHeader       bool
 	AllowDowngrade bool
 	DryRun         bool
@@ -50,6 +53,14 @@ type ImportOptions struct {
 	CertFile      string
 	KeyFile       string
 	InsecureNoTLS bool
+
+	// Timeouts, as durations: connecting, and a load without progress.
+	ConnectTimeout   string
+	StatementTimeout string
+
+	// roots are where sources may lie: run's INPUTs; empty for import,
+	// whose root is Base (default: the current directory).
+	roots []string
 
 	// LockTimeout bounds a load's wait for another load's lock (a Go
 	// duration); see lockTimeout.
@@ -65,21 +76,23 @@ type ImportOptions struct {
 // flags are shared with analysis, so forRun leaves them out or renames them.
 func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	if !forRun {
-		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE`")
+		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE` (- for standard input)")
 		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
 		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
 	} else {
 		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
 	}
 	fs.StringVar(&o.DB, "db", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
-	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR` (default: the current directory)")
+	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR`, and read no file outside it (default: the current directory)")
 	fs.StringVar(&o.Table, "table", "", "name tables by `TEMPLATE`: {name} (data_line01), {base} (line01), {dir} (data)")
 	fs.StringVar(&o.OneTable, "one-table", "", "append every key into table `NAME`, with a source_key column")
 	fs.BoolVar(&o.AllText, "all-text", false, "create every column as text instead of inferring types")
 	fs.Int64Var(&o.MaxBadRows, "max-bad-rows", 0, "set aside up to `N` bad records per file in the reject file and load the rest")
 	fs.StringVar(&o.Rejects, "rejects", "", "write set-aside records to `FILE` (default: the plan's name with .rejects.csv)")
 	fs.StringVar(&o.Encoding, "encoding", "auto", "text encoding of the files: auto (UTF-8, or UTF-16 with a BOM), windows-1252, iso-8859-1, ...")
-	fs.StringVar(&o.Delimiter, "delimiter", "", "field delimiter: , ; tab | (default: sniffed)")
+	if !forRun {
+		addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
+	}
 	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
 	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
@@ -87,8 +100,42 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
 	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
+	// Timeouts.
+	fs.StringVar(&o.ConnectTimeout, "connect-timeout", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
+	fs.StringVar(&o.StatementTimeout, "statement-timeout", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")
 	// Lock waits.
 	fs.StringVar(&o.LockTimeout, "lock-timeout", sink.DefaultLockTimeout.String(), "wait at most `DURATION` for another load's lock on a key or table, then fail the key (Oracle)")
+}
+
+// The default timeouts of import.
+const (
+	DefaultConnectTimeout   = 15 * time.Second
+	DefaultStatementTimeout = 10 * time.Minute
+)
+
+// importTimeouts are the parsed timeouts of an import.
+type importTimeouts struct {
+	Connect, Statement time.Duration
+}
+
+// timeouts parses the timeout settings; an empty one is its default.
+// where names a setting for the usage error.
+func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts, error) {
+	t := importTimeouts{Connect: DefaultConnectTimeout, Statement: DefaultStatementTimeout}
+	for _, s := range []struct {
+		key, value string
+		to         *time.Duration
+	}{{"connect_timeout", o.ConnectTimeout, &t.Connect}, {"statement_timeout", o.StatementTimeout, &t.Statement}} {
+		if s.value == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s.value)
+		if err != nil || d <= 0 {
+			return t, usagef("%s %q: want a duration above zero, such as 15s or 10m", where(s.key), s.value)
+		}
+		*s.to = d
+	}
+	return t, nil
 }
 
 // lockTimeout returns the --lock-timeout duration; where names the
@@ -147,7 +194,7 @@ EXAMPLES
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				entries, err := readPlanFile(s.opts.Import.Plan)
+				entries, err := readPlanContext(ctx, s.opts.Import.Plan)
 				if err != nil {
 					return err
 				}
@@ -177,29 +224,119 @@ func databasesHelp() string {
 	return b.String()
 }
 
+// MaxPlanBytes caps the size of a plan file: a million keys take about
+// 300 MB.
+const MaxPlanBytes = 512 << 20
+
+// readPlanFile reads the plan in path; see readPlanContext.
 func readPlanFile(path string) ([]plan.Entry, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+	return readPlanContext(context.Background(), path)
+}
+
+// readPlanContext reads the plan in path, or from standard input when
+// path is "-". Only a regular file is read (a device, a FIFO or a
+// directory is refused before it is opened), at most MaxPlanBytes of it
+// and records up to plan.MaxPlanRecord, and a cancelled ctx ends the
+// read, standard input's too.
+func readPlanContext(ctx context.Context, path string) ([]plan.Entry, error) {
+	var r io.Reader
+	if path == "-" {
+		pr := interruptible(ctx, os.Stdin)
+		defer pr.Close()
+		r = pr
+		path = "from standard input"
+	} else {
+		f, err := openRegular(path, MaxPlanBytes)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	entries, err := plan.ReadPlan(f)
+	entries, err := plan.ReadPlan(&boundedReader{ctx: ctx, r: r, left: MaxPlanBytes})
 	if err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", path, err)
 	}
 	return entries, nil
 }
 
+// openRegular opens path when it is a regular file of at most max bytes;
+// anything else is refused without opening it (opening a FIFO waits for
+// a writer).
+func openRegular(path string, max int64) (*os.File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s): give a file, or - for standard input", path, fi.Mode().Type())
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s has %d bytes, more than the %d a plan may have", path, fi.Size(), max)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return f, nil
+}
+
+// boundedReader reads r while ctx lasts, and fails after left bytes.
+type boundedReader struct {
+	ctx  context.Context
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if b.left <= 0 {
+		return 0, fmt.Errorf("more than %d bytes", MaxPlanBytes)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// interruptible returns a reader of r that ends with ctx's error once ctx
+// is done, even while a read of r blocks (a terminal or a pipe that never
+// writes): the copying goroutine is then left to the process's exit.
+// Close releases it otherwise.
+func interruptible(ctx context.Context, r io.Reader) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return readCloser{pr, func() error { stop(); return pr.Close() }}
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (rc readCloser) Close() error { return rc.close() }
+
 func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
-	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader}
-	switch o.Delimiter {
-	case "":
-	case "tab", `\t`, "\t":
-		ro.Delimiter = '\t'
-	case ",", ";", "|":
-		ro.Delimiter = o.Delimiter[0]
-	default:
+	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader, MaxRecordBytes: o.MaxRecordBytes}
+	d, ok := parseDelimiter(o.Delimiter)
+	if !ok {
 		return ro, usagef("%s %q: want one of , ; tab |", where("delimiter"), o.Delimiter)
+	}
+	ro.Delimiter = d
+	if o.MaxRecordBytes < 0 {
+		return ro, usagef("%s must not be negative", where("max_record_bytes"))
 	}
 	if err := record.CheckEncoding(o.Encoding); err != nil {
 		return ro, usagef("%s: %v", where("encoding"), err)
@@ -240,16 +377,19 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 	return s, shown, nil
 }
 
-// sinkOptions are the settings the sink takes beyond the URL.
+// sinkOptions are the settings the sink takes beyond the URL. The
+// timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
+	t, _ := o.timeouts(flagWhere)
 	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
 	return sink.Options{
-		Password:      string(o.Password),
-		CAFile:        o.CAFile,
-		CertFile:      o.CertFile,
-		KeyFile:       o.KeyFile,
-		InsecureNoTLS: o.InsecureNoTLS,
-		LockTimeout:   lockTimeout,
+		Password:       string(o.Password),
+		CAFile:         o.CAFile,
+		CertFile:       o.CertFile,
+		KeyFile:        o.KeyFile,
+		InsecureNoTLS:  o.InsecureNoTLS,
+		ConnectTimeout: t.Connect,
+		LockTimeout:    lockTimeout,
 	}
 }
 
@@ -261,6 +401,18 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	if opts.MaxBadRows < 0 {
 		return usagef("--max-bad-rows must not be negative")
+	}
+	timeouts, err := opts.timeouts(flagWhere)
+	if err != nil {
+		return err
+	}
+	roots := opts.roots
+	if len(roots) == 0 {
+		roots = []string{cmp.Or(opts.Base, ".")}
+	}
+	stat, err := confinedStat(roots)
+	if err != nil {
+		return err
 	}
 	s, shown, err := openSink(ctx, opts)
 	if err != nil {
@@ -310,9 +462,10 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		AllowDowngrade: opts.AllowDowngrade,
 		DryRun:         opts.DryRun,
 		Workers:        opts.Workers,
+		StallTimeout:   timeouts.Statement,
 		Version:        Version(),
 		Open:           walker.Open,
-		Stat:           archive.Stat,
+		Stat:           stat,
 		Rejects:        writeRejects,
 		Progress:       importProgressHook,
 		Report: func(o load.Outcome) {
@@ -327,6 +480,17 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	if rejW != nil {
 		p.Printf("rejected records written to %s", opts.rejectsPath())
+	}
+	if ctx.Err() != nil && !opts.DryRun {
+		// Interrupted: say what is in the database and what is not.
+		p.Errorf("%s interrupted: %d keys committed (reported above, in the ledger)", verb, sum.Loaded+sum.Replaced)
+		for _, k := range sum.RolledBack {
+			p.Errorf("rolled back %s: none of its rows is in the database", k)
+		}
+		if sum.NotStarted > 0 {
+			p.Errorf("%d keys not started", sum.NotStarted)
+		}
+		p.Errorf("run the same import again to resume: committed keys are skipped")
 	}
 	err = opts.Password.scrub(err)
 	if errors.Is(err, load.ErrFailed) {

@@ -48,7 +48,7 @@ go, at the price of a balance by count only.
 A candidates file records its shard I/N, how the inputs were partitioned,
 the siftload version, and a fingerprint of every setting that changes the
 candidates (--metric, --include, --exclude, --key, --no-header,
---max-depth) and of every input's path and size. Merge refuses files that
+--max-depth, --delimiter, --max-record-bytes) and of every input's path and size. Merge refuses files that
 do not make up one analysis: different fingerprints (other settings, or a
 machine that saw another set of archives), a shard missing or given twice,
 or a source in two files. It writes nothing then.

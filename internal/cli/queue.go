@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -117,6 +118,12 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		Key:      opts.Key,
 		NoHeader: opts.NoHeader,
 		MaxDepth: opts.MaxDepth,
+
+		Delimiter:      opts.Delimiter,
+		MaxRecordBytes: opts.MaxRecordBytes,
+		// Decompression limits.
+		MaxRatio:      cfg.Walker.MaxRatio,
+		MaxMemberSize: cfg.Walker.MaxMemberSize,
 	})
 }
 
@@ -133,10 +140,24 @@ func workerSettings(tempDir string) func(queue.Settings) (analysis.Options, erro
 			MaxDepth: s.MaxDepth,
 			TempDir:  tempDir,
 			Workers:  1,
+
+			Delimiter:      s.Delimiter,
+			MaxRecordBytes: s.MaxRecordBytes,
+			// Decompression limits; 0 (a task without them) is the default.
+			MaxRatio:      s.MaxRatio,
+			MaxMemberSize: sizeSetting(s.MaxMemberSize),
 		}, func(key string) string { return "the task's " + key })
 		if err != nil {
 			return cfg, fmt.Errorf("task settings: %w", err)
 		}
 		return cfg, nil
 	}
+}
+
+// sizeSetting returns a size in bytes as a setting's text, "" for 0.
+func sizeSetting(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/siftload/siftload/internal/sink/sqlite"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -78,6 +79,15 @@ EXAMPLES
 }
 
 func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string) error {
+	// The import's files are siftload's own too: never data.
+	rej := opts.Import
+	rej.Plan = opts.Analyze.Out
+	opts.Analyze.own = append(opts.Analyze.own, rej.rejectsPath())
+	if c, err := sqlite.ParseDSN(opts.Import.DB); err == nil {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			opts.Analyze.own = append(opts.Analyze.own, c.Path+suffix)
+		}
+	}
 	entries, aerr := runAnalyze(ctx, p, opts.Analyze, inputs)
 	if aerr != nil && !errors.Is(aerr, ErrProblems) {
 		return aerr
@@ -89,6 +99,7 @@ func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string
 	imp := opts.Import
 	imp.Plan = opts.Analyze.Out
 	imp.NoHeader = opts.Analyze.NoHeader
+	imp.roots = inputs // the plan's sources lie under the inputs analyzed
 	if err := runImport(ctx, p, imp, entries); err != nil {
 		return err
 	}

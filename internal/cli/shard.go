@@ -101,7 +101,7 @@ func candidatesPart(opts AnalyzeOptions, cfg analysis.Options, ins []archive.Inp
 
 // settingsFingerprint hashes everything that changes the candidates of an
 // analysis: the metric, the data file globs, the key expression, the
-// header and depth settings, and every input's source, key base and size
+// header, depth and decompression limit settings, and every input's source, key base and size
 // (so a shard that saw one archive less, or another version of it, does
 // not merge). Settings that only change how the work is done (workers,
 // temp dir) are left out. A new analyze setting that changes candidates
@@ -112,9 +112,13 @@ func settingsFingerprint(opts AnalyzeOptions, metricName string, ins []archive.I
 		slices.Sort(c)
 		return slices.Compact(c)
 	}
+	// The limits were checked before: an error here leaves them 0.
+	maxRatio, maxMemberSize, _ := opts.limits(flagWhere)
 	h := sha256.New()
-	fmt.Fprintf(h, "siftload analysis settings 1\nmetric %q\ninclude %q\nexclude %q\nkey %q\nno-header %t\nmax-depth %d\ninputs %d\n",
-		metricName, set(opts.Include), set(opts.Exclude), opts.Key, opts.NoHeader, opts.MaxDepth, len(ins))
+	fmt.Fprintf(h, "siftload analysis settings 3\nmetric %q\ninclude %q\nexclude %q\nkey %q\nno-header %t\nmax-depth %d\nmax-ratio %d\nmax-member-size %d\ninputs %d\n",
+		metricName, set(opts.Include), set(opts.Exclude), opts.Key, opts.NoHeader, opts.MaxDepth, maxRatio, maxMemberSize, len(ins))
+	// The CSV dialect changes counts too.
+	fmt.Fprintf(h, "delimiter %q\nmax-record-bytes %d\n", opts.Delimiter, opts.MaxRecordBytes)
 	for _, in := range ins {
 		fmt.Fprintf(h, "%q %q %d\n", in.Source, in.Key, in.Size)
 	}

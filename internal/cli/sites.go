@@ -71,6 +71,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.Include, s.Exclude, s.Key, s.Metric = a.Include, a.Exclude, a.Key, a.Metric
 		s.NoHeader, s.Workers, s.MaxDepth, s.TempDir = a.NoHeader, a.Workers, a.MaxDepth, a.TempDir
 		s.Out, s.Problems, s.Candidates = a.Out, a.Problems, a.Candidates
+		// Decompression limits.
+		s.MaxRatio, s.MaxMemberSize = a.MaxRatio, a.MaxMemberSize
 	}
 	if kind != analyzeCommand {
 		i := o.Import
@@ -80,11 +82,20 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS = i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS
 		// Lock waits.
 		s.LockTimeout = i.LockTimeout
+		// Timeouts.
+		s.ConnectTimeout, s.StatementTimeout = i.ConnectTimeout, i.StatementTimeout
 		if kind == importCommand {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
 	}
 	s.KeepGoing = o.KeepGoing
+	// The CSV dialect: run and analyze bind its flags to the analysis
+	// options, import to its own.
+	if kind == importCommand {
+		s.Delimiter, s.MaxRecordBytes = o.Import.Delimiter, o.Import.MaxRecordBytes
+	} else {
+		s.Delimiter, s.MaxRecordBytes = o.Analyze.Delimiter, o.Analyze.MaxRecordBytes
+	}
 	return s
 }
 
@@ -95,6 +106,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	a.Include, a.Exclude, a.Key, a.Metric = s.Include, s.Exclude, s.Key, s.Metric
 	a.NoHeader, a.Workers, a.MaxDepth, a.TempDir = s.NoHeader, s.Workers, s.MaxDepth, s.TempDir
 	a.Out, a.Problems, a.Candidates = s.Out, s.Problems, s.Candidates
+	// Decompression limits.
+	a.MaxRatio, a.MaxMemberSize = s.MaxRatio, s.MaxMemberSize
 	i := &o.Import
 	i.Plan, i.NoHeader = s.Out, s.NoHeader
 	i.DB, i.Base, i.Table, i.OneTable, i.AllText = s.DB, s.Base, s.Table, s.OneTable, s.AllText
@@ -103,7 +116,12 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
 	// Lock waits.
 	i.LockTimeout = s.LockTimeout
+	// Timeouts.
+	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
 	o.KeepGoing = s.KeepGoing
+	// The CSV dialect, the same for analysis and import.
+	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
+	i.Delimiter, i.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
 }
 
 // siteRun is one site's effective settings, ready to run.
@@ -226,6 +244,9 @@ func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof 
 			}
 			if _, err := all.Registry().Lookup(s.opts.Import.DB); err != nil {
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
+			}
+			if _, err := s.opts.Import.timeouts(s.where); err != nil {
+				return nil, s.wrap(err)
 			}
 			// Lock waits.
 			if _, err := s.opts.Import.lockTimeout(s.where); err != nil {

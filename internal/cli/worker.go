@@ -63,7 +63,8 @@ so a task done twice counts once. A task that fails on three deliveries
 that archive in the plan's problems file instead of coming back for ever.
 
 Workers take the settings that change candidates (--metric, --include,
---exclude, --key, --no-header, --max-depth) from each task, so they need
+--exclude, --key, --no-header, --max-depth, --delimiter, --max-record-bytes)
+from each task, so they need
 none of those flags.
 
 ` + queueHelp + `

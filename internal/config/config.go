@@ -19,11 +19,14 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dustin/go-humanize"
 )
 
 // Settings are the settings of one site: what analyze, import and run
@@ -50,6 +53,12 @@ type Settings struct {
 	Problems   string   `yaml:"problems,omitempty"`
 	Candidates string   `yaml:"candidates,omitempty"`
 
+	// Decompression limits of the analysis (archive.Walker): a member's
+	// compression ratio, and its size once decompressed, with units
+	// ("64GiB"; ParseSize).
+	MaxRatio      int    `yaml:"max_ratio,omitempty"`
+	MaxMemberSize string `yaml:"max_member_size,omitempty"`
+
 	// Import.
 	DB             string `yaml:"db,omitempty"` // a URL without a password
 	Base           string `yaml:"base,omitempty"`
@@ -64,6 +73,10 @@ type Settings struct {
 	LoadWorkers    int    `yaml:"load_workers,omitempty"`
 	KeepGoing      bool   `yaml:"keep_going,omitempty"` // run only
 
+	// CSV dialect, for analysis and import alike (delimiter above is one
+	// too): counting must read files as the import does.
+	MaxRecordBytes int64 `yaml:"max_record_bytes,omitempty"`
+
 	// Connection. PasswordFile names a file that holds the password; it
 	// is no secret itself.
 	PasswordFile  string `yaml:"password_file,omitempty"`
@@ -75,6 +88,11 @@ type Settings struct {
 	// Lock waits (import and run): how long a load waits for another
 	// load's lock, a Go duration such as 10m. Checked by the cli package.
 	LockTimeout string `yaml:"lock_timeout,omitempty"`
+	// Timeouts (import and run), Go durations such as 15s or 10m: how
+	// long connecting may take, and how long a load may go without
+	// progress. Checked by the cli package.
+	ConnectTimeout   string `yaml:"connect_timeout,omitempty"`
+	StatementTimeout string `yaml:"statement_timeout,omitempty"`
 }
 
 // Keys of the settings that no environment variable sets: they describe a
@@ -357,7 +375,31 @@ func (l Layer) Validate() error {
 			return fail("db", "%v", err)
 		}
 	}
+	// Decompression limits.
+	if l.Has("max_ratio") && s.MaxRatio < 1 {
+		return fail("max_ratio", "must be at least 1")
+	}
+	if l.Has("max_member_size") {
+		if _, err := ParseSize(s.MaxMemberSize); err != nil {
+			return fail("max_member_size", "%v", err)
+		}
+	}
 	return nil
+}
+
+// ParseSize reads a size in bytes with an optional unit, as
+// max_member_size takes it: "64GiB", "500 MB", "1e9", "4096". The units
+// are those of github.com/dustin/go-humanize (KB = 1000, KiB = 1024). ""
+// is 0, for "not set"; a set size must be at least one byte.
+func ParseSize(s string) (int64, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 || n > math.MaxInt64 {
+		return 0, fmt.Errorf("want a size of at least one byte such as 64GiB or 500MB, got %q", s)
+	}
+	return int64(n), nil
 }
 
 // validName reports whether name can name a site and its files.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strconv"
@@ -61,11 +62,34 @@ type document struct {
 
 const keySites = "sites"
 
-// Load reads and parses the profile in path.
+// MaxProfileBytes caps the size of a profile.
+const MaxProfileBytes = 16 << 20
+
+// Load reads and parses the profile in path. Only a regular file of at
+// most MaxProfileBytes is read: a device, a FIFO or a directory is refused
+// before it is opened, so a read never waits for ever nor fills memory.
 func Load(path string) (*Profile, error) {
-	b, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read profile: %s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read profile: %s is not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxProfileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	if len(b) > MaxProfileBytes {
+		return nil, fmt.Errorf("read profile: %s has more than %d bytes: no profile", path, MaxProfileBytes)
 	}
 	return Parse(path, b)
 }

@@ -95,7 +95,7 @@ func BenchmarkSource(b *testing.B) {
 			b.ReportAllocs()
 			var rows int64
 			for b.Loop() {
-				src, err := newSource(bytes.NewReader(data), j, cols, false, opts)
+				src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, cols, false, opts)
 				if err != nil {
 					b.Fatal(err)
 				}

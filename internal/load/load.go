@@ -12,11 +12,8 @@ package load
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"slices"
 	"strings"
@@ -48,9 +45,14 @@ type Options struct {
 	DryRun         bool
 	Workers        int // keys loaded at once
 	Version        string
-	Open           OpenFunc
-	// Stat checks that a source's outermost file exists; Run calls it for
-	// every key before it writes anything.
+	// StallTimeout fails a key whose load makes no progress for this long
+	// (no record taken by the sink, no database call returning); the key
+	// rolls back and the others go on. 0: no limit.
+	StallTimeout time.Duration
+	Open         OpenFunc
+	// Stat checks that a source's outermost file exists and may be read
+	// (the CLI confines sources to the plan's inputs); Run calls it for
+	// every key before it reads or writes anything.
 	Stat func(base, source string) error
 	// Rejects receives the rejected records of each committed file.
 	Rejects func([]plan.Reject) error
@@ -97,6 +99,11 @@ type Summary struct {
 	Loaded, Replaced, Skipped, Failed int
 	Rows, Rejected                    int64
 	Elapsed                           time.Duration
+	// After an interruption (ctx done): the keys whose load was under way
+	// and rolled back, sorted, and how many keys never started. Every key
+	// that committed is counted above and was reported.
+	RolledBack []string
+	NotStarted int
 }
 
 // ErrFailed is returned by Run when at least one key failed.
@@ -108,11 +115,13 @@ var ErrChanged = errors.New("sha256 differs from the plan: the source changed si
 // Run imports entries into s. It returns an error before writing anything
 // when the plan cannot be loaded as a whole (two keys map to one table, a
 // source is missing); otherwise it loads every key it can and returns
-// ErrFailed when some failed.
+// ErrFailed when some failed. When ctx ends, Run returns its error with a
+// Summary that still counts (and Report was still told of) every key that
+// committed, and names the keys that rolled back.
 func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
 	start := time.Now()
 	opts.limits = sink.LimitsOf(s)
-	jobs, err := prepare(entries, opts)
+	jobs, err := prepare(s, entries, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -124,7 +133,7 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 			}
 		}
 		if len(missing) > 0 {
-			return Summary{}, fmt.Errorf("%d sources of the plan are missing, nothing was loaded:\n  %s",
+			return Summary{}, fmt.Errorf("%d sources of the plan are missing or refused, nothing was loaded:\n  %s",
 				len(missing), strings.Join(missing, "\n  "))
 		}
 	}
@@ -146,14 +155,28 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 	}
 	for _, j := range jobs {
 		g.Go(func() error {
+			if gctx.Err() != nil {
+				mu.Lock()
+				sum.NotStarted++
+				mu.Unlock()
+				return nil
+			}
 			t0 := time.Now()
 			o := loadOne(gctx, s, j, opts)
 			o.Elapsed = time.Since(t0)
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
 			mu.Lock()
 			defer mu.Unlock()
+			if gctx.Err() != nil && o.Action != Loaded && o.Action != Replaced {
+				// Interrupted: a key that committed is still
+				// reported below; this one rolled back (or was
+				// only looked at).
+				if o.Action == Failed {
+					sum.RolledBack = append(sum.RolledBack, o.Key)
+				} else {
+					sum.NotStarted++
+				}
+				return nil
+			}
 			switch o.Action {
 			case Loaded:
 				sum.Loaded++
@@ -176,6 +199,10 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 	}
 	err = g.Wait()
 	sum.Elapsed = time.Since(start)
+	slices.Sort(sum.RolledBack)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return sum, err
 	}
@@ -197,8 +224,10 @@ type job struct {
 // without reading it.
 func (j *job) empty() bool { return j.Bytes == 0 && j.Rows == 0 }
 
-// prepare names every key's table and checks the plan as a whole.
-func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
+// prepare names every key's table and checks the plan as a whole: every
+// name must be one s can take (not one its database reserves), and no two
+// keys may share a table but in one-table mode.
+func prepare(s sink.Sink, entries []plan.Entry, opts Options) ([]*job, error) {
 	jobs := make([]*job, 0, len(entries))
 	byTable := make(map[string]string)
 	var clashes []string
@@ -215,8 +244,8 @@ func prepare(entries []plan.Entry, opts Options) ([]*job, error) {
 		default:
 			name = schema.TableName(e.Key)
 		}
-		if name == sink.LedgerTable {
-			return nil, fmt.Errorf("key %q: table name %s is siftload's ledger", e.Key, name)
+		if err := s.CheckTable(name); err != nil {
+			return nil, fmt.Errorf("key %q: %w: name its table with --table (e.g. --table 'x_{name}') or --one-table", e.Key, err)
 		}
 		if prev, ok := byTable[name]; ok && opts.OneTable == "" {
 			clashes = append(clashes, fmt.Sprintf("keys %q and %q both map to table %s", prev, e.Key, name))
@@ -235,10 +264,23 @@ func fail(o Outcome, err error) Outcome {
 	return o
 }
 
-// loadOne loads one key and says how it went.
+// loadOne loads one key and says how it went. A load that makes no
+// progress for opts.StallTimeout fails with ErrStalled.
 func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
+	wctx, w := newWatchdog(ctx, opts.StallTimeout)
+	defer w.stop()
+	o := loadWatched(wctx, s, j, opts, w)
+	if o.Err != nil {
+		o.Err = w.reason(wctx, o.Err)
+	}
+	return o
+}
+
+// loadWatched is loadOne under the watchdog w.
+func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watchdog) Outcome {
 	o := Outcome{Key: j.Key, Source: j.Source, Table: j.table}
 	le, seen, err := s.Ledger(ctx, j.Key)
+	w.tick()
 	if err != nil {
 		return fail(o, err)
 	}
@@ -273,33 +315,29 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 	if err != nil {
 		return fail(o, err)
 	}
+	w.tick()
 	if exists {
 		cols = existing
 	}
 	if cols == nil {
-		// A new table: infer its types over every value of the file.
-		if cols, err = newColumns(ctx, j, opts); err != nil {
+		// A new table: infer its types over every value of the file
+		// (no database call: the watchdog rests).
+		w.pause()
+		cols, err = newColumns(ctx, j, opts)
+		w.resume()
+		if err != nil {
 			return fail(o, err)
 		}
 	}
 	var res sink.Result
 	err = opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
-		src, err := newSource(r, j, cols, exists, opts)
+		v := newVerifier(r, j.SHA256)
+		err := loadFrom(ctx, s, v, j, cols, exists, opts, w, &res)
 		if err != nil {
-			return err
+			w.pause() // reading the rest of the file for its sha256
+			defer w.resume()
 		}
-		// Parse and convert on another goroutine, ahead of the sink.
-		pf := newPrefetch(src, opts.Progress)
-		defer pf.stop()
-		res, err = s.Load(ctx, src.job(opts), pf)
-		pf.stop() // src.rejects is complete once the goroutine is done
-		if err != nil {
-			return err
-		}
-		if rejects := src.allRejects(); rejects != nil && opts.Rejects != nil {
-			return opts.Rejects(rejects)
-		}
-		return nil
+		return v.checked(ctx, j.Source, err)
 	})
 	if err != nil {
 		// The outcome names the key and the table already.
@@ -322,6 +360,26 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 		o.Note = "header only: empty table"
 	}
 	return o
+}
+
+// loadFrom loads j from the verified stream v into s, setting *res.
+func loadFrom(ctx context.Context, s sink.Sink, v *verifier, j *job, cols []schema.Column, exists bool, opts Options, w *watchdog, res *sink.Result) error {
+	src, err := newSource(v, j, cols, exists, opts)
+	if err != nil {
+		return err
+	}
+	// Parse and convert on another goroutine, ahead of the sink.
+	pf := newPrefetch(src, opts.Progress)
+	defer pf.stop()
+	*res, err = s.Load(ctx, src.job(opts), tickingSource{pf, w})
+	pf.stop() // src.rejects is complete once the goroutine is done
+	if err != nil {
+		return err
+	}
+	if rejects := src.allRejects(); rejects != nil && opts.Rejects != nil {
+		return opts.Rejects(rejects)
+	}
+	return nil
 }
 
 // inferColumns reads a chosen file once to infer its column types.
@@ -442,8 +500,7 @@ type source struct {
 	j       *job
 	table   schema.Table
 	rd      *record.Reader
-	raw     io.Reader // the tee that hashes
-	h       hash.Hash
+	v       *verifier // the stream, hashed
 	conv    *schema.Converter
 	vals    []any
 	maxBad  int64
@@ -456,14 +513,12 @@ type source struct {
 	done      bool
 }
 
-func newSource(r io.Reader, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
-	h := sha256.New()
-	tee := io.TeeReader(r, h)
-	rd, err := record.NewReader(tee, opts.Record)
+func newSource(v *verifier, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
+	rd, err := record.NewReader(v, opts.Record)
 	if err != nil {
 		return nil, problem.New(j.Source, 0, err)
 	}
-	src := &source{j: j, rd: rd, raw: tee, h: h, maxBad: opts.MaxBadRows}
+	src := &source{j: j, rd: rd, v: v, maxBad: opts.MaxBadRows}
 	if err := checkColumns(len(rd.Header()), opts); err != nil {
 		return nil, problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
 	}
@@ -516,7 +571,7 @@ func (s *source) Next() bool {
 		var bad error
 		if len(rec) != n {
 			bad = fmt.Errorf("%d fields, the header has %d", len(rec), n)
-		} else if err := s.conv.ConvertStrings(rec, nil, s.vals); err != nil {
+		} else if err := s.conv.ConvertStrings(rec, s.rd.Quoted(), s.vals); err != nil {
 			bad = err
 		}
 		if bad == nil {
@@ -538,10 +593,11 @@ func (s *source) Next() bool {
 		return s.end(problem.New(s.j.Source, s.rd.Line(), err))
 	}
 	// Hash whatever the CSV reader left unread, then compare.
-	if _, err := io.Copy(io.Discard, s.raw); err != nil {
+	ok, err := s.v.finish(context.Background()) // the stream's reads end with the import's context
+	if err != nil {
 		return s.end(problem.New(s.j.Source, 0, err))
 	}
-	if got := hex.EncodeToString(s.h.Sum(nil)); got != s.j.SHA256 {
+	if !ok {
 		return s.end(problem.New(s.j.Source, 0, ErrChanged))
 	}
 	return s.end(nil)

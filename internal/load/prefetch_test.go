@@ -83,12 +83,12 @@ func TestPrefetch(t *testing.T) {
 				j.SHA256 = strings.Repeat("0", 64)
 			}
 			opts := Options{MaxBadRows: tt.MaxBad}
-			direct, err := newSource(bytes.NewReader(data), j, testCols, false, opts)
+			direct, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := drain(t, direct)
-			src, err := newSource(bytes.NewReader(data), j, testCols, false, opts)
+			src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestPrefetchStop(t *testing.T) {
 	for _, after := range []int{0, 1, 1000, 5000} {
 		t.Run(fmt.Sprint(after), func(t *testing.T) {
 			r := &countingReader{r: bytes.NewReader(data)}
-			src, err := newSource(r, j, testCols, false, Options{})
+			src, err := newSource(newVerifier(r, j.SHA256), j, testCols, false, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,8 @@ func TestPrefetchReject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
 			data := testCSV(tt.Rows, tt.Bad)
-			src, err := newSource(bytes.NewReader(data), testJob(data), testCols, false, Options{MaxBadRows: tt.MaxBad})
+			j := testJob(data)
+			src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, Options{MaxBadRows: tt.MaxBad})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -149,19 +149,68 @@ func planErr(line int, format string, args ...any) error {
 	return fmt.Errorf("%w: line %d: %s", ErrBadPlan, line, fmt.Sprintf(format, args...))
 }
 
+// MaxPlanRecord is the longest record (row) of a plan file, in bytes: a
+// plan row is a key, two sources and a few numbers, and a longer one is no
+// plan (e.g. a device or a binary file given as the plan).
+const MaxPlanRecord = 1 << 20
+
+// recordLimiter passes a CSV stream through and fails once a record (up to
+// a newline outside quotes) is longer than max bytes, so that the CSV
+// reader never buffers more than that.
+type recordLimiter struct {
+	r      io.Reader
+	max    int
+	cur    int  // bytes of the current record so far
+	quoted bool // inside a quoted field
+	line   int  // 1-based line of the current record's start
+	lines  int  // newlines seen
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		switch p[i] {
+		case '"':
+			l.quoted = !l.quoted
+		case '\n':
+			l.lines++
+			if !l.quoted {
+				l.cur, l.line = 0, l.lines+1
+				continue
+			}
+		}
+		if l.cur++; l.cur > l.max {
+			return i, planErr(l.line, "a record longer than %d bytes: not a plan", l.max)
+		}
+	}
+	return n, err
+}
+
+// readErr marks a CSV syntax error as ErrBadPlan; the errors of the
+// record limit are marked already, and a read error is returned as it is.
+func readErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) && !errors.Is(err, ErrBadPlan) {
+		return fmt.Errorf("%w: %w", ErrBadPlan, err)
+	}
+	return err
+}
+
 // ReadPlan reads a plan file. The plan is untrusted input (people edit it
 // in spreadsheets): an unknown or missing column, an empty or duplicated
-// key, or a count that is not a number is an error naming the line, and
-// nothing is returned.
+// key, a count that is not a number or a record longer than MaxPlanRecord
+// is an error naming the line, and nothing is returned. A read error of r
+// (a cancelled context, a size limit) is returned as it is.
 func ReadPlan(r io.Reader) ([]Entry, error) {
-	cr := csv.NewReader(r)
+	lim := &recordLimiter{r: r, max: MaxPlanRecord, line: 1}
+	cr := csv.NewReader(lim)
 	cr.FieldsPerRecord = 0
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, planErr(1, "empty file, want header %s", strings.Join(PlanHeader, ","))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadPlan, err)
+		return nil, readErr(err)
 	}
 	col := make(map[string]int, len(header))
 	for i, h := range header {
@@ -207,7 +256,7 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadPlan, err)
+			return nil, readErr(err)
 		}
 		line, _ := cr.FieldPos(0)
 		var e Entry

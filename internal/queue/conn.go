@@ -35,7 +35,19 @@ type Dial struct {
 	// InsecureNoTLS allows a plain-text connection to a host that is not
 	// loopback.
 	InsecureNoTLS bool
+	// ConnectTimeout bounds connecting to a server (0: 15 s). Once
+	// connected, the client pings every PingInterval and drops a server
+	// that misses MaxPingsOut pings: a server that stops answering is
+	// noticed within a minute.
+	ConnectTimeout time.Duration
 }
+
+// Keepalive of a queue connection; see Dial.ConnectTimeout.
+const (
+	DefaultConnectTimeout = 15 * time.Second
+	PingInterval          = 20 * time.Second
+	MaxPingsOut           = 3
+)
 
 // ErrDial marks a Dial that must not be used as it is.
 var ErrDial = errors.New("nats")
@@ -76,9 +88,15 @@ func (d Dial) Options() ([]nats.Option, error) {
 		return nil, fmt.Errorf("%w: a client certificate needs both its certificate and its key file", ErrDial)
 	}
 
+	timeout := d.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
 	opts := []nats.Option{
 		nats.Name(d.ClientName),
-		nats.Timeout(10 * time.Second),
+		nats.Timeout(timeout),
+		nats.PingInterval(PingInterval),
+		nats.MaxPingsOutstanding(MaxPingsOut),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(2 * time.Second),
 	}

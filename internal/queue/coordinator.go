@@ -160,7 +160,7 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s Set
 			return nil, fmt.Errorf("task %s: %w", in.Source, err)
 		}
 		t := Task{Format: Format, Run: run, Index: i, Path: filepath.ToSlash(abs), Source: in.Source,
-			Key: in.Key, Size: in.Size, Settings: s, Reply: c.Names.ResultSubject(run)}
+			Key: in.Key, Size: in.Size, Dir: in.Dir, Settings: s, Reply: c.Names.ResultSubject(run)}
 		b, err := json.Marshal(t)
 		if err != nil {
 			return nil, err

@@ -29,24 +29,32 @@ type Settings struct {
 	Key      string   `json:"key,omitempty"`
 	NoHeader bool     `json:"no_header,omitempty"`
 	MaxDepth int      `json:"max_depth"`
+
+	// The CSV dialect, so that every worker counts as import reads.
+	Delimiter      string `json:"delimiter,omitempty"`
+	MaxRecordBytes int64  `json:"max_record_bytes,omitempty"`
+	// Decompression limits (archive.Walker); 0 means the default.
+	MaxRatio      int   `json:"max_ratio,omitempty"`
+	MaxMemberSize int64 `json:"max_member_size,omitempty"` // bytes
 }
 
 // Task is one outermost input to analyze.
 type Task struct {
 	Format   int      `json:"format"`
 	Run      string   `json:"run"`
-	Index    int      `json:"index"`  // the input's index in the run
-	Path     string   `json:"path"`   // absolute, '/' separators, on the coordinator's machine
-	Source   string   `json:"source"` // archive.Input.Source
-	Key      string   `json:"key"`    // archive.Input.Key
-	Size     int64    `json:"size"`   // bytes; -1 for a dangling link
+	Index    int      `json:"index"`         // the input's index in the run
+	Path     string   `json:"path"`          // absolute, '/' separators, on the coordinator's machine
+	Source   string   `json:"source"`        // archive.Input.Source
+	Key      string   `json:"key"`           // archive.Input.Key
+	Size     int64    `json:"size"`          // bytes; -1 for a dangling link
+	Dir      bool     `json:"dir,omitempty"` // archive.Input.Dir: an unreadable directory
 	Settings Settings `json:"settings"`
 	Reply    string   `json:"reply"` // the results subject
 }
 
 // Input returns the archive input of t at path (t.Path after mapping).
 func (t *Task) Input(path string) archive.Input {
-	return archive.Input{Path: path, Source: t.Source, Key: t.Key, Size: t.Size}
+	return archive.Input{Path: path, Source: t.Source, Key: t.Key, Size: t.Size, Dir: t.Dir}
 }
 
 // Candidate is plan.Candidate on the wire.

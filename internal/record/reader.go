@@ -1,20 +1,23 @@
 // Package record is the loader's view of one data file: it decodes the
-// text to UTF-8 (Decode), finds the field delimiter (SniffDelimiter) and
-// parses the records (Reader).
+// text to UTF-8 (Decode), finds the field delimiter
+// (rowcount.SniffDelimiter) and parses the records (Reader).
 //
-// Records follow encoding/csv, which Reader wraps: RFC 4180 quoting (no
-// lazy quotes), "\r\n" or "\n" line ends, blank lines skipped, and a
-// newline inside quotes part of the field. So the records Reader returns
-// are the ones the analyze step counts: the first record is the header,
-// and Line numbers the records after it from 1.
+// Records follow siftload's one CSV dialect, written down in the rowcount
+// package documentation: a quote opens a quoted field only at the start
+// of a field, "" is a quote inside one, the line ending is decided per
+// file by its first record terminator, blank lines are skipped, and a
+// field's bytes ("\r\n" inside quotes included) are kept as they are. So
+// the records Reader returns are exactly the ones the analyze step counts
+// (a differential fuzz test checks it): the first record is the header,
+// and Line numbers the records after it from 1. A file that ends inside a
+// quoted field, or a record over the size limit, is an error, never a
+// short read.
 //
 // Errors name no file: callers know the source and wrap them, with the
 // record number from Line, in a *problem.Error.
 package record
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +25,19 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/siftload/siftload/internal/rowcount"
 )
 
 // MaxRaw is the most bytes Raw returns.
 const MaxRaw = 4 << 10
+
+// DefaultMaxRecordBytes is the record size limit when Options give none.
+const DefaultMaxRecordBytes = 64 << 20
+
+// bufSize is the size of the read buffer, and the most of a file the
+// delimiter sniffer sees.
+const bufSize = rowcount.SniffLen
 
 // Options say how to read a file.
 type Options struct {
@@ -37,36 +49,32 @@ type Options struct {
 	// NoHeader: the first record is data, and the header is col_1..col_N
 	// with N the first record's field count.
 	NoHeader bool
+	// MaxRecordBytes is the record size limit (see rowcount): a longer
+	// record is an error, and the Reader never holds more than about
+	// twice the limit. 0 means DefaultMaxRecordBytes; < 0 no limit.
+	MaxRecordBytes int64
 }
 
-// ParseError is a record that does not parse (bad quoting).
+// ParseError is a record that cannot be read: the file ends inside its
+// quoted field (rowcount.ErrUnclosedQuote), or it is longer than the limit
+// (rowcount.ErrRecordTooLong).
 type ParseError struct {
 	// Record is the data record's number, as Line counts (0: the
 	// header).
 	Record int64
-	// StartLine is the line the record starts on, and Line and Column
-	// (1-based, in bytes) where the error is, in the decoded text with
-	// the header as line 1.
-	StartLine, Line, Column int
-	// Err is csv.ErrQuote or csv.ErrBareQuote.
+	// Err is the reason.
 	Err error
 }
 
-// Error formats as `line 7, column 5: bare " in non-quoted-field`, with the
-// record's first line when it is another one. It leaves out Record, which
-// the *problem.Error a caller wraps it in shows.
-func (e *ParseError) Error() string {
-	if e.StartLine != e.Line {
-		return fmt.Sprintf("line %d, column %d (record from line %d): %v", e.Line, e.Column, e.StartLine, e.Err)
-	}
-	return fmt.Sprintf("line %d, column %d: %v", e.Line, e.Column, e.Err)
-}
+// Error returns the reason. It leaves out Record, which the
+// *problem.Error a caller wraps it in shows.
+func (e *ParseError) Error() string { return e.Err.Error() }
 
 // Unwrap returns Err.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // FieldCountError is a record whose field count differs from the header's.
-// It unwraps to csv.ErrFieldCount.
+// It unwraps to ErrFieldCount.
 type FieldCountError struct {
 	Got, Want int
 }
@@ -76,70 +84,92 @@ func (e *FieldCountError) Error() string {
 	return fmt.Sprintf("wrong number of fields: got %d, want %d", e.Got, e.Want)
 }
 
-// Unwrap returns csv.ErrFieldCount.
-func (e *FieldCountError) Unwrap() error { return csv.ErrFieldCount }
+// ErrFieldCount is what a *FieldCountError unwraps to.
+var ErrFieldCount = errors.New("wrong number of fields")
+
+// Unwrap returns ErrFieldCount.
+func (e *FieldCountError) Unwrap() error { return ErrFieldCount }
 
 // Reader reads the records of one file. It reads ahead through a buffer of
-// 64 KiB and never holds the whole file. A Reader is not safe for
-// concurrent use.
+// 64 KiB and never holds the whole file, nor more than about twice the
+// record size limit. A Reader is not safe for concurrent use.
 //
 // Reader does not check field counts: Next returns records of any length
 // so that the caller decides (reject or fail); CheckFields compares the
 // current record with the header.
 type Reader struct {
-	csv     *csv.Reader
-	delim   byte
-	header  []string
-	record  []string
-	pending []string // NoHeader: the first record, already read
-	line    int64
-	err     error
-	raw     []byte
+	src      io.Reader
+	buf      []byte // read buffer; buf[pos:end] is unread
+	pos, end int
+	rerr     error // the error that ended src (io.EOF at its end)
+
+	delim byte
+	max   int64
+	mode  rowcount.LineEnding
+	size  int64 // bytes of the current line so far
+
+	text   []byte   // the current record's fields, end to end
+	ends   []int    // where each field ends in text
+	quoted []bool   // whether each field was quoted
+	record []string // the current record
+
+	header   []string
+	pending  bool // NoHeader: the first record is parsed and not returned yet
+	noHeader bool
+	line     int64
+	err      error
+	raw      []byte
 }
 
 // NewReader decodes r (see Decode), sniffs the delimiter unless
 // opts.Delimiter is set, and reads the header record unless opts.NoHeader.
 // An empty file is not an error: Header is then empty and Next false. A
-// header that does not parse is a *ParseError with Record 0, wrapped as
+// header that cannot be read is a *ParseError with Record 0, wrapped as
 // "header: ...".
 func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	dec, err := Decode(r, opts.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(dec, bufSize)
 	delim := opts.Delimiter
-	if delim == 0 {
-		sample, err := br.Peek(bufSize)
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read: %w", err)
-		}
-		delim = SniffDelimiter(sample)
-	} else if delim >= utf8.RuneSelf || delim == '"' || delim == '\r' || delim == '\n' {
+	if delim >= utf8.RuneSelf || delim == '"' || delim == '\r' || delim == '\n' {
 		return nil, fmt.Errorf("invalid delimiter %q", delim)
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = rune(delim)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	rd := &Reader{csv: cr, delim: delim}
+	rd := &Reader{src: dec, buf: make([]byte, bufSize), max: opts.MaxRecordBytes, noHeader: opts.NoHeader}
+	if rd.max == 0 {
+		rd.max = DefaultMaxRecordBytes
+	}
+	if delim == 0 {
+		// The sample is what a sniffing rowcount.Counter sees: the first
+		// SniffLen bytes of text, or all of a shorter file.
+		for rd.end < len(rd.buf) && rd.rerr == nil {
+			rd.read()
+		}
+		if rd.rerr != nil && rd.rerr != io.EOF {
+			return nil, fmt.Errorf("read: %w", rd.rerr)
+		}
+		delim = rowcount.SniffDelimiter(rd.buf[:rd.end])
+	}
+	rd.delim = delim
 
-	first, err := cr.Read()
+	ok := rd.parse()
 	switch {
-	case err == io.EOF:
-	case err != nil && opts.NoHeader:
-		// The first record is data: let Next report it.
-		rd.fail(err)
-	case err != nil:
-		return nil, fmt.Errorf("header: %w", rd.readErr(err))
+	case !ok && rd.err == nil:
+	case !ok && opts.NoHeader:
+		// The first record is data: Next reports its error.
+		rd.line++
+	case !ok:
+		return nil, fmt.Errorf("header: %w", rd.err)
 	case opts.NoHeader:
-		rd.pending = first
-		rd.header = make([]string, len(first))
+		rd.pending = true
+		rd.record = slices.Clone(rd.record)
+		rd.quoted = slices.Clone(rd.quoted)
+		rd.header = make([]string, len(rd.record))
 		for i := range rd.header {
 			rd.header[i] = "col_" + strconv.Itoa(i+1)
 		}
 	default:
-		rd.header = slices.Clone(first)
+		rd.header = slices.Clone(rd.record)
 	}
 	return rd, nil
 }
@@ -157,20 +187,18 @@ func (r *Reader) Next() bool {
 	if r.err != nil {
 		return false
 	}
-	if r.pending != nil {
-		r.record, r.pending = r.pending, nil
+	if r.pending {
+		r.pending = false
 		r.line++
 		return true
 	}
-	rec, err := r.csv.Read()
-	if err != nil {
-		r.record = nil
-		if err != io.EOF {
-			r.fail(err)
+	if !r.parse() {
+		r.record = r.record[:0]
+		if r.err != nil {
+			r.line++
 		}
 		return false
 	}
-	r.record = rec
 	r.line++
 	return true
 }
@@ -178,6 +206,11 @@ func (r *Reader) Next() bool {
 // Record returns the current record's fields. The slice is valid only
 // until the next call to Next; the strings stay valid.
 func (r *Reader) Record() []string { return r.record }
+
+// Quoted returns, for each field of Record, whether it was quoted in the
+// file: "" quoted is an empty string, an unquoted empty field is no value.
+// The slice is valid only until the next call to Next.
+func (r *Reader) Quoted() []bool { return r.quoted }
 
 // Line returns the current data record's number: 1 for the first record
 // after the header (the first record of the file with NoHeader). Once Next
@@ -196,8 +229,7 @@ func (r *Reader) CheckFields() error {
 
 // Raw returns the current record as one line of CSV text in the file's
 // delimiter, for a reject file: the same fields as the file, quoted only
-// where needed, in UTF-8, with "\r\n" inside quotes read as "\n". It is
-// cut to MaxRaw bytes.
+// where needed, in UTF-8. It is cut to MaxRaw bytes.
 func (r *Reader) Raw() string {
 	b := r.raw[:0]
 	for i, f := range r.record {
@@ -227,22 +259,6 @@ func (r *Reader) Raw() string {
 }
 
 // Err returns the error that ended Next, nil at a clean end of file: a
-// *ParseError for a record that does not parse, or a read error of the
+// *ParseError for a record that cannot be read, or a read error of the
 // file or its decoding. Line then numbers the record that failed.
 func (r *Reader) Err() error { return r.err }
-
-// fail records err as the error of data record r.line+1.
-func (r *Reader) fail(err error) {
-	r.line++
-	r.err = r.readErr(err)
-}
-
-// readErr turns a *csv.ParseError into a *ParseError for data record
-// r.line (0: the header) and wraps any other error as a read error.
-func (r *Reader) readErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ParseError{Record: r.line, StartLine: pe.StartLine, Line: pe.Line, Column: pe.Column, Err: pe.Err}
-	}
-	return fmt.Errorf("read: %w", err)
-}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/rowcount"
 )
 
 func TestRead(t *testing.T) {
@@ -94,7 +95,49 @@ func TestRead(t *testing.T) {
 		Input:      "a,b\r\n1,2\r\n\"x\r\ny\",3\r\n",
 		WantDelim:  ',',
 		WantHeader: []string{"a", "b"},
-		Want:       [][]string{{"1", "2"}, {"x\ny", "3"}},
+		Want:       [][]string{{"1", "2"}, {"x\r\ny", "3"}},
+	}, {
+		Name:       "BareCR", // classic Mac: records end at "\r"
+		Input:      "a,b\r1,2\r\"x\ry\",3\r",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1", "2"}, {"x\ry", "3"}},
+	}, {
+		Name:       "BareCRWithLF", // a CR file ends records at "\n" too
+		Input:      "a;b\r1;2\n3;4\r\n5;6",
+		WantDelim:  ';',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1", "2"}, {"3", "4"}, {"5", "6"}},
+	}, {
+		Name:       "LoneCRInLFFile", // data
+		Input:      "a,b\n1\r2,3\r\n4,5\r",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1\r2", "3"}, {"4", "5"}},
+	}, {
+		Name:       "InchMark", // a quote inside an unquoted field is data
+		Input:      "id,item,qty\n10,3/4\" pipe,5\n11,\"x\",7\n",
+		WantDelim:  ',',
+		WantHeader: []string{"id", "item", "qty"},
+		Want:       [][]string{{"10", "3/4\" pipe", "5"}, {"11", "x", "7"}},
+	}, {
+		Name:       "TextAfterClosingQuote", // as Python's csv
+		Input:      "a,b\n\"ab\"cd\"e,f\n",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"abcd\"e", "f"}},
+	}, {
+		Name:       "QuotedEmpty",
+		Input:      "a,b,c\n\"\",,\"\"\"\"\n",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b", "c"},
+		Want:       [][]string{{"", "", "\""}},
+	}, {
+		Name:       "TrailingDelimiter",
+		Input:      "a,b\n1,\n",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1", ""}},
 	}, {
 		Name:       "BlankLines",
 		Input:      "\na,b\n\n1,2\n\r\n\n3,4\n\n",
@@ -138,39 +181,45 @@ func TestRead(t *testing.T) {
 		WantHeader: []string{"a", "b"},
 		Want:       [][]string{{"1"}, {"2", "3", "4"}},
 	}, {
-		Name:       "BadQuote",
-		Input:      "a,b\n1,2\n3,\"x\"y\n5,6\n",
-		WantDelim:  ',',
-		WantHeader: []string{"a", "b"},
-		Want:       [][]string{{"1", "2"}},
-		WantErr:    `f.csv: record 2: line 3, column 5: extraneous or missing " in quoted-field`,
-		WantRecord: 2,
-	}, {
-		Name:       "BareQuote",
-		Input:      "a,b\n\n1,2\n3,4\n5,x\"y\n",
-		WantDelim:  ',',
-		WantHeader: []string{"a", "b"},
-		Want:       [][]string{{"1", "2"}, {"3", "4"}},
-		WantErr:    `f.csv: record 3: line 5, column 4: bare " in non-quoted-field`,
-		WantRecord: 3,
-	}, {
 		Name:       "UnterminatedQuote",
 		Input:      "a,b\n1,\"2\n3,4\n",
 		WantDelim:  ',',
 		WantHeader: []string{"a", "b"},
-		WantErr:    `f.csv: record 1: line 3, column 5 (record from line 2): extraneous or missing " in quoted-field`,
+		WantErr:    `f.csv: record 1: unclosed quote: the file ends inside a quoted field`,
 		WantRecord: 1,
 	}, {
-		Name:       "NoHeaderBadFirst",
-		Input:      "1,\"2\"x\n",
+		Name:       "UnterminatedQuoteLater",
+		Input:      "a,b\n1,2\n\n3,\"x\"\"\n",
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1", "2"}},
+		WantErr:    `f.csv: record 2: unclosed quote: the file ends inside a quoted field`,
+		WantRecord: 2,
+	}, {
+		Name:       "NoHeaderUnclosedFirst",
+		Input:      "1,\"2\n",
 		Opts:       Options{NoHeader: true},
 		WantDelim:  ',',
-		WantErr:    `f.csv: record 1: line 1, column 5: extraneous or missing " in quoted-field`,
+		WantErr:    `f.csv: record 1: unclosed quote: the file ends inside a quoted field`,
 		WantRecord: 1,
 	}, {
-		Name:    "BadHeader",
-		Input:   "a,\"b\"c\n1,2\n",
-		WantErr: `f.csv: header: line 1, column 5: extraneous or missing " in quoted-field`,
+		Name:    "UnclosedHeader",
+		Input:   "a,\"b\n1,2\n",
+		WantErr: `f.csv: header: unclosed quote`,
+	}, {
+		Name:       "TooLong",
+		Input:      "a,b\n1,2\n123456,7\n8,9\n",
+		Opts:       Options{MaxRecordBytes: 6},
+		WantDelim:  ',',
+		WantHeader: []string{"a", "b"},
+		Want:       [][]string{{"1", "2"}},
+		WantErr:    `f.csv: record 2: record too long: longer than 6 bytes (the record size limit)`,
+		WantRecord: 2,
+	}, {
+		Name:    "TooLongHeader", // one giant line and nothing else
+		Input:   strings.Repeat("x", 100),
+		Opts:    Options{MaxRecordBytes: 50},
+		WantErr: `f.csv: header: record too long`,
 	}, {
 		Name:    "UnknownEncoding",
 		Input:   "a\n",
@@ -226,8 +275,8 @@ func TestRead(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Record != tt.WantRecord || r.Line() != tt.WantRecord {
 				t.Errorf("Err() = %#v, Line() = %d, want a *ParseError for record %d", err, r.Line(), tt.WantRecord)
 			}
-			if !errors.Is(err, csv.ErrQuote) && !errors.Is(err, csv.ErrBareQuote) {
-				t.Errorf("Err() = %v does not wrap a csv quote error", err)
+			if !errors.Is(err, rowcount.ErrUnclosedQuote) && !errors.Is(err, rowcount.ErrRecordTooLong) {
+				t.Errorf("Err() = %v does not wrap a rowcount reason", err)
 			}
 			if r.Next() {
 				t.Errorf("Next() after an error = true")
@@ -277,7 +326,7 @@ func TestCheckFields(t *testing.T) {
 			continue
 		}
 		var fe *FieldCountError
-		if !errors.As(err, &fe) || !errors.Is(err, csv.ErrFieldCount) {
+		if !errors.As(err, &fe) || !errors.Is(err, ErrFieldCount) {
 			t.Errorf("CheckFields() = %#v, want a *FieldCountError", err)
 		}
 		got = append(got, problem.New("f.csv", r.Line(), err).Error())
@@ -299,7 +348,7 @@ func TestRaw(t *testing.T) {
 		Want  []string
 	}{
 		{Name: "Plain", Input: "a,b\n1,2\n", Want: []string{"1,2"}},
-		{Name: "Quoting", Input: "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"l1\r\nl2\",\n", Want: []string{`"x,y","say ""hi"""`, "\"l1\nl2\","}},
+		{Name: "Quoting", Input: "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"l1\r\nl2\",\n", Want: []string{`"x,y","say ""hi"""`, "\"l1\r\nl2\","}},
 		{Name: "Semicolon", Input: "a;b\n\"x;y\";1,5\n", Want: []string{`"x;y";1,5`}},
 		{Name: "Short", Input: "a;b\n1\n", Want: []string{"1"}},
 	}

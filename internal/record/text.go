@@ -19,10 +19,6 @@ import (
 // not know.
 var ErrUnknownEncoding = errors.New("record: unknown encoding")
 
-// bufSize is the size of the buffer between the text and the CSV parser,
-// and the most of a file the delimiter sniffer sees.
-const bufSize = 64 << 10
-
 // knownEncodings is the short list an unknown-encoding error gives.
 const knownEncodings = "auto, utf-8, utf-16le, utf-16be, windows-1252, iso-8859-1, iso-8859-15, " +
 	"windows-1250, windows-1251, koi8-r, shift_jis, euc-jp, gbk, gb18030, big5, euc-kr, ..."

@@ -9,26 +9,30 @@ import (
 // uint64.
 const blockSize = 64
 
-// blocks counts the records in p 64 bytes at a time, starting in state s,
-// for as long as quotes or newlines are dense: until a block holds no quote
-// and fewer than 4 newlines, or the rest does not fill a block. It returns
-// the rest of p and the state before it.
+// blocks counts p 64 bytes at a time from state s, whose line ending is
+// decided, and returns the rest of p and the state before it. Unless
+// sticky, it stops after a block with no quote and fewer than 4 newlines,
+// where scan's line at a time is faster; otherwise when less than a block
+// is left.
 //
-// A step turns the block into two bitmaps, of its quotes and of its
-// newlines (bit i for byte i). A prefix XOR of the quote bitmap marks the
-// bytes inside quotes, which leaves the newlines that end lines. Those that
-// end blank lines are not counted: a newline at which a line starts (the
-// byte before it is a newline, or it is the first byte of a line), or one
-// after a "\r" at which a line starts.
-func blocks(p []byte, s state) ([]byte, state) {
-	records, line, quoted := s.records, s.line, s.quoted
+// A step turns the block into bitmaps of its quotes, newlines and
+// delimiters, and in a CR file carriage returns (bit i for byte i). A prefix XOR of the quote
+// bitmap marks the bytes inside quotes if every quote toggles, which is
+// true when every quote that would open a quoted field stands at the start
+// of a field or right after a closing quote (the second half of ""). A
+// block where that fails holds a quote that is data (a stray quote in an
+// unquoted field), and goes through step a byte at a time. Otherwise the
+// terminators outside quotes end lines; those that end blank lines are
+// dropped, and the delimiters outside quotes between two terminators count
+// the fields of a record.
+func blocks(p []byte, s state, d byte, max int64, sticky bool) ([]byte, state) {
+	crMode := s.mode == CR
 	for len(p) >= blockSize {
 		b := (*[blockSize]byte)(p)
-		p = p[blockSize:]
-		qm, nm := masks(b)
+		qm, nm, dm := masks(b, d)
 
 		// in has bit i set when byte i is inside quotes, an opening quote
-		// included and a closing one not.
+		// included and a closing one not, if every quote toggles.
 		in := qm
 		in ^= in << 1
 		in ^= in << 2
@@ -36,56 +40,119 @@ func blocks(p []byte, s state) ([]byte, state) {
 		in ^= in << 8
 		in ^= in << 16
 		in ^= in << 32
-		if quoted {
+		if s.quoted {
 			in = ^in
 		}
-		if ends := nm &^ in; ends != 0 {
-			// A newline outside quotes is blank when a line starts at it
-			// (byte 0 at the start of a line, or the byte before it is a
-			// newline), or when the byte before it is a "\r" at which a line
-			// starts. Such a newline, a "\r" or a newline before it cannot be
-			// inside quotes: there is no quote in between.
-			var start, cr uint64 // bit 0: a line starts at byte 0, or a "\r" before byte 0 did
-			switch line {
-			case lineEmpty:
-				start = 1
-			case lineCR:
-				cr = 1
+		tm := nm // terminators
+		if crMode {
+			tm |= matches(b, '\r')
+		}
+		out := ^in
+		opener := qm & in
+		closer := qm & out
+		seps := (dm | tm) & out
+		if opener&^(seps<<1|b2u(s.start)|closer<<1|b2u(s.closed)) != 0 {
+			// A quote that does not toggle: a byte at a time.
+			for _, c := range b {
+				s.step(c, d, max)
 			}
-			starts := nm<<1 | start
-			blank := ends & (starts | cr)
-			for maybe := ends &^ blank & (nm<<2 | start<<1); maybe != 0; maybe &= maybe - 1 {
-				if i := bits.TrailingZeros64(maybe); b[i-1] == '\r' {
-					blank |= 1 << i
+			p = p[blockSize:]
+			if !sticky && bits.OnesCount64(nm) < 4 {
+				break
+			}
+			continue
+		}
+		p = p[blockSize:]
+
+		// A line starts at byte i when byte i-1 ends a line (or i is 0 and
+		// the block starts a line). A line end is blank when a line starts
+		// at it, or, in an LF file, when it follows a "\r" at which a line
+		// starts. The byte before a line end outside quotes is outside
+		// quotes too (or a closing quote): no quote lies in between.
+		ends := tm & out
+		var lineStart uint64
+		if s.line == lineEmpty {
+			lineStart = 1
+		}
+		starts := ends<<1 | lineStart
+		delims := dm & out
+		if ends == 0 {
+			s.delims += int64(bits.OnesCount64(delims))
+			s.size += blockSize
+		} else {
+			prev := -1 // the last end handled
+			for m := ends; m != 0; m &= m - 1 {
+				e := bits.TrailingZeros64(m)
+				seg := uint64(1)<<e<<1 - 1 // bits 0..e
+				seg &^= uint64(1)<<(prev+1) - 1
+				s.delims += int64(bits.OnesCount64(delims & seg))
+				s.size += int64(e - prev)
+				blank := starts>>e&1 != 0
+				if crMode {
+					if b[e] == '\n' {
+						s.sawLF = true
+					}
+				} else {
+					var cr, crAtStart bool
+					if e == 0 {
+						cr, crAtStart = s.prevCR, s.line == lineCR
+					} else {
+						cr = b[e-1] == '\r'
+						crAtStart = cr && starts>>(e-1)&1 != 0
+					}
+					blank = blank || crAtStart
+					if cr {
+						s.sawCRLF = true
+					} else {
+						s.sawLF = true
+					}
 				}
+				if blank {
+					s.line = lineEmpty
+				} else {
+					s.line = lineText
+				}
+				s.endLine(max)
+				prev = e
 			}
-			records += int64(bits.OnesCount64(ends) - bits.OnesCount64(blank))
+			if prev < blockSize-1 {
+				s.delims += int64(bits.OnesCount64(delims >> (prev + 1)))
+				s.size += int64(blockSize - 1 - prev)
+			}
 		}
 
-		// The state after the block follows from its last newline: if no
-		// quote follows that newline, the newline is outside quotes.
-		quoted = in>>(blockSize-1) != 0
+		// The state after the block follows from its last byte.
+		s.quoted = in>>63 != 0
+		s.closed = closer>>63 != 0
+		s.start = seps>>63 != 0
+		s.prevCR = !crMode && b[63] == '\r' && out>>63 != 0
 		switch {
-		case quoted || nm == 0:
-			line = lineText
-		case nm>>63 != 0:
-			line = lineEmpty
-		case nm>>62 == 1 && b[63] == '\r':
-			line = lineCR
+		case ends>>63 != 0:
+			s.line = lineEmpty
+		case s.prevCR && starts>>63 != 0:
+			s.line = lineCR
 		default:
-			line = lineText
+			s.line = lineText
 		}
-		if qm == 0 && bits.OnesCount64(nm) < 4 {
+		if !sticky && qm == 0 && bits.OnesCount64(nm) < 4 {
 			break
 		}
 	}
-	return p, state{records, line, quoted}
+	return p, s
 }
 
-// masks returns the bitmaps of the quotes and of the newlines in b. It is
-// unrolled by hand, which the compiler does not do; that makes it about 10%
-// faster than a loop.
-func masks(b *[blockSize]byte) (quotes, newlines uint64) {
+// b2u returns 1 for true, 0 for false.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// masks returns the bitmaps of the quotes, newlines and delimiters d in
+// b. It is unrolled by hand, which the compiler does not do; that makes it
+// about twice as fast as a loop.
+func masks(b *[blockSize]byte, d byte) (quotes, newlines, delims uint64) {
 	w0 := binary.LittleEndian.Uint64(b[0:])
 	w1 := binary.LittleEndian.Uint64(b[8:])
 	w2 := binary.LittleEndian.Uint64(b[16:])
@@ -94,11 +161,25 @@ func masks(b *[blockSize]byte) (quotes, newlines uint64) {
 	w5 := binary.LittleEndian.Uint64(b[40:])
 	w6 := binary.LittleEndian.Uint64(b[48:])
 	w7 := binary.LittleEndian.Uint64(b[56:])
-	quotes = match(w0, '"') | match(w1, '"')<<8 | match(w2, '"')<<16 | match(w3, '"')<<24 |
-		match(w4, '"')<<32 | match(w5, '"')<<40 | match(w6, '"')<<48 | match(w7, '"')<<56
-	newlines = match(w0, '\n') | match(w1, '\n')<<8 | match(w2, '\n')<<16 | match(w3, '\n')<<24 |
-		match(w4, '\n')<<32 | match(w5, '\n')<<40 | match(w6, '\n')<<48 | match(w7, '\n')<<56
-	return quotes, newlines
+	const q, n = '"' * ones, '\n' * ones
+	quotes = match(w0, q) | match(w1, q)<<8 | match(w2, q)<<16 | match(w3, q)<<24 |
+		match(w4, q)<<32 | match(w5, q)<<40 | match(w6, q)<<48 | match(w7, q)<<56
+	newlines = match(w0, n) | match(w1, n)<<8 | match(w2, n)<<16 | match(w3, n)<<24 |
+		match(w4, n)<<32 | match(w5, n)<<40 | match(w6, n)<<48 | match(w7, n)<<56
+	dd := uint64(d) * ones
+	delims = match(w0, dd) | match(w1, dd)<<8 | match(w2, dd)<<16 | match(w3, dd)<<24 |
+		match(w4, dd)<<32 | match(w5, dd)<<40 | match(w6, dd)<<48 | match(w7, dd)<<56
+	return quotes, newlines, delims
+}
+
+// matches returns the bitmap of the bytes c in b.
+func matches(b *[blockSize]byte, c byte) uint64 {
+	cc := uint64(c) * ones
+	var m uint64
+	for i := 7; i >= 0; i-- {
+		m = m<<8 | match(binary.LittleEndian.Uint64(b[8*i:]), cc)
+	}
+	return m
 }
 
 const (
@@ -107,13 +188,13 @@ const (
 	gather = 0x0102040810204080
 )
 
-// match returns a byte with bit k set when byte k of w (little-endian) is
-// c. It first sets the top bit of each zero byte of w^c exactly (no false
-// positive from a borrow, unlike the shorter (x-ones)&^x trick), then
-// gathers those 8 top bits into one byte with a multiply whose partial
-// products never overlap.
-func match(w uint64, c byte) uint64 {
-	x := w ^ (uint64(c) * ones)
+// match returns a byte with bit k set when byte k of w (little-endian)
+// equals byte k of cc (a byte repeated). It first sets the top bit of each
+// zero byte of w^cc exactly (no false positive from a borrow, unlike the
+// shorter (x-ones)&^x trick), then gathers those 8 top bits into one byte
+// with a multiply whose partial products never overlap.
+func match(w, cc uint64) uint64 {
+	x := w ^ cc
 	z := ^((x&low7s + low7s) | x | low7s)
 	return (z >> 7) * gather >> 56
 }

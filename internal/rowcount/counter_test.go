@@ -3,6 +3,7 @@ package rowcount
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -12,7 +13,10 @@ import (
 var countTests = []struct {
 	Name  string
 	Input string
+	Delim byte  // 0: ','
 	Want  int64 // records
+	// WantUnclosed is the record where an unclosed quote opened.
+	WantUnclosed int64
 }{{
 	Name: "Empty",
 }, {
@@ -62,17 +66,36 @@ var countTests = []struct {
 	Input: "a\n\r",
 	Want:  1,
 }, {
-	Name:  "TwoCRs", // the line holds one field, "\r"
+	Name:  "LoneCRInLFFile", // data: the file is LF
+	Input: "a,b\n1\r2,3\n4,5\r6\n",
+	Want:  3,
+}, {
+	Name:  "CRLFThenLoneCR",
+	Input: "a\r\n\r\r\n",
+	Want:  2, // the second line holds "\r"
+}, {
+	Name:  "TwoCRs", // a bare CR first: a CR file of blank lines
 	Input: "\r\r\n",
-	Want:  1,
 }, {
-	Name:  "TwoCRsAtEnd",
-	Input: "\r\r",
-	Want:  1,
-}, {
-	Name:  "BareCR", // a bare \r is data, not a line end
+	Name:  "BareCR", // classic Mac: records end at \r
 	Input: "a,b\r1,2\r3,4",
-	Want:  1,
+	Want:  3,
+}, {
+	Name:  "BareCRTrailing",
+	Input: "a,b\r1,2\r3,4\r",
+	Want:  3,
+}, {
+	Name:  "BareCRBlankLines",
+	Input: "\ra,b\r\r1,2\r\n3,4\n\r",
+	Want:  3,
+}, {
+	Name:  "BareCRQuoted", // \r and \n inside quotes are data in a CR file too
+	Input: "a,b\r\"x\ry\n\",2\r",
+	Want:  2,
+}, {
+	Name:  "QuotedCRFirst", // the first terminator outside quotes decides
+	Input: "\"a\rb\",c\n1,2\n",
+	Want:  2,
 }, {
 	Name:  "Spaces", // a line of spaces is a record of one field
 	Input: "a\n \n",
@@ -110,16 +133,44 @@ var countTests = []struct {
 	Input: "\"\"\n\"\"\r\n",
 	Want:  2,
 }, {
+	Name:  "InchMark", // a quote inside an unquoted field is data
+	Input: "id,item,qty\n10,3/4\" pipe,5\n11,1/2\" pipe,7\n12,elbow,2\n",
+	Want:  4,
+}, {
+	Name:  "InchMarkThenQuotedField",
+	Input: "a,b\n3\",\"x\ny\"\n",
+	Want:  2,
+}, {
+	Name:  "TextAfterClosingQuote", // "ab"cd"e is one field abcd"e
+	Input: "\"ab\"cd\"e,f\ng,h\n",
+	Want:  2,
+}, {
+	Name:  "QuoteAfterSpace", // not at the start of the field: data
+	Input: "a, \"b\nc\"\n",
+	Want:  2,
+}, {
+	Name:  "QuoteAfterOtherDelimiter", // ';' is data with ','
+	Input: "a;\"b\nc\"\n",
+	Want:  2,
+}, {
+	Name:  "QuoteAfterSemicolon",
+	Input: "a;\"b\nc\"\n",
+	Delim: ';',
+	Want:  1,
+}, {
 	Name:  "Semicolon",
 	Input: "a;b\n\"x;\ny\";2\n\"3\"\"\";4\n",
+	Delim: ';',
 	Want:  3,
 }, {
 	Name:  "Tab",
 	Input: "a\tb\n\"x\t\ny\"\t2\n",
+	Delim: '\t',
 	Want:  2,
 }, {
 	Name:  "Pipe",
 	Input: "a|b\r\n\"x|\r\ny\"|2\r\n",
+	Delim: '|',
 	Want:  2,
 }, {
 	Name:  "BOM",
@@ -144,9 +195,10 @@ var countTests = []struct {
 	Input: "\xef\n\n",
 	Want:  1,
 }, {
-	Name:  "PartialBOMQuote",
-	Input: "\xef\xbb\"\n\"\n",
-	Want:  1,
+	Name:         "PartialBOMQuote", // the first quote is data, the second opens a field
+	Input:        "\xef\xbb\"\n\"\n",
+	Want:         2,
+	WantUnclosed: 2,
 }, {
 	Name:  "BOMNotAtStart", // only the first BOM is special
 	Input: "a\n\xef\xbb\xbf\n",
@@ -156,17 +208,27 @@ var countTests = []struct {
 	Input: "\xef\xbb\xbf\xef\xbb\xbf\n",
 	Want:  1,
 }, {
-	Name:  "UnterminatedQuote", // the open record counts once
-	Input: "a\n\"b\n\nc\n",
-	Want:  2,
+	Name:         "UnclosedQuote", // the open record counts once, and is reported
+	Input:        "a\n\"b\n\nc\n",
+	Want:         2,
+	WantUnclosed: 2,
 }, {
-	Name:  "BareQuote", // invalid for encoding/csv; every quote toggles
+	Name:         "UnclosedQuoteAfterEscape",
+	Input:        "a\nb\n\"c\"\"\n",
+	Want:         3,
+	WantUnclosed: 3,
+}, {
+	Name:  "BareQuotes", // quotes in unquoted fields are data
 	Input: "a\"b\nc\"d\ne\n",
-	Want:  2,
+	Want:  3,
 }, {
 	Name:  "LongLines",
 	Input: strings.Repeat("x", 70000) + "\n\"" + strings.Repeat("y\n", 40000) + "\"\n",
 	Want:  2,
+}, {
+	Name:  "LongLinesStrayQuotes",
+	Input: strings.Repeat("1,2\" x,3\n", 2000),
+	Want:  2000,
 }, {
 	Name:  "DenseQuotes", // more than a block of close quotes, blank lines between
 	Input: strings.Repeat("\"a\",\"b\"\"c\",\"\"\r\n\r\n\"d\ne\",\"\"\"\"\n\n\r\n", 9) + "\"\r\n\"\r",
@@ -179,12 +241,24 @@ var countTests = []struct {
 	Name:  "ShortLinesNoQuotes", // more than a few blocks of short lines
 	Input: strings.Repeat("1\n\r\n22\r\n\n\r\r\n", 40) + "3",
 	Want:  121,
+}, {
+	Name:  "ShortLinesBareCR",
+	Input: strings.Repeat("1,\"2\r\"\r3\r\r\n", 40),
+	Want:  80,
 }}
 
+// newCounter returns a Counter with delimiter d (',' for 0).
+func newCounter(d byte) *Counter {
+	if d == 0 {
+		d = ','
+	}
+	return &Counter{Delimiter: d}
+}
+
 // countChunks writes data to a new Counter in chunks of size bytes (all at
-// once when size <= 0) and returns its record count.
-func countChunks(data []byte, size int) int64 {
-	var c Counter
+// once when size <= 0) and returns it.
+func countChunks(data []byte, d byte, size int) *Counter {
+	c := newCounter(d)
 	if size <= 0 {
 		size = len(data) + 1
 	}
@@ -193,10 +267,29 @@ func countChunks(data []byte, size int) int64 {
 		c.Write(data[:n])
 		data = data[n:]
 	}
-	return c.Records()
+	return c
 }
 
-func count(data []byte) int64 { return countChunks(data, 0) }
+func count(data []byte, d byte) int64 { return countChunks(data, d, 0).Records() }
+
+// unclosed returns the record of c's unclosed quote, 0 for none.
+func unclosed(c *Counter) int64 {
+	var re *RecordError
+	if err := c.Err(); errors.As(err, &re) && errors.Is(err, ErrUnclosedQuote) {
+		return re.Record
+	}
+	return 0
+}
+
+// refRecords is refParse's record count, the open record of an unclosed
+// quote included.
+func refRecords(r refResult) int64 {
+	n := int64(len(r.Records))
+	if r.Unclosed > 0 {
+		n++
+	}
+	return n
+}
 
 // csvRecords returns the number of records encoding/csv reads from data,
 // after the removal of a leading UTF-8 BOM, with any number of fields per
@@ -219,51 +312,48 @@ func csvRecords(data []byte, comma rune) (int64, error) {
 	}
 }
 
-// refCount is the counting rules written as plainly as possible, a byte at
-// a time: the reference the Counter is tested against.
-func refCount(data []byte) int64 {
-	data = bytes.TrimPrefix(data, []byte(bom))
-	var n int64
-	var quoted bool
-	var lineLen int  // bytes in the current line
-	var firstCR bool // the line's first byte is "\r"
-	blank := func() bool { return lineLen == 0 || lineLen == 1 && firstCR }
-	for _, b := range data {
+// lfFile reports whether data has no bare "\r" before its first "\n"
+// outside quotes, as encoding/csv would read it (every quote toggles on
+// input it accepts).
+func lfFile(data []byte) bool {
+	quoted := false
+	for i, c := range data {
 		switch {
-		case b == '"':
+		case c == '"':
 			quoted = !quoted
-		case b == '\n' && !quoted:
-			if !blank() {
-				n++
-			}
-			lineLen = 0
-			continue
+		case quoted:
+		case c == '\n':
+			return true
+		case c == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
+			return false
 		}
-		if lineLen == 0 {
-			firstCR = b == '\r'
-		}
-		lineLen++
 	}
-	if !blank() {
-		n++
-	}
-	return n
+	return true
 }
 
-var commas = []rune{',', ';', '\t', '|'}
+var commas = []byte{',', ';', '\t', '|'}
 
 func TestCount(t *testing.T) {
 	for _, tt := range countTests {
 		t.Run(tt.Name, func(t *testing.T) {
 			in := []byte(tt.Input)
-			if got := refCount(in); got != tt.Want {
-				t.Fatalf("refCount() = %d, want %d", got, tt.Want)
+			d := tt.Delim
+			if d == 0 {
+				d = ','
 			}
-			if got := count(in); got != tt.Want {
+			ref := refParse(in, d)
+			if got := refRecords(ref); got != tt.Want || ref.Unclosed != tt.WantUnclosed {
+				t.Fatalf("refParse() = %d records, unclosed %d; want %d, %d", got, ref.Unclosed, tt.Want, tt.WantUnclosed)
+			}
+			c := countChunks(in, d, 0)
+			if got := c.Records(); got != tt.Want {
 				t.Fatalf("Records() = %d, want %d", got, tt.Want)
 			}
+			if got := unclosed(c); got != tt.WantUnclosed {
+				t.Fatalf("Err() = %v, want unclosed quote in record %d", c.Err(), tt.WantUnclosed)
+			}
 			for _, size := range []int{1, 2, 3, 4096} {
-				if got := countChunks(in, size); got != tt.Want {
+				if got := countChunks(in, d, size).Records(); got != tt.Want {
 					t.Errorf("Records() in %d-byte writes = %d, want %d", size, got, tt.Want)
 				}
 			}
@@ -271,7 +361,7 @@ func TestCount(t *testing.T) {
 				return // the splits below are quadratic
 			}
 			for i := 0; i <= len(in); i++ {
-				var c Counter
+				c := newCounter(d)
 				c.Write(in[:i])
 				c.Write(in[i:])
 				if got := c.Records(); got != tt.Want {
@@ -283,18 +373,21 @@ func TestCount(t *testing.T) {
 }
 
 // TestCountMatchesCSV checks the table against encoding/csv wherever
-// encoding/csv accepts the input with one of the delimiters.
+// encoding/csv accepts the input with its delimiter and the input is an LF
+// file.
 func TestCountMatchesCSV(t *testing.T) {
 	for _, tt := range countTests {
 		t.Run(tt.Name, func(t *testing.T) {
-			for _, comma := range commas {
-				want, err := csvRecords([]byte(tt.Input), comma)
-				if err != nil {
-					continue
-				}
-				if tt.Want != want {
-					t.Errorf("Want = %d, but encoding/csv with Comma %q reads %d records", tt.Want, comma, want)
-				}
+			d := tt.Delim
+			if d == 0 {
+				d = ','
+			}
+			want, err := csvRecords([]byte(tt.Input), rune(d))
+			if err != nil || !lfFile([]byte(tt.Input)) {
+				return
+			}
+			if tt.Want != want {
+				t.Errorf("Want = %d, but encoding/csv with Comma %q reads %d records", tt.Want, d, want)
 			}
 		})
 	}
@@ -327,11 +420,78 @@ func TestRows(t *testing.T) {
 	}
 }
 
+func TestNotes(t *testing.T) {
+	tests := []struct {
+		Name       string
+		Input      string
+		Max        int64
+		WantBad    int64 // records with another field count
+		WantFirst  int64
+		WantMixed  bool
+		WantEnding LineEnding
+		WantLong   int64 // the first record over Max
+	}{
+		{Name: "Clean", Input: "a,b\n1,2\n", WantEnding: LF},
+		{Name: "NoTerminator", Input: "a,b", WantEnding: Undecided},
+		{Name: "Short", Input: "a,b,c\n1,2,3\n4,5\n6,7,8\n9\n", WantBad: 2, WantFirst: 3, WantEnding: LF},
+		{Name: "QuotedDelims", Input: "a,b\n\"1,2\",3\n\"x\ny,z\",\"\"\n", WantEnding: LF},
+		{Name: "BlankLinesIgnored", Input: "a,b\n\n1,2\n\n", WantEnding: LF},
+		{Name: "InchMark", Input: "a,b,c\n1,2\" x,3\n", WantEnding: LF},
+		{Name: "MixedLFCRLF", Input: "a\r\nb\nc\r\n", WantMixed: true, WantEnding: LF},
+		{Name: "CRLFOnly", Input: "a\r\nb\r\n\r\n", WantEnding: LF},
+		{Name: "CRFile", Input: "a\rb\r", WantEnding: CR},
+		{Name: "CRFileWithLF", Input: "a\rb\nc\r", WantMixed: true, WantEnding: CR},
+		{Name: "QuotedLFInCRFile", Input: "a\r\"b\nc\"\r", WantEnding: CR},
+		{Name: "TooLong", Input: "ab\ncdef\nghijk\n", Max: 4, WantLong: 2, WantEnding: LF},
+		{Name: "TooLongCRLF", Input: "ab\r\ncd\r\n", Max: 3, WantLong: 1, WantEnding: LF},
+		{Name: "TooLongQuoted", Input: "a\n\"b\nc\"\n", Max: 5, WantLong: 2, WantEnding: LF},
+		{Name: "TooLongLast", Input: "a\nbcdefgh", Max: 5, WantLong: 2, WantEnding: LF},
+		{Name: "BlankNotTooLong", Input: "a\n\r\n\r\nb\n", Max: 2, WantMixed: true, WantEnding: LF},
+		{Name: "LongBlocks", Input: strings.Repeat("1,2,3\n", 30) + strings.Repeat("x", 200) + "\n1,2\n", Max: 100, WantLong: 31, WantBad: 2, WantFirst: 31, WantEnding: LF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			ref := refParse([]byte(tt.Input), ',')
+			if ref.Mixed != tt.WantMixed || ref.Mode != tt.WantEnding {
+				t.Fatalf("refParse: mixed %t, ending %v; want %t, %v", ref.Mixed, ref.Mode, tt.WantMixed, tt.WantEnding)
+			}
+			for _, size := range []int{0, 1, 7} {
+				c2 := &Counter{Delimiter: ',', MaxRecordBytes: tt.Max}
+				for p := []byte(tt.Input); len(p) > 0; {
+					n := len(p)
+					if size > 0 {
+						n = min(n, size)
+					}
+					c2.Write(p[:n])
+					p = p[n:]
+				}
+				if n, first := c2.FieldCounts(); n != tt.WantBad || first != tt.WantFirst {
+					t.Errorf("%d-byte writes: FieldCounts() = %d, %d; want %d, %d", size, n, first, tt.WantBad, tt.WantFirst)
+				}
+				if got := c2.MixedLineEndings(); got != tt.WantMixed {
+					t.Errorf("%d-byte writes: MixedLineEndings() = %t, want %t", size, got, tt.WantMixed)
+				}
+				if got := c2.LineEnding(); got != tt.WantEnding {
+					t.Errorf("%d-byte writes: LineEnding() = %v, want %v", size, got, tt.WantEnding)
+				}
+				var long int64
+				var re *RecordError
+				if err := c2.Err(); errors.As(err, &re) && errors.Is(err, ErrRecordTooLong) {
+					long = re.Record
+				}
+				if long != tt.WantLong {
+					t.Errorf("%d-byte writes: Err() = %v, want too long in record %d", size, c2.Err(), tt.WantLong)
+				}
+			}
+		})
+	}
+}
+
 func TestCounterNoAllocs(t *testing.T) {
 	data := []byte("\xef\xbb\xbfa,\"b\nc\"\r\n\r\n1,2\n")
 	c := New()
 	allocs := testing.AllocsPerRun(100, func() {
-		*c = Counter{}
+		*c = Counter{Delimiter: ','}
 		c.Write(data[:5])
 		c.Write(data[5:])
 	})
@@ -340,17 +500,72 @@ func TestCounterNoAllocs(t *testing.T) {
 	}
 }
 
-// TestCountRandom compares the Counter with refCount on random inputs made
+// checkRef compares a Counter fed data in writes of size bytes with
+// refParse.
+func checkRef(t *testing.T, data []byte, d byte, size int) {
+	t.Helper()
+	ref := refParse(data, d)
+	c := countChunks(data, d, size)
+	if got, want := c.Records(), refRecords(ref); got != want {
+		t.Fatalf("Records() of %q (delimiter %q, %d-byte writes) = %d, want %d", data, d, size, got, want)
+	}
+	if got := unclosed(c); got != ref.Unclosed {
+		t.Fatalf("%q (delimiter %q): unclosed quote in record %d, want %d", data, d, got, ref.Unclosed)
+	}
+	if ref.Unclosed > 0 {
+		return
+	}
+	if got := c.MixedLineEndings(); got != ref.Mixed {
+		t.Fatalf("%q (delimiter %q): MixedLineEndings() = %t, want %t", data, d, got, ref.Mixed)
+	}
+	var bad, first int64
+	for i, r := range ref.Records[min(1, len(ref.Records)):] {
+		if len(r) != len(ref.Records[0]) {
+			bad++
+			if first == 0 {
+				first = int64(i + 2)
+			}
+		}
+	}
+	if n, f := c.FieldCounts(); n != bad || f != first {
+		t.Fatalf("%q (delimiter %q): FieldCounts() = %d, %d; want %d, %d", data, d, n, f, bad, first)
+	}
+	// A limit just below some record's size.
+	if len(ref.Sizes) > 0 {
+		max := ref.Sizes[len(ref.Sizes)/2] - 1
+		var long int64
+		for i, s := range ref.Sizes {
+			if s > max {
+				long = int64(i + 1)
+				break
+			}
+		}
+		c := &Counter{Delimiter: d, MaxRecordBytes: max}
+		c.Write(data)
+		var got int64
+		var re *RecordError
+		if err := c.Err(); errors.As(err, &re) {
+			got = re.Record
+		}
+		if max > 0 && got != long {
+			t.Fatalf("%q (delimiter %q, limit %d): Err() = %v, want record %d too long", data, d, max, c.Err(), long)
+		}
+	}
+}
+
+// TestCountRandom compares the Counter with refParse on random inputs made
 // of the bytes that matter, in random writes.
 func TestCountRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabets := []string{
 		"\"\r\n,a\xef\xbb\xbf",
-		"\"\n",
-		"\r\n",
-		"\"\"\"\r\n",
+		"\"\n,",
+		"\r\n;",
+		"\"\"\"\r\n,",
 		"aaaaaaaaaaaaaaaa,,,,\"\n\r",
-		"ab\r\n",
+		"aaaaaaaaaaaaaaa,,,\"\n",
+		"ab\r\n\t|",
+		"ab\r,,\"",
 	}
 	n := 20000
 	if testing.Short() {
@@ -362,12 +577,8 @@ func TestCountRandom(t *testing.T) {
 		for i := range in {
 			in[i] = alphabet[r.IntN(len(alphabet))]
 		}
-		want := refCount(in)
-		if got := count(in); got != want {
-			t.Fatalf("Records() of %q = %d, want %d", in, got, want)
-		}
-		if size := 1 + r.IntN(200); countChunks(in, size) != want {
-			t.Fatalf("Records() of %q in %d-byte writes = %d, want %d", in, size, countChunks(in, size), want)
-		}
+		d := commas[r.IntN(len(commas))]
+		checkRef(t, in, d, 0)
+		checkRef(t, in, d, 1+r.IntN(200))
 	}
 }

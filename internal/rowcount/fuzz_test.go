@@ -29,27 +29,25 @@ func fuzzRecords(data []byte) [][]string {
 	return records
 }
 
-// FuzzCount checks the Counter against encoding/csv on valid CSV, and the
-// Counter's own consistency on any input. data is used three ways:
+// FuzzCount checks the Counter against refParse, the dialect written
+// plainly, on any input and delimiter, and against encoding/csv on valid
+// CSV. data is used three ways:
 //
-//  1. As raw bytes. Whenever encoding/csv reads them without error (after
-//     the removal of a leading UTF-8 BOM, which encoding/csv does not know,
-//     with FieldsPerRecord -1 and the chosen Comma), the counts must be
-//     equal. No other restriction is needed: on input encoding/csv accepts,
-//     every quote opens a field, closes it or is half of a "" escape, so
-//     toggling on every quote tracks its state; it skips exactly the lines
-//     that are empty or "\r" (its readLine turns "\r\n" into "\n" and drops a
-//     "\r" before EOF); and a bare "\r" elsewhere is field data to both.
+//  1. As raw bytes, in writes of 1, 2, 3 and 7 bytes and at once, and
+//     repeated to over 1 KiB, where the Counter takes 64 bytes a step: the
+//     count, the unclosed quote, the field counts, the line endings and the
+//     record size limit must be refParse's. Whenever encoding/csv reads the
+//     bytes without error (after the removal of a leading UTF-8 BOM, which
+//     encoding/csv does not know, with FieldsPerRecord -1 and the chosen
+//     Comma) and the input is an LF file, the counts must be equal: on input
+//     encoding/csv accepts, every quote stands at the start of a field, closes
+//     it or is half of a "" escape. A sniffing Counter must count as one
+//     given SniffDelimiter's answer.
 //  2. As records (split at 0x1E) of fields (split at 0x1F), written by
 //     csv.Writer with the chosen Comma and UseCRLF. The output is valid CSV
-//     by construction and must count as encoding/csv reads it back. A record
-//     of one empty field is written as a blank line, which both skip.
+//     by construction and must count as encoding/csv reads it back.
 //  3. Re-encoded as UTF-16 with a BOM, through a Text: the count must
 //     not change.
-//
-// Each count is also taken in writes of 1, 2, 3 and 7 bytes, which must not
-// change it either, and the raw count must equal refCount's, also on data
-// repeated to over 1 KiB, where the Counter takes 64 bytes a step.
 func FuzzCount(f *testing.F) {
 	for _, tt := range countTests {
 		if len(tt.Input) < 1000 {
@@ -60,42 +58,41 @@ func FuzzCount(f *testing.F) {
 		comma := commas[int(sel)%len(commas)]
 
 		// 1. Raw input.
-		got := count(data)
-		if want := refCount(data); got != want {
-			t.Errorf("raw %q: Records() = %d, refCount() = %d", data, got, want)
+		got := count(data, comma)
+		for _, size := range []int{0, 1, 2, 3, 7} {
+			checkRef(t, data, comma, size)
 		}
-		checkChunks(t, data, got)
 		if len(data) > 0 && len(data) < 1024 {
 			// Repeated, so that the 64-byte block paths see the input too.
 			big := bytes.Repeat(data, 1+1024/len(data))
-			if n, want := count(big), refCount(big); n != want {
-				t.Errorf("%q repeated: Records() = %d, refCount() = %d", data, n, want)
-			}
-			if n, want := countChunks(big, 100), refCount(big); n != want {
-				t.Errorf("%q repeated, in 100-byte writes: Records() = %d, refCount() = %d", data, n, want)
-			}
+			checkRef(t, big, comma, 0)
+			checkRef(t, big, comma, 100)
 		}
-		if want, err := csvRecords(data, comma); err == nil && got != want {
+		if want, err := csvRecords(data, rune(comma)); err == nil && lfFile(data) && got != want {
 			t.Errorf("raw %q: Records() = %d, encoding/csv (Comma %q) reads %d", data, got, comma, want)
+		}
+		sniffed := New()
+		sniffed.Write(data)
+		if want := count(data, SniffDelimiter(bytes.TrimPrefix(data, []byte(bom)))); sniffed.Records() != want {
+			t.Errorf("raw %q: sniffing Records() = %d, with SniffDelimiter %d", data, sniffed.Records(), want)
 		}
 
 		// 2. Valid CSV from csv.Writer.
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
-		w.Comma = comma
+		w.Comma = rune(comma)
 		w.UseCRLF = crlf
 		if err := w.WriteAll(fuzzRecords(data)); err != nil {
 			t.Fatalf("csv.Writer: %v", err)
 		}
 		out := buf.Bytes()
-		want, err := csvRecords(out, comma)
+		want, err := csvRecords(out, rune(comma))
 		if err != nil {
 			t.Fatalf("encoding/csv cannot read csv.Writer output %q: %v", out, err)
 		}
-		if n := count(out); n != want {
+		if n := count(out, comma); n != want {
 			t.Errorf("written %q: Records() = %d, encoding/csv (Comma %q) reads %d", out, n, comma, want)
 		}
-		checkChunks(t, out, want)
 
 		// 3. UTF-16 through a Text.
 		for _, e := range []unicode.Endianness{unicode.LittleEndian, unicode.BigEndian} {
@@ -104,8 +101,8 @@ func FuzzCount(f *testing.F) {
 				t.Fatalf("encode as UTF-16: %v", err)
 			}
 			for _, size := range []int{0, 1, 3} {
-				var c Counter
-				tw := NewText(&c)
+				c := newCounter(comma)
+				tw := NewText(c)
 				for p := in; len(p) > 0; {
 					n := len(p)
 					if size > 0 {
@@ -123,15 +120,4 @@ func FuzzCount(f *testing.F) {
 			}
 		}
 	})
-}
-
-// checkChunks checks that data counts want records in writes of a few
-// sizes.
-func checkChunks(t *testing.T, data []byte, want int64) {
-	t.Helper()
-	for _, size := range []int{1, 2, 3, 7} {
-		if got := countChunks(data, size); got != want {
-			t.Errorf("%q in %d-byte writes: Records() = %d, want %d", data, size, got, want)
-		}
-	}
 }

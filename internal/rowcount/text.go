@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -51,8 +52,38 @@ func (e Encoding) decoder() transform.Transformer {
 	}
 }
 
-// headLen is how many bytes DetectBOM needs to decide: the longest BOM.
-const headLen = len(bom)
+// GuessLen is how many bytes GuessUTF16 looks at.
+const GuessLen = 1024
+
+// GuessUTF16 is the guess of UTF-16 without a byte order mark, from the
+// first GuessLen bytes of a stream (or all of a shorter one) that has no
+// BOM: text in UTF-16 that is mostly ASCII, as CSV is, has a NUL in every
+// other byte. It reports UTF16LE when at least 8 bytes are looked at, no
+// byte at an even offset is NUL and at least half the bytes at odd offsets
+// are; UTF16BE the other way round; UTF8 (no guess) otherwise.
+func GuessUTF16(prefix []byte) Encoding {
+	prefix = prefix[:min(len(prefix), GuessLen)&^1]
+	if len(prefix) < 8 {
+		return UTF8
+	}
+	var even, odd int
+	for i := 0; i < len(prefix); i += 2 {
+		if prefix[i] == 0 {
+			even++
+		}
+		if prefix[i+1] == 0 {
+			odd++
+		}
+	}
+	units := len(prefix) / 2
+	switch {
+	case even == 0 && 2*odd >= units:
+		return UTF16LE
+	case odd == 0 && 2*even >= units:
+		return UTF16BE
+	}
+	return UTF8
+}
 
 // DetectBOM is the one BOM rule of siftload. It reports the encoding that a
 // byte order mark at the start of prefix announces and the length of that
@@ -80,26 +111,12 @@ func DetectBOM(prefix []byte) (enc Encoding, n int) {
 	}
 }
 
-// undecided reports whether DetectBOM cannot yet decide on prefix, the start
-// of a longer stream: prefix is shorter than a BOM and could grow into one.
-func undecided(prefix []byte) bool {
-	switch len(prefix) {
-	case 0:
-		return true
-	case 1:
-		return prefix[0] == bom[0] || prefix[0] == 0xff || prefix[0] == 0xfe
-	case 2:
-		return prefix[0] == bom[0] && prefix[1] == bom[1]
-	default:
-		return false
-	}
-}
-
 // Text is a writer that turns the text written to it into UTF-8 without a
 // BOM and writes that to its destination: it drops a UTF-8 BOM, decodes
-// UTF-16 that starts with a BOM, and passes anything else through unchanged.
-// The decision follows DetectBOM on the first bytes, which may arrive in
-// writes of any size. Make one with NewText.
+// UTF-16 that starts with a BOM or that GuessUTF16 guesses, and passes
+// anything else through unchanged. The decision follows DetectBOM on the
+// first bytes, then GuessUTF16 on the first GuessLen bytes, which may
+// arrive in writes of any size. Make one with NewText.
 //
 // Callers must call Close once the input is complete and before they use
 // what the destination received (such as a Counter's count): until then a
@@ -107,13 +124,14 @@ func undecided(prefix []byte) bool {
 // trailing odd byte or half surrogate pair. A Text is not safe for
 // concurrent use.
 type Text struct {
-	dst    io.Writer
-	out    io.Writer         // where the text goes; nil until the BOM is decided
-	tw     *transform.Writer // the UTF-16 decoder, when out is one
-	enc    Encoding
-	head   [headLen]byte // the input's first bytes, while undecided
-	n      int           // bytes in head
-	closed bool
+	dst     io.Writer
+	out     io.Writer         // where the text goes; nil until the BOM is decided
+	tw      *transform.Writer // the UTF-16 decoder, when out is one
+	enc     Encoding
+	guessed bool           // enc is GuessUTF16's
+	head    [GuessLen]byte // the input's first bytes, while undecided
+	n       int            // bytes in head
+	closed  bool
 }
 
 // NewText returns a Text that writes UTF-8 to w. To count the records of a
@@ -140,7 +158,7 @@ func (t *Text) Write(p []byte) (int, error) {
 	}
 	k := copy(t.head[t.n:], p)
 	t.n += k
-	if undecided(t.head[:t.n]) {
+	if t.n < GuessLen {
 		return len(p), nil
 	}
 	// The head may hold bytes past the BOM; they go first, then the rest of p.
@@ -155,6 +173,10 @@ func (t *Text) Write(p []byte) (int, error) {
 // follow the BOM.
 func (t *Text) decide() error {
 	enc, skip := DetectBOM(t.head[:t.n])
+	if skip == 0 {
+		enc = GuessUTF16(t.head[:t.n])
+		t.guessed = enc != UTF8
+	}
 	t.enc = enc
 	t.out = t.dst
 	if d := enc.decoder(); d != nil {
@@ -188,13 +210,17 @@ func (t *Text) Close() error {
 }
 
 // Encoding returns the encoding found at the start of the input. It is UTF8
-// until the first 3 bytes have been written or the Text is closed.
+// until the first GuessLen bytes have been written or the Text is closed.
 func (t *Text) Encoding() Encoding { return t.enc }
+
+// Guessed reports whether Encoding is GuessUTF16's guess, not a BOM's.
+func (t *Text) Guessed() bool { return t.guessed }
 
 // NewTextReader returns a reader of r's text as UTF-8 without a BOM: the
 // reading twin of Text, for readers such as encoding/csv that need the
-// decoded text rather than a count. It reads the first 3 bytes of r on the
-// first Read, not before, and an error from r is returned as it is.
+// decoded text rather than a count. It decides as Text does, on the first
+// GuessLen bytes of r, which it reads on the first Read, not before; an
+// error from r is returned as it is.
 func NewTextReader(r io.Reader) io.Reader { return &textReader{src: r} }
 
 type textReader struct {
@@ -208,16 +234,24 @@ func (t *textReader) Read(p []byte) (int, error) {
 		if t.err != nil {
 			return 0, t.err
 		}
-		var head [headLen]byte
-		n, err := io.ReadFull(t.src, head[:])
-		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		head := make([]byte, GuessLen)
+		n, err := io.ReadFull(t.src, head)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF && n == 0 {
 			t.err = err
 			return 0, err
 		}
 		enc, skip := DetectBOM(head[:n])
+		if skip == 0 {
+			enc = GuessUTF16(head[:n])
+		}
 		t.r = bytes.NewReader(head[skip:n])
-		if err == nil {
+		switch err {
+		case nil:
 			t.r = io.MultiReader(t.r, t.src)
+		case io.EOF, io.ErrUnexpectedEOF:
+		default:
+			// The bytes before the error, then the error.
+			t.r = io.MultiReader(t.r, errReader{err})
 		}
 		if d := enc.decoder(); d != nil {
 			t.r = transform.NewReader(t.r, d)
@@ -225,3 +259,68 @@ func (t *textReader) Read(p []byte) (int, error) {
 	}
 	return t.r.Read(p)
 }
+
+// UTF8Check is a writer that notes whether the bytes written to it are
+// valid UTF-8, in writes split anywhere (a character cut between two
+// writes is put together). Put it behind a Text, whose UTF-16 output is
+// always valid, to check a file read as UTF-8. The zero value is ready to
+// use; call Close at the end of the input, then Valid.
+type UTF8Check struct {
+	tail [utf8.UTFMax]byte // the start of a character cut at the end of the last write
+	n    int
+	bad  bool
+}
+
+// Write checks p. It always returns len(p), nil.
+func (u *UTF8Check) Write(p []byte) (int, error) {
+	n := len(p)
+	if u.bad {
+		return n, nil
+	}
+	if u.n > 0 {
+		k := copy(u.tail[u.n:], p)
+		buf := u.tail[:u.n+k]
+		if !utf8.FullRune(buf) {
+			u.n += k
+			return n, nil
+		}
+		r, size := utf8.DecodeRune(buf)
+		if r == utf8.RuneError && size <= 1 {
+			u.bad = true
+			return n, nil
+		}
+		p = p[size-u.n:]
+		u.n = 0
+	}
+	// Hold back a character cut at the end.
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				u.n = copy(u.tail[:], p[i:])
+				p = p[:i]
+			}
+			break
+		}
+	}
+	if !utf8.Valid(p) {
+		u.bad = true
+	}
+	return n, nil
+}
+
+// Close ends the input: a character still cut is invalid.
+func (u *UTF8Check) Close() error {
+	if u.n > 0 {
+		u.bad = true
+		u.n = 0
+	}
+	return nil
+}
+
+// Valid reports whether everything written so far is valid UTF-8.
+func (u *UTF8Check) Valid() bool { return !u.bad }
+
+// errReader returns its error on every Read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -177,8 +177,8 @@ func TestTextErrors(t *testing.T) {
 	if _, err := tw.Write([]byte("\xef")); err != nil {
 		t.Errorf("Write of a held-back head = %v, want nil", err)
 	}
-	if _, err := tw.Write([]byte("c")); !errors.Is(err, errBoom) {
-		t.Errorf("Write() = %v, want %v", err, errBoom)
+	if _, err := tw.Write(bytes.Repeat([]byte("c"), GuessLen)); !errors.Is(err, errBoom) {
+		t.Errorf("Write() past GuessLen = %v, want %v", err, errBoom)
 	}
 	if err := tw.Close(); err != nil {
 		t.Errorf("Close() = %v, want nil (nothing held back)", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,6 +31,58 @@ type Dialect interface {
 	// Limits are what the database can store (see schema.Limits):
 	// CreateTableSQL refuses a table of more than MaxColumns columns.
 	Limits() schema.Limits
+	// Reserved returns the prefixes of table names the database keeps
+	// for itself ("pg_", "sqlite_"); CheckTableName refuses them.
+	Reserved() []string
+	// IndexSQL returns the CREATE INDEX of index on table's column, both
+	// in schema; databases differ in which of the two names the schema
+	// qualifies.
+	IndexSQL(schema, index, table, column string) string
+}
+
+// Target is a Dialect bound to the schema a connection resolved once
+// (PostgreSQL's current_schema(), the Oracle user, SQLite's "main"): every
+// statement built from a Target names its tables with that schema, so a
+// name is never resolved through the search path, a temporary or attached
+// schema, a synonym or a system catalog.
+type Target struct {
+	Dialect
+	// Schema is the resolved schema as the database stores it. It must
+	// not be empty.
+	Schema string
+}
+
+// Table returns name quoted and qualified with t's schema:
+// "schema"."name". The schema is quoted as it is stored, name as
+// Dialect.Quote quotes it.
+func (t Target) Table(name string) string {
+	if t.Schema == "" {
+		// A statement without its schema is the bug this type prevents.
+		panic("sink: Target without a schema")
+	}
+	return QuoteIdent(t.Schema) + "." + t.Quote(name)
+}
+
+// ErrReservedName is returned for a table name that the database keeps
+// for itself.
+var ErrReservedName = errors.New("sink: table name reserved by the database")
+
+// CheckTableName returns an error when name cannot be a table of d: it is
+// no identifier of d (CheckIdent), it is the ledger's, or it starts (in
+// any letter case) with a prefix d reserves, which wraps ErrReservedName.
+func CheckTableName(d Dialect, name string) error {
+	if err := CheckIdent(d, name); err != nil {
+		return fmt.Errorf("table name: %w", err)
+	}
+	if strings.EqualFold(name, LedgerTable) {
+		return fmt.Errorf("%w: table name %s is siftload's ledger", ErrReservedName, name)
+	}
+	for _, p := range d.Reserved() {
+		if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+			return fmt.Errorf("%w: table name %s starts with %s, which the database keeps for its own tables", ErrReservedName, name, p)
+		}
+	}
+	return nil
 }
 
 // QuoteIdent returns name in double quotes with any double quote doubled,
@@ -53,12 +106,13 @@ func CheckIdent(d Dialect, name string) error {
 	return nil
 }
 
-// CreateTableSQL returns the statements that create table t: CREATE TABLE
-// with t's columns, preceded by SourceKeyColumn when oneTable, then (when
-// oneTable) an index on SourceKeyColumn, which replacing a key deletes by.
-func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) {
-	if err := CheckIdent(d, t.Name); err != nil {
-		return nil, fmt.Errorf("table name: %w", err)
+// CreateTableSQL returns the statements that create table t in d's
+// schema: CREATE TABLE with t's columns, preceded by SourceKeyColumn when
+// oneTable, then (when oneTable) an index on SourceKeyColumn, which
+// replacing a key deletes by. A name CheckTableName refuses is an error.
+func CreateTableSQL(d Target, t schema.Table, oneTable bool) ([]string, error) {
+	if err := CheckTableName(d, t.Name); err != nil {
+		return nil, err
 	}
 	if len(t.Columns) == 0 {
 		return nil, fmt.Errorf("table %s has no columns", t.Name)
@@ -72,7 +126,7 @@ func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) 
 	}
 	var b strings.Builder
 	b.WriteString("CREATE TABLE ")
-	b.WriteString(d.Quote(t.Name))
+	b.WriteString(d.Table(t.Name))
 	b.WriteString(" (")
 	if oneTable {
 		fmt.Fprintf(&b, "%s %s NOT NULL, ", d.Quote(SourceKeyColumn), d.ColumnType(schema.Text, ledgerKeyLen))
@@ -94,15 +148,14 @@ func CreateTableSQL(d Dialect, t schema.Table, oneTable bool) ([]string, error) 
 	b.WriteByte(')')
 	stmts := []string{b.String()}
 	if oneTable {
-		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s)",
-			d.Quote(derivedName(d, t.Name, "_"+SourceKeyColumn)), d.Quote(t.Name), d.Quote(SourceKeyColumn)))
+		stmts = append(stmts, d.IndexSQL(d.Schema, derivedName(d, t.Name, "_"+SourceKeyColumn), t.Name, SourceKeyColumn))
 	}
 	return stmts, nil
 }
 
 // CreateTable runs the statements of CreateTableSQL for job's table with
 // exec.
-func CreateTable(ctx context.Context, d Dialect, job LoadJob, exec ExecFunc) error {
+func CreateTable(ctx context.Context, d Target, job LoadJob, exec ExecFunc) error {
 	stmts, err := CreateTableSQL(d, job.Table, job.OneTable)
 	if err != nil {
 		return err
@@ -130,16 +183,16 @@ func derivedName(d Dialect, base, suffix string) string {
 // before its new version is inserted: in one-table mode the rows whose
 // SourceKeyColumn is the statement's only argument, otherwise every row
 // (the table holds one key).
-func DeleteRowsSQL(d Dialect, table string, oneTable bool) string {
+func DeleteRowsSQL(d Target, table string, oneTable bool) string {
 	if oneTable {
-		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Quote(table), d.Quote(SourceKeyColumn), d.Placeholder(1))
+		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Table(table), d.Quote(SourceKeyColumn), d.Placeholder(1))
 	}
-	return "DELETE FROM " + d.Quote(table)
+	return "DELETE FROM " + d.Table(table)
 }
 
 // DeleteRows runs DeleteRowsSQL for job with exec, binding job's key in
 // one-table mode.
-func DeleteRows(ctx context.Context, d Dialect, job LoadJob, exec ExecFunc) error {
+func DeleteRows(ctx context.Context, d Target, job LoadJob, exec ExecFunc) error {
 	q := DeleteRowsSQL(d, job.Table.Name, job.OneTable)
 	if job.OneTable {
 		return exec(ctx, q, job.Key)
@@ -149,10 +202,10 @@ func DeleteRows(ctx context.Context, d Dialect, job LoadJob, exec ExecFunc) erro
 
 // InsertSQL returns an INSERT of rows rows into table's columns cols, with
 // the arguments row after row.
-func InsertSQL(d Dialect, table string, cols []string, rows int) string {
+func InsertSQL(d Target, table string, cols []string, rows int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
-	b.WriteString(d.Quote(table))
+	b.WriteString(d.Table(table))
 	b.WriteString(" (")
 	for i, c := range cols {
 		if i > 0 {

@@ -40,14 +40,14 @@ var ledgerCols = []string{colKey, colTable, colSource, colSHA256, colRows, colRe
 // LedgerDDL returns the CREATE TABLE statement of the ledger, with "IF NOT
 // EXISTS" when ifNotExists (not every dialect has it). Source and version
 // may be empty, which Oracle stores as NULL, so they are nullable.
-func LedgerDDL(d Dialect, ifNotExists bool) string {
+func LedgerDDL(d Target, ifNotExists bool) string {
 	text := func(n int) string { return d.ColumnType(schema.Text, n) }
 	create := "CREATE TABLE "
 	if ifNotExists {
 		create += "IF NOT EXISTS "
 	}
 	return fmt.Sprintf(create+"%s (%s %s NOT NULL PRIMARY KEY, %s %s NOT NULL, %s %s, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s)",
-		d.Quote(LedgerTable),
+		d.Table(LedgerTable),
 		d.Quote(colKey), text(ledgerKeyLen),
 		d.Quote(colTable), text(ledgerTableLen),
 		d.Quote(colSource), text(ledgerSourceLen),
@@ -69,30 +69,30 @@ func quoteAll(d Dialect, names []string) string {
 
 // LedgerSelectSQL returns the SELECT of one ledger row, the key being the
 // only argument; ScanLedger reads its result.
-func LedgerSelectSQL(d Dialect) string {
+func LedgerSelectSQL(d Target) string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s",
-		quoteAll(d, ledgerCols), d.Quote(LedgerTable), d.Quote(colKey), d.Placeholder(1))
+		quoteAll(d, ledgerCols), d.Table(LedgerTable), d.Quote(colKey), d.Placeholder(1))
 }
 
 // LedgerInsertSQL returns the INSERT of a ledger row, with LedgerArgs.
-func LedgerInsertSQL(d Dialect) string {
+func LedgerInsertSQL(d Target) string {
 	ph := make([]string, len(ledgerCols))
 	for i := range ph {
 		ph[i] = d.Placeholder(i + 1)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)",
-		d.Quote(LedgerTable), quoteAll(d, ledgerCols), strings.Join(ph, ", "))
+		d.Table(LedgerTable), quoteAll(d, ledgerCols), strings.Join(ph, ", "))
 }
 
 // LedgerUpdateSQL returns the UPDATE of the ledger row of a key, with
 // LedgerUpdateArgs.
-func LedgerUpdateSQL(d Dialect) string {
+func LedgerUpdateSQL(d Target) string {
 	set := make([]string, 0, len(ledgerCols)-1)
 	for i, c := range ledgerCols[1:] {
 		set = append(set, d.Quote(c)+" = "+d.Placeholder(i+1))
 	}
 	return fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s",
-		d.Quote(LedgerTable), strings.Join(set, ", "), d.Quote(colKey), d.Placeholder(len(ledgerCols)))
+		d.Table(LedgerTable), strings.Join(set, ", "), d.Quote(colKey), d.Placeholder(len(ledgerCols)))
 }
 
 // LedgerArgs returns the arguments of LedgerInsertSQL for e. LoadedAt is
@@ -111,7 +111,7 @@ func LedgerUpdateArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
 
 // PutLedger writes e with exec: the key's row is updated when update,
 // inserted otherwise. bindTime is as for LedgerArgs.
-func PutLedger(ctx context.Context, d Dialect, e LedgerEntry, update bool, bindTime func(time.Time) any, exec ExecFunc) error {
+func PutLedger(ctx context.Context, d Target, e LedgerEntry, update bool, bindTime func(time.Time) any, exec ExecFunc) error {
 	if update {
 		return exec(ctx, LedgerUpdateSQL(d), LedgerUpdateArgs(e, bindTime)...)
 	}
@@ -120,15 +120,15 @@ func PutLedger(ctx context.Context, d Dialect, e LedgerEntry, update bool, bindT
 
 // OtherKeySQL returns a SELECT of a key other than the second argument that
 // the ledger holds for the table named by the first.
-func OtherKeySQL(d Dialect) string {
+func OtherKeySQL(d Target) string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s AND %s <> %s",
-		d.Quote(colKey), d.Quote(LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
+		d.Quote(colKey), d.Table(LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
 }
 
 // LedgerForgetSQL returns the DELETE of the ledger rows of the table named
 // by the only argument.
-func LedgerForgetSQL(d Dialect) string {
-	return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Quote(LedgerTable), d.Quote(colTable), d.Placeholder(1))
+func LedgerForgetSQL(d Target) string {
+	return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Table(LedgerTable), d.Quote(colTable), d.Placeholder(1))
 }
 
 // ScanLedger reads a row of LedgerSelectSQL with scan, the Scan method of

@@ -26,8 +26,13 @@ type LoadTx interface {
 	// LockLedger makes every other load of key wait until this
 	// transaction ends, then returns key's ledger row as committed.
 	LockLedger(ctx context.Context, key string) (e LedgerEntry, ok bool, err error)
+	// LockTable makes every other load of a key into job's table wait
+	// until this transaction ends (the table may not exist yet); RunLoad
+	// calls it before OtherKey, so that the ownership check and the write
+	// happen under one lock.
+	LockTable(ctx context.Context, job LoadJob) error
 	// OtherKey returns a key other than key that the ledger holds for
-	// table, or ok=false.
+	// table, as committed, or ok=false.
 	OtherKey(ctx context.Context, table, key string) (other string, ok bool, err error)
 	// PrepareTable creates job's table when it does not exist.
 	PrepareTable(ctx context.Context, job LoadJob) error
@@ -137,7 +142,8 @@ func CheckRows(job LoadJob, inserted, rejected int64) error {
 }
 
 // RunLoad does the part of Sink.Load that is the same for every sink,
-// inside tx: lock and read the key's ledger row, decide, create the table,
+// inside tx: lock and read the key's ledger row, decide, lock the table
+// and check that no other key owns it (but in one-table mode), create the table,
 // delete the key's old rows, insert, check the count and write the ledger
 // row. The caller commits (see LoadTx). Errors are not wrapped with the
 // key and table; Load does that.
@@ -155,6 +161,9 @@ func RunLoad(ctx context.Context, tx LoadTx, job LoadJob, src RecordSource) (Res
 		return Result{Status: status, Elapsed: time.Since(start)}, err
 	}
 	if !job.OneTable {
+		if err := tx.LockTable(ctx, job); err != nil {
+			return Result{}, fmt.Errorf("lock table %s: %w", job.Table.Name, err)
+		}
 		other, taken, err := tx.OtherKey(ctx, job.Table.Name, job.Key)
 		if err != nil {
 			return Result{}, fmt.Errorf("read ledger: %w", err)

@@ -83,6 +83,7 @@ func (cancelTx) OtherKey(context.Context, string, string) (string, bool, error) 
 	return "", false, nil
 }
 func (cancelTx) PrepareTable(context.Context, LoadJob) error { return nil }
+func (cancelTx) LockTable(context.Context, LoadJob) error    { return nil }
 func (cancelTx) DeleteRows(context.Context, LoadJob) error   { return nil }
 func (l cancelTx) Insert(ctx context.Context, _ LoadJob, _ RecordSource) (int64, error) {
 	return l.insert(ctx)

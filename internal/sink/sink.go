@@ -13,6 +13,16 @@
 //     read the source.
 //   - Two Loads of one key, from two processes or machines, never both write
 //     it: the second one waits for the first and then sees it as skipped.
+//   - A table holds one key unless LoadJob.OneTable: a Load checks that no
+//     other key owns the table under a lock on the table that it holds
+//     until it commits, so two Loads of different keys into one table
+//     (from two plans, two processes) never both write it: the second
+//     fails with ErrTableTaken.
+//   - Every statement names its table with the schema the sink resolved
+//     once per connection (see Target): no search path, temporary schema,
+//     synonym or system catalog can redirect a write. Table names the
+//     database reserves are refused (CheckTable) before anything is
+//     written.
 //   - Before committing, Load compares the rows it inserted with the job's
 //     Rows less the source's rejected records, and fails on a difference.
 //
@@ -58,6 +68,25 @@ type Options struct {
 	// LockTimeout bounds every wait of a load for another load's lock
 	// (the key's ledger row, a table, DDL); 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// ConnectTimeout bounds connecting (TCP, TLS, login) unless the DSN
+	// sets its own (PostgreSQL's connect_timeout); 0 means
+	// DefaultConnectTimeout. Connections also send TCP keepalives.
+	ConnectTimeout time.Duration
+}
+
+// DefaultConnectTimeout is the connect timeout when Options has none.
+const DefaultConnectTimeout = 15 * time.Second
+
+// KeepAlive is the TCP keepalive period of every database connection: a
+// peer that vanished is noticed in about a minute.
+const KeepAlive = 15 * time.Second
+
+// Timeout returns o.ConnectTimeout, or DefaultConnectTimeout.
+func (o Options) Timeout() time.Duration {
+	if o.ConnectTimeout > 0 {
+		return o.ConnectTimeout
+	}
+	return DefaultConnectTimeout
 }
 
 // DefaultLockTimeout is the lock timeout when Options has none: long
@@ -83,6 +112,10 @@ type Sink interface {
 	// there is no such table. Types are mapped back to schema types as
 	// closely as the dialect allows (anything unknown is schema.Text).
 	Columns(ctx context.Context, table string) (cols []schema.Column, ok bool, err error)
+	// CheckTable returns an error when the database cannot take table as
+	// the name of a table siftload creates: CheckTableName with the sink's
+	// dialect. It needs no connection.
+	CheckTable(table string) error
 	// Load writes one file; see the package comment for its contract.
 	Load(ctx context.Context, job LoadJob, src RecordSource) (Result, error)
 	// Close releases the connection.

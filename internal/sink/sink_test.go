@@ -78,6 +78,10 @@ func (testDialect) Quote(name string) string { return QuoteIdent(name) }
 func (testDialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
 func (d testDialect) MaxIdent() int          { return d.maxIdent }
 func (testDialect) Limits() schema.Limits    { return schema.Limits{MaxColumns: 4} }
+func (testDialect) Reserved() []string       { return []string{"sys_"} }
+func (testDialect) IndexSQL(schema, index, table, column string) string {
+	return "CREATE INDEX " + QuoteIdent(index) + " ON " + QuoteIdent(schema) + "." + QuoteIdent(table) + " (" + QuoteIdent(column) + ")"
+}
 func (testDialect) ColumnType(t schema.Type, maxLen int) string {
 	if t == schema.Text && maxLen > 0 {
 		return "VARCHAR(" + strconv.Itoa(maxLen) + ")"
@@ -86,7 +90,7 @@ func (testDialect) ColumnType(t schema.Type, maxLen int) string {
 }
 
 func TestCreateTableSQL(t *testing.T) {
-	d := testDialect{maxIdent: 63}
+	d := Target{testDialect{maxIdent: 63}, "s"}
 	table := schema.Table{Name: "select", Columns: []schema.Column{
 		{Name: "key", Type: schema.Text, MaxLen: 3},
 		{Name: `we"ird`, Type: schema.Decimal},
@@ -99,20 +103,22 @@ func TestCreateTableSQL(t *testing.T) {
 		Want     []string
 		WantErr  string
 	}{
-		{Name: "PerFile", Table: table, Want: []string{`CREATE TABLE "select" ("key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`}},
+		{Name: "PerFile", Table: table, Want: []string{`CREATE TABLE "s"."select" ("key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`}},
 		{Name: "OneTable", Table: table, OneTable: true, Want: []string{
-			`CREATE TABLE "select" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`,
-			`CREATE INDEX "select_source_key" ON "select" ("source_key")`,
+			`CREATE TABLE "s"."select" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3), "we""ird" DECIMAL, "at" TIMESTAMP)`,
+			`CREATE INDEX "select_source_key" ON "s"."select" ("source_key")`,
 		}},
 		{Name: "LongIndexName", Table: schema.Table{Name: strings.Repeat("t", 60), Columns: table.Columns[:1]}, OneTable: true, Want: []string{
-			`CREATE TABLE "` + strings.Repeat("t", 60) + `" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3))`,
-			`CREATE INDEX "` + strings.Repeat("t", 43) + `_44091080_source_key" ON "` + strings.Repeat("t", 60) + `" ("source_key")`,
+			`CREATE TABLE "s"."` + strings.Repeat("t", 60) + `" ("source_key" VARCHAR(1000) NOT NULL, "key" VARCHAR(3))`,
+			`CREATE INDEX "` + strings.Repeat("t", 43) + `_44091080_source_key" ON "s"."` + strings.Repeat("t", 60) + `" ("source_key")`,
 		}},
 		{Name: "NoColumns", Table: schema.Table{Name: "t"}, WantErr: "no columns"},
 		{Name: "LongName", Table: schema.Table{Name: strings.Repeat("t", 64), Columns: table.Columns}, WantErr: "at most 63"},
 		{Name: "EmptyColumn", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: ""}}}, WantErr: "empty identifier"},
 		{Name: "TooManyColumns", Table: schema.Table{Name: "t", Columns: append(table.Columns[:3:3], table.Columns[:2]...)}, WantErr: "5 columns, the database takes at most 4"},
 		{Name: "TooManyColumnsOneTable", Table: schema.Table{Name: "t", Columns: append(table.Columns[:3:3], schema.Column{Name: "x"})}, OneTable: true, WantErr: "5 columns, the database takes at most 4"},
+		{Name: "Reserved", Table: schema.Table{Name: "SYS_x", Columns: table.Columns}, WantErr: "starts with sys_"},
+		{Name: "Ledger", Table: schema.Table{Name: "siftload_ledger", Columns: table.Columns}, WantErr: "ledger"},
 		{Name: "SourceKeyTaken", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "source_key"}}}, OneTable: true, WantErr: "one-table"},
 	}
 	for _, tt := range tests {
@@ -143,17 +149,17 @@ func TestCreateTableSQL(t *testing.T) {
 }
 
 func TestSQL(t *testing.T) {
-	d := testDialect{maxIdent: 63}
+	d := Target{testDialect{maxIdent: 63}, "s"}
 	tests := []struct{ Name, Got, Want string }{
-		{"Insert", InsertSQL(d, "t", []string{"a", "order"}, 2), `INSERT INTO "t" ("a", "order") VALUES (?1, ?2), (?3, ?4)`},
-		{"DeleteOneTable", DeleteRowsSQL(d, "t", true), `DELETE FROM "t" WHERE "source_key" = ?1`},
-		{"DeleteAll", DeleteRowsSQL(d, "t", false), `DELETE FROM "t"`},
-		{"LedgerDDL", LedgerDDL(d, true), `CREATE TABLE IF NOT EXISTS "siftload_ledger" ("file_key" VARCHAR(1000) NOT NULL PRIMARY KEY, "table_name" VARCHAR(128) NOT NULL, "source" VARCHAR(4000), "sha256" VARCHAR(64) NOT NULL, "row_count" INTEGER NOT NULL, "rejected" INTEGER NOT NULL, "loaded_at" TIMESTAMP NOT NULL, "version" VARCHAR(100))`},
-		{"LedgerSelect", LedgerSelectSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version" FROM "siftload_ledger" WHERE "file_key" = ?1`},
-		{"LedgerInsert", LedgerInsertSQL(d), `INSERT INTO "siftload_ledger" ("file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`},
-		{"LedgerUpdate", LedgerUpdateSQL(d), `UPDATE "siftload_ledger" SET "table_name" = ?1, "source" = ?2, "sha256" = ?3, "row_count" = ?4, "rejected" = ?5, "loaded_at" = ?6, "version" = ?7 WHERE "file_key" = ?8`},
-		{"OtherKey", OtherKeySQL(d), `SELECT "file_key" FROM "siftload_ledger" WHERE "table_name" = ?1 AND "file_key" <> ?2`},
-		{"Forget", LedgerForgetSQL(d), `DELETE FROM "siftload_ledger" WHERE "table_name" = ?1`},
+		{"Insert", InsertSQL(d, "t", []string{"a", "order"}, 2), `INSERT INTO "s"."t" ("a", "order") VALUES (?1, ?2), (?3, ?4)`},
+		{"DeleteOneTable", DeleteRowsSQL(d, "t", true), `DELETE FROM "s"."t" WHERE "source_key" = ?1`},
+		{"DeleteAll", DeleteRowsSQL(d, "t", false), `DELETE FROM "s"."t"`},
+		{"LedgerDDL", LedgerDDL(d, true), `CREATE TABLE IF NOT EXISTS "s"."siftload_ledger" ("file_key" VARCHAR(1000) NOT NULL PRIMARY KEY, "table_name" VARCHAR(128) NOT NULL, "source" VARCHAR(4000), "sha256" VARCHAR(64) NOT NULL, "row_count" INTEGER NOT NULL, "rejected" INTEGER NOT NULL, "loaded_at" TIMESTAMP NOT NULL, "version" VARCHAR(100))`},
+		{"LedgerSelect", LedgerSelectSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version" FROM "s"."siftload_ledger" WHERE "file_key" = ?1`},
+		{"LedgerInsert", LedgerInsertSQL(d), `INSERT INTO "s"."siftload_ledger" ("file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`},
+		{"LedgerUpdate", LedgerUpdateSQL(d), `UPDATE "s"."siftload_ledger" SET "table_name" = ?1, "source" = ?2, "sha256" = ?3, "row_count" = ?4, "rejected" = ?5, "loaded_at" = ?6, "version" = ?7 WHERE "file_key" = ?8`},
+		{"OtherKey", OtherKeySQL(d), `SELECT "file_key" FROM "s"."siftload_ledger" WHERE "table_name" = ?1 AND "file_key" <> ?2`},
+		{"Forget", LedgerForgetSQL(d), `DELETE FROM "s"."siftload_ledger" WHERE "table_name" = ?1`},
 	}
 	for _, tt := range tests {
 		if tt.Got != tt.Want {
@@ -291,7 +297,7 @@ func recordExec(calls *[]execCall) ExecFunc {
 }
 
 func TestExecHelpers(t *testing.T) {
-	d := testDialect{maxIdent: 63}
+	d := Target{testDialect{maxIdent: 63}, "s"}
 	ctx := context.Background()
 	job := LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "a", Type: schema.Integer}}}}
 	e := LedgerEntry{Key: "k", Table: "t", LoadedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -308,7 +314,7 @@ func TestExecHelpers(t *testing.T) {
 		{"DeleteRowsOneTable", func(x ExecFunc) error { return DeleteRows(ctx, d, oneTable, x) },
 			[]execCall{{DeleteRowsSQL(d, "t", true), []any{"k"}}}},
 		{"CreateTable", func(x ExecFunc) error { return CreateTable(ctx, d, oneTable, x) },
-			[]execCall{{`CREATE TABLE "t" ("source_key" VARCHAR(1000) NOT NULL, "a" INTEGER)`, nil}, {`CREATE INDEX "t_source_key" ON "t" ("source_key")`, nil}}},
+			[]execCall{{`CREATE TABLE "s"."t" ("source_key" VARCHAR(1000) NOT NULL, "a" INTEGER)`, nil}, {`CREATE INDEX "t_source_key" ON "s"."t" ("source_key")`, nil}}},
 		{"PutLedgerInsert", func(x ExecFunc) error { return PutLedger(ctx, d, e, false, id, x) },
 			[]execCall{{LedgerInsertSQL(d), LedgerArgs(e, id)}}},
 		{"PutLedgerUpdate", func(x ExecFunc) error { return PutLedger(ctx, d, e, true, id, x) },
@@ -329,5 +335,36 @@ func TestExecHelpers(t *testing.T) {
 	fail := func(context.Context, string, ...any) error { return boom }
 	if err := CreateTable(ctx, d, job, fail); !errors.Is(err, boom) || !strings.Contains(err.Error(), "create table t") {
 		t.Errorf("CreateTable with a failing exec = %v", err)
+	}
+}
+
+func TestTargetPanicsWithoutSchema(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Table of a Target without a schema did not panic")
+		}
+	}()
+	_ = Target{Dialect: testDialect{maxIdent: 63}}.Table("t")
+}
+
+func TestCheckTableName(t *testing.T) {
+	d := testDialect{maxIdent: 63}
+	tests := []struct {
+		Name, Table string
+		Reserved    bool
+	}{
+		{Name: "Plain", Table: "data_line01"},
+		{Name: "Prefix", Table: "sys_tables", Reserved: true},
+		{Name: "UpperCase", Table: "SYS_TABLES", Reserved: true},
+		{Name: "Inside", Table: "x_sys_tables"},
+		{Name: "Ledger", Table: "siftload_ledger", Reserved: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			err := CheckTableName(d, tt.Table)
+			if got := errors.Is(err, ErrReservedName); got != tt.Reserved {
+				t.Errorf("CheckTableName(%s) = %v, want reserved %t", tt.Table, err, tt.Reserved)
+			}
+		})
 	}
 }

@@ -123,11 +123,11 @@ func (s *Sink) ensureIndex(ctx context.Context, table string) error {
 		return nil
 	}
 	var n int64
-	if err := s.db.QueryRowContext(ctx, indexSQL, s.d.stored(table), s.d.stored(sink.SourceKeyColumn)).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, indexSQL, storedIn(s.t, table), storedIn(s.t, sink.SourceKeyColumn)).Scan(&n); err != nil {
 		return fmt.Errorf("index of %s: %w", table, err)
 	}
 	if n == 0 {
-		stmt, err := indexStmt(s.d, table)
+		stmt, err := indexStmt(s.t, table)
 		if err != nil {
 			return err
 		}
@@ -147,8 +147,8 @@ func (s *Sink) ensureIndex(ctx context.Context, table string) error {
 }
 
 // indexStmt returns the CREATE INDEX of CreateTableSQL's one-table index.
-func indexStmt(d dialect, table string) (string, error) {
-	stmts, err := sink.CreateTableSQL(d, schemaOneColumn(table), true)
+func indexStmt(t sink.Target, table string) (string, error) {
+	stmts, err := sink.CreateTableSQL(t, schemaOneColumn(table), true)
 	if err != nil {
 		return "", err
 	}
@@ -167,18 +167,18 @@ func (s *Sink) dropIfUnused(ctx context.Context, table, key string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sink.RollbackTimeout)
 	defer cancel()
 	var rows int64
-	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.d.Quote(table)+" WHERE ROWNUM = 1").Scan(&rows)
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.t.Table(table)+" WHERE ROWNUM = 1").Scan(&rows)
 	if err != nil || rows > 0 {
 		return err
 	}
 	var other string
-	err = s.db.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	err = s.db.QueryRowContext(ctx, sink.OtherKeySQL(s.t), table, key).Scan(&other)
 	if !errors.Is(err, sql.ErrNoRows) {
 		return err // a key owns the table, or the ledger cannot be read
 	}
 	// A load that took the table meanwhile holds a lock on it: DROP
 	// waits for it and then fails, leaving the table.
-	return s.ddl(ctx, []string{"DROP TABLE " + s.d.Quote(table) + " PURGE"}, func(_ int, err error) bool {
+	return s.ddl(ctx, []string{"DROP TABLE " + s.t.Table(table) + " PURGE"}, func(_ int, err error) bool {
 		return oraCode(err) == errNoTable
 	})
 }

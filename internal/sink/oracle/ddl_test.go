@@ -42,7 +42,7 @@ func TestWaitSeconds(t *testing.T) {
 // timeout when USER_IND_COLUMNS has none, taken from a concurrent load
 // that created it first, and checked once per table.
 func TestEnsureIndex(t *testing.T) {
-	create := `CREATE INDEX "DATA_SOURCE_KEY" ON "DATA" ("SOURCE_KEY")`
+	create := `CREATE INDEX "LOADER"."DATA_SOURCE_KEY" ON "LOADER"."DATA" ("SOURCE_KEY")`
 	timeout := "ALTER SESSION SET DDL_LOCK_TIMEOUT = 30"
 	tests := []struct {
 		Name      string
@@ -63,7 +63,7 @@ func TestEnsureIndex(t *testing.T) {
 				rows: map[string][][]driver.Value{indexSQL: {{tt.Have}}},
 				errs: map[string]error{create: tt.CreateErr},
 			}
-			s := &Sink{db: sql.OpenDB(d), lockTimeout: 30 * time.Second}
+			s := &Sink{db: sql.OpenDB(d), t: testTarget, lockTimeout: 30 * time.Second}
 			defer s.db.Close()
 			err := s.ensureIndex(context.Background(), "data")
 			if tt.WantErr != nil {
@@ -92,8 +92,8 @@ func TestEnsureIndex(t *testing.T) {
 // the key's ledger row, or for its placeholder row, no longer than the
 // lock timeout.
 func TestLockLedgerWaits(t *testing.T) {
-	lock := lockLedgerSQL + " WAIT 1"
-	insert := sink.LedgerInsertSQL(Dialect)
+	lock := lockLedgerSQL(testTarget) + " WAIT 1"
+	insert := sink.LedgerInsertSQL(testTarget)
 	tests := []struct {
 		Name    string
 		Rows    [][]driver.Value // the ledger row found
@@ -114,7 +114,7 @@ func TestLockLedgerWaits(t *testing.T) {
 				errs:  map[string]error{lock: tt.LockErr},
 				block: map[string]bool{insert: tt.Block},
 			}
-			s := &Sink{db: sql.OpenDB(d), lockTimeout: 50 * time.Millisecond}
+			s := &Sink{db: sql.OpenDB(d), t: testTarget, lockTimeout: 50 * time.Millisecond}
 			defer s.db.Close()
 			tx, err := s.db.Begin()
 			if err != nil {
@@ -149,9 +149,9 @@ func TestLockLedgerWaits(t *testing.T) {
 // TestDropIfUnused checks that the table of a failed first load is
 // dropped only when it is empty and no other key owns it.
 func TestDropIfUnused(t *testing.T) {
-	count := `SELECT COUNT(*) FROM "T" WHERE ROWNUM = 1`
-	other := sink.OtherKeySQL(Dialect)
-	drop := `DROP TABLE "T" PURGE`
+	count := `SELECT COUNT(*) FROM "LOADER"."T" WHERE ROWNUM = 1`
+	other := sink.OtherKeySQL(testTarget)
+	drop := `DROP TABLE "LOADER"."T" PURGE`
 	tests := []struct {
 		Name     string
 		Rows     int64
@@ -165,7 +165,7 @@ func TestDropIfUnused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
 			d := &dictDriver{rows: map[string][][]driver.Value{count: {{tt.Rows}}, other: tt.Other}}
-			s := &Sink{db: sql.OpenDB(d)}
+			s := &Sink{db: sql.OpenDB(d), t: testTarget}
 			defer s.db.Close()
 			if err := s.dropIfUnused(context.Background(), "t", "k"); err != nil {
 				t.Fatal(err)
@@ -187,15 +187,43 @@ func TestGenerousWidths(t *testing.T) {
 		{Name: "note", Type: schema.Text, MaxLen: 4001},
 		{Name: "n", Type: schema.Integer},
 	}}
-	stmts, err := sink.CreateTableSQL(Dialect, generousWidths(table), true)
+	stmts, err := sink.CreateTableSQL(testTarget, generousWidths(table), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `CREATE TABLE "T" ("SOURCE_KEY" VARCHAR2(1024 CHAR) NOT NULL, "CODE" VARCHAR2(4000 CHAR), "NOTE" CLOB, "N" NUMBER(19))`
+	want := `CREATE TABLE "LOADER"."T" ("SOURCE_KEY" VARCHAR2(1024 CHAR) NOT NULL, "CODE" VARCHAR2(4000 CHAR), "NOTE" CLOB, "N" NUMBER(19))`
 	if stmts[0] != want {
 		t.Errorf("got  %s\nwant %s", stmts[0], want)
 	}
 	if table.Columns[0].MaxLen != 3 {
 		t.Errorf("generousWidths changed its argument")
+	}
+}
+
+// testTarget is the owner the unit tests' statements name.
+var testTarget = sink.Target{Dialect: Dialect, Schema: "LOADER"}
+
+// TestLockTableWaits checks that a load waits for another load's lock on
+// its table no longer than the lock timeout.
+func TestLockTableWaits(t *testing.T) {
+	lock := lockTableSQL(testTarget, "t") + " WAIT 5"
+	d := &dictDriver{
+		rows: map[string][][]driver.Value{columnsSQL: {{"ID", "NUMBER", int64(0), nil}}},
+		errs: map[string]error{lock: &network.OracleError{ErrCode: errWaitTimeout, ErrMsg: "ORA-30006: resource busy; acquire with WAIT timeout expired"}},
+	}
+	s := &Sink{db: sql.OpenDB(d), t: testTarget, lockTimeout: 5 * time.Second}
+	defer s.db.Close()
+	tx, err := s.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	l := &loadTx{s: s, tx: tx}
+	job := sink.LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "id", Type: schema.Integer}}}}
+	if err := l.LockTable(context.Background(), job); !errors.Is(err, ErrLockTimeout) {
+		t.Errorf("LockTable error = %v, want ErrLockTimeout", err)
+	}
+	if !slices.Contains(d.Execs(), lock) {
+		t.Errorf("statements %q, want %q", d.Execs(), lock)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // sinktest.Inspector). Numbers and timestamps come back as text (TO_CHAR),
 // exact whatever their size.
 func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
-	have, _, err := columns(ctx, s.db, s.d, table)
+	have, _, err := columns(ctx, s.db, s.t, table)
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -31,18 +31,18 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 	for i, c := range cols {
 		switch typ[c] {
 		case schema.Integer, schema.Decimal:
-			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
 		case schema.Date:
-			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD')"
 		case schema.Timestamp:
-			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
 		case schema.TimestampTZ:
-			q[i] = "TO_CHAR(" + s.d.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
 		default:
-			q[i] = s.d.Quote(c)
+			q[i] = s.t.Quote(c)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.d.Quote(table))
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.t.Table(table))
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -57,10 +57,10 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 // Drop drops table when it exists and deletes the ledger rows naming it,
 // for tests (see sinktest.Inspector).
 func (s *Sink) Drop(ctx context.Context, table string) error {
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+s.d.Quote(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+s.t.Table(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

@@ -87,7 +87,7 @@ func liveJob(key, table, sha string, rows int, cols []schema.Column) sink.LoadJo
 func countRows(t *testing.T, s *Sink, table string) int64 {
 	t.Helper()
 	var n int64
-	err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+s.d.Quote(table)).Scan(&n)
+	err := s.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+s.t.Table(table)).Scan(&n)
 	if oraCode(err) == errNoTable {
 		return 0
 	}
@@ -215,7 +215,7 @@ func TestLiveOneTableFirstLoad(t *testing.T) {
 		t.Errorf("%d rows, want %d", n, 8*2000)
 	}
 	var n int64
-	if err := a.db.QueryRowContext(t.Context(), indexSQL, a.d.stored(table), a.d.stored(sink.SourceKeyColumn)).Scan(&n); err != nil || n != 1 {
+	if err := a.db.QueryRowContext(t.Context(), indexSQL, storedIn(a.t, table), storedIn(a.t, sink.SourceKeyColumn)).Scan(&n); err != nil || n != 1 {
 		t.Errorf("source_key indexes: %d, %v; want 1", n, err)
 	}
 }
@@ -228,7 +228,7 @@ func TestLiveOneTableFirstLoad(t *testing.T) {
 func TestLiveRefusedRows(t *testing.T) {
 	s := liveSink(t)
 	table := liveName(t, s, "refused")
-	if _, err := s.db.ExecContext(t.Context(), "CREATE TABLE "+s.d.Quote(table)+` ("ID" NUMBER(5) NOT NULL, "NAME" VARCHAR2(4 CHAR))`); err != nil {
+	if _, err := s.db.ExecContext(t.Context(), "CREATE TABLE "+s.t.Table(table)+` ("ID" NUMBER(5) NOT NULL, "NAME" VARCHAR2(4 CHAR))`); err != nil {
 		t.Fatal(err)
 	}
 	recs := liveRecords(3000, func(i int) any { return "ok" })
@@ -295,7 +295,7 @@ func TestLiveNumbers(t *testing.T) {
 	}
 	for i, v := range vals {
 		var got, want string
-		q := fmt.Sprintf(`SELECT DUMP("D"), DUMP(%s) FROM %s WHERE "ID" = :1`, v, s.d.Quote(table))
+		q := fmt.Sprintf(`SELECT DUMP("D"), DUMP(%s) FROM %s WHERE "ID" = :1`, v, s.t.Table(table))
 		if err := s.db.QueryRowContext(t.Context(), q, i+1).Scan(&got, &want); err != nil {
 			t.Fatalf("%s: %v", v, err)
 		}
@@ -303,7 +303,7 @@ func TestLiveNumbers(t *testing.T) {
 			t.Errorf("%s: stored %s, Oracle writes %s", v, got, want)
 		}
 		var n int64
-		q = fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE "D" = %s`, s.d.Quote(table), v)
+		q = fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE "D" = %s`, s.t.Table(table), v)
 		if err := s.db.QueryRowContext(t.Context(), q).Scan(&n); err != nil || n != 1 {
 			t.Errorf("WHERE d = %s finds %d rows, %v", v, n, err)
 		}
@@ -341,6 +341,7 @@ func TestLiveLedgerTime(t *testing.T) {
 func TestLiveNames(t *testing.T) {
 	s := liveSink(t)
 	s.d = dialect{maxName: 30}
+	s.t.Dialect = s.d
 	table := liveName(t, s, "names_of_more_than_thirty_bytes_x")
 	cols := []schema.Column{
 		{Name: "rowid", Type: schema.Integer}, {Name: "user", Type: schema.Text},
@@ -362,7 +363,7 @@ func TestLiveNames(t *testing.T) {
 		t.Errorf("Columns = %v, want %v", schema.ColumnNamesOf(got), schema.ColumnNamesOf(cols))
 	}
 	var user string
-	if err := s.db.QueryRowContext(t.Context(), "SELECT user_ FROM "+s.d.Quote(table)).Scan(&user); err != nil || user != "u" {
+	if err := s.db.QueryRowContext(t.Context(), "SELECT user_ FROM "+s.t.Table(table)).Scan(&user); err != nil || user != "u" {
 		t.Errorf("select user_: %q, %v", user, err)
 	}
 }
@@ -408,7 +409,7 @@ func TestLiveLockTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(t.Context(), lockLedgerSQL, key)
+	rows, err := tx.QueryContext(t.Context(), lockLedgerSQL(s.t), key)
 	if err != nil {
 		t.Fatal(err)
 	}

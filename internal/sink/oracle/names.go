@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // Names Oracle would store differently from siftload's.
@@ -75,17 +77,27 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 func (d dialect) renamed(name string) bool { return d.stored(name) != storedName(name) }
 
 // commentSQL returns the statements that record the siftload name of
-// every renamed column of table (nil when there is none).
-func (d dialect) commentSQL(table string, columns []string) []string {
+// every renamed column of t's table (nil when there is none).
+func commentSQL(t sink.Target, table string, columns []string) []string {
+	d := dialectOf(t)
 	var stmts []string
 	for _, c := range columns {
 		if d.renamed(c) {
 			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS '%s'",
-				d.Quote(table), d.Quote(c), strings.ReplaceAll(nameComment+c, "'", "''")))
+				t.Table(table), d.Quote(c), strings.ReplaceAll(nameComment+c, "'", "''")))
 		}
 	}
 	return stmts
 }
+
+// dialectOf returns t's Oracle dialect (the default one for another).
+func dialectOf(t sink.Target) dialect {
+	d, _ := t.Dialect.(dialect)
+	return d
+}
+
+// storedIn returns name as t's database stores it (see dialect.stored).
+func storedIn(t sink.Target, name string) string { return dialectOf(t).stored(name) }
 
 // maybeRenamed reports whether a column name as Columns reads it may be
 // a renamed one: it ends with "_" (a pseudo-column's) or with "_" and 8

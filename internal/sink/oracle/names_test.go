@@ -68,11 +68,12 @@ func TestCreateTable30(t *testing.T) {
 		{Name: "a_rather_long_column_name_of_more_than_thirty_bytes", Type: schema.Text},
 		{Name: "qty", Type: schema.Decimal},
 	}}
-	stmts, err := sink.CreateTableSQL(d, table, true)
+	target := sink.Target{Dialect: d, Schema: "LOADER"}
+	stmts, err := sink.CreateTableSQL(target, table, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stmts = append(stmts, d.commentSQL(table.Name, schema.ColumnNamesOf(table.Columns))...)
+	stmts = append(stmts, commentSQL(target, table.Name, schema.ColumnNamesOf(table.Columns))...)
 	idents := regexp.MustCompile(`"((?:[^"]|"")*)"`)
 	for _, st := range stmts {
 		for _, m := range idents.FindAllStringSubmatch(st, -1) {
@@ -86,7 +87,7 @@ func TestCreateTable30(t *testing.T) {
 		`"ROWID_" NUMBER(19)`,
 		`"USER_" VARCHAR2`,
 		`"DATE" TIMESTAMP(9)`,
-		`COMMENT ON COLUMN "` + d.stored(table.Name) + `"."ROWID_" IS 'siftload:rowid'`,
+		`COMMENT ON COLUMN "LOADER"."` + d.stored(table.Name) + `"."ROWID_" IS 'siftload:rowid'`,
 		`IS 'siftload:user'`,
 		`IS 'siftload:a_rather_long_column_name_of_more_than_thirty_bytes'`,
 	} {
@@ -120,7 +121,7 @@ func TestColumnsRestoresNames(t *testing.T) {
 	}}
 	db := sql.OpenDB(drv)
 	defer db.Close()
-	cols, ok, err := columns(context.Background(), db, d, "t")
+	cols, ok, err := columns(context.Background(), db, sink.Target{Dialect: d, Schema: "LOADER"}, "t")
 	if err != nil || !ok {
 		t.Fatalf("columns = %v, %v", ok, err)
 	}

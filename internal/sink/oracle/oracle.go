@@ -15,12 +15,22 @@
 // database's identifier limit (128 or 30 bytes) are renamed: names.go.
 // Open checks the session (session.go): AL32UTF8 only, TCPS to a remote
 // host.
+// Every statement names its tables with their owner, the session user
+// resolved once when the sink opens: "SIFTLOAD_RGB"."DATA_LINE01", and
+// the dictionary is read from ALL_TABLES/ALL_TAB_COLUMNS for that owner
+// only, so a synonym (private or public), a view or another schema's table
+// is never taken for siftload's table. Names starting with SYS_ or ORA_
+// (Oracle's own objects) are refused.
 //
 // Transactions. Oracle's DDL commits by itself, so a table is created on a
 // connection of its own, outside the load's transaction, with a DDL lock
 // timeout; a first load that fails drops the table it created (ddl.go).
 // Everything else (deleting the old rows, inserting, the ledger row) is
-// one transaction. Two loads of one key serialize on the key's ledger row:
+// one transaction. Outside one-table mode a load then locks its table
+// (LOCK TABLE ... IN EXCLUSIVE MODE, until it commits) before it checks
+// that no other key owns it, so two loads of different keys into one
+// table serialize and the second finds the table taken. Two loads of one
+// key serialize on the key's ledger row:
 // SELECT ... FOR UPDATE when it exists, else a placeholder row inserted at
 // once, whose primary key makes a concurrent insert wait and then fail,
 // after which the waiting load reads the committed row and skips.
@@ -174,6 +184,9 @@ func (Factory) Scheme() string { return "oracle" }
 func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "oracle") }
 
 // Open connects to the database named by dsn, with TLS as TLS describes.
+// Connecting and logging in give up after the DSN's CONNECTION TIMEOUT
+// or else opts.ConnectTimeout; go-ora's dialer sends TCP keepalives (Go's
+// default, every 15 s).
 func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
@@ -183,6 +196,19 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
+	// A server that accepts the connection and never answers must not
+	// hang the import: the DSN's CONNECTION TIMEOUT (seconds) wins, else
+	// opts' timeout bounds the dial and the login below.
+	timeout := opts.Timeout()
+	if v, ok := c.option("CONNECTION TIMEOUT"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			timeout = time.Duration(n) * time.Second
+		}
+	} else {
+		c.setOption("CONNECTION TIMEOUT", strconv.Itoa(max(1, int(timeout.Round(time.Second)/time.Second))))
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	var db *sql.DB
 	if tc == nil {
 		db, err = sql.Open("oracle", c.driverURL(opts.Password))
@@ -194,14 +220,29 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	}
 	configurePool(db)
 	if err := db.PingContext(ctx); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", timeout, err)
+		}
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
+	}
+	var owner string
+	if err := db.QueryRowContext(ctx, ownerSQL).Scan(&owner); err != nil || owner == "" {
+		if err == nil {
+			err = errors.New("empty")
+		}
+		return nil, errors.Join(fmt.Errorf("connect to %s: session user: %w", f.Redact(dsn), err), db.Close())
 	}
 	si, err := checkSession(ctx, db, !isLoopback(c.Host), opts.InsecureNoTLS)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
-	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: dialect{maxName: si.maxName}, lockTimeout: opts.LockTimeout}, nil
+	d := dialect{maxName: si.maxName}
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: d, t: sink.Target{Dialect: d, Schema: owner}, lockTimeout: opts.LockTimeout}, nil
 }
+
+// ownerSQL resolves the schema siftload's tables live in: the session
+// user's own, whatever CURRENT_SCHEMA a logon trigger may set.
+const ownerSQL = "SELECT SYS_CONTEXT('USERENV', 'SESSION_USER') FROM DUAL"
 
 // TLS applies opts' TLS settings and the plain-text rule to c, and
 // returns the TLS configuration of opts' PEM files (nil when there are
@@ -348,7 +389,8 @@ type Sink struct {
 	db    *sql.DB
 	name  string // redacted DSN
 	batch int
-	d     dialect // with the database's identifier limit
+	t     sink.Target // the owner every statement names
+	d     dialect     // with the database's identifier limit
 
 	// DDL and locks (ddl.go): lockTimeout bounds lock waits; ddlMu
 	// serializes this Sink's table creation; indexed holds the
@@ -394,6 +436,14 @@ func sinkName(stored string) string {
 func (d dialect) Quote(name string) string { return sink.QuoteIdent(d.stored(name)) }
 func (dialect) Placeholder(n int) string   { return ":" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int              { return 128 }
+
+// Reserved: Oracle names its own objects SYS_... and ORA_....
+func (dialect) Reserved() []string { return []string{"sys_", "ora_"} }
+
+// IndexSQL: Oracle qualifies both, so the index is the owner's too.
+func (d dialect) IndexSQL(schema, index, table, column string) string {
+	return "CREATE INDEX " + sink.QuoteIdent(schema) + "." + d.Quote(index) + " ON " + sink.QuoteIdent(schema) + "." + d.Quote(table) + " (" + d.Quote(column) + ")"
+}
 
 // maxVarchar is VARCHAR2's limit in bytes (MAX_STRING_SIZE=STANDARD).
 const maxVarchar = 4000
@@ -472,10 +522,14 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const columnsSQL = `SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE, CHAR_LENGTH FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID`
+// columnsSQL reads the columns of the owner's table (a table: not a view,
+// not a synonym).
+const columnsSQL = `SELECT c.COLUMN_NAME, c.DATA_TYPE, c.DATA_SCALE, c.CHAR_LENGTH FROM ALL_TAB_COLUMNS c ` +
+	`WHERE c.OWNER = :1 AND c.TABLE_NAME = :2 ` +
+	`AND EXISTS (SELECT 1 FROM ALL_TABLES t WHERE t.OWNER = c.OWNER AND t.TABLE_NAME = c.TABLE_NAME) ORDER BY c.COLUMN_ID`
 
-func columns(ctx context.Context, q querier, d dialect, table string) ([]column, bool, error) {
-	rows, err := q.QueryContext(ctx, columnsSQL, d.stored(table))
+func columns(ctx context.Context, q querier, t sink.Target, table string) ([]column, bool, error) {
+	rows, err := q.QueryContext(ctx, columnsSQL, t.Schema, storedIn(t, table))
 	if err != nil {
 		return nil, false, err
 	}
@@ -500,7 +554,7 @@ func columns(ctx context.Context, q querier, d dialect, table string) ([]column,
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	if err := restoreNames(ctx, q, d.stored(table), cols); err != nil {
+	if err := restoreNames(ctx, q, storedIn(t, table), cols); err != nil {
 		return nil, false, err
 	}
 	return cols, len(cols) > 0, nil
@@ -520,7 +574,7 @@ func plain(cols []column) []schema.Column {
 // Columns returns the columns of table in the user's schema,
 // SourceKeyColumn included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
-	cols, ok, err := columns(ctx, s.db, s.d, table)
+	cols, ok, err := columns(ctx, s.db, s.t, table)
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -541,7 +595,7 @@ func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	e, ok, err := ledger(ctx, s.db, sink.LedgerSelectSQL(Dialect), key)
+	e, ok, err := ledger(ctx, s.db, sink.LedgerSelectSQL(s.t), key)
 	if oraCode(err) == errNoTable {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -564,10 +618,10 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	if done {
 		return nil
 	}
-	if _, exists, err := columns(ctx, s.db, s.d, sink.LedgerTable); err != nil {
+	if _, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable); err != nil {
 		return err
 	} else if !exists {
-		if err := s.createTable(ctx, []string{sink.LedgerDDL(Dialect, false)}); err != nil {
+		if err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
 			return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
 		}
 	}
@@ -576,6 +630,10 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	s.mu.Unlock()
 	return nil
 }
+
+// CheckTable refuses names Oracle cannot take or reserves; see
+// sink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
 
 // Load writes one file; see package sink and, for the table a failed first
 // load leaves, this package's comment.
@@ -603,6 +661,7 @@ type loadTx struct {
 	s           *Sink
 	tx          *sql.Tx
 	placeholder bool // the key's ledger row is this load's placeholder
+	prepared    bool // PrepareTable has run
 	created     bool // PrepareTable created the table
 	scales      []sql.NullInt64
 	lob         []bool // per job column: the table's column is a LOB
@@ -613,12 +672,12 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// lockLedgerSQL is the ledger SELECT that locks the key's row.
-var lockLedgerSQL = sink.LedgerSelectSQL(Dialect) + " FOR UPDATE"
+// lockLedgerSQL returns the ledger SELECT that locks the key's row.
+func lockLedgerSQL(t sink.Target) string { return sink.LedgerSelectSQL(t) + " FOR UPDATE" }
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	for range 3 {
-		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL+waitClause(l.s.lockTimeout), key)
+		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL(l.s.t)+waitClause(l.s.lockTimeout), key)
 		if err != nil || ok {
 			return e, ok, l.s.lockTimeoutErr("the ledger row of "+key, err)
 		}
@@ -626,7 +685,7 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 		// waits here on the primary key and gets ORA-00001 once this
 		// one commits; it then finds the committed row above.
 		wctx, cancel := context.WithTimeout(ctx, l.s.lockWait())
-		err = sink.PutLedger(wctx, Dialect, sink.LedgerEntry{
+		err = sink.PutLedger(wctx, l.s.t, sink.LedgerEntry{
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
 		}, false, bindTime, l.exec)
 		cancel()
@@ -646,9 +705,25 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 
 func bindTime(t time.Time) any { return go_ora.TimeStamp(t) }
 
+// lockTableSQL locks a table against every other writer until the
+// transaction ends.
+func lockTableSQL(t sink.Target, table string) string {
+	return "LOCK TABLE " + t.Table(table) + " IN EXCLUSIVE MODE"
+}
+
+// LockTable creates job's table when it does not exist (DDL commits by
+// itself, see the package comment), then locks it until the load ends.
+func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
+	if err := l.PrepareTable(ctx, job); err != nil {
+		return err
+	}
+	err := l.exec(ctx, lockTableSQL(l.s.t, job.Table.Name)+waitClause(l.s.lockTimeout))
+	return l.s.lockTimeoutErr("table "+job.Table.Name, err)
+}
+
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
 	var other string
-	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(l.s.t), table, key).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -656,24 +731,27 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 }
 
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
+	if l.prepared {
+		return nil
+	}
 	// One load of this Sink at a time creates tables and indexes.
 	l.s.ddlMu.Lock()
 	defer l.s.ddlMu.Unlock()
-	cols, exists, err := columns(ctx, l.tx, l.s.d, job.Table.Name)
+	cols, exists, err := columns(ctx, l.tx, l.s.t, job.Table.Name)
 	if err != nil {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if !exists {
-		stmts, err := sink.CreateTableSQL(l.s.d, generousWidths(job.Table), job.OneTable)
+		stmts, err := sink.CreateTableSQL(l.s.t, generousWidths(job.Table), job.OneTable)
 		if err != nil {
 			return err
 		}
-		stmts = append(stmts, l.s.d.commentSQL(job.Table.Name, schema.ColumnNamesOf(job.Table.Columns))...)
+		stmts = append(stmts, commentSQL(l.s.t, job.Table.Name, schema.ColumnNamesOf(job.Table.Columns))...)
 		if err := l.s.createTable(ctx, stmts); err != nil {
 			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
 		}
 		l.created = true
-		if cols, _, err = columns(ctx, l.tx, l.s.d, job.Table.Name); err != nil {
+		if cols, _, err = columns(ctx, l.tx, l.s.t, job.Table.Name); err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 	}
@@ -687,6 +765,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	}
 	l.lob = lobColumns(job, cols)
 	l.scales = scaleLimits(job, cols)
+	l.prepared = true
 	return nil
 }
 
@@ -704,11 +783,11 @@ func lobColumns(job sink.LoadJob, cols []column) []bool {
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, l.s.d, job, l.exec)
+	return sink.DeleteRows(ctx, l.s.t, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
-	q := sink.InsertSQL(l.s.d, job.Table.Name, sink.InsertColumns(job), 1)
+	q := sink.InsertSQL(l.s.t, job.Table.Name, sink.InsertColumns(job), 1)
 	// Parsed once per load (go-ora re-executes a prepared cursor).
 	stmt, err := l.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -729,7 +808,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 // PutLedger updates the key's row when update or when LockLedger inserted
 // a placeholder for it.
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, Dialect, e, update || l.placeholder, bindTime, l.exec)
+	return sink.PutLedger(ctx, l.s.t, e, update || l.placeholder, bindTime, l.exec)
 }
 
 // execFunc runs the INSERT with one array per column and returns the rows

@@ -23,7 +23,7 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 	for i, col := range cols {
 		q[i] = Dialect.Quote(col) + "::text"
 	}
-	rows, err := c.Query(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	rows, err := c.Query(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+c.target.Table(table))
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -47,10 +47,10 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 		return err
 	}
 	defer s.release(c)
-	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+Dialect.Quote(table)); err != nil {
+	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+c.target.Table(table)); err != nil {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := c.Exec(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil && !isUndefinedTable(err) {
+	if _, err := c.Exec(ctx, sink.LedgerForgetSQL(c.target), table); err != nil && !isUndefinedTable(err) {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

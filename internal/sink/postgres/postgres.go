@@ -6,11 +6,21 @@
 // host that is not loopback is reached by TLS only, verified as
 // sslmode=verify-full unless the DSN says otherwise (see Config).
 //
+// Names. Each connection resolves current_schema() once, when it
+// connects (the first schema of its search path that exists; none is an
+// error), and every statement names its tables with that schema, quoted:
+// "rgb"."data_line01". A bare name would be looked up along the search
+// path, where pg_catalog comes first, so a table named pg_description
+// would be PostgreSQL's catalog; table names starting with pg_ are
+// refused anyway.
+//
 // Each Load is one transaction. It first takes a transaction-scoped
 // advisory lock on the key, so a concurrent load of the same key (from any
-// process) waits and then finds it in the ledger; then rows go in by
-// binary COPY (pgx CopyFrom). PostgreSQL's DDL is transactional: the table
-// a first load creates disappears with it when the load fails.
+// process) waits and then finds it in the ledger, and (but in one-table
+// mode) one on the schema-qualified table name, so a load of another key
+// into the same table waits and then finds the table taken; then rows go
+// in by binary COPY (pgx CopyFrom). PostgreSQL's DDL is transactional: the
+// table a first load creates disappears with it when the load fails.
 //
 // Columns are created as: Integer bigint; Decimal numeric (the canonical
 // text is encoded to binary numeric exactly, its scale kept: "1.50" reads
@@ -71,6 +81,10 @@ func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "postgres"
 //     fails there, and sslmode=prefer or allow lose their plain-text
 //     fallback. An explicit sslmode=require or verify-ca is kept.
 //
+// Connecting gives up after connect_timeout (from the DSN or
+// PGCONNECT_TIMEOUT) or else opts.ConnectTimeout (sink.Options.Timeout),
+// and every connection sends TCP keepalives (sink.KeepAlive).
+//
 // pgx fills settings the DSN leaves out from libpq's PG* environment
 // variables (PGHOST, PGSSLROOTCERT, ...), but a DSN without sslmode gets
 // verify-full by the rule above whatever PGSSLMODE says. The password is
@@ -111,6 +125,13 @@ func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 		}
 	}
 	cfg.Password = opts.Password
+	// A server that accepts the connection and never answers must not
+	// hang the import: connect_timeout (URL or PGCONNECT_TIMEOUT) wins,
+	// else opts' timeout; keepalives notice a peer that vanished.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = opts.Timeout()
+	}
+	cfg.DialFunc = (&net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: sink.KeepAlive}).DialContext
 	if _, set := cfg.RuntimeParams["application_name"]; !set {
 		cfg.RuntimeParams["application_name"] = "siftload"
 	}
@@ -168,7 +189,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, name: f.Redact(dsn)}
+	s := &Sink{cfg: cfg, name: f.Redact(dsn), ledgerExists: make(map[string]bool)}
 	c, err := s.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -184,11 +205,20 @@ type Sink struct {
 	name string // redacted DSN
 
 	mu           sync.Mutex
-	idle         []*pgx.Conn
-	ledgerExists bool
+	idle         []*conn
+	ledgerExists map[string]bool // by schema
 }
 
-func (s *Sink) acquire(ctx context.Context) (*pgx.Conn, error) {
+// conn is a connection and the schema it resolved when it connected.
+type conn struct {
+	*pgx.Conn
+	target sink.Target
+}
+
+// currentSchemaSQL resolves the schema unqualified names are created in.
+const currentSchemaSQL = "SELECT current_schema()"
+
+func (s *Sink) acquire(ctx context.Context) (*conn, error) {
 	s.mu.Lock()
 	if n := len(s.idle); n > 0 {
 		c := s.idle[n-1]
@@ -197,16 +227,28 @@ func (s *Sink) acquire(ctx context.Context) (*pgx.Conn, error) {
 		return c, nil
 	}
 	s.mu.Unlock()
-	c, err := pgx.ConnectConfig(ctx, s.cfg)
+	pc, err := pgx.ConnectConfig(ctx, s.cfg)
 	if err != nil {
+		if pgconn.Timeout(err) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.cfg.ConnectTimeout, err)
+		}
 		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
 	}
-	c.TypeMap().RegisterType(numericType)
-	return c, nil
+	pc.TypeMap().RegisterType(numericType)
+	var cur *string
+	if err := pc.QueryRow(ctx, currentSchemaSQL).Scan(&cur); err != nil {
+		_ = pc.Close(context.WithoutCancel(ctx)) // the query's error says more
+		return nil, fmt.Errorf("connect to %s: current schema: %w", s.name, err)
+	}
+	if cur == nil || *cur == "" {
+		_ = pc.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("connect to %s: the search_path names no schema that exists: set it (options=-csearch_path%%3DSCHEMA in the URL) or create the schema", s.name)
+	}
+	return &conn{Conn: pc, target: sink.Target{Dialect: Dialect, Schema: *cur}}, nil
 }
 
 // release keeps c for reuse when it is healthy and idle, else closes it.
-func (s *Sink) release(c *pgx.Conn) {
+func (s *Sink) release(c *conn) {
 	if !c.IsClosed() && !c.PgConn().IsBusy() && c.PgConn().TxStatus() == 'I' {
 		s.mu.Lock()
 		if len(s.idle) < maxIdle {
@@ -248,6 +290,15 @@ type dialect struct{}
 func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
 func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int            { return 63 } // NAMEDATALEN-1; longer names are cut
+
+// Reserved: pg_ names PostgreSQL's catalogs (pg_catalog comes first on
+// every search path).
+func (dialect) Reserved() []string { return []string{"pg_"} }
+
+// IndexSQL: the index lives in its table's schema and takes no schema.
+func (dialect) IndexSQL(schema, index, table, column string) string {
+	return "CREATE INDEX " + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+}
 
 func (dialect) ColumnType(t schema.Type, _ int) string {
 	switch t {
@@ -313,11 +364,12 @@ type querier interface {
 
 const columnsSQL = `SELECT column_name, data_type, COALESCE(character_maximum_length, 0)
 FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = $1
+WHERE table_schema = $1 AND table_name = $2
 ORDER BY ordinal_position`
 
-func columns(ctx context.Context, q querier, table string) ([]schema.Column, bool, error) {
-	rows, err := q.Query(ctx, columnsSQL, table)
+// columns returns the columns of table in t's schema.
+func columns(ctx context.Context, q querier, t sink.Target, table string) ([]schema.Column, bool, error) {
+	rows, err := q.Query(ctx, columnsSQL, t.Schema, table)
 	if err != nil {
 		return nil, false, err
 	}
@@ -337,7 +389,7 @@ func columns(ctx context.Context, q querier, table string) ([]schema.Column, boo
 	return cols, len(cols) > 0, nil
 }
 
-// Columns returns the columns of table in the current schema,
+// Columns returns the columns of table in the connection's schema,
 // SourceKeyColumn included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
 	c, err := s.acquire(ctx)
@@ -345,7 +397,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 		return nil, false, err
 	}
 	defer s.release(c)
-	cols, ok, err := columns(ctx, c, table)
+	cols, ok, err := columns(ctx, c, c.target, table)
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -357,8 +409,8 @@ func isUndefinedTable(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
 }
 
-func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRow(ctx, sink.LedgerSelectSQL(Dialect), key).Scan)
+func ledger(ctx context.Context, q querier, t sink.Target, key string) (sink.LedgerEntry, bool, error) {
+	e, err := sink.ScanLedger(q.QueryRow(ctx, sink.LedgerSelectSQL(t), key).Scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -376,7 +428,7 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 		return sink.LedgerEntry{}, false, err
 	}
 	defer s.release(c)
-	e, ok, err := ledger(ctx, c, key)
+	e, ok, err := ledger(ctx, c, c.target, key)
 	if isUndefinedTable(err) {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -389,31 +441,35 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // ensureLedger creates the ledger when it does not exist, in a
 // transaction of its own under an advisory lock, so that concurrent first
 // loads do not race to create it.
-func (s *Sink) ensureLedger(ctx context.Context, c *pgx.Conn) error {
+func (s *Sink) ensureLedger(ctx context.Context, c *conn) error {
 	s.mu.Lock()
-	done := s.ledgerExists
+	done := s.ledgerExists[c.target.Schema]
 	s.mu.Unlock()
 	if done {
 		return nil
 	}
-	err := pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL, ledgerLock); err != nil {
+	err := pgx.BeginFunc(ctx, c.Conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
 			return err
 		}
-		if _, exists, err := columns(ctx, tx, sink.LedgerTable); err != nil || exists {
+		if _, exists, err := columns(ctx, tx, c.target, sink.LedgerTable); err != nil || exists {
 			return err
 		}
-		_, err := tx.Exec(ctx, sink.LedgerDDL(Dialect, false))
+		_, err := tx.Exec(ctx, sink.LedgerDDL(c.target, false))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
 	}
 	s.mu.Lock()
-	s.ledgerExists = true
+	s.ledgerExists[c.target.Schema] = true
 	s.mu.Unlock()
 	return nil
 }
+
+// CheckTable refuses names PostgreSQL cannot take or reserves; see
+// sink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -429,7 +485,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err != nil {
 		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
 	}
-	res, err := sink.RunLoad(ctx, &loadTx{tx: tx}, job, src)
+	res, err := sink.RunLoad(ctx, &loadTx{tx: tx, t: c.target}, job, src)
 	if err != nil || res.Status == sink.StatusSkipped {
 		// A failed rollback (a broken connection) aborts the
 		// transaction on the server just as well.
@@ -450,9 +506,10 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	return res, nil
 }
 
-// loadTx is one Load's transaction.
+// loadTx is one Load's transaction, on a connection whose schema is t's.
 type loadTx struct {
 	tx pgx.Tx
+	t  sink.Target
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -461,15 +518,23 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 }
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	if _, err := l.tx.Exec(ctx, lockSQL, keyLock+key); err != nil {
+	if _, err := l.tx.Exec(ctx, lockSQL, keyLock+l.t.Table(sink.LedgerTable)+" "+key); err != nil {
 		return sink.LedgerEntry{}, false, fmt.Errorf("lock key: %w", err)
 	}
-	return ledger(ctx, l.tx, key)
+	return ledger(ctx, l.tx, l.t, key)
+}
+
+// LockTable takes the advisory lock of job's schema-qualified table name,
+// which PrepareTable takes too: a lock a session holds already is taken
+// again at once.
+func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
+	_, err := l.tx.Exec(ctx, lockSQL, tableLock+l.t.Table(job.Table.Name))
+	return err
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
 	var other string
-	err := l.tx.QueryRow(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	err := l.tx.QueryRow(ctx, sink.OtherKeySQL(l.t), table, key).Scan(&other)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}
@@ -481,7 +546,7 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 // second wait until the first commits or rolls back, then look again.
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	for locked := false; ; locked = true {
-		cols, exists, err := columns(ctx, l.tx, job.Table.Name)
+		cols, exists, err := columns(ctx, l.tx, l.t, job.Table.Name)
 		if err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
@@ -491,20 +556,20 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		if locked {
 			break
 		}
-		if _, err := l.tx.Exec(ctx, lockSQL, tableLock+job.Table.Name); err != nil {
+		if err := l.LockTable(ctx, job); err != nil {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	return sink.CreateTable(ctx, Dialect, job, l.exec)
+	return sink.CreateTable(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, Dialect, job, l.exec)
+	return sink.DeleteRows(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cs := newCopySource(job, src)
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{job.Table.Name}, sink.InsertColumns(job), cs)
+	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sink.InsertColumns(job), cs)
 	if err != nil {
 		if cs.err != nil { // the source's own error, not COPY's
 			return n, cs.err
@@ -515,7 +580,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, Dialect, e, update, func(t time.Time) any { return t }, l.exec)
+	return sink.PutLedger(ctx, l.t, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
 // copySource adapts a RecordSource to pgx.CopyFromSource: it prepends the

@@ -67,6 +67,7 @@ func Run(t *testing.T, f sink.Factory, dsn string, opts sink.Options) {
 		{"Downgrade", testDowngrade},
 		{"OneTable", testOneTable},
 		{"TableTaken", testTableTaken},
+		{"TableTakenConcurrently", testTableTakenConcurrently},
 		{"Types", testTypes},
 		{"RoundTrip", testRoundTrip},
 		{"Columns", testColumns},
@@ -549,6 +550,42 @@ func testTableTaken(t *testing.T, h *harness) {
 		t.Fatalf("Load of a second key into a one-key table: error = %v, want ErrTableTaken", err)
 	}
 	h.checkRows(t, table, idName, idNameRecords(1, 2))
+}
+
+// testTableTakenConcurrently loads two keys into one table at once, over
+// two connections, the first one inside its transaction when the second
+// starts: the second must fail with ErrTableTaken and the table hold the
+// first key's rows only, never both.
+func testTableTakenConcurrently(t *testing.T, h *harness) {
+	other := open(t, h.f, h.dsn, h.opts)
+	table := h.table(t, "taken_concurrently")
+	recs := idNameRecords(1, 300)
+	a := NewSource(recs...)
+	b := NewSource(idNameRecords(1000, 300)...)
+	started := make(chan struct{})
+	a.OnNext = func(n int) {
+		if n == 1 {
+			close(started)
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	var wg sync.WaitGroup
+	var errA, errB error
+	wg.Go(func() {
+		_, errA = h.s.Load(context.Background(), job(h.key("taken_concurrently_L"), table, sha("v1"), len(recs), idName), a)
+	})
+	wg.Go(func() {
+		<-started
+		_, errB = other.Load(context.Background(), job(h.key("taken_concurrently_l"), table, sha("v2"), 300, idName), b)
+	})
+	wg.Wait()
+	if errA != nil {
+		t.Fatalf("first Load: %v", errA)
+	}
+	if !errors.Is(errB, sink.ErrTableTaken) {
+		t.Errorf("second Load of another key into the table: error = %v, want ErrTableTaken", errB)
+	}
+	h.checkRows(t, table, idName, recs)
 }
 
 var typedCols = []schema.Column{

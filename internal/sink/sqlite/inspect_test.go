@@ -20,7 +20,7 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 	for i, c := range cols {
 		q[i] = Dialect.Quote(c)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+Dialect.Quote(table))
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+target.Table(table))
 	if err != nil {
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
@@ -30,13 +30,13 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 // Drop drops table when it exists and deletes the ledger rows naming it,
 // for tests (see sinktest.Inspector).
 func (s *Sink) Drop(ctx context.Context, table string) error {
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+Dialect.Quote(table)); err != nil {
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+target.Table(table)); err != nil {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
 	if _, ok, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !ok {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(Dialect), table); err != nil {
+	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(target), table); err != nil {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

@@ -12,6 +12,14 @@
 // database's write lock up front: loads from other processes wait for it
 // (up to busy_timeout) instead of failing half way, and loads through one
 // Sink queue inside the process. Rows go in by a prepared multi-row INSERT.
+// Holding that lock, a load sees every committed ledger row: the check
+// that no other key owns its table and its writes cannot interleave with
+// another process's load.
+//
+// Names. Every statement names its tables in the schema "main" (the
+// database file): "main"."data_line01", so a TEMP table or an attached
+// database with the same name never takes the load. Names starting with
+// sqlite_ are SQLite's own and refused.
 //
 // Values are stored so that they read back as the file held them, up to
 // the canonical form of their type (SQLite's type affinity never converts
@@ -199,6 +207,14 @@ const maxColumns = 2000
 // that SQLite keeps the canonical text exactly.
 const decimalType = "DECIMAL_TEXT"
 
+// Reserved: SQLite keeps sqlite_ names for itself.
+func (dialect) Reserved() []string { return []string{"sqlite_"} }
+
+// IndexSQL: SQLite qualifies the index, whose table is in the same schema.
+func (dialect) IndexSQL(schema, index, table, column string) string {
+	return "CREATE INDEX " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+}
+
 func (dialect) ColumnType(t schema.Type, _ int) string {
 	switch t {
 	case schema.Integer:
@@ -225,6 +241,9 @@ func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // Dialect is the SQL dialect of this sink.
 var Dialect sink.Dialect = dialect{}
+
+// target names every table in the database file's schema, "main".
+var target = sink.Target{Dialect: Dialect, Schema: "main"}
 
 // typeOf maps a declared column type back to a schema type, as SQLite's
 // affinity rules read it (and this sink's own types first).
@@ -259,7 +278,7 @@ type querier interface {
 }
 
 func columns(ctx context.Context, q querier, table string) ([]schema.Column, bool, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", table)
+	rows, err := q.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?, ?)", table, target.Schema)
 	if err != nil {
 		return nil, false, err
 	}
@@ -278,7 +297,8 @@ func columns(ctx context.Context, q querier, table string) ([]schema.Column, boo
 	return cols, len(cols) > 0, nil
 }
 
-// Columns returns the columns of table, SourceKeyColumn included.
+// Columns returns the columns of table in "main", SourceKeyColumn
+// included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
 	cols, ok, err := columns(ctx, s.db, table)
 	if err != nil {
@@ -288,7 +308,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(Dialect), key).Scan)
+	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(target), key).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -314,6 +334,10 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	}
 	return e, ok, nil
 }
+
+// CheckTable refuses names SQLite cannot take or reserves; see
+// sink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -349,15 +373,19 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	// BEGIN IMMEDIATE holds the write lock already; the ledger is created
 	// by the first load, inside its transaction.
-	if err := l.exec(ctx, sink.LedgerDDL(Dialect, true)); err != nil {
+	if err := l.exec(ctx, sink.LedgerDDL(target, true)); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	return ledger(ctx, l.tx, key)
 }
 
+// LockTable has nothing to do: BEGIN IMMEDIATE holds the database's
+// write lock, which every other load waits for.
+func (l *loadTx) LockTable(context.Context, sink.LoadJob) error { return nil }
+
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
 	var other string
-	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(Dialect), table, key).Scan(&other)
+	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(target), table, key).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -372,11 +400,11 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	if exists {
 		return sink.CheckExisting(job, cols)
 	}
-	return sink.CreateTable(ctx, Dialect, job, l.exec)
+	return sink.CreateTable(ctx, target, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, Dialect, job, l.exec)
+	return sink.DeleteRows(ctx, target, job, l.exec)
 }
 
 // bind returns the value SQLite stores for v in a column of type typ:
@@ -404,7 +432,7 @@ func batchRows(ncols int) int {
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cols := sink.InsertColumns(job)
 	per := batchRows(len(cols))
-	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, per))
+	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, per))
 	if err != nil {
 		return 0, fmt.Errorf("prepare insert: %w", err)
 	}
@@ -456,7 +484,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return inserted, err
 	}
 	if pending > 0 {
-		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(Dialect, job.Table.Name, cols, int(pending)))
+		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, int(pending)))
 		if err != nil {
 			return inserted, fmt.Errorf("prepare insert: %w", err)
 		}
@@ -469,7 +497,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, Dialect, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
+	return sink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
 var _ sink.Sink = (*Sink)(nil)

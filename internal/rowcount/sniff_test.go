@@ -1,4 +1,4 @@
-package record
+package rowcount
 
 import (
 	"strings"
@@ -31,6 +31,10 @@ func TestSniffDelimiter(t *testing.T) {
 		{Name: "HigherCountOnTie", Input: "a|b,c,d\n1|2,3,4\n", Want: ','},
 		{Name: "MoreConsistentWins", Input: "a;b;c\n1;2;3\n4,5;6;7\n8;9;10\n", Want: ';'},
 		{Name: "MostFrequentCount", Input: "a;b\n1;2\n3;4;5\n6;7\n", Want: ';'},
+		{Name: "BareCR", Input: "a;b;c\r1;2;3\r4;5;6\r", Want: ';'},
+		{Name: "InchMark", Input: "a;b\n3/4\" x;1\n1/2\" y;2\n5;6\n", Want: ';'},
+		{Name: "InchMarkComma", Input: "id,item,qty\n10,3/4\" pipe,5\n11,elbow,7\n12,1\" cap,2\n", Want: ','},
+		{Name: "QuoteAfterSemicolon", Input: "a;\"x,y\";b\n1;\"2,3\";4\n", Want: ';'},
 		{Name: "CountsOverFiftyLines", Input: strings.Repeat("a;b\n", 50) + strings.Repeat("a,b,c\n", 60), Want: ';'},
 	}
 	for _, tt := range tests {
@@ -45,8 +49,8 @@ func TestSniffDelimiter(t *testing.T) {
 func TestSniffDelimiterCutLine(t *testing.T) {
 	// 64 KiB of one long quoted-free line cut mid-way, after a header:
 	// the cut line is ignored, the header decides.
-	long := "x" + strings.Repeat(",", 40) + strings.Repeat("y", bufSize)
-	sample := []byte(("a;b\n" + long)[:bufSize])
+	long := "x" + strings.Repeat(",", 40) + strings.Repeat("y", SniffLen)
+	sample := []byte(("a;b\n" + long)[:SniffLen])
 	if got := SniffDelimiter(sample); got != ';' {
 		t.Errorf("SniffDelimiter(cut) = %q, want ';'", got)
 	}
