@@ -273,10 +273,13 @@ func warnings(source string, c *rowcount.Counter, check *rowcount.UTF8Check, tw 
 		}
 		p = problem.New(source, n, reason)
 		if errors.Is(cerr, rowcount.ErrUnclosedQuote) {
-			ws = append(ws, plan.WarnUnclosedQuote(re.Record))
+			ws = append(ws, plan.WarnUnclosedQuote(n))
 		}
 	}
 	if n, first := c.FieldCounts(); n > 0 {
+		if !noHeader {
+			first-- // numbered as import and problems number it
+		}
 		ws = append(ws, plan.WarnFieldCount(n, first))
 	}
 	if !check.Valid() {

@@ -41,13 +41,13 @@ func TestMeasure(t *testing.T) {
 		Name:         "UnclosedQuote",
 		Input:        "a,b\n1,2\n3,\"x\n4,5\n",
 		WantRows:     2,
-		WantWarnings: []string{"unclosed quote (opened in record 3)"},
+		WantWarnings: []string{"unclosed quote (opened in record 2)"},
 		WantProblems: []string{"f.csv: record 2: unclosed quote: the file ends inside a quoted field"},
 	}, {
 		Name:         "FieldCounts",
 		Input:        "a,b\n1,2\n3\n4,5,6\n",
 		WantRows:     3,
-		WantWarnings: []string{"field count differs from header (2 records, first: record 3)"},
+		WantWarnings: []string{"field count differs from header (2 records, first: record 2)"},
 	}, {
 		Name:         "NonUTF8",
 		Input:        "a,b\ncaf\xe9,1\n",
@@ -78,7 +78,7 @@ func TestMeasure(t *testing.T) {
 		Name:         "Several",
 		Input:        "a;b\r\n1;\xff\n2\r\n\"3",
 		WantRows:     3,
-		WantWarnings: []string{"unclosed quote (opened in record 4)", "field count differs from header (1 records, first: record 3)", "non-UTF-8 text", "mixed line endings"},
+		WantWarnings: []string{"unclosed quote (opened in record 3)", "field count differs from header (1 record, first: record 2)", "non-UTF-8 text", "mixed line endings"},
 		WantProblems: []string{"f.csv: record 3: unclosed quote: the file ends inside a quoted field"},
 	}, {
 		Name:     "GivenDelimiter", // the quote after ';' is data with ','

@@ -50,12 +50,21 @@
 //
 // A locator names a file by its outermost path (the INPUT argument joined
 // with the path under it, with '/' separators) followed, for each archive
-// level, by Sep ("!/") and the member's name inside that archive, exactly
-// as the archive spells it:
+// level, by Sep ("!/") and the member's level: its name inside that
+// archive (as UTF-8, see "Member names") with every '#' doubled, and, for
+// the n-th member of that name in archive order (n >= 2), '#' and n
+// (MemberLevel):
 //
 //	site/2023/a.zip!/data/LINE01.csv
 //	site/a.zip!/inner.tar.gz!/x/LINE02.csv
+//	site/a.tar!/data/LINE01.csv#2  (the second member data/LINE01.csv)
+//	site/a.zip!/C##/x.csv          (the member C#/x.csv)
 //	site/x.csv.gz                  (a compressed file is not a level)
+//
+// So every member of an archive has a locator of its own, also when tar
+// -r or tar -u appended a path twice, and a walk and Walker.Open name the
+// same bytes by it. Directories and tar metadata entries are not counted.
+// All copies of a path are candidates for one key.
 //
 // A key names the logical file that several snapshots hold versions of:
 // the member path inside its innermost archive, or a loose file's path
@@ -63,12 +72,34 @@
 // normalized by DefaultKey ('/' separators, no leading "./" or "/", no
 // compression suffix).
 //
+// # Member names
+//
+// Keys and locators are valid UTF-8. A zip name with the UTF-8 flag
+// (general purpose bit 11) is taken as it is; without it, the name of the
+// Info-ZIP Unicode Path extra field (0x7075) when the field's CRC-32
+// matches the stored name; else an ASCII name, or a valid UTF-8 name from
+// a Unix or macOS zipper ("version made by"), as it is; else the name is
+// decoded by Walker.NameEncoding, CP437 by default as the zip
+// specification says. A tar name that is valid UTF-8 is taken as it is,
+// else decoded by NameEncoding; without one, and for a zip name flagged
+// UTF-8 that is not, the member is a problem (its locator has U+FFFD for
+// the bad bytes). So one file has one key whatever tool archived it.
+//
 // Member names are data, never paths on this machine: a name with "../",
 // a leading "/", a drive letter, a backslash, a NUL byte or 64 KiB stays
 // as it is in the locator. A member whose name escapes its archive, and a
 // link or device member, is reported as a problem (when its name is that
 // of a data file or an archive) and is never read. A walk writes nothing
 // but its spool files, whose names it makes itself.
+//
+// Links are reported in one wording in every format ("link member: links
+// are not followed"): zip, tar and 7z symbolic and hard links, and RAR5
+// redirections (links, junctions, file copies). Directories and tar
+// metadata entries (pax extended and global headers, GNU long names and
+// links, GNU volume labels and dump directories, Solaris ACL and extended
+// attribute entries) are not members at all, whatever their names. A tar
+// continuation of a file from another volume and a tar entry of an
+// unknown type are problems when their names are data or archives.
 //
 // # Limits
 //
@@ -114,8 +145,25 @@
 //
 // A zip's central directory is held in memory by the zip reader while
 // its archive is walked: about 240 bytes an entry (measured for names of
-// 19 bytes: 240 MB for a million entries). A walk adds nothing per
-// entry; what a caller keeps per entry is its own.
+// 19 bytes: 240 MB for a million entries). A walk adds nothing per zip
+// entry but a 4-byte index while it sorts names for duplicates; for a
+// stream archive (tar, rar) and a 7z it keeps each member name while the
+// archive is walked, to count duplicates. Walker.MaxEntries (1,000,000
+// by default) bounds the entries of one input, outermost and nested
+// archives together: a zip's count is read from its end of central
+// directory record (zip64 too), and checked against the headers its
+// directory really holds, before the zip reader parses the directory; a
+// zip that would cross the limit is refused whole, a stream ends at the
+// entry that crosses it: "zip central directory lists 2000000 entries:
+// over the limit of 1000000 entries per input (--max-entries)".
+//
+// One bad entry (an unsupported compression method, a bad local header,
+// a bad CRC) is the problem of that entry alone; the walk goes on with
+// the archive's other members. A zip whose central directory sets the
+// data descriptor flag where no descriptor follows the data is read as
+// unzip and libarchive read it: the central directory's CRC-32 and sizes
+// are authoritative, the descriptor optional. A tar header that cannot be
+// read ends its stream (a tar has no index to find the next header by).
 //
 // # Data files and problems
 //

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/tar"
 	"bufio"
 	"context"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/bodgit/sevenzip"
-	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/mholt/archives"
 	"github.com/nwaples/rardecode/v2"
@@ -115,45 +113,55 @@ func (c *closeBoth) Close() error { return errors.Join(c.inner.Close(), c.outer.
 
 // member is one entry of an archive, whatever its format.
 type member struct {
-	name      string // raw name in the archive
-	size      int64  // uncompressed size, -1 when unknown
-	mode      fs.FileMode
-	hardlink  bool
-	encrypted bool
-	open      func() (io.ReadCloser, error) // metered by extract
-	cost      costFunc                      // of open's reads
+	name       string // name in the archive, as valid UTF-8 (see zipName, tarName)
+	level      string // its level in a locator: MemberLevel(name, occurrence); set by extract
+	occurrence int    // 1 for the first member of its name, ...; 0: extract counts
+	size       int64  // uncompressed size, -1 when unknown
+	mode       fs.FileMode
+	link       bool  // a hard or symbolic link, a junction, a rar file copy
+	nameErr    error // why the member cannot be read although its name can be judged
+	encrypted  bool
+	open       func() (io.ReadCloser, error) // metered by extract
+	cost       costFunc                      // of open's reads
 }
 
 func newMember(fi archives.FileInfo) member {
-	m := member{name: fi.NameInArchive, size: fi.Size(), mode: fi.Mode()}
+	name, ok := validName(fi.NameInArchive)
+	m := member{name: name, size: fi.Size(), mode: fi.Mode()}
+	if !ok {
+		m.nameErr = errNameNotUTF8
+	}
 	m.open = func() (io.ReadCloser, error) { return fi.Open() }
 	switch h := fi.Header.(type) {
-	case zip.FileHeader:
-		m.encrypted = h.Flags&0x1 != 0 // general purpose bit 0: encrypted
-	case *tar.Header:
-		m.hardlink = h.Typeflag == tar.TypeLink
 	case *rardecode.FileHeader:
 		m.encrypted = h.Encrypted
 		if h.UnKnownSize {
 			m.size = -1
 		}
+		// RAR5 redirections (symbolic and hard links, junctions, file
+		// copies) have no data of their own.
+		m.link = h.LinkType != rardecode.LinkTypeNone
 	case sevenzip.FileHeader:
 		m.open = sevenZipCRC(m.open, h.CRC32)
 	}
 	return m
 }
 
+// errLink is the reason of the problem reported for a link member, in
+// every format.
+var errLink = errors.New("link member: links are not followed")
+
 // unreadable returns why m cannot be read as a file of its archive, or
-// nil: its name escapes the archive, it is a link or a device, or it is
-// encrypted.
+// nil: its name is not UTF-8 or escapes the archive, it is a link or a
+// device, or it is encrypted.
 func (m member) unreadable() error {
 	switch {
+	case m.nameErr != nil:
+		return m.nameErr
 	case escapes(m.name):
 		return errors.New("member path escapes its archive")
-	case m.hardlink:
-		return errors.New("hard link member")
-	case m.mode&fs.ModeSymlink != 0:
-		return errors.New("symbolic link member")
+	case m.link || m.mode&fs.ModeSymlink != 0:
+		return errLink
 	case !m.mode.IsRegular():
 		return fmt.Errorf("not a regular file (mode %s)", m.mode.Type())
 	case m.encrypted:
@@ -203,28 +211,34 @@ type item struct {
 // the archive's whole cost. A crossed budget ends the archive with the
 // limit's error.
 //
+// Every member gets its locator level (MemberLevel of its name and of how
+// many members of that name came before it, directories and tar metadata
+// not counted), and every entry counts against Walker.MaxEntries in st.
+//
 // A panic of a format's reader (some panic on corrupt input) is returned
-// as an error, unless *inCallback is true: then the panic comes from the
+// as an error, unless st.inCallback is true: then the panic comes from the
 // caller's callback, and it goes on.
-func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool, handle func(context.Context, member) error) (err error) {
+func (w *Walker) extract(ctx context.Context, it item, c class, st *extractState, handle func(context.Context, member) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			if *inCallback {
+			if st.inCallback {
 				panic(v)
 			}
 			err = fmt.Errorf("corrupt archive: reader panicked: %v", v)
 		}
 	}()
 	lim := w.limits()
-	members := func(cost costFunc, arc *budget) archives.FileHandler {
-		return func(ctx context.Context, fi archives.FileInfo) error {
-			if fi.IsDir() {
-				return nil
-			}
+	seen := make(map[string]int) // names of stream members: zip counts its own
+	each := func(cost costFunc, arc *budget) func(context.Context, member) error {
+		return func(ctx context.Context, m member) error {
 			if err := arc.failed(); err != nil {
 				return err
 			}
-			m := newMember(fi)
+			if m.occurrence == 0 {
+				seen[m.name]++
+				m.occurrence = seen[m.name]
+			}
+			m.level = MemberLevel(m.name, m.occurrence)
 			open := m.open
 			m.open = func() (io.ReadCloser, error) {
 				rc, err := open()
@@ -235,6 +249,18 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			}
 			m.cost = cost
 			return handle(ctx, m)
+		}
+	}
+	members := func(cost costFunc, arc *budget) archives.FileHandler {
+		h := each(cost, arc)
+		return func(ctx context.Context, fi archives.FileInfo) error {
+			if err := w.addEntries(st, 1, ""); err != nil {
+				return err
+			}
+			if fi.IsDir() {
+				return nil
+			}
+			return h(ctx, newMember(fi))
 		}
 	}
 	switch c.kind {
@@ -248,19 +274,18 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			return err
 		}
 		defer rc.Close()
-		var (
-			format archives.Extractor = archives.Tar{}
-			r      io.Reader          = rc
-		)
+		var r io.Reader = rc
 		if c.kind == kindRar {
-			format = archives.Rar{}
 			br := bufio.NewReader(rc)
 			if err := checkRar(br); err != nil {
 				return err
 			}
 			r = br
+			err = archives.Rar{}.Extract(ctx, r, members(it.cost, nil))
+		} else {
+			err = w.extractTar(ctx, r, st, each(it.cost, nil))
 		}
-		if err := format.Extract(ctx, r, members(it.cost, nil)); err != nil {
+		if err != nil {
 			return err
 		}
 		// Read what follows the end of the archive so that the
@@ -270,11 +295,12 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 		}
 		return nil
 	case kindZip, kind7z:
-		var format archives.Extractor = archives.Zip{}
-		if c.kind == kind7z {
-			registerSevenZip()
-			format = archives.SevenZip{}
-		}
+		var (
+			r    countFile
+			size int64
+			cost costFunc
+			arc  *budget
+		)
 		if it.path != "" && c.comp == nil {
 			rc, err := it.open()
 			if err != nil {
@@ -289,32 +315,38 @@ func (w *Walker) extract(ctx context.Context, it item, c class, inCallback *bool
 			if err != nil {
 				return err
 			}
-			if c.kind == kindZip {
-				if err := zipSplit(cf, fi.Size()); err != nil {
-					return err
-				}
-			}
-			return format.Extract(ctx, rc, members(it.cost, newBudget(lim, float64(fi.Size()))))
-		}
-		f, err := w.spool(ctx, it, c)
-		if err != nil {
-			return err
-		}
-		defer f.release()
-		n := new(atomic.Int64)
-		var perByte float64
-		if f.size > 0 {
-			perByte = f.cost / float64(f.size)
-		}
-		cost := func() float64 { return float64(n.Load()) * perByte }
-		if c.kind == kindZip {
-			if err := zipSplit(countFile{f.File, n}, f.size); err != nil {
+			r, size, cost, arc = cf, fi.Size(), it.cost, newBudget(lim, float64(fi.Size()))
+		} else {
+			f, err := w.spool(ctx, it, c)
+			if err != nil {
 				return err
 			}
+			defer f.release()
+			n := new(atomic.Int64)
+			var perByte float64
+			if f.size > 0 {
+				perByte = f.cost / float64(f.size)
+			}
+			r, size, arc = countFile{f.File, n}, f.size, newBudget(lim, f.cost)
+			cost = func() float64 { return float64(n.Load()) * perByte }
 		}
-		return format.Extract(ctx, countFile{f.File, n}, members(cost, newBudget(lim, f.cost)))
+		if c.kind == kindZip {
+			if err := zipSplit(r, size); err != nil {
+				return err
+			}
+			return w.extractZip(ctx, r, size, st, each(cost, arc))
+		}
+		registerSevenZip()
+		return archives.SevenZip{}.Extract(ctx, r, members(cost, arc))
 	}
 	return fmt.Errorf("%s: not an archive", it.source)
+}
+
+// extractState is what the walk of one outermost input (or one Open)
+// shares across the archives it reads.
+type extractState struct {
+	inCallback bool  // the caller's callback runs: a panic is its own
+	entries    int64 // entries seen, against Walker.MaxEntries
 }
 
 // ctxReader fails reads once ctx is done, and turns a panic of r's Read

@@ -112,6 +112,7 @@ type rf struct {
 	Name      string
 	Data      string
 	Encrypted bool // adds a file encryption record (the data stays plain)
+	Redirect  int  // adds a file system redirection record of this type (1 symlink ... 5 file copy)
 }
 
 // rar5Of builds a RAR 5.0 archive of stored (uncompressed) files. There
@@ -154,6 +155,13 @@ func rar5Of(tb testing.TB, files ...rf) []byte {
 			rec = append(rec, 15)                  // KDF count
 			rec = append(rec, make([]byte, 32)...) // salt, IV
 			extra = append(vint(nil, len(rec)), rec...)
+			flags |= 0x1
+		}
+		if f.Redirect != 0 {
+			rec := vint(vint(vint(nil, 5), f.Redirect), 0) // type 5 (redirection), link type, flags
+			rec = vint(rec, len("target.csv"))
+			rec = append(rec, "target.csv"...)
+			extra = append(extra, append(vint(nil, len(rec)), rec...)...)
 			flags |= 0x1
 		}
 		block(2, flags, fields, extra, []byte(f.Data))

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +29,47 @@ func JoinLocator(parts ...string) string {
 // matching member names, not by this split.
 func SplitLocator(s string) []string {
 	return strings.Split(s, Sep)
+}
+
+// MemberLevel returns the level of a locator that names the n-th member
+// (counting from 1, in archive order) whose name is name: the name with
+// every '#' doubled, and for n > 1 a '#' and n. So "x.csv" is the first
+// member of that name, "x.csv#2" the second, and a member really named
+// "x#2.csv" is "x##2.csv": a level never names two members.
+func MemberLevel(name string, n int) string {
+	l := strings.ReplaceAll(name, "#", "##")
+	if n > 1 {
+		l += "#" + strconv.Itoa(n)
+	}
+	return l
+}
+
+// ParseMemberLevel is the inverse of MemberLevel: it returns the member
+// name and occurrence (1 for none) that level names, and false when level
+// is no MemberLevel result (a lone '#' not followed by a count of 2 or
+// more, without leading zeros, at its end).
+func ParseMemberLevel(level string) (name string, n int, ok bool) {
+	var b strings.Builder
+	n = 1
+	for i := 0; i < len(level); i++ {
+		c := level[i]
+		if c != '#' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 < len(level) && level[i+1] == '#' {
+			b.WriteByte('#')
+			i++
+			continue
+		}
+		digits := level[i+1:]
+		k, err := strconv.Atoi(digits)
+		if err != nil || k < 2 || digits[0] == '0' || strconv.Itoa(k) != digits {
+			return "", 0, false
+		}
+		return b.String(), k, true
+	}
+	return b.String(), 1, true
 }
 
 // NormalizeMember turns a member name into a clean slash path for keys:

@@ -150,6 +150,36 @@ func FuzzLocator(f *testing.F) {
 	})
 }
 
+// FuzzMemberLevel checks that a locator level names one member: the n-th
+// of its name, for any name and n, and no other pair.
+func FuzzMemberLevel(f *testing.F) {
+	f.Add("data/LINE01.csv", 1, "data/LINE01.csv#2", 1)
+	f.Add("x.csv", 2, "x.csv#2", 1)
+	f.Add("#", 3, "##3", 1)
+	f.Add("a#", 1, "a", 2)
+	f.Add("", 2, "#2", 1)
+	f.Fuzz(func(t *testing.T, a string, n int, b string, m int) {
+		n, m = 1+abs(n)%1000, 1+abs(m)%1000
+		la, lb := MemberLevel(a, n), MemberLevel(b, m)
+		if name, k, ok := ParseMemberLevel(la); !ok || name != a || k != n {
+			t.Fatalf("ParseMemberLevel(MemberLevel(%q, %d) = %q) = %q, %d, %t", a, n, la, name, k, ok)
+		}
+		if la == lb && (a != b || n != m) {
+			t.Fatalf("MemberLevel(%q, %d) = MemberLevel(%q, %d) = %q", a, n, b, m, la)
+		}
+		if name, k, ok := ParseMemberLevel(a); ok && MemberLevel(name, k) != a {
+			t.Fatalf("ParseMemberLevel(%q) = %q, %d, but MemberLevel of it is %q", a, name, k, MemberLevel(name, k))
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -(n + 1)
+	}
+	return n
+}
+
 // FuzzKey checks the properties of keys and member names.
 func FuzzKey(f *testing.F) {
 	for _, s := range []string{"data/LINE01.csv", `.\a\b.CSV.GZ`, "/../x", "a/../../b", "C:x", "..gz", "x.tar.zst", "\x00", "//", ".", ""} {

@@ -18,9 +18,9 @@ var ErrNotFound = errors.New("archive: member not found")
 // calls fn with its decompressed bytes; fn must not retain the reader. A
 // relative outermost path is taken relative to base ("" for the working
 // directory). Zip and 7z members are reached directly; a tar is read up
-// to the member. Member names are matched exactly as the walk wrote them,
-// so a name that contains Sep is still found. When an archive holds two
-// members of the same name, the first one is opened.
+// to the member. Member levels are matched exactly as the walk wrote them
+// (MemberLevel), so a name that contains Sep is still found, and the n-th
+// of several members of one name is the one opened.
 //
 // Open returns fn's error unchanged. Any other failure (a missing file or
 // member, a corrupt archive, a member that a walk reports as a problem) is
@@ -117,9 +117,9 @@ type finder struct {
 	w     *Walker
 	fn    func(io.Reader) error
 	found bool
-	fnErr error // fn's result
-	err   error // why the member could not be read
-	inFn  bool  // fn is running: a panic is fn's, not a format's
+	fnErr error        // fn's result
+	err   error        // why the member could not be read
+	st    extractState // shared by the archives along the locator
 }
 
 // find looks in the archive it for the member named target, a locator
@@ -130,27 +130,27 @@ func (f *finder) find(ctx context.Context, it item, target string) error {
 	if !c.kind.archive() {
 		return fmt.Errorf("%s: not an archive", it.source)
 	}
-	err := f.w.extract(ctx, it, c, &f.inFn, func(ctx context.Context, m member) error {
+	err := f.w.extract(ctx, it, c, &f.st, func(ctx context.Context, m member) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		mit := item{name: m.name, source: JoinLocator(it.source, m.name), size: m.size, open: m.open, cost: m.cost}
+		mit := item{name: m.name, source: JoinLocator(it.source, m.level), size: m.size, open: m.open, cost: m.cost}
 		switch {
-		case m.name == target:
+		case m.level == target:
 			f.found = true
 			if f.err = f.w.unreadable(m); f.err == nil {
 				f.fnErr, f.err = f.w.openData(ctx, mit, 1, func(r io.Reader) error {
-					f.inFn = true
-					defer func() { f.inFn = false }()
+					f.st.inCallback = true
+					defer func() { f.st.inCallback = false }()
 					return f.fn(r)
 				})
 			}
 			return errStop
-		case strings.HasPrefix(target, m.name+Sep) && f.w.unreadable(m) == nil:
+		case strings.HasPrefix(target, m.level+Sep) && f.w.unreadable(m) == nil:
 			if !classify(m.name, noData).kind.archive() {
 				return nil
 			}
-			err := f.find(ctx, mit, target[len(m.name)+len(Sep):])
+			err := f.find(ctx, mit, target[len(m.level)+len(Sep):])
 			switch {
 			case errors.Is(err, errStop):
 				return errStop

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/siftload/siftload/internal/problem"
 )
 
@@ -90,6 +92,24 @@ type Walker struct {
 	// possible decompression bomb (raise --max-ratio to allow it)". ""
 	// names none.
 	MaxMemberSizeSetting, MaxRatioSetting string
+
+	// MaxEntries bounds the entries of one input: the entries of all
+	// its archives together, outermost and nested, directories and tar
+	// metadata included. A zip's count is read from its end of central
+	// directory record (and checked against its central directory)
+	// before the directory is parsed, so a zip that would cross the
+	// limit is refused whole, before the zip reader holds its directory
+	// in memory; a stream archive (tar, rar) and a 7z are ended at the
+	// entry that crosses it. Either is a problem (ErrEntries). 0 means
+	// DefaultMaxEntries; a negative value turns the limit off.
+	MaxEntries int64
+
+	// NameEncoding decodes member names that are not known to be UTF-8
+	// (nil: the default; see ParseNameEncoding): zip names without the
+	// UTF-8 flag and without an Info-ZIP Unicode Path field (default
+	// CP437, as the zip specification says), and tar names that are not
+	// valid UTF-8 (default: none, such a member is a problem).
+	NameEncoding encoding.Encoding
 
 	// Problem is called for every bad archive or member, with its
 	// locator; the walk goes on. It is called from the walking goroutine,
@@ -230,8 +250,8 @@ type walk struct {
 	w     *Walker
 	fn    func(ctx context.Context, e Entry) error
 	stats *Stats
-	stop  error // why the walk stopped, when an error is errStop
-	inFn  bool  // fn is running: a panic is fn's, not a format's
+	stop  error        // why the walk stopped, when an error is errStop
+	st    extractState // shared by the archives of the input
 }
 
 // problem reports err for source, told in plain words (see plain).
@@ -269,7 +289,7 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 		return nil
 	}
 	wk.stats.Archives.Add(1)
-	err := wk.w.extract(ctx, it, c, &wk.inFn, func(ctx context.Context, m member) error {
+	err := wk.w.extract(ctx, it, c, &wk.st, func(ctx context.Context, m member) error {
 		return wk.member(ctx, it.source, depth+1, m)
 	})
 	switch {
@@ -282,10 +302,16 @@ func (wk *walk) archive(ctx context.Context, it item, depth int, c class) error 
 	case encrypted(err):
 		err = &plainError{msg: "encrypted archive: siftload reads no password-protected archives", err: err}
 	default:
-		var le *limitError
-		if errors.As(err, &le) {
+		var (
+			le *limitError
+			ee *entriesError
+		)
+		switch {
+		case errors.As(err, &le):
 			err = le // says all, whatever the format wrapped it in
-		} else {
+		case errors.As(err, &ee):
+			err = ee
+		default:
 			err = fmt.Errorf("read archive: %w", plain(err))
 		}
 	}
@@ -300,7 +326,7 @@ func (wk *walk) member(ctx context.Context, arcSource string, depth int, m membe
 	}
 	wk.stats.Members.Add(1)
 	c := classify(m.name, wk.w.isData())
-	it := item{name: m.name, source: JoinLocator(arcSource, m.name), size: m.size, open: m.open, cost: m.cost}
+	it := item{name: m.name, source: JoinLocator(arcSource, m.level), size: m.size, open: m.open, cost: m.cost}
 	if c.kind == kindOther {
 		wk.stats.Skipped.Add(1)
 		return nil
@@ -355,9 +381,9 @@ func (wk *walk) deliver(ctx context.Context, it item, key string, depth int, c c
 		opened = mr
 		return mr, nil
 	}
-	wk.inFn = true
+	wk.st.inCallback = true
 	err := wk.fn(ctx, e)
-	wk.inFn, done = false, true
+	wk.st.inCallback, done = false, true
 	if opened != nil {
 		opened.Close()
 	}

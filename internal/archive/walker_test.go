@@ -332,8 +332,8 @@ func walkTests() []walkTest {
 		},
 		Want: []got{{"site/a.tar.gz!/real.csv", "real.csv", 12, 1, csv1}},
 		WantProblems: []wantProblem{
-			{"site/a.tar.gz!/LINE03.csv", "symbolic link member"},
-			{"site/a.tar.gz!/LINE04.csv", "hard link member"},
+			{"site/a.tar.gz!/LINE03.csv", "link member: links are not followed"},
+			{"site/a.tar.gz!/LINE04.csv", "link member: links are not followed"},
 			{"site/a.tar.gz!/dev.csv", "not a regular file"},
 			{"site/a.tar.gz!/fifo.csv", "not a regular file"},
 		},

@@ -45,6 +45,8 @@ type AnalyzeOptions struct {
 	// (archive.DefaultMaxRatio, archive.DefaultMaxMemberSize).
 	MaxRatio      int
 	MaxMemberSize string // bytes, with units: config.ParseSize
+	// Archive reading, shared with import (run binds these flags once).
+	Archive ArchiveOptions
 	// own are more files siftload writes (run: the rejects file, the
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
@@ -102,6 +104,7 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	// Decompression limits.
 	fs.IntVar(&o.MaxRatio, "max-ratio", archive.DefaultMaxRatio, "a member whose data decompresses to more than `N` times its compressed bytes (past 16 MiB) is a problem")
 	fs.StringVar(&o.MaxMemberSize, "max-member-size", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
+	o.Archive.AddFlags(fs)
 	addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
 }
 
@@ -170,6 +173,10 @@ A source names a version: the input path, then "!/" and the member path for
 every archive level, e.g. site/2023-01-02.zip!/data/LINE01.csv. The key is
 the member path inside its innermost archive (data/LINE01.csv), or the path
 under the INPUT directory for a loose file.
+A path that one archive holds twice (tar -r, tar -u) names its later
+copies with "#2", "#3", ... (site/a.tar!/data/LINE01.csv#2); a "#" in a
+member name is written "##". Member names that are not marked UTF-8 are
+decoded as CP437 (zip) or by --name-encoding.
 
 The fullest version has the most rows (--metric); on a tie, the source that
 is larger in byte order (with date-named snapshots: the newer one).
@@ -236,7 +243,7 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 	if err != nil {
 		return analysis.Options{}, err
 	}
-	return analysis.Options{
+	cfg := analysis.Options{
 		Workers:  opts.Workers,
 		Metric:   m,
 		NoHeader: opts.NoHeader,
@@ -254,7 +261,11 @@ func analyzeConfig(opts AnalyzeOptions, where func(key string) string) (analysis
 			MaxRatioSetting:      "--max-ratio",
 			MaxMemberSizeSetting: "--max-member-size",
 		},
-	}, nil
+	}
+	if err := opts.Archive.apply(&cfg.Walker, where); err != nil {
+		return analysis.Options{}, err
+	}
+	return cfg, nil
 }
 
 // runAnalyze analyzes inputs and writes the plan, problems and candidates

@@ -45,6 +45,7 @@ type ImportOptions struct {
 	AllowDowngrade bool
 	DryRun         bool
 	Workers        int
+	Archive        ArchiveOptions // in run, analysis's
 
 	// Connection: the file that holds the password (see resolvePassword)
 	// and TLS settings, handed to the sink.
@@ -79,6 +80,7 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE` (- for standard input)")
 		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
 		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
+		o.Archive.AddFlags(fs)
 	} else {
 		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
 	}
@@ -421,6 +423,9 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	defer s.Close()
 
 	var walker archive.Walker
+	if err := opts.Archive.apply(&walker, flagWhere); err != nil {
+		return err
+	}
 	var (
 		rejMu  sync.Mutex
 		rejW   *plan.RejectWriter

@@ -290,7 +290,7 @@ func TestImportBadRecords(t *testing.T) {
 			// analysis; the plan is written all the same.
 			p, out := quiet(t)
 			if err := execute(t.Context(), p, []string{"analyze", dir, "--out", "plan.csv"}); !errors.Is(err, ErrProblems) ||
-				!strings.Contains(out.String(), "field count differs from header (1 records, first: record 3)") {
+				!strings.Contains(out.String(), "field count differs from header (1 record, first: record 2)") {
 				t.Fatalf("analyze: err %v, want a field-count problem\n%s", err, out)
 			}
 			p, out = quiet(t)

@@ -118,6 +118,9 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		Key:      opts.Key,
 		NoHeader: opts.NoHeader,
 		MaxDepth: opts.MaxDepth,
+		// Archive reading.
+		NameEncoding: opts.Archive.NameEncoding,
+		MaxEntries:   queueMaxEntries(opts.Archive.MaxEntries),
 
 		Delimiter:      opts.Delimiter,
 		MaxRecordBytes: opts.MaxRecordBytes,
@@ -125,6 +128,30 @@ func analyzeInputs(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, ins 
 		MaxRatio:      cfg.Walker.MaxRatio,
 		MaxMemberSize: cfg.Walker.MaxMemberSize,
 	})
+}
+
+// queueMaxEntries turns --max-entries (0: no limit) into a task's
+// max_entries (0: the default, so that a task from before the setting
+// keeps the limit; negative: no limit).
+func queueMaxEntries(n int64) int64 {
+	switch n {
+	case 0:
+		return -1
+	case archive.DefaultMaxEntries:
+		return 0
+	}
+	return n
+}
+
+// taskMaxEntries is the --max-entries of a task's max_entries.
+func taskMaxEntries(n int64) int64 {
+	switch {
+	case n == 0:
+		return archive.DefaultMaxEntries
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // workerSettings turns a task's settings into analysis options, with the
@@ -138,6 +165,7 @@ func workerSettings(tempDir string) func(queue.Settings) (analysis.Options, erro
 			Key:      s.Key,
 			NoHeader: s.NoHeader,
 			MaxDepth: s.MaxDepth,
+			Archive:  ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: taskMaxEntries(s.MaxEntries)},
 			TempDir:  tempDir,
 			Workers:  1,
 

@@ -100,6 +100,7 @@ func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string
 	imp.Plan = opts.Analyze.Out
 	imp.NoHeader = opts.Analyze.NoHeader
 	imp.roots = inputs // the plan's sources lie under the inputs analyzed
+	imp.Archive = opts.Analyze.Archive
 	if err := runImport(ctx, p, imp, entries); err != nil {
 		return err
 	}

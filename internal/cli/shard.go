@@ -119,6 +119,11 @@ func settingsFingerprint(opts AnalyzeOptions, metricName string, ins []archive.I
 		metricName, set(opts.Include), set(opts.Exclude), opts.Key, opts.NoHeader, opts.MaxDepth, maxRatio, maxMemberSize, len(ins))
 	// The CSV dialect changes counts too.
 	fmt.Fprintf(h, "delimiter %q\nmax-record-bytes %d\n", opts.Delimiter, opts.MaxRecordBytes)
+	// Archive reading, written only when not the default so that the
+	// fingerprints of shards made before these settings existed hold.
+	if ar := opts.Archive; ar.NameEncoding != "" || ar.MaxEntries != archive.DefaultMaxEntries {
+		fmt.Fprintf(h, "name-encoding %q\nmax-entries %d\n", ar.NameEncoding, ar.MaxEntries)
+	}
 	for _, in := range ins {
 		fmt.Fprintf(h, "%q %q %d\n", in.Source, in.Key, in.Size)
 	}

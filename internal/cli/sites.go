@@ -88,6 +88,12 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 			s.Out, s.NoHeader = i.Plan, i.NoHeader
 		}
 	}
+	// Archive reading: analysis's options, or import's in import.
+	ar := o.Analyze.Archive
+	if kind == importCommand {
+		ar = o.Import.Archive
+	}
+	s.NameEncoding, s.MaxEntries = ar.NameEncoding, ar.MaxEntries
 	s.KeepGoing = o.KeepGoing
 	// The CSV dialect: run and analyze bind its flags to the analysis
 	// options, import to its own.
@@ -118,6 +124,9 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.LockTimeout = s.LockTimeout
 	// Timeouts.
 	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
+	// Archive reading: analysis and import alike.
+	a.Archive = ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries}
+	i.Archive = a.Archive
 	o.KeepGoing = s.KeepGoing
 	// The CSV dialect, the same for analysis and import.
 	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes

@@ -58,6 +58,9 @@ type Settings struct {
 	// ("64GiB"; ParseSize).
 	MaxRatio      int    `yaml:"max_ratio,omitempty"`
 	MaxMemberSize string `yaml:"max_member_size,omitempty"`
+	// Archive reading: analysis and import alike.
+	NameEncoding string `yaml:"name_encoding,omitempty"`
+	MaxEntries   int64  `yaml:"max_entries,omitempty"`
 
 	// Import.
 	DB             string `yaml:"db,omitempty"` // a URL without a password

@@ -30,16 +30,22 @@ const (
 	WarnMixedLineEndings = "mixed line endings"
 )
 
-// WarnUnclosedQuote says that a quoted field opened in record n (1 is the
-// first record of the file, the header when there is one) never closes.
+// WarnUnclosedQuote says that a quoted field opened in record n never
+// closes. Records are numbered as problems and import number them: 1 is
+// the first data record, 0 the header.
 func WarnUnclosedQuote(n int64) string {
 	return fmt.Sprintf("%s (opened in record %d)", warnUnclosedQuote, n)
 }
 
 // WarnFieldCount says that n records have another number of fields than
-// the header, the first of them record first.
+// the header, the first of them record first (numbered as in
+// WarnUnclosedQuote).
 func WarnFieldCount(n, first int64) string {
-	return fmt.Sprintf("%s (%d records, first: record %d)", warnFieldCount, n, first)
+	records := "records"
+	if n == 1 {
+		records = "record"
+	}
+	return fmt.Sprintf("%s (%d %s, first: record %d)", warnFieldCount, n, records, first)
 }
 
 // WarnNotNewest says that the chosen version is not the newest source

@@ -36,6 +36,10 @@ type Settings struct {
 	// Decompression limits (archive.Walker); 0 means the default.
 	MaxRatio      int   `json:"max_ratio,omitempty"`
 	MaxMemberSize int64 `json:"max_member_size,omitempty"` // bytes
+	// Archive reading. MaxEntries 0 (a task from before the setting) is
+	// the default limit, a negative one no limit.
+	NameEncoding string `json:"name_encoding,omitempty"`
+	MaxEntries   int64  `json:"max_entries,omitempty"`
 }
 
 // Task is one outermost input to analyze.
