@@ -48,17 +48,21 @@ func encodeNumber(neg bool, mant string, exp int) ([]byte, error) {
 		return nil, fmt.Errorf("%s%c.%se%d is out of the range of Oracle's NUMBER (1e-130 to 1e126)", sign(neg), mant[0], mant[1:], exp)
 	}
 	// Base-100 digits line up on even decimal exponents: an even exp
-	// puts mant[0] alone into the first digit.
+	// puts mant[0] alone into the first digit (a '0' before it).
 	e100 := floorDiv2(exp)
+	pad := 0
 	if exp%2 == 0 {
-		mant = "0" + mant
+		pad = 1
 	}
-	if len(mant)%2 == 1 {
-		mant += "0"
-	}
-	n := len(mant) / 2
+	n := (len(mant) + pad + 1) / 2
 	if n > numberMaxDigits {
 		return nil, fmt.Errorf("%d significant digits do not fit Oracle's NUMBER", len(mant))
+	}
+	digit := func(i int) byte { // the i-th decimal digit of the padded mantissa
+		if i -= pad; i < 0 || i >= len(mant) {
+			return 0
+		}
+		return mant[i] - '0'
 	}
 	b := make([]byte, 1, 2+n)
 	if neg {
@@ -66,8 +70,8 @@ func encodeNumber(neg bool, mant string, exp int) ([]byte, error) {
 	} else {
 		b[0] = byte(193 + e100)
 	}
-	for i := 0; i < len(mant); i += 2 {
-		d := (mant[i]-'0')*10 + mant[i+1] - '0'
+	for i := range n {
+		d := digit(2*i)*10 + digit(2*i+1)
 		if neg {
 			b = append(b, 101-d)
 		} else {
