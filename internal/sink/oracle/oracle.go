@@ -689,7 +689,7 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
 		}, false, bindTime, l.exec)
 		cancel()
-		if wctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		if err != nil && wctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 			return sink.LedgerEntry{}, false, fmt.Errorf("%w: another load of %s: waited %s: %w", ErrLockTimeout, key, l.s.lockWait(), err)
 		}
 		if err == nil {
