@@ -557,7 +557,7 @@ func TestLockTimeout(t *testing.T) {
 		Args                        []string
 		Want                        time.Duration
 	}{
-		{Name: "Default", Want: 10 * time.Minute},
+		{Name: "Default", Want: 5 * time.Minute},
 		{Name: "Flag", Args: []string{"--lock-timeout", "45s"}, Want: 45 * time.Second},
 		{Name: "Env", Env: "2m", Want: 2 * time.Minute},
 		{Name: "Profile", Profile: "lock_timeout: 90s\n", Want: 90 * time.Second},

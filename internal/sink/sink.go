@@ -89,9 +89,11 @@ func (o Options) Timeout() time.Duration {
 	return DefaultConnectTimeout
 }
 
-// DefaultLockTimeout is the lock timeout when Options has none: long
-// enough for another load of the same key to finish.
-const DefaultLockTimeout = 10 * time.Minute
+// DefaultLockTimeout is the lock timeout when Options has none: time for
+// another load of the same key to finish, and shorter than the import's
+// default statement timeout, so that a lock wait fails with its own
+// message.
+const DefaultLockTimeout = 5 * time.Minute
 
 // Factory opens sinks of one database kind.
 type Factory interface {

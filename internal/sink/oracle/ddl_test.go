@@ -21,8 +21,8 @@ func TestWaitSeconds(t *testing.T) {
 		In   time.Duration
 		Want int
 	}{
-		{0, 600},
-		{-time.Second, 600},
+		{0, 300},
+		{-time.Second, 300},
 		{time.Millisecond, 1},
 		{1500 * time.Millisecond, 2},
 		{time.Minute, 60},
