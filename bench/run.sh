@@ -335,7 +335,7 @@ if [[ $pg == 1 ]]; then
 	# (untimed) and read their DDL back, typed and all-text.
 	say "PostgreSQL: derive the tables from one untimed siftload import"
 	prep_pg
-	"$sl" import --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
+	"$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
 	for kind in typed text; do
 		typ="format_type(a.atttypid, a.atttypmod)"
 		[[ $kind == text ]] && typ="'text'"
@@ -375,13 +375,13 @@ for round in $(seq 1 "$runs"); do
 	if have sqlite3; then
 		measure sqlite3_import prep_sqlite3 sqlite3 "$scratch/sqlite3.db" ".read $scratch/sqlite3.import"
 	fi
-	measure imp_sqlite_text prep_imp_sqlite "$sl" import --plan "$scratch/plan.csv" --db "sqlite:$scratch/imp.db" --all-text -q
-	measure imp_sqlite prep_imp_sqlite "$sl" import --plan "$scratch/plan.csv" --db "sqlite:$scratch/imp.db" -q
+	measure imp_sqlite_text prep_imp_sqlite "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "sqlite:$scratch/imp.db" --all-text -q
+	measure imp_sqlite prep_imp_sqlite "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "sqlite:$scratch/imp.db" -q
 	if [[ $pg == 1 ]]; then
 		measure psql_text prep_pg env PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -q -v ON_ERROR_STOP=1 -f "$scratch/pg.text.sql"
-		measure imp_pg_text prep_pg "$sl" import --plan "$scratch/plan.csv" --db "$pg_sl_url" --all-text -q
+		measure imp_pg_text prep_pg "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$pg_sl_url" --all-text -q
 		measure psql_typed prep_pg env PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -q -v ON_ERROR_STOP=1 -f "$scratch/pg.typed.sql"
-		measure imp_pg prep_pg "$sl" import --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
+		measure imp_pg prep_pg "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
 	fi
 done
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/an1.plan.csv") || die "the one-core plan differs from the warm-up plan"
@@ -407,7 +407,7 @@ if [[ $big == 1 ]]; then
 		measure big_an1 prep_none "${pin[@]}" env GOMAXPROCS=1 "$sl" analyze "$bsite" --workers 1 --out "$scratch/big.an1.plan.csv" -q
 	done
 	round=1
-	measure big_imp_sqlite prep_imp_sqlite "$sl" import --plan "$scratch/big.plan.csv" --db "sqlite:$scratch/imp.db" -q
+	measure big_imp_sqlite prep_imp_sqlite "$sl" import --base "$bsite" --plan "$scratch/big.plan.csv" --db "sqlite:$scratch/imp.db" -q
 fi
 
 # ---- linearity ---------------------------------------------------------------

@@ -121,6 +121,14 @@ type rf struct {
 // one file header with its data per file, end of archive header.
 func rar5Of(tb testing.TB, files ...rf) []byte {
 	tb.Helper()
+	return rar5Archive(tb, 0, files...)
+}
+
+// rar5Archive is rar5Of with the main archive header's archive flags set to
+// archiveFlags (0x0001: a volume of a multi-volume set; the first volume
+// has no volume number field).
+func rar5Archive(tb testing.TB, archiveFlags int, files ...rf) []byte {
+	tb.Helper()
 	vint := func(b []byte, v int) []byte { return binary.AppendUvarint(b, uint64(v)) }
 	var out bytes.Buffer
 	out.WriteString("Rar!\x1a\x07\x01\x00")
@@ -138,7 +146,7 @@ func rar5Of(tb testing.TB, files ...rf) []byte {
 		out.Write(h)
 		out.Write(data)
 	}
-	block(1, 0, vint(nil, 0), nil, nil) // main archive header, no archive flags
+	block(1, 0, vint(nil, archiveFlags), nil, nil) // main archive header
 	for _, f := range files {
 		fields := vint(nil, 0x4)           // file flags: CRC32 present
 		fields = vint(fields, len(f.Data)) // unpacked size

@@ -394,7 +394,8 @@ func walkTests() []walkTest {
 	}, {
 		Name: "MultiVolumeRarPart",
 		Files: func(tb testing.TB) []file {
-			return []file{{Path: "site/mv.part01.rar", Data: fixture(tb, "multivolume.part01.rar")}}
+			// The first volume of a set: the volume flag, no volume number.
+			return []file{{Path: "site/mv.part01.rar", Data: rar5Archive(tb, 0x1, rf{Name: "test.txt", Data: "0\n1\n"})}}
 		},
 		Want: nil,
 		WantProblems: []wantProblem{
