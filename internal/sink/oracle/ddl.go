@@ -32,7 +32,8 @@ import (
 //
 // A first load that fails drops the table it created, once its own
 // transaction has rolled back, when the table is not shared (outside
-// one-table mode), holds no row and the ledger names no key for it.
+// one-table mode), holds no row and the ledger names no key for it; the
+// DROP does not wait: a table another load has taken meanwhile stays.
 //
 // Every lock wait of a load is bounded by the lock timeout
 // (sink.Options.LockTimeout): the key's ledger row (SELECT ... FOR UPDATE
@@ -57,9 +58,10 @@ func waitSeconds(d time.Duration) int {
 	return min(max(s, 1), maxDDLLockTimeout)
 }
 
-// ddlTimeoutSQL sets the session's DDL lock timeout.
-func ddlTimeoutSQL(d time.Duration) string {
-	return "ALTER SESSION SET DDL_LOCK_TIMEOUT = " + strconv.Itoa(waitSeconds(d))
+// ddlTimeoutSQL sets the session's DDL lock timeout in seconds (0: no
+// wait).
+func ddlTimeoutSQL(seconds int) string {
+	return "ALTER SESSION SET DDL_LOCK_TIMEOUT = " + strconv.Itoa(seconds)
 }
 
 // waitClause bounds the wait of a SELECT ... FOR UPDATE.
@@ -88,17 +90,22 @@ func (s *Sink) lockWait() time.Duration {
 	return defaultLockTimeout
 }
 
-// ddl runs stmts in order on a connection of its own with the DDL lock
-// timeout set. skip, when not nil, says whether an error of statement i
+// ddl runs stmts in order on a connection of its own with the lock
+// timeout as DDL lock timeout. skip, when not nil, says whether an error of statement i
 // means the remaining statements are done already (another load ran them):
 // ddl then returns nil.
 func (s *Sink) ddl(ctx context.Context, stmts []string, skip func(i int, err error) bool) error {
+	return s.ddlWait(ctx, waitSeconds(s.lockTimeout), stmts, skip)
+}
+
+// ddlWait is ddl with a DDL lock timeout of seconds.
+func (s *Sink) ddlWait(ctx context.Context, seconds int, stmts []string, skip func(i int, err error) bool) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, ddlTimeoutSQL(s.lockTimeout)); err != nil {
+	if _, err := conn.ExecContext(ctx, ddlTimeoutSQL(seconds)); err != nil {
 		return fmt.Errorf("set DDL lock timeout: %w", err)
 	}
 	for i, st := range stmts {
@@ -177,9 +184,10 @@ func (s *Sink) dropIfUnused(ctx context.Context, table, key string) error {
 		return err // a key owns the table, or the ledger cannot be read
 	}
 	// A load that took the table meanwhile holds a lock on it: DROP
-	// waits for it and then fails, leaving the table.
-	return s.ddl(ctx, []string{"DROP TABLE " + s.t.Table(table) + " PURGE"}, func(_ int, err error) bool {
-		return oraCode(err) == errNoTable
+	// does not wait for it (ORA-00054) and leaves the table to it.
+	return s.ddlWait(ctx, 0, []string{"DROP TABLE " + s.t.Table(table) + " PURGE"}, func(_ int, err error) bool {
+		c := oraCode(err)
+		return c == errNoTable || c == errResourceBusy
 	})
 }
 

@@ -33,7 +33,7 @@ func TestWaitSeconds(t *testing.T) {
 			t.Errorf("waitSeconds(%v) = %d, want %d", tt.In, got, tt.Want)
 		}
 	}
-	if got := ddlTimeoutSQL(90 * time.Second); got != "ALTER SESSION SET DDL_LOCK_TIMEOUT = 90" {
+	if got := ddlTimeoutSQL(waitSeconds(90 * time.Second)); got != "ALTER SESSION SET DDL_LOCK_TIMEOUT = 90" {
 		t.Errorf("ddlTimeoutSQL = %q", got)
 	}
 }
@@ -156,15 +156,20 @@ func TestDropIfUnused(t *testing.T) {
 		Name     string
 		Rows     int64
 		Other    [][]driver.Value
-		WantDrop bool
+		Busy     bool // another load holds a lock on the table
+		WantDrop bool // DROP is tried
 	}{
 		{Name: "Unused", Other: [][]driver.Value{}, WantDrop: true},
 		{Name: "HasRows", Rows: 1, Other: [][]driver.Value{}},
 		{Name: "OtherKey", Other: [][]driver.Value{{"other.csv"}}},
+		{Name: "InUse", Other: [][]driver.Value{}, Busy: true, WantDrop: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
 			d := &dictDriver{rows: map[string][][]driver.Value{count: {{tt.Rows}}, other: tt.Other}}
+			if tt.Busy {
+				d.errs = map[string]error{drop: &network.OracleError{ErrCode: errResourceBusy}}
+			}
 			s := &Sink{db: sql.OpenDB(d), t: testTarget}
 			defer s.db.Close()
 			if err := s.dropIfUnused(context.Background(), "t", "k"); err != nil {
@@ -172,6 +177,9 @@ func TestDropIfUnused(t *testing.T) {
 			}
 			if got := slices.Contains(d.Execs(), drop); got != tt.WantDrop {
 				t.Errorf("dropped %v, want %v (statements %q)", got, tt.WantDrop, d.Execs())
+			}
+			if tt.WantDrop && !slices.Contains(d.Execs(), ddlTimeoutSQL(0)) {
+				t.Errorf("DROP waits for locks: statements %q", d.Execs())
 			}
 		})
 	}
