@@ -100,6 +100,9 @@ func (s *Sink) ddl(ctx context.Context, stmts []string, skip func(i int, err err
 
 // ddlWait is ddl with a DDL lock timeout of seconds.
 func (s *Sink) ddlWait(ctx context.Context, seconds int, stmts []string, skip func(i int, err error) bool) error {
+	if len(stmts) == 0 {
+		return nil
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err

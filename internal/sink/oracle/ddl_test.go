@@ -235,3 +235,37 @@ func TestLockTableWaits(t *testing.T) {
 		t.Errorf("statements %q, want %q", d.Execs(), lock)
 	}
 }
+
+// TestCreateTable checks which load created a table: the one whose CREATE
+// TABLE ran (it alone runs the index and comments, and drops the table
+// when its load fails), not one that found it created meanwhile.
+func TestCreateTable(t *testing.T) {
+	stmts := []string{"CREATE TABLE x", "CREATE INDEX x_i", "COMMENT ON COLUMN x.c"}
+	timeout := ddlTimeoutSQL(waitSeconds(time.Minute))
+	tests := []struct {
+		Name        string
+		Errs        map[string]error
+		WantCreated bool
+		WantErr     bool
+		WantExecs   []string
+	}{
+		{Name: "Created", WantCreated: true, WantExecs: []string{timeout, stmts[0], timeout, stmts[1], stmts[2]}},
+		{Name: "Raced", Errs: map[string]error{stmts[0]: &network.OracleError{ErrCode: errNameUsed}}, WantExecs: []string{timeout, stmts[0]}},
+		{Name: "IndexFails", Errs: map[string]error{stmts[1]: &network.OracleError{ErrCode: 1652}}, WantCreated: true, WantErr: true, WantExecs: []string{timeout, stmts[0], timeout, stmts[1]}},
+		{Name: "CreateFails", Errs: map[string]error{stmts[0]: &network.OracleError{ErrCode: 1031}}, WantErr: true, WantExecs: []string{timeout, stmts[0]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			d := &dictDriver{errs: tt.Errs}
+			s := &Sink{db: sql.OpenDB(d), t: testTarget, lockTimeout: time.Minute}
+			defer s.db.Close()
+			created, err := s.createTable(context.Background(), stmts)
+			if created != tt.WantCreated || (err != nil) != tt.WantErr {
+				t.Errorf("createTable = %v, %v; want %v, error %v", created, err, tt.WantCreated, tt.WantErr)
+			}
+			if got := d.Execs(); !slices.Equal(got, tt.WantExecs) {
+				t.Errorf("statements %q, want %q", got, tt.WantExecs)
+			}
+		})
+	}
+}

@@ -605,10 +605,21 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	return e, ok, nil
 }
 
-// createTable runs DDL on a connection of its own (it commits by itself);
-// a table created meanwhile by another load is no error. See ddl.go.
-func (s *Sink) createTable(ctx context.Context, stmts []string) error {
-	return s.ddl(ctx, stmts, func(i int, err error) bool { return i == 0 && oraCode(err) == errNameUsed })
+// createTable runs DDL on a connection of its own (it commits by itself)
+// and says whether it created the table: a table created meanwhile by
+// another load is no error. See ddl.go.
+// The statements after the first (the index, comments) run only when it
+// created the table; created is true once it did, even when they fail.
+func (s *Sink) createTable(ctx context.Context, stmts []string) (created bool, err error) {
+	taken := false
+	err = s.ddl(ctx, stmts[:1], func(_ int, err error) bool {
+		taken = oraCode(err) == errNameUsed
+		return taken
+	})
+	if err != nil || taken {
+		return false, err
+	}
+	return true, s.ddl(ctx, stmts[1:], nil)
 }
 
 func (s *Sink) ensureLedger(ctx context.Context) error {
@@ -621,7 +632,7 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	if _, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable); err != nil {
 		return err
 	} else if !exists {
-		if err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
+		if _, err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
 			return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
 		}
 	}
@@ -747,10 +758,9 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return err
 		}
 		stmts = append(stmts, commentSQL(l.s.t, job.Table.Name, schema.ColumnNamesOf(job.Table.Columns))...)
-		if err := l.s.createTable(ctx, stmts); err != nil {
+		if l.created, err = l.s.createTable(ctx, stmts); err != nil {
 			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
 		}
-		l.created = true
 		if cols, _, err = columns(ctx, l.tx, l.s.t, job.Table.Name); err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
