@@ -232,7 +232,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		}
 		return nil, errors.Join(fmt.Errorf("connect to %s: session user: %w", f.Redact(dsn), err), db.Close())
 	}
-	si, err := checkSession(ctx, db, !isLoopback(c.Host), opts.InsecureNoTLS)
+	si, err := checkSession(ctx, db, c.remote(), opts.InsecureNoTLS)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}

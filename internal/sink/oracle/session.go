@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	go_ora "github.com/sijms/go-ora/v2"
 )
 
 // What Open checks once connected (see checkSession).
@@ -128,3 +130,22 @@ const maxIdleSessions = 16
 
 // configurePool keeps idle sessions for the import workers.
 func configurePool(db *sql.DB) { db.SetMaxIdleConns(maxIdleSessions) }
+
+// remote reports whether go-ora may connect to a host that is not
+// loopback: the DSN's host, a SERVER parameter or an address of a connStr
+// descriptor (as Config.TLS reads them). A Unix socket is local.
+func (c Config) remote() bool {
+	dc, err := go_ora.ParseConfig(c.driverURL(preparsePassword))
+	if err != nil {
+		return !isLoopback(c.Host)
+	}
+	if dc.UnixAddress != "" {
+		return false
+	}
+	for _, srv := range dc.Servers {
+		if !isLoopback(srv.Addr) {
+			return true
+		}
+	}
+	return !isLoopback(c.Host)
+}

@@ -174,3 +174,24 @@ func TestPoolKeepsSessions(t *testing.T) {
 		t.Errorf("after 8 loads: %d idle sessions, %d closed; want 8 kept", st.Idle, st.MaxIdleClosed)
 	}
 }
+
+func TestRemote(t *testing.T) {
+	tests := []struct {
+		DSN  string
+		Want bool
+	}{
+		{"oracle://u@127.0.0.1:1521/XE", false},
+		{"oracle://u@localhost/XE", false},
+		{"oracle://u@db.example:2484/XE?SSL=enable", true},
+		{"oracle://u@127.0.0.1:1521/XE?SERVER=db2.example:1521", true},
+	}
+	for _, tt := range tests {
+		c, err := ParseDSN(tt.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.remote(); got != tt.Want {
+			t.Errorf("remote(%s) = %v, want %v", tt.DSN, got, tt.Want)
+		}
+	}
+}
