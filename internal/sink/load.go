@@ -52,8 +52,12 @@ type LoadTx interface {
 type ExecFunc func(ctx context.Context, query string, args ...any) error
 
 // RollbackTimeout bounds the explicit rollback of a load that failed or
-// was cancelled.
-const RollbackTimeout = time.Minute
+// was cancelled. Rolling back a large insert can take as long as the
+// insert did, and a rollback cut short may leave the transaction open on a
+// connection that database/sql then closes (an Oracle session commits at
+// logoff), so the bound is generous; killing the process instead is safe
+// (a server rolls back the transaction of a connection that breaks).
+const RollbackTimeout = 10 * time.Minute
 
 // LoadSQL is Sink.Load for a sink on database/sql: it begins a
 // transaction on db, runs RunLoad with the LoadTx newTx makes of it, and
