@@ -15,6 +15,7 @@ import (
 	"github.com/siftload/siftload/internal/queue"
 	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/shard"
+	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/all"
 )
 
@@ -162,6 +163,8 @@ func (b *boundSettings) connectionFlags() {
 	b.bind("cert_file", "", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	b.bind("key_file", "", "", "the client certificate's private key in `FILE` (PEM)")
 	b.bind("insecure_no_tls", "", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
+	// Lock waits.
+	b.bind("lock_timeout", "", sink.DefaultLockTimeout.String(), "wait at most `DURATION` for another load's lock on a key or table, then fail the key (Oracle)")
 	// Timeouts.
 	b.bind("connect_timeout", "", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
 	b.bind("statement_timeout", "", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")

@@ -74,6 +74,19 @@ func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts,
 	return t, nil
 }
 
+// lockTimeout returns the --lock-timeout duration; where names the
+// setting in messages.
+func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, error) {
+	if o.LockTimeout == "" {
+		return sink.DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(o.LockTimeout)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s: %q is no positive duration (like 30s or 10m)", where("lock_timeout"), o.LockTimeout)
+	}
+	return d, nil
+}
+
 func newImportCommand(p *ui.Printer) *cobra.Command {
 	var (
 		b    *boundSettings
@@ -305,6 +318,7 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 // timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
 	t, _ := o.timeouts(flagWhere)
+	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
 	return sink.Options{
 		Password:       string(o.Password),
 		CAFile:         o.CAFile,
@@ -312,6 +326,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 		KeyFile:        o.KeyFile,
 		InsecureNoTLS:  o.InsecureNoTLS,
 		ConnectTimeout: t.Connect,
+		LockTimeout:    lockTimeout,
 	}
 }
 

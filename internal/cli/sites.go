@@ -178,6 +178,10 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 			if _, err := s.imp.timeouts(s.where); err != nil {
 				return nil, s.wrap(err)
 			}
+			// Lock waits.
+			if _, err := s.imp.lockTimeout(s.where); err != nil {
+				return nil, s.wrap(err)
+			}
 		}
 		sites = append(sites, s)
 	}
