@@ -36,6 +36,9 @@ type ImportOptions struct {
 	// roots are where sources may lie: run's INPUTs; empty for import,
 	// whose root is Base (default: the current directory).
 	roots []string
+	// parsed are the settings parsed by resolveSettings; nil for options
+	// built otherwise (see parsedOrFlags).
+	parsed *importParsed
 
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
@@ -317,8 +320,11 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 // sinkOptions are the settings the sink takes beyond the URL. The
 // timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
-	t, _ := o.timeouts(flagWhere)
-	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
+	var t importTimeouts
+	var lockTimeout time.Duration
+	if pr, err := o.parsedOrFlags(); err == nil { // checked before
+		t, lockTimeout = pr.timeouts, pr.lock
+	}
 	return sink.Options{
 		Password:       string(o.Password),
 		CAFile:         o.CAFile,
@@ -332,17 +338,11 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 
 // runImport loads entries. It returns ErrProblems when some key failed.
 func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries []plan.Entry) error {
-	ro, err := opts.recordOptions(flagWhere)
+	pr, err := opts.parsedOrFlags()
 	if err != nil {
 		return err
 	}
-	if opts.MaxBadRows < 0 {
-		return usagef("--max-bad-rows must not be negative")
-	}
-	timeouts, err := opts.timeouts(flagWhere)
-	if err != nil {
-		return err
-	}
+	ro, timeouts := pr.record, pr.timeouts
 	roots := opts.roots
 	if len(roots) == 0 {
 		roots = []string{cmp.Or(opts.Base, ".")}
@@ -357,10 +357,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	defer s.Close()
 
-	walker, err := importWalker(opts.Settings, flagWhere)
-	if err != nil {
-		return err
-	}
+	walker := pr.walker
 	var (
 		rejMu  sync.Mutex
 		rejW   *plan.RejectWriter

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"regexp"
 	"slices"
@@ -165,5 +166,42 @@ func TestReadmeKeys(t *testing.T) {
 				t.Errorf("README names key %s, which is no setting", k)
 			}
 		}
+	}
+}
+
+// TestImportSettingsParsedOnce: import's settings are parsed and checked
+// when the sites are resolved, and a wrong one is named by what set it,
+// not by a flag that was not given.
+func TestImportSettingsParsedOnce(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	notTerminal(t)
+	tests := []struct {
+		Name    string
+		Profile string
+		Env     map[string]string
+		Args    []string
+		WantErr string
+		NotErr  string
+	}{
+		{Name: "NameEncodingProfile", Profile: "name_encoding: klingon\n", WantErr: "p.yaml:3:1: name_encoding", NotErr: "--name-encoding"},
+		{Name: "NameEncodingEnv", Env: map[string]string{"SIFTLOAD_NAME_ENCODING": "klingon"}, WantErr: "SIFTLOAD_NAME_ENCODING", NotErr: "--name-encoding"},
+		{Name: "NameEncodingFlag", Args: []string{"--name-encoding", "klingon"}, WantErr: "--name-encoding"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			for k, v := range tt.Env {
+				t.Setenv(k, v)
+			}
+			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
+			p, out := quiet(t)
+			err := execute(t.Context(), p, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
+			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.WantErr) || tt.NotErr != "" && strings.Contains(err.Error(), tt.NotErr) {
+				t.Errorf("error = %v, want a usage error with %q (and not %q)\n%s", err, tt.WantErr, tt.NotErr, out)
+			}
+			if _, err := os.Stat("x.db"); err == nil {
+				t.Errorf("the database was opened")
+			}
+		})
 	}
 }

@@ -169,18 +169,11 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 		}
 		if kind != analyzeCommand {
 			s.imp = ImportOptions{Settings: eff.Settings, DryRun: b.dryRun}
-			if _, err := s.imp.recordOptions(s.where); err != nil {
+			if s.imp.parsed, err = s.imp.parse(s.where); err != nil {
 				return nil, s.wrap(err)
 			}
 			if _, err := all.Registry().Lookup(s.imp.DB); err != nil {
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
-			}
-			if _, err := s.imp.timeouts(s.where); err != nil {
-				return nil, s.wrap(err)
-			}
-			// Lock waits.
-			if _, err := s.imp.lockTimeout(s.where); err != nil {
-				return nil, s.wrap(err)
 			}
 		}
 		sites = append(sites, s)
