@@ -3,6 +3,8 @@ package analysis
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/siftload/siftload/internal/archive"
@@ -109,5 +111,22 @@ func TestSettingsWire(t *testing.T) {
 	want := `{"metric":"rows","include":["*.csv"],"exclude":["x"],"key":"k","no_header":true,"max_depth":4,"delimiter":";","max_record_bytes":5,"max_ratio":6,"max_member_size":7,"name_encoding":"cp437","max_entries":8}`
 	if string(b) != want {
 		t.Errorf("JSON:\n got %s\nwant %s", b, want)
+	}
+}
+
+// TestKeyMismatchNamesNoFlag: the problem of a source that the key
+// expression does not match names the setting's value, not a flag (the
+// expression may come from a profile or a queue task).
+func TestKeyMismatchNamesNoFlag(t *testing.T) {
+	opts, err := Settings{Metric: "rows", MaxDepth: 4, Key: `^nomatch$`}.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := archive.Entry{Source: "site/a.csv", Key: "a.csv", Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader("h\n1\n")), nil
+	}}
+	_, _, err = measure(t.Context(), e, opts)
+	if err == nil || strings.Contains(err.Error(), "--") || !strings.Contains(err.Error(), `key expression "^nomatch$"`) {
+		t.Errorf("measure = %v, want a problem naming the key expression and no flag", err)
 	}
 }
