@@ -50,8 +50,9 @@ type analyzeJob struct {
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
 // usage error that names the setting by where(key) (its flag, variable or
 // profile line); name(key) names a setting in problems ("raise --max-ratio
-// to allow it").
-func newAnalyzeJob(s config.Settings, where, name func(key string) string) (*analyzeJob, error) {
+// to allow it"). Without scale, the analysis runs here whatever the shard
+// and queue settings say (run's, which analyzes on one machine).
+func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
 	as, err := analysisSettings(s, where)
 	if err != nil {
@@ -70,6 +71,7 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string) (*ana
 	j.opts.Walker.MaxRatioSetting, j.opts.Walker.MaxMemberSizeSetting = j.limits.Ratio, j.limits.MemberSize
 
 	switch {
+	case !scale:
 	case s.Shard != "" && s.Queue != "":
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
 	case s.Shard != "":
@@ -162,7 +164,7 @@ func (j *analyzeJob) ownOutputs() []string {
 // runAnalyze analyzes inputs with the settings s, named by their flags;
 // see analyzeJob.run.
 func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []string) ([]plan.Entry, error) {
-	j, err := newAnalyzeJob(s, flagWhere, flagWhere)
+	j, err := newAnalyzeJob(s, flagWhere, flagWhere, true)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
@@ -50,6 +51,11 @@ func (b *boundSettings) bindAs(key, name, short string, def any, usage string) {
 	}
 	switch p := b.Settings.Pointer(key).(type) {
 	case *string:
+		if d, ok := def.(time.Duration); ok {
+			*p = d.String()
+			b.fs.VarP(durationText{p}, name, short, usage)
+			break
+		}
 		b.fs.StringVarP(p, name, short, def.(string), usage)
 	case *bool:
 		b.fs.BoolVarP(p, name, short, def.(bool), usage)
@@ -66,6 +72,21 @@ func (b *boundSettings) bindAs(key, name, short string, def any, usage string) {
 	}
 	b.flags[key] = name
 }
+
+// durationText is a flag of a duration setting, which the settings keep
+// as text (checked where it is used, so that an error names the value's
+// origin): a string flag that help shows as a duration.
+type durationText struct{ p *string }
+
+func (d durationText) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return *d.p
+}
+
+func (d durationText) Set(s string) error { *d.p = s; return nil }
+func (d durationText) Type() string       { return "duration" }
 
 // layers returns the command's defaults (every bound key, with its
 // default value) and the flags given (the keys of the changed flags):
@@ -176,7 +197,7 @@ func (b *boundSettings) scaleFlags() {
 	b.bind("shard", "", "", "analyze only shard `I/N` of the inputs (I from 0), or auto: I and N from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); writes --candidates instead of a plan, for siftload merge")
 	b.bind("shard_by", "", string(shard.BySize), "partition the inputs for --shard by `METHOD`: size (balanced bytes) or hash (an archive's shard never moves)")
 	b.bind("queue", "", "", "have siftload workers analyze the inputs through the NATS JetStream server at `URL` (nats://HOST:4222, tls://HOST:4222; see siftload worker --help)")
-	b.bind("ack_wait", "", queue.DefaultAckWait.String(), "with --queue: give a task to another worker when its worker has not been heard of for `DURATION`")
+	b.bind("ack_wait", "", queue.DefaultAckWait, "with --queue: give a task to another worker when its worker has not been heard of for `DURATION`")
 	b.queueFlags()
 }
 

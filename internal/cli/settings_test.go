@@ -205,3 +205,26 @@ func TestImportSettingsParsedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRunIgnoresScaleSettings: a shard or queue setting from the
+// environment or a profile shared with analyze does not make run import a
+// part of the plan: run analyzes every input here, and says so.
+func TestRunIgnoresScaleSettings(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeZip(t, "site/a.zip", map[string]string{"a.csv": "h\n1\n"})
+	writeZip(t, "site/b.zip", map[string]string{"b.csv": "h\n1\n2\n"})
+	writeZip(t, "site/c.zip", map[string]string{"c.csv": "h\n1\n2\n3\n"})
+	t.Setenv("SIFTLOAD_SHARD", "0/3")
+	t.Setenv("SIFTLOAD_CANDIDATES", "part.csv")
+	p, out := quiet(t)
+	if err := execute(t.Context(), p, []string{"run", "site", "--db", "sqlite:x.db"}); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	entries, err := readPlanFile("plan.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 || !strings.Contains(out.String(), "warning: SIFTLOAD_SHARD is ignored") || !strings.Contains(out.String(), "3 loaded") {
+		t.Errorf("run with SIFTLOAD_SHARD: %d keys in the plan\n%s", len(entries), out)
+	}
+}

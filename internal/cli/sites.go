@@ -163,8 +163,15 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 			return nil, s.wrap(fmt.Errorf("%w: %w", ErrUsage, err))
 		}
 		if kind != importCommand {
-			if s.analyze, err = newAnalyzeJob(eff.Settings, s.where, s.setting); err != nil {
+			if s.analyze, err = newAnalyzeJob(eff.Settings, s.where, s.setting, kind == analyzeCommand); err != nil {
 				return nil, s.wrap(err)
+			}
+			if kind == runCommand && (eff.Shard != "" || eff.Queue != "") {
+				key := "shard"
+				if eff.Shard == "" {
+					key = "queue"
+				}
+				p.Errorf("warning: %s is ignored: run analyzes every input on this machine (shards and the queue are analyze's)", s.where(key))
 			}
 		}
 		if kind != analyzeCommand {
