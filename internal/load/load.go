@@ -220,6 +220,11 @@ type job struct {
 	ahead *inference      // the lookahead's inference; nil without one
 }
 
+// decideJob is what sink.Decide needs of j.
+func (j *job) decideJob(opts Options) sink.LoadJob {
+	return sink.LoadJob{Key: j.Key, SHA256: j.SHA256, Rows: j.Rows, AllowDowngrade: opts.AllowDowngrade}
+}
+
 // empty reports whether j's file has no bytes, which loadOne skips
 // without reading it.
 func (j *job) empty() bool { return j.Bytes == 0 && j.Rows == 0 }
@@ -286,17 +291,17 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 	}
 	if seen {
 		o.PrevRows = le.Rows
-		if le.SHA256 == j.SHA256 {
-			o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
-			if opts.DryRun {
-				o.Action = WouldSkip
-			}
-			return o
+	}
+	status, err := sink.Decide(j.decideJob(opts), le, seen)
+	if err != nil {
+		return fail(o, err)
+	}
+	if status == sink.StatusSkipped {
+		o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
+		if opts.DryRun {
+			o.Action = WouldSkip
 		}
-		if le.Rows > j.Rows && !opts.AllowDowngrade {
-			return fail(o, fmt.Errorf("%w: the ledger has %d rows from %s, the plan %d (a stale plan?); --allow-downgrade replaces it",
-				sink.ErrDowngrade, le.Rows, le.Source, j.Rows))
-		}
+		return o
 	}
 	if j.empty() {
 		o.Action, o.Note = Skipped, "empty file (0 bytes)"

@@ -65,7 +65,10 @@ func speculate(ctx context.Context, s sink.Sink, j *job, opts Options) ([]schema
 		return nil, nil
 	}
 	le, seen, err := s.Ledger(ctx, j.Key)
-	if err != nil || seen && (le.SHA256 == j.SHA256 || le.Rows > j.Rows && !opts.AllowDowngrade) {
+	if err != nil {
+		return nil, nil
+	}
+	if status, err := sink.Decide(j.decideJob(opts), le, seen); err != nil || status == sink.StatusSkipped {
 		return nil, nil
 	}
 	if _, exists, err := s.Columns(ctx, j.table); err != nil || exists {
