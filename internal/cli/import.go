@@ -436,27 +436,22 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		verb = "dry run"
 	}
 	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
-	sum, err := load.Run(ctx, s, entries, load.Options{
-		Base:           opts.Base,
-		TableTemplate:  opts.Table,
-		OneTable:       opts.OneTable,
-		AllText:        opts.AllText,
-		MaxBadRows:     opts.MaxBadRows,
-		Record:         ro,
-		AllowDowngrade: opts.AllowDowngrade,
-		DryRun:         opts.DryRun,
-		Workers:        opts.Workers,
-		StallTimeout:   timeouts.Statement,
-		Version:        Version(),
-		Open:           walker.Open,
-		Stat:           stat,
-		Rejects:        writeRejects,
-		Progress:       importProgressHook,
-		Report: func(o load.Outcome) {
-			o.Err = opts.Password.scrub(o.Err)
-			printOutcome(p, o)
+	imp := load.NewImporter(s, load.Config{
+		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
+		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
+		Policy:      load.Policy{AllowDowngrade: opts.AllowDowngrade, DryRun: opts.DryRun, Version: Version()},
+		Concurrency: load.Concurrency{Workers: opts.Workers, StallTimeout: timeouts.Statement},
+		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
+		Hooks: load.Hooks{
+			Rejects:  writeRejects,
+			Progress: importProgressHook,
+			Report: func(o load.Outcome) {
+				o.Err = opts.Password.scrub(o.Err)
+				printOutcome(p, o)
+			},
 		},
 	})
+	sum, err := imp.Run(ctx, entries)
 	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
 		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
 		p.Printf("%s: %d loaded, %d replaced, %d skipped, %d failed; %d rows (%d rejected) in %s, %.0f rows/s",

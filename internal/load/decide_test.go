@@ -33,8 +33,8 @@ func TestDowngradeWording(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			t.Parallel()
 			s, _ := openSQLite(t)
-			runOne(t, s, "k.csv", testCSV(20, 0), 20, Options{})
-			o, _ := runOne(t, tt.Wrap(s), "k.csv", testCSV(10, 0), 10, Options{})
+			runOne(t, s, "k.csv", testCSV(20, 0), 20, Config{})
+			o, _ := runOne(t, tt.Wrap(s), "k.csv", testCSV(10, 0), 10, Config{})
 			if o.Action != Failed || !errors.Is(o.Err, sink.ErrDowngrade) {
 				t.Fatalf("outcome %s, %v; want failed with ErrDowngrade", o.Action, o.Err)
 			}

@@ -68,13 +68,14 @@ func TestInterruptReportsCommittedKeys(t *testing.T) {
 			defer cancel()
 			s := interruptingSink{Sink: real, key: "b.csv", after: tt.After, interrupt: cancel}
 			var reported []string
-			opts := Options{Workers: 1,
-				Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
+			im := NewImporter(s, Config{
+				Concurrency: Concurrency{Workers: 1},
+				Files: Files{Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
 					return fn(bytes.NewReader(files[source]))
-				},
-				Report: func(o Outcome) { reported = append(reported, o.Key) },
-			}
-			sum, err := Run(ctx, s, entries, opts)
+				}},
+				Hooks: Hooks{Report: func(o Outcome) { reported = append(reported, o.Key) }},
+			})
+			sum, err := im.Run(ctx, entries)
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("Run = %v, want context.Canceled", err)
 			}

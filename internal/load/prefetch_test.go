@@ -82,13 +82,13 @@ func TestPrefetch(t *testing.T) {
 			if tt.Corrupt {
 				j.SHA256 = strings.Repeat("0", 64)
 			}
-			opts := Options{MaxBadRows: tt.MaxBad}
-			direct, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
+			im := NewImporter(nil, Config{Parsing: Parsing{MaxBadRows: tt.MaxBad}})
+			direct, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := drain(t, direct)
-			src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
+			src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestPrefetchStop(t *testing.T) {
 	for _, after := range []int{0, 1, 1000, 5000} {
 		t.Run(fmt.Sprint(after), func(t *testing.T) {
 			r := &countingReader{r: bytes.NewReader(data)}
-			src, err := newSource(newVerifier(r, j.SHA256), j, testCols, false, Options{})
+			src, err := NewImporter(nil, Config{}).newSource(newVerifier(r, j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,10 +177,10 @@ func TestLookahead(t *testing.T) {
 			Rows: int64(bytes.Count(files[k], []byte("\n")) - 1), Bytes: int64(len(files[k]))}})
 	}
 	var opens atomic.Int64
-	opts := Options{Workers: 1, Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
+	cfg := Config{Concurrency: Concurrency{Workers: 1}, Files: Files{Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
 		opens.Add(1)
 		return fn(bytes.NewReader(files[source]))
-	}}
+	}}}
 	s, err := sqlite.Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sink.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func TestLookahead(t *testing.T) {
 		{Name: "Rerun", WantLoaded: 0, Opens: 0},
 	} {
 		opens.Store(0)
-		sum, err := Run(ctx, s, entries, opts)
+		sum, err := NewImporter(s, cfg).Run(ctx, entries)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.Name, err)
 		}
