@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // TestMain lets the test binary act as siftload itself (for the tests that
@@ -115,10 +116,7 @@ func targets(t *testing.T) []target {
 
 	url := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
 	if url == "" {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatal("SIFTLOAD_TEST_POSTGRES_URL is not set and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping PostgreSQL")
-		}
-		t.Log("PostgreSQL part skipped: set SIFTLOAD_TEST_POSTGRES_URL to run it")
+		testenv.SkipPart(t, "PostgreSQL: set SIFTLOAD_TEST_POSTGRES_URL to run it")
 		return out
 	}
 	ctx := context.Background()

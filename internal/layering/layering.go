@@ -6,14 +6,16 @@
 // The rules, for the imports of non-test code (tests may import what they
 // need, such as a sink to load into):
 //
-//   - The packages stand in four layers. A package may import packages of its
-//     own layer or of a lower one, never of a higher one:
+// The packages stand in four layers. A package may import packages of its
+// own layer or of a lower one, never of a higher one:
 //
-//     0 entry points  cmd/..., bench/gen, internal/layering
-//     1 commands      internal/cli
-//     2 work          internal/analysis, load, queue, shard, config
-//     3 parts         internal/archive, plan, sink, schema, record, rowcount,
-//     metric, problem, ui, sitegen
+//	0 entry points  cmd/..., bench/gen, internal/layering
+//	1 commands      internal/cli
+//	2 work          internal/analysis, load, queue, shard, config
+//	3 parts         internal/archive, plan, sink, schema, record, rowcount,
+//	                metric, problem, ui, sitegen
+//
+// And:
 //
 //   - internal/sink is the contract between the import and the databases. It
 //     imports only internal/schema.
