@@ -17,12 +17,7 @@ func formatTime(t time.Time) string {
 	}
 	hour, minute, sec := t.Clock()
 	var b [len("2006-01-02 15:04:05.999999999")]byte
-	put2(b[0:], year/100)
-	put2(b[2:], year%100)
-	b[4] = '-'
-	put2(b[5:], int(month))
-	b[7] = '-'
-	put2(b[8:], day)
+	putDate(b[:], year, month, day)
 	b[10] = ' '
 	put2(b[11:], hour)
 	b[13] = ':'
@@ -66,13 +61,18 @@ func formatDate(t time.Time) string {
 		return t.Format("2006-01-02")
 	}
 	var b [10]byte
+	putDate(b[:], year, month, day)
+	return string(b[:])
+}
+
+// putDate writes "2006-01-02" (year 0 to 9999) at the start of b.
+func putDate(b []byte, year int, month time.Month, day int) {
 	put2(b[0:], year/100)
 	put2(b[2:], year%100)
 	b[4] = '-'
 	put2(b[5:], int(month))
 	b[7] = '-'
 	put2(b[8:], day)
-	return string(b[:])
 }
 
 // formatTimeTZ returns formatTime(t), t's wall clock in its own zone,
