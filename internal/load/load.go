@@ -369,7 +369,7 @@ func (im *Importer) inferColumns(ctx context.Context, j *job) ([]schema.Column, 
 			}
 		}
 		if err := rd.Err(); err != nil {
-			return problem.New(j.Source, rd.Line(), err)
+			return problem.New(j.Source, rd.RecordNumber(), err)
 		}
 		cols = in.Columns(names)
 		return nil
@@ -543,14 +543,14 @@ func (s *source) Next() bool {
 			return true
 		}
 		if int64(len(s.rejects)) >= s.maxBad {
-			return s.end(problem.New(s.j.Source, s.rd.Line(), bad))
+			return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), bad))
 		}
 		// Raw is bounded (record.MaxRaw), so the rejects kept until the
 		// commit are at most MaxBadRows small strings.
-		s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.Line(), Reason: bad.Error(), Raw: s.rd.Raw()})
+		s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.RecordNumber(), Reason: bad.Error(), Raw: s.rd.Raw()})
 	}
 	if err := s.rd.Err(); err != nil {
-		return s.end(problem.New(s.j.Source, s.rd.Line(), err))
+		return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), err))
 	}
 	// Hash whatever the CSV reader left unread, then compare.
 	ok, err := s.v.finish(context.Background()) // the stream's reads end with the import's context
