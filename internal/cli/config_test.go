@@ -61,8 +61,8 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		fs   *pflag.FlagSet
 	}{
 		{analyzeCommand, newAnalyzeCommand(p).Flags()},
-		{importCommand, newImportCommand(p).Flags()},
-		{runCommand, newRunCommand(p).Flags()},
+		{importCommand, newImportCommand(p, defaultDeps()).Flags()},
+		{runCommand, newRunCommand(p, defaultDeps()).Flags()},
 	} {
 		cmd.fs.VisitAll(func(f *pflag.Flag) {
 			if notSettings[f.Name] {
@@ -79,7 +79,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 			}
 		})
 	}
-	runFlags := newRunCommand(p).Flags()
+	runFlags := newRunCommand(p, defaultDeps()).Flags()
 	for k := range keys {
 		if k == config.KeyName || k == config.KeyInputs {
 			continue

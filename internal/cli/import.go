@@ -134,7 +134,7 @@ func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts,
 	return t, nil
 }
 
-func newImportCommand(p *ui.Printer) *cobra.Command {
+func newImportCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
 		opts ImportOptions
 		prof profileOptions
@@ -172,7 +172,7 @@ EXAMPLES
   siftload import --config site-rgb.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
 			if err != nil {
 				return err
 			}
@@ -181,7 +181,7 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
-				return runImport(ctx, p, s.opts.Import, entries)
+				return runImport(ctx, p, d, s.opts.Import, entries)
 			})
 		},
 	}
@@ -375,7 +375,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 }
 
 // runImport loads entries. It returns ErrProblems when some key failed.
-func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries []plan.Entry) error {
+func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, entries []plan.Entry) error {
 	ro, err := opts.recordOptions(flagWhere)
 	if err != nil {
 		return err
@@ -444,7 +444,7 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
 		Hooks: load.Hooks{
 			Rejects:  writeRejects,
-			Progress: importProgressHook,
+			Progress: d.importProgress,
 			Report: func(o load.Outcome) {
 				o.Err = opts.Password.scrub(o.Err)
 				printOutcome(p, o)
@@ -477,10 +477,6 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	return err
 }
-
-// importProgressHook is told of the rows handed to the database; nil but
-// in tests, which use it to stop an import at a known point and kill it.
-var importProgressHook func(rows int64)
 
 func printOutcome(p *ui.Printer, o load.Outcome) {
 	switch o.Action {
