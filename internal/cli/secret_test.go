@@ -431,6 +431,7 @@ func writeTestCA(t testing.TB) string {
 // TestSecretFormatsRedacted: a struct holding the password prints without
 // it.
 func TestSecretFormatsRedacted(t *testing.T) {
+	t.Parallel()
 	o := ImportOptions{DB: "postgres://loader@db/mes", Password: testPassword}
 	for _, s := range []string{fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s %q", o.Password, o.Password)} {
 		if strings.Contains(s, testPassword) {

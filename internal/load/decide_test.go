@@ -21,6 +21,7 @@ func (ledgerBlindSink) Ledger(context.Context, string) (sink.LedgerEntry, bool, 
 // version) where the import checks the ledger and where the sink does:
 // both fail the key with one message.
 func TestDowngradeWording(t *testing.T) {
+	t.Parallel()
 	const want = "sink: ledger holds a fuller version: the ledger has 20 rows from k.csv, the plan 10 (a stale plan?); --allow-downgrade replaces it"
 	tests := []struct {
 		Name string

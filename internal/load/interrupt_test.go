@@ -41,6 +41,7 @@ func (s interruptingSink) Load(ctx context.Context, job sink.LoadJob, src sink.R
 // every committed key is reported and counted, the interrupted one is
 // named as rolled back, and the third is counted as not started.
 func TestInterruptReportsCommittedKeys(t *testing.T) {
+	t.Parallel()
 	files := map[string][]byte{"a.csv": testCSV(20, 0), "b.csv": testCSV(30, 0), "c.csv": testCSV(40, 0)}
 	var entries []plan.Entry
 	for _, k := range []string{"a.csv", "b.csv", "c.csv"} {

@@ -17,6 +17,7 @@ import (
 // TestOneTableColumns checks that one-table mode merges the columns of
 // files that hold them in different orders by name, not by position.
 func TestOneTableColumns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	files := map[string][]byte{
 		"a.csv": []byte("id,note\n1,short\n"),

@@ -59,6 +59,7 @@ func drain(t testing.TB, src sink.RecordSource) [][]any {
 // TestPrefetch checks that a prefetch gives the records, the error and
 // the rejects of the source it reads ahead of.
 func TestPrefetch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		Name       string
 		Rows, Bad  int
@@ -126,6 +127,7 @@ func TestPrefetch(t *testing.T) {
 // returns, the source's reader is not read after it, and the goroutine
 // had read only a few batches ahead, not to the end of the file.
 func TestPrefetchStop(t *testing.T) {
+	t.Parallel()
 	data := testCSV(50_000, 0)
 	j := testJob(data)
 	for _, after := range []int{0, 1, 1000, 5000} {
@@ -168,6 +170,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // infers every new table's columns once (ahead of its load or in it), and
 // the second, which skips every key, opens no file.
 func TestLookahead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	files := map[string][]byte{"a.csv": testCSV(3000, 0), "b.csv": testCSV(10, 0), "c.csv": testCSV(7000, 0)}
 	var entries []plan.Entry

@@ -84,6 +84,7 @@ func openSQLite(t *testing.T) (sink.Sink, string) {
 // its header, with the number and the limit, before any table exists.
 // (Matching that many columns took quadratic time before.)
 func TestTooManyColumns(t *testing.T) {
+	t.Parallel()
 	const n = 100_000
 	var b bytes.Buffer
 	for i := range n {
@@ -144,6 +145,7 @@ var nulFile = []byte("id,note\n1,plain\n2,a\x00b\n3,\"\"\n")
 // record holding one is a bad record named by its number: it goes to the
 // rejects within --max-bad-rows and fails the file, naming it, beyond.
 func TestNULRecordPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
 	if dsn == "" {
 		testenv.Skip(t, "SIFTLOAD_TEST_POSTGRES_URL is not set")
@@ -200,6 +202,7 @@ func dropPostgres(t *testing.T, dsn, table, key string) {
 // TestNULRecordSQLite: SQLite stores the same record, NUL byte and all,
 // and reads it back byte for byte.
 func TestNULRecordSQLite(t *testing.T) {
+	t.Parallel()
 	s, path := openSQLite(t)
 	o, rejects := runOne(t, s, "nul.csv", nulFile, 3, Config{})
 	if o.Action != Loaded || o.Rows != 3 || len(rejects) != 0 {
