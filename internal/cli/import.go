@@ -63,6 +63,10 @@ type ImportOptions struct {
 	// whose root is Base (default: the current directory).
 	roots []string
 
+	// LockTimeout bounds a load's wait for another load's lock (a Go
+	// duration); see lockTimeout.
+	LockTimeout string
+
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
@@ -101,6 +105,8 @@ func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
 	// Timeouts.
 	fs.StringVar(&o.ConnectTimeout, "connect-timeout", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
 	fs.StringVar(&o.StatementTimeout, "statement-timeout", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")
+	// Lock waits.
+	fs.StringVar(&o.LockTimeout, "lock-timeout", sink.DefaultLockTimeout.String(), "wait at most `DURATION` for another load's lock on a key or table, then fail the key (Oracle)")
 }
 
 // The default timeouts of import.
@@ -132,6 +138,19 @@ func (o *ImportOptions) timeouts(where func(key string) string) (importTimeouts,
 		*s.to = d
 	}
 	return t, nil
+}
+
+// lockTimeout returns the --lock-timeout duration; where names the
+// setting in messages.
+func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, error) {
+	if o.LockTimeout == "" {
+		return sink.DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(o.LockTimeout)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s: %q is no positive duration (like 30s or 10m)", where("lock_timeout"), o.LockTimeout)
+	}
+	return d, nil
 }
 
 func newImportCommand(p *ui.Printer, d deps) *cobra.Command {
@@ -364,6 +383,7 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 // timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
 	t, _ := o.timeouts(flagWhere)
+	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
 	return sink.Options{
 		Password:       string(o.Password),
 		CAFile:         o.CAFile,
@@ -371,6 +391,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 		KeyFile:        o.KeyFile,
 		InsecureNoTLS:  o.InsecureNoTLS,
 		ConnectTimeout: t.Connect,
+		LockTimeout:    lockTimeout,
 	}
 }
 

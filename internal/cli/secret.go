@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/all"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -92,6 +94,14 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 	if imp.InsecureNoTLS {
 		p.Errorf("WARNING: insecure_no_tls is set (%s): the connection to %s may be plain text, which anyone on the network can read and change, the password included; use TLS with --ca-file instead",
 			s.where("insecure_no_tls"), shown)
+	}
+	// Unsafe settings of the URL itself (Oracle's SSL VERIFY=false).
+	if f, err := all.Registry().Lookup(imp.DB); err == nil {
+		if w, ok := f.(sink.Warner); ok {
+			for _, m := range w.Warnings(imp.DB) {
+				p.Errorf("WARNING: %s: %s", shown, m)
+			}
+		}
 	}
 	if (imp.CertFile == "") != (imp.KeyFile == "") {
 		key := "cert_file"

@@ -347,6 +347,44 @@ func TestInsecureNoTLS(t *testing.T) {
 	}
 }
 
+// TestSSLVerifyOffWarns: an Oracle URL that turns the certificate check
+// off for a remote host gets a WARNING, as --insecure-no-tls does.
+func TestSSLVerifyOffWarns(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	d := notTerminal()
+	for _, tt := range []struct {
+		Name, DB string
+		Warn     bool
+	}{
+		{Name: "Off", DB: "oracle://loader@db.example.invalid:2484/mes?SSL=enable&SSL+VERIFY=false", Warn: true},
+		{Name: "On", DB: "oracle://loader@db.example.invalid:2484/mes?SSL=enable"},
+		{Name: "Loopback", DB: "oracle://loader@127.0.0.1:2484/mes?SSL=enable&SSL+VERIFY=false"},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			t.Setenv("SIFTLOAD_DB_PASSWORD", "x")
+			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+tt.DB+"\n")
+			var (
+				opts ImportOptions
+				prof profileOptions
+			)
+			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+			opts.AddFlags(fs, false)
+			prof.AddFlags(fs)
+			if err := fs.Parse([]string{"--config", "p.yaml"}); err != nil {
+				t.Fatal(err)
+			}
+			p, out := quiet(t)
+			if _, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(out.String(), "WARNING: ") == 1 && strings.Contains(out.String(), "SSL VERIFY=false"); got != tt.Warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tt.Warn, out)
+			}
+		})
+	}
+}
+
 // TestTLSFiles: --ca-file reaches the sink, which then insists on TLS
 // with verification (the fake server, which offers none, sees a TLS
 // request and never a plain-text login), and the files must exist.
@@ -503,5 +541,57 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 	var n int
 	if err := conn.QueryRow(t.Context(), `SELECT COUNT(*) FROM `+tg.schema+`.siftload_ledger WHERE source LIKE '%'||$1||'%' OR version LIKE '%'||$1||'%'`, testPassword).Scan(&n); err != nil || n != 0 {
 		t.Errorf("ledger: %d rows hold the password, %v", n, err)
+	}
+}
+
+// TestLockTimeout: --lock-timeout, SIFTLOAD_LOCK_TIMEOUT and lock_timeout
+// reach the sink; a value that is no duration is a usage error naming
+// the setting.
+func TestLockTimeout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	d := notTerminal()
+	for _, tt := range []struct {
+		Name, Profile, Env, WantErr string
+		Args                        []string
+		Want                        time.Duration
+	}{
+		{Name: "Default", Want: 5 * time.Minute},
+		{Name: "Flag", Args: []string{"--lock-timeout", "45s"}, Want: 45 * time.Second},
+		{Name: "Env", Env: "2m", Want: 2 * time.Minute},
+		{Name: "Profile", Profile: "lock_timeout: 90s\n", Want: 90 * time.Second},
+		{Name: "Bad", Profile: "lock_timeout: soon\n", WantErr: `lock_timeout: "soon" is no positive duration`},
+		{Name: "Zero", Args: []string{"--lock-timeout", "0s"}, WantErr: `--lock-timeout: "0s" is no positive duration`},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			if tt.Env != "" {
+				t.Setenv("SIFTLOAD_LOCK_TIMEOUT", tt.Env)
+			}
+			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
+			var (
+				opts ImportOptions
+				prof profileOptions
+			)
+			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+			opts.AddFlags(fs, false)
+			prof.AddFlags(fs)
+			if err := fs.Parse(append([]string{"--config", "p.yaml"}, tt.Args...)); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := quiet(t)
+			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
+			if tt.WantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
+					t.Fatalf("error = %v, want one with %q", err, tt.WantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sites[0].opts.Import.sinkOptions().LockTimeout; got != tt.Want {
+				t.Errorf("sink lock timeout = %v, want %v", got, tt.Want)
+			}
+		})
 	}
 }

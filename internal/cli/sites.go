@@ -80,6 +80,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter = i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter
 		s.AllowDowngrade, s.LoadWorkers = i.AllowDowngrade, i.Workers
 		s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS = i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS
+		// Lock waits.
+		s.LockTimeout = i.LockTimeout
 		// Timeouts.
 		s.ConnectTimeout, s.StatementTimeout = i.ConnectTimeout, i.StatementTimeout
 		if kind == importCommand {
@@ -118,6 +120,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter = s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter
 	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
 	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
+	// Lock waits.
+	i.LockTimeout = s.LockTimeout
 	// Timeouts.
 	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
 	// Archive reading: analysis and import alike.
@@ -252,6 +256,10 @@ func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof 
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
 			}
 			if _, err := s.opts.Import.timeouts(s.where); err != nil {
+				return nil, s.wrap(err)
+			}
+			// Lock waits.
+			if _, err := s.opts.Import.lockTimeout(s.where); err != nil {
 				return nil, s.wrap(err)
 			}
 		}

@@ -88,6 +88,9 @@ type Settings struct {
 	KeyFile       string `yaml:"key_file,omitempty"`
 	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
 
+	// Lock waits (import and run): how long a load waits for another
+	// load's lock, a Go duration such as 10m. Checked by the cli package.
+	LockTimeout string `yaml:"lock_timeout,omitempty"`
 	// Timeouts (import and run), Go durations such as 15s or 10m: how
 	// long connecting may take, and how long a load may go without
 	// progress. Checked by the cli package.

@@ -10,6 +10,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -344,8 +345,8 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 	if err != nil {
 		return err
 	}
-	if src.rejects != nil && im.hooks.Rejects != nil {
-		return im.hooks.Rejects(src.rejects)
+	if rejects := src.allRejects(); rejects != nil && im.hooks.Rejects != nil {
+		return im.hooks.Rejects(rejects)
 	}
 	return nil
 }
@@ -473,8 +474,12 @@ type source struct {
 	vals    []any
 	maxBad  int64
 	rejects []plan.Reject
-	err     error
-	done    bool
+	// mu guards rejects' length against the sink's goroutine, and
+	// dbRejects: the records the database refused (see reject).
+	mu        sync.Mutex
+	dbRejects []plan.Reject
+	err       error
+	done      bool
 }
 
 func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists bool) (*source, error) {
@@ -542,12 +547,17 @@ func (s *source) Next() bool {
 		if bad == nil {
 			return true
 		}
-		if int64(len(s.rejects)) >= s.maxBad {
+		s.mu.Lock()
+		full := int64(len(s.rejects)+len(s.dbRejects)) >= s.maxBad
+		if !full {
+			// Raw is bounded (record.MaxRaw), so the rejects kept until
+			// the commit are at most MaxBadRows small strings.
+			s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.RecordNumber(), Reason: bad.Error(), Raw: s.rd.Raw()})
+		}
+		s.mu.Unlock()
+		if full {
 			return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), bad))
 		}
-		// Raw is bounded (record.MaxRaw), so the rejects kept until the
-		// commit are at most MaxBadRows small strings.
-		s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.RecordNumber(), Reason: bad.Error(), Raw: s.rd.Raw()})
 	}
 	if err := s.rd.Err(); err != nil {
 		return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), err))
@@ -570,6 +580,39 @@ func (s *source) end(err error) bool {
 
 func (s *source) Values() ([]any, error) { return s.vals, nil }
 func (s *source) Err() error             { return s.err }
-func (s *source) Rejected() int64        { return int64(len(s.rejects)) }
+
+// Rejected returns the records the source set aside (not those the
+// database refused: prefetch counts them).
+func (s *source) Rejected() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.rejects))
+}
+
+// reject sets aside the record numbered record, which the database
+// refused, unless MaxBadRows records are set aside already. It may be
+// called from the sink's goroutine while Next runs on another.
+func (s *source) reject(record int64, reason error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if int64(len(s.rejects)+len(s.dbRejects)) >= s.maxBad {
+		return problem.New(s.j.Source, record, reason)
+	}
+	s.dbRejects = append(s.dbRejects, plan.Reject{Source: s.j.Source, Record: record, Reason: reason.Error()})
+	return nil
+}
+
+// allRejects returns every record set aside, by record number; call it
+// once the source is no longer read.
+func (s *source) allRejects() []plan.Reject {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.dbRejects) == 0 {
+		return s.rejects
+	}
+	all := slices.Concat(s.rejects, s.dbRejects)
+	slices.SortStableFunc(all, func(a, b plan.Reject) int { return cmp.Compare(a.Record, b.Record) })
+	return all
+}
 
 var _ sink.RecordSource = (*source)(nil)

@@ -35,17 +35,19 @@ type prefetch struct {
 	progress func(rows int64) // told of each batch handed to the sink; may be nil
 
 	// Read by the sink's goroutine only.
-	cur      *batch
-	i        int // current row in cur
-	err      error
-	rejected int64
+	cur        *batch
+	i          int // current row in cur
+	err        error
+	rejected   int64
+	dbRejected int64 // records the sink set aside through Reject
 }
 
 // batch is a run of records' values, row after row.
 type batch struct {
 	vals     []any
-	n        int   // rows in vals
-	rejected int64 // src.Rejected() after the last of them
+	lines    []int64 // the source's record number of each row
+	n        int     // rows in vals
+	rejected int64   // src.Rejected() after the last of them
 }
 
 func newPrefetch(src *source, progress func(rows int64)) *prefetch {
@@ -61,7 +63,7 @@ func newPrefetch(src *source, progress func(rows int64)) *prefetch {
 		done:     make(chan struct{}),
 	}
 	for range prefetchBatches {
-		p.free <- &batch{vals: make([]any, p.rows*ncol)}
+		p.free <- &batch{vals: make([]any, p.rows*ncol), lines: make([]int64, p.rows)}
 	}
 	go p.produce()
 	return p
@@ -82,6 +84,7 @@ func (p *prefetch) produce() {
 		for b.n < p.rows && p.src.Next() {
 			vals, _ := p.src.Values() // a source's Values never fails
 			copy(b.vals[b.n*p.ncol:(b.n+1)*p.ncol], vals)
+			b.lines[b.n] = p.src.rd.RecordNumber()
 			b.n++
 		}
 		b.rejected = p.src.Rejected()
@@ -130,9 +133,22 @@ func (p *prefetch) Values() ([]any, error) {
 // Err returns the source's error once Next has returned false.
 func (p *prefetch) Err() error { return p.err }
 
-// Rejected returns the records set aside so far; final once Next has
-// returned false.
-func (p *prefetch) Rejected() int64 { return p.rejected }
+// Rejected returns the records set aside so far, by the source and
+// through Reject; final once Next has returned false.
+func (p *prefetch) Rejected() int64 { return p.rejected + p.dbRejected }
+
+// Record returns the source's record number of the current record.
+func (p *prefetch) Record() int64 { return p.cur.lines[p.i] }
+
+// Reject sets aside a record the database refused; see
+// sink.RecordRejecter.
+func (p *prefetch) Reject(record int64, reason error) error {
+	if err := p.src.reject(record, reason); err != nil {
+		return err
+	}
+	p.dbRejected++
+	return nil
+}
 
 // stop ends the goroutine and waits for it. It may be called more than
 // once.
@@ -145,4 +161,7 @@ func (p *prefetch) stop() {
 	<-p.done
 }
 
-var _ sink.RecordSource = (*prefetch)(nil)
+var (
+	_ sink.RecordSource   = (*prefetch)(nil)
+	_ sink.RecordRejecter = (*prefetch)(nil)
+)

@@ -51,27 +51,54 @@ type LoadTx interface {
 // that CreateTable, DeleteRows and PutLedger serve every sink.
 type ExecFunc func(ctx context.Context, query string, args ...any) error
 
+// RollbackTimeout bounds the explicit rollback of a load that failed or
+// was cancelled. Rolling back a large insert can take as long as the
+// insert did, and a rollback cut short may leave the transaction open on a
+// connection that database/sql then closes (an Oracle session commits at
+// logoff), so the bound is generous; killing the process instead is safe
+// (a server rolls back the transaction of a connection that breaks).
+const RollbackTimeout = 10 * time.Minute
+
 // LoadSQL is Sink.Load for a sink on database/sql: it begins a
 // transaction on db, runs RunLoad with the LoadTx newTx makes of it, and
 // commits or rolls back as LoadTx says. Its errors are wrapped by
 // WrapLoad.
+//
+// Cancelling ctx cancels the statement that runs, never the transaction:
+// the transaction is begun under context.WithoutCancel(ctx), and a failed
+// or cancelled load is rolled back explicitly, before its connection can
+// be closed, under a context of its own that RollbackTimeout bounds. Under
+// a cancelled context database/sql would roll back by a cancelled call and
+// discard the connection, and Oracle commits the open transaction of a
+// session that logs off: half a file and the ledger's placeholder.
 func LoadSQL(ctx context.Context, db *sql.DB, job LoadJob, src RecordSource, newTx func(*sql.Tx) LoadTx) (Result, error) {
-	tx, err := db.BeginTx(ctx, nil)
+	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelTx()
+	tx, err := db.BeginTx(txCtx, nil)
 	if err != nil {
 		return Result{}, WrapLoad(job, fmt.Errorf("begin: %w", err))
 	}
 	res, err := RunLoad(ctx, newTx(tx), job, src)
-	if err != nil || res.Status == StatusSkipped {
-		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err == nil {
-			err = fmt.Errorf("rollback: %w", rerr)
+	if err == nil && res.Status != StatusSkipped {
+		// A load cancelled after its last statement does not commit
+		// either.
+		if err = ctx.Err(); err == nil {
+			if err := tx.Commit(); err != nil {
+				return Result{}, WrapLoad(job, fmt.Errorf("commit: %w", err))
+			}
+			return res, nil
 		}
-		if err != nil {
-			return Result{}, WrapLoad(job, err)
-		}
-		return res, nil
 	}
-	if err := tx.Commit(); err != nil {
-		return Result{}, WrapLoad(job, fmt.Errorf("commit: %w", err))
+	// The drivers bound Rollback by the transaction's context: cancel it
+	// once RollbackTimeout has passed.
+	t := time.AfterFunc(RollbackTimeout, cancelTx)
+	rerr := tx.Rollback()
+	t.Stop()
+	if rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+		err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+	}
+	if err != nil {
+		return Result{}, WrapLoad(job, err)
 	}
 	return res, nil
 }

@@ -64,6 +64,10 @@ type Options struct {
 	CAFile, CertFile, KeyFile string
 	// InsecureNoTLS allows a plain-text connection to a non-loopback host.
 	InsecureNoTLS bool
+
+	// LockTimeout bounds every wait of a load for another load's lock
+	// (the key's ledger row, a table, DDL); 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
 	// ConnectTimeout bounds connecting (TCP, TLS, login) unless the DSN
 	// sets its own (PostgreSQL's connect_timeout); 0 means
 	// DefaultConnectTimeout. Connections also send TCP keepalives.
@@ -84,6 +88,12 @@ func (o Options) Timeout() time.Duration {
 	}
 	return DefaultConnectTimeout
 }
+
+// DefaultLockTimeout is the lock timeout when Options has none: time for
+// another load of the same key to finish, and shorter than the import's
+// default statement timeout, so that a lock wait fails with its own
+// message.
+const DefaultLockTimeout = 5 * time.Minute
 
 // Factory opens sinks of one database kind.
 type Factory interface {

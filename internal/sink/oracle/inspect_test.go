@@ -30,15 +30,15 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 	for i, c := range cols {
 		switch typ[c] {
 		case schema.Integer, schema.Decimal:
-			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
 		case schema.Date:
-			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD')"
 		case schema.Timestamp:
-			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
 		case schema.TimestampTZ:
-			q[i] = "TO_CHAR(" + Dialect.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
+			q[i] = "TO_CHAR(" + s.t.Quote(c) + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
 		default:
-			q[i] = Dialect.Quote(c)
+			q[i] = s.t.Quote(c)
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.t.Table(table))

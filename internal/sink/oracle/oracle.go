@@ -8,10 +8,13 @@
 //
 // Names. Oracle folds unquoted identifiers to upper case. siftload's names
 // are lower case, so this sink quotes them upper-cased ("ORDER_ID"): the
-// tables read naturally without quotes (select order_id from data_line01)
-// and reserved words ("SELECT", "ORDER") still work. A name holding an
-// upper-case letter is quoted as it is. Columns maps upper-case names back
-// to lower case. Identifiers are at most 128 bytes (Oracle 12.2 and later).
+// tables read naturally without quotes (select order_id from data_line01);
+// a reserved word ("SELECT", "DATE") works, quoted also when read. A name
+// holding an upper-case letter is quoted as it is. Columns maps upper-case
+// names back to lower case. Pseudo-column names and names over the
+// database's identifier limit (128 or 30 bytes) are renamed: names.go.
+// Open checks the session (session.go): AL32UTF8 only, TCPS to a remote
+// host.
 // Every statement names its tables with their owner, the session user
 // resolved once when the sink opens: "SIFTLOAD_RGB"."DATA_LINE01", and
 // the dictionary is read from ALL_TABLES/ALL_TAB_COLUMNS for that owner
@@ -20,9 +23,8 @@
 // (Oracle's own objects) are refused.
 //
 // Transactions. Oracle's DDL commits by itself, so a table is created on a
-// connection of its own, outside the load's transaction: a first load that
-// fails leaves its new table behind, empty, while the ledger has no row
-// for the key (still consistent: the next import loads the key again).
+// connection of its own, outside the load's transaction, with a DDL lock
+// timeout; a first load that fails drops the table it created (ddl.go).
 // Everything else (deleting the old rows, inserting, the ledger row) is
 // one transaction. Outside one-table mode a load then locks its table
 // (LOCK TABLE ... IN EXCLUSIVE MODE, until it commits) before it checks
@@ -34,16 +36,17 @@
 // after which the waiting load reads the committed row and skips.
 //
 // Fast path: array binding. Each INSERT sends a batch of rows (1000 by
-// default) as one array per column, in one round trip.
+// default) as one array per column, in one round trip, after a savepoint:
+// a row the database refuses is found by bisecting the batch (batch.go).
 //
 // Types: Integer NUMBER(19); Decimal NUMBER (bound as an exact Oracle
 // number built from the canonical text; at most 38 significant digits;
 // NUMBER keeps the value, not the scale: "1.50" reads back as 1.5); Date
 // DATE (Oracle's DATE has a time of day too: siftload's dates are stored
 // at midnight, 00:00:00); Timestamp TIMESTAMP(9); TimestampTZ TIMESTAMP(9)
-// WITH TIME ZONE (wall clock and offset both kept); Text VARCHAR2(n CHAR)
-// where n is the longest value's length rounded up to a power of two (at
-// least 32, at most 4000), or CLOB beyond 4000 bytes. A table has at most
+// WITH TIME ZONE (wall clock and offset both kept); Text VARCHAR2(4000
+// CHAR) in a table this sink creates (see generousWidths), or CLOB when
+// the first version has a value beyond 4000 bytes. A table has at most
 // 1,000 columns.
 //
 // Oracle stores an empty string as NULL: a quoted empty field ("") loads
@@ -215,6 +218,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	} else {
 		db = sql.OpenDB(tlsConnector{url: c.driverURL(opts.Password), tls: tc})
 	}
+	configurePool(db)
 	if err := db.PingContext(ctx); err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("no answer within the connect timeout of %s: %w", timeout, err)
@@ -228,7 +232,12 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		}
 		return nil, errors.Join(fmt.Errorf("connect to %s: session user: %w", f.Redact(dsn), err), db.Close())
 	}
-	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, t: sink.Target{Dialect: Dialect, Schema: owner}}, nil
+	si, err := checkSession(ctx, db, c.remote(), opts.InsecureNoTLS)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
+	}
+	d := dialect{maxName: si.maxName}
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: d, t: sink.Target{Dialect: d, Schema: owner}, lockTimeout: opts.LockTimeout}, nil
 }
 
 // ownerSQL resolves the schema siftload's tables live in: the session
@@ -268,7 +277,7 @@ func (c *Config) TLS(opts sink.Options) (*tls.Config, error) {
 	}
 	// go-ora's own reading of the URL says where it will connect and how.
 	// The password stays out of it: its errors may quote the URL.
-	dc, err := go_ora.ParseConfig(c.driverURL(""))
+	dc, err := go_ora.ParseConfig(c.driverURL(preparsePassword))
 	if err != nil {
 		return nil, fmt.Errorf("oracle DSN: %w", err)
 	}
@@ -381,6 +390,14 @@ type Sink struct {
 	name  string // redacted DSN
 	batch int
 	t     sink.Target // the owner every statement names
+	d     dialect     // with the database's identifier limit
+
+	// DDL and locks (ddl.go): lockTimeout bounds lock waits; ddlMu
+	// serializes this Sink's table creation; indexed holds the
+	// one-table tables whose index is known to exist.
+	lockTimeout time.Duration
+	ddlMu       sync.Mutex
+	indexed     map[string]bool
 
 	mu           sync.Mutex
 	ledgerExists bool
@@ -394,8 +411,9 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// dialect is Oracle's sink.Dialect.
-type dialect struct{}
+// dialect is Oracle's sink.Dialect. maxName is the database's identifier
+// limit in bytes, 0 for 128 (see names.go).
+type dialect struct{ maxName int }
 
 // storedName returns name as Oracle stores it when quoted by this sink:
 // upper-cased unless it holds an upper-case letter.
@@ -415,9 +433,9 @@ func sinkName(stored string) string {
 	return stored
 }
 
-func (dialect) Quote(name string) string { return sink.QuoteIdent(storedName(name)) }
-func (dialect) Placeholder(n int) string { return ":" + strconv.Itoa(n) }
-func (dialect) MaxIdent() int            { return 128 }
+func (d dialect) Quote(name string) string { return sink.QuoteIdent(d.stored(name)) }
+func (dialect) Placeholder(n int) string   { return ":" + strconv.Itoa(n) }
+func (dialect) MaxIdent() int              { return 128 }
 
 // Reserved: Oracle names its own objects SYS_... and ORA_....
 func (dialect) Reserved() []string { return []string{"sys_", "ora_"} }
@@ -494,7 +512,8 @@ func typeOf(dataType string, scale sql.NullInt64) schema.Type {
 // column is a column as USER_TAB_COLUMNS describes it.
 type column struct {
 	schema.Column
-	lob bool // CLOB or NCLOB
+	lob   bool          // CLOB or NCLOB
+	scale sql.NullInt64 // NUMBER(p,s)'s s, TIMESTAMP(f)'s f; not Valid: none (see checkScales)
 }
 
 type querier interface {
@@ -510,7 +529,7 @@ const columnsSQL = `SELECT c.COLUMN_NAME, c.DATA_TYPE, c.DATA_SCALE, c.CHAR_LENG
 	`AND EXISTS (SELECT 1 FROM ALL_TABLES t WHERE t.OWNER = c.OWNER AND t.TABLE_NAME = c.TABLE_NAME) ORDER BY c.COLUMN_ID`
 
 func columns(ctx context.Context, q querier, t sink.Target, table string) ([]column, bool, error) {
-	rows, err := q.QueryContext(ctx, columnsSQL, t.Schema, storedName(table))
+	rows, err := q.QueryContext(ctx, columnsSQL, t.Schema, storedIn(t, table))
 	if err != nil {
 		return nil, false, err
 	}
@@ -527,9 +546,15 @@ func columns(ctx context.Context, q querier, t sink.Target, table string) ([]col
 			c.MaxLen = int(charLen.Int64)
 		}
 		c.lob = dataType == "CLOB" || dataType == "NCLOB"
+		if dataType == "NUMBER" || strings.HasPrefix(dataType, "TIMESTAMP") {
+			c.scale = scale
+		}
 		cols = append(cols, c)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if err := restoreNames(ctx, q, storedIn(t, table), cols); err != nil {
 		return nil, false, err
 	}
 	return cols, len(cols) > 0, nil
@@ -557,7 +582,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRowContext(ctx, query, key).Scan)
+	e, err := sink.ScanLedger(wallUTCScan(q.QueryRowContext(ctx, query, key).Scan))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -580,18 +605,21 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	return e, ok, nil
 }
 
-// createTable runs DDL on a connection of its own (it commits by itself);
-// a table created meanwhile by another load is no error.
-func (s *Sink) createTable(ctx context.Context, stmts []string) error {
-	for i, st := range stmts {
-		if _, err := s.db.ExecContext(ctx, st); err != nil {
-			if i == 0 && oraCode(err) == errNameUsed {
-				return nil
-			}
-			return err
-		}
+// createTable runs DDL on a connection of its own (it commits by itself)
+// and says whether it created the table: a table created meanwhile by
+// another load is no error. See ddl.go.
+// The statements after the first (the index, comments) run only when it
+// created the table; created is true once it did, even when they fail.
+func (s *Sink) createTable(ctx context.Context, stmts []string) (created bool, err error) {
+	taken := false
+	err = s.ddl(ctx, stmts[:1], func(_ int, err error) bool {
+		taken = oraCode(err) == errNameUsed
+		return taken
+	})
+	if err != nil || taken {
+		return false, err
 	}
-	return nil
+	return true, s.ddl(ctx, stmts[1:], nil)
 }
 
 func (s *Sink) ensureLedger(ctx context.Context) error {
@@ -604,7 +632,7 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	if _, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable); err != nil {
 		return err
 	} else if !exists {
-		if err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
+		if _, err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
 			return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
 		}
 	}
@@ -624,7 +652,15 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err := s.ensureLedger(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	return sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { return &loadTx{s: s, tx: tx} })
+	var l *loadTx
+	res, err := sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { l = &loadTx{s: s, tx: tx}; return l })
+	if err != nil && l != nil && l.created && !job.OneTable {
+		// The failed first load's table, rolled back, is empty.
+		if derr := s.dropIfUnused(ctx, job.Table.Name, job.Key); derr != nil {
+			err = errors.Join(err, fmt.Errorf("drop the new table %s: %w", job.Table.Name, derr))
+		}
+	}
+	return res, err
 }
 
 // placeholderSHA256 marks the ledger row a load inserts for a new key
@@ -635,8 +671,10 @@ const placeholderSHA256 = "loading"
 type loadTx struct {
 	s           *Sink
 	tx          *sql.Tx
-	placeholder bool   // the key's ledger row is this load's placeholder
-	prepared    bool   // PrepareTable has run
+	placeholder bool // the key's ledger row is this load's placeholder
+	prepared    bool // PrepareTable has run
+	created     bool // PrepareTable created the table
+	scales      []sql.NullInt64
 	lob         []bool // per job column: the table's column is a LOB
 }
 
@@ -650,16 +688,21 @@ func lockLedgerSQL(t sink.Target) string { return sink.LedgerSelectSQL(t) + " FO
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	for range 3 {
-		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL(l.s.t), key)
+		e, ok, err := ledger(ctx, l.tx, lockLedgerSQL(l.s.t)+waitClause(l.s.lockTimeout), key)
 		if err != nil || ok {
-			return e, ok, err
+			return e, ok, l.s.lockTimeoutErr("the ledger row of "+key, err)
 		}
 		// No row to lock: insert one. A concurrent load of the key
 		// waits here on the primary key and gets ORA-00001 once this
 		// one commits; it then finds the committed row above.
-		err = sink.PutLedger(ctx, l.s.t, sink.LedgerEntry{
+		wctx, cancel := context.WithTimeout(ctx, l.s.lockWait())
+		err = sink.PutLedger(wctx, l.s.t, sink.LedgerEntry{
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
 		}, false, bindTime, l.exec)
+		cancel()
+		if err != nil && wctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return sink.LedgerEntry{}, false, fmt.Errorf("%w: another load of %s: waited %s: %w", ErrLockTimeout, key, l.s.lockWait(), err)
+		}
 		if err == nil {
 			l.placeholder = true
 			return sink.LedgerEntry{}, false, nil
@@ -685,7 +728,8 @@ func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
 	if err := l.PrepareTable(ctx, job); err != nil {
 		return err
 	}
-	return l.exec(ctx, lockTableSQL(l.s.t, job.Table.Name))
+	err := l.exec(ctx, lockTableSQL(l.s.t, job.Table.Name)+waitClause(l.s.lockTimeout))
+	return l.s.lockTimeoutErr("table "+job.Table.Name, err)
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
@@ -701,16 +745,20 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	if l.prepared {
 		return nil
 	}
+	// One load of this Sink at a time creates tables and indexes.
+	l.s.ddlMu.Lock()
+	defer l.s.ddlMu.Unlock()
 	cols, exists, err := columns(ctx, l.tx, l.s.t, job.Table.Name)
 	if err != nil {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if !exists {
-		stmts, err := sink.CreateTableSQL(l.s.t, job.Table, job.OneTable)
+		stmts, err := sink.CreateTableSQL(l.s.t, generousWidths(job.Table), job.OneTable)
 		if err != nil {
 			return err
 		}
-		if err := l.s.createTable(ctx, stmts); err != nil {
+		stmts = append(stmts, commentSQL(l.s.t, job.Table.Name, schema.ColumnNamesOf(job.Table.Columns))...)
+		if l.created, err = l.s.createTable(ctx, stmts); err != nil {
 			return fmt.Errorf("create table %s: %w", job.Table.Name, err)
 		}
 		if cols, _, err = columns(ctx, l.tx, l.s.t, job.Table.Name); err != nil {
@@ -720,7 +768,13 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	if err := sink.CheckExisting(job, plain(cols)); err != nil {
 		return err
 	}
+	if job.OneTable {
+		if err := l.s.ensureIndex(ctx, job.Table.Name); err != nil {
+			return err
+		}
+	}
 	l.lob = lobColumns(job, cols)
+	l.scales = scaleLimits(job, cols)
 	l.prepared = true
 	return nil
 }
@@ -744,14 +798,21 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	q := sink.InsertSQL(l.s.t, job.Table.Name, sink.InsertColumns(job), 1)
+	// Parsed once per load (go-ora re-executes a prepared cursor).
+	stmt, err := l.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("prepare insert: %w", err)
+	}
+	defer stmt.Close()
 	exec := func(ctx context.Context, args []any) (int64, error) {
-		r, err := l.tx.ExecContext(ctx, q, args...)
+		r, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
 		}
 		return r.RowsAffected()
 	}
-	return insertBatches(ctx, job, src, l.lob, l.s.batch, exec)
+	w := &writer{insert: exec, sql: l.exec, scales: l.scales}
+	return insertBatches(ctx, job, src, l.lob, l.s.batch, w)
 }
 
 // PutLedger updates the key's row when update or when LockLedger inserted
@@ -764,22 +825,23 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 // it inserted.
 type execFunc func(ctx context.Context, args []any) (int64, error)
 
-// insertBatches reads src into batches of batchRows rows, one array per
-// column (SourceKeyColumn first in one-table mode), and hands each full
-// batch and the last one to exec. lob says which job columns are LOBs.
-func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, lob []bool, batchRows int, exec execFunc) (int64, error) {
+// insertBatches reads src into batches of batchRows rows (see batch.go),
+// one array per column (SourceKeyColumn first in one-table mode), and
+// hands each full batch and the last one to w. lob says which job
+// columns are LOBs.
+func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, lob []bool, batchRows int, w *writer) (int64, error) {
 	b := newBatch(job, lob, batchRows)
-	var inserted int64
+	w.rj, _ = src.(sink.RecordRejecter)
+	var inserted, sent int64
 	flush := func() error {
-		n, err := exec(ctx, b.args())
+		n, err := w.write(ctx, b, sent)
 		if err != nil {
-			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(b.n), err)
-		}
-		if n != int64(b.n) {
-			return fmt.Errorf("insert rows %d to %d: the database reports %d rows inserted", inserted+1, inserted+int64(b.n), n)
+			return fmt.Errorf("insert rows %d to %d: %w", sent+1, sent+int64(b.n), err)
 		}
 		inserted += n
+		sent += int64(b.n)
 		b.reset()
+		b.untrack()
 		return ctx.Err()
 	}
 	for src.Next() {
@@ -787,10 +849,21 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 		if err != nil {
 			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
 		}
-		if err := b.add(vals); err != nil {
-			return inserted, fmt.Errorf("record %d: %w", inserted+int64(b.n)+1, err)
+		err = checkScales(job.Table.Columns, w.scales, vals)
+		if err == nil {
+			err = b.add(vals)
 		}
-		if b.n == batchRows {
+		if err != nil {
+			if w.rj == nil {
+				return inserted, fmt.Errorf("record %d: %w", sent+int64(b.n)+1, err)
+			}
+			if rerr := w.rj.Reject(w.rj.Record(), err); rerr != nil {
+				return inserted, rerr
+			}
+			continue
+		}
+		b.track(w.rj, vals)
+		if b.full(batchRows) {
 			if err := flush(); err != nil {
 				return inserted, err
 			}
@@ -814,9 +887,11 @@ func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource,
 // go_ora.Clob (a LOB column whose batch has a value too long for a
 // VARCHAR2 bind).
 type batch struct {
-	key  string // one-table mode: the SourceKeyColumn value
-	cols []*bindCol
-	n    int
+	key   string // one-table mode: the SourceKeyColumn value
+	cols  []*bindCol
+	n     int
+	recs  []int64 // each row's source record number, when known
+	bytes int     // about the bytes of the values
 }
 
 type bindCol struct {
@@ -994,9 +1069,7 @@ func (b *batch) reset() {
 const maxDigits = 38
 
 // Number converts a canonical decimal ("-12.50", no exponent) to an exact
-// Oracle number. It normalizes to scientific notation first: go-ora
-// encodes "0.001" with leading zero base-100 digits, which Oracle does not
-// write, but "1e-3" as Oracle does.
+// Oracle number in Oracle's own byte form (see encodeNumber).
 func Number(s string) (*go_ora.Number, error) {
 	orig := s
 	neg := strings.HasPrefix(s, "-")
@@ -1020,18 +1093,11 @@ func Number(s string) (*go_ora.Number, error) {
 		return nil, fmt.Errorf("decimal %q has %d significant digits, Oracle's NUMBER keeps %d", orig, len(mant), maxDigits)
 	}
 	exp := len(intPart) - 1 - first
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
+	nb, err := encodeNumber(neg, mant, exp)
+	if err != nil {
+		return nil, fmt.Errorf("decimal %q: %w", orig, err)
 	}
-	b.WriteByte(mant[0])
-	if len(mant) > 1 {
-		b.WriteByte('.')
-		b.WriteString(mant[1:])
-	}
-	b.WriteByte('e')
-	b.WriteString(strconv.Itoa(exp))
-	return go_ora.NewNumberFromString(b.String())
+	return goOraNumber(nb), nil
 }
 
 var _ sink.Sink = (*Sink)(nil)

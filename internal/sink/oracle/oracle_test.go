@@ -284,7 +284,7 @@ func TestInsertBatches(t *testing.T) {
 	recs[8] = []any{nil, nil, nil, "a\x00b\x01", nil, nil}
 
 	var r recorder
-	n, err := insertBatches(context.Background(), job, sinktest.NewSource(recs...), make([]bool, len(cols)), 1000, r.exec)
+	n, err := insertBatches(context.Background(), job, sinktest.NewSource(recs...), make([]bool, len(cols)), 1000, &writer{insert: r.exec})
 	if err != nil || n != 2345 {
 		t.Fatalf("insertBatches = %d, %v; want 2345", n, err)
 	}
@@ -337,7 +337,7 @@ func TestInsertBatchesLOB(t *testing.T) {
 	job := sink.LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "s", Type: schema.Text}, {Name: "c", Type: schema.Text}}}}
 	long := strings.Repeat("x", 4001)
 	var r recorder
-	_, err := insertBatches(context.Background(), job, sinktest.NewSource([]any{"a", "b"}, []any{"c", "d"}, []any{long, long}, []any{nil, nil}), []bool{false, true}, 2, r.exec)
+	_, err := insertBatches(context.Background(), job, sinktest.NewSource([]any{"a", "b"}, []any{"c", "d"}, []any{long, long}, []any{nil, nil}), []bool{false, true}, 2, &writer{insert: r.exec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestInsertBatchesErrors(t *testing.T) {
 			if tt.Ctx != nil {
 				ctx = tt.Ctx()
 			}
-			_, err := insertBatches(ctx, job, tt.Src, nil, 2, tt.R.exec)
+			_, err := insertBatches(ctx, job, tt.Src, nil, 2, &writer{insert: tt.R.exec})
 			if err == nil {
 				t.Fatalf("insertBatches succeeded")
 			}

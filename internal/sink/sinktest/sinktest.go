@@ -62,6 +62,7 @@ func Run(t *testing.T, f sink.Factory, dsn string, opts sink.Options) {
 		{"BadRecordNewTable", testBadRecordNewTable},
 		{"BadRecordReplace", testBadRecordReplace},
 		{"Cancel", testCancel},
+		{"CancelRepeated", testCancelRepeated},
 		{"RowCount", testRowCount},
 		{"Rejected", testRejected},
 		{"Downgrade", testDowngrade},
@@ -435,6 +436,46 @@ func testCancel(t *testing.T, h *harness) {
 	h.checkGone(t, table)
 	if _, ok := mustLedger(t, h.s, key); ok {
 		t.Errorf("ledger has a row after a cancelled load")
+	}
+}
+
+// testCancelRepeated cancels loads of new keys at many points, inside a
+// batch and on batch edges, then opens the database again and checks that
+// none of them left a row or a ledger row: a cancelled load must roll back
+// before its connection closes (Oracle commits a session's open
+// transaction when it logs off).
+func testCancelRepeated(t *testing.T, h *harness) {
+	table := h.table(t, "cancelrep")
+	recs := idNameRecords(1, 3000)
+	var keys []string
+	for i, at := range []int{1, 2, 999, 1000, 1001, 1500, 2000, 2001, 2999, 3000} {
+		key := h.key(fmt.Sprintf("cancelrep%d", i))
+		keys = append(keys, key)
+		ctx, cancel := context.WithCancel(t.Context())
+		src := NewSource(recs...)
+		src.OnNext = func(n int) {
+			if n == at {
+				cancel()
+			}
+		}
+		if _, err := h.s.Load(ctx, job(key, table, sha(key), len(recs), idName), src); err == nil {
+			t.Errorf("load cancelled at record %d succeeded", at)
+		}
+		cancel()
+	}
+	s := open(t, h.f, h.dsn, h.opts)
+	if _, exists, err := s.Columns(t.Context(), table); err != nil {
+		t.Fatal(err)
+	} else if exists {
+		rows, err := s.(Inspector).Rows(t.Context(), table, []string{"id"})
+		if err != nil || len(rows) != 0 {
+			t.Errorf("%d rows committed by cancelled loads (%v)", len(rows), err)
+		}
+	}
+	for _, key := range keys {
+		if _, ok := mustLedger(t, s, key); ok {
+			t.Errorf("ledger row of %s after a cancelled load", key)
+		}
 	}
 }
 
