@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/siftload/siftload/internal/testenv"
 	"math/big"
 	"net"
 	"os"
@@ -435,7 +436,7 @@ func postgresTarget(t *testing.T) pgTarget {
 			return pgTarget{target: tg, schema: tg.dsn[strings.LastIndex(tg.dsn, "%3D")+3:]}
 		}
 	}
-	t.Skip("set SIFTLOAD_TEST_POSTGRES_URL to run this test")
+	testenv.Skip(t, "set SIFTLOAD_TEST_POSTGRES_URL to run this test")
 	return pgTarget{}
 }
 
