@@ -135,6 +135,7 @@ func TestNameEncodingAndEntryLimitSettings(t *testing.T) {
 // task (its walker's limit is the one a local analysis has), and a task
 // without the field (from before it) gets the default.
 func TestQueueMaxEntries(t *testing.T) {
+	t.Parallel()
 	walkerLimit := func(n int64) int64 {
 		w, err := importWalker(config.Settings{Archive: config.Archive{MaxEntries: n}}, flagWhere)
 		if err != nil {

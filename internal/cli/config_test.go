@@ -46,6 +46,7 @@ func copyExamples(t testing.TB) {
 // load_workers), every key but name and inputs has a flag, and a flag
 // given sets its field and nothing else.
 func TestEveryFlagIsASetting(t *testing.T) {
+	t.Parallel()
 	notSettings := map[string]bool{"config": true, "parallel-sites": true, "dry-run": true, "help": true}
 	aliases := map[string]string{"plan": "out", "workers": "load_workers"} // import's
 	p, _ := quiet(t)
@@ -56,7 +57,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		"worker":  (*boundSettings).workerFlags,
 	}
 	flagged := map[string]bool{}
-	for _, cmd := range []*cobra.Command{newAnalyzeCommand(p), newImportCommand(p), newRunCommand(p), newWorkerCommand(p), newMergeCommand(p)} {
+	for _, cmd := range []*cobra.Command{newAnalyzeCommand(p), newImportCommand(p, defaultDeps()), newRunCommand(p, defaultDeps()), newWorkerCommand(p), newMergeCommand(p)} {
 		name := cmd.Name()
 		b := newBoundSettings(pflag.NewFlagSet(name, pflag.ContinueOnError))
 		if bind := bindings[name]; bind != nil {
@@ -410,6 +411,7 @@ func TestUnknownEnvWarns(t *testing.T) {
 // TestReadmeProfiles: the README's example of several sites is a valid
 // profile.
 func TestReadmeProfiles(t *testing.T) {
+	t.Parallel()
 	readme := readFile(t, "../../README.md")
 	_, block, ok := strings.Cut(readme, "  ```yaml\n  workers: 4\n")
 	block, _, ok2 := strings.Cut(block, "  ```\n")

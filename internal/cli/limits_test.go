@@ -129,6 +129,7 @@ func TestDecompressionLimitUsageErrors(t *testing.T) {
 // shard's settings fingerprint (they change candidates) and of a queue
 // task's settings, effective values compared.
 func TestDecompressionLimitsTravel(t *testing.T) {
+	t.Parallel()
 	fp := func(o config.Analysis) string {
 		as, err := analysisSettings(config.Settings{Analysis: o}, flagWhere)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/siftload/siftload/internal/ui"
 )
 
-func newRunCommand(p *ui.Printer) *cobra.Command {
+func newRunCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
 		b    *boundSettings
 		prof profileOptions
@@ -50,12 +50,12 @@ EXAMPLES
   siftload run --config all-sites.yaml --parallel-sites 2`,
 		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sites, err := resolveSites(runCommand, b, prof, args, p)
+			sites, err := resolveSites(runCommand, b, prof, args, p, d.prompt)
 			if err != nil {
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				return runRun(ctx, p, s.analyze, s.imp, s.inputs)
+				return runRun(ctx, p, d, s.analyze, s.imp, s.inputs)
 			})
 		},
 	}
@@ -68,7 +68,7 @@ EXAMPLES
 // runRun analyzes inputs with a and imports the plan with imp; both hold
 // the same settings (the plan is a's Out), so nothing is copied between
 // them.
-func runRun(ctx context.Context, p *ui.Printer, a *analyzeJob, imp ImportOptions, inputs []string) error {
+func runRun(ctx context.Context, p *ui.Printer, d deps, a *analyzeJob, imp ImportOptions, inputs []string) error {
 	// The import's files are siftload's own too: never data.
 	own := *a
 	own.own = append(slices.Clone(a.own), imp.rejectsPath())
@@ -86,7 +86,7 @@ func runRun(ctx context.Context, p *ui.Printer, a *analyzeJob, imp ImportOptions
 		return aerr
 	}
 	imp.roots = inputs // the plan's sources lie under the inputs analyzed
-	if err := runImport(ctx, p, imp, entries); err != nil {
+	if err := runImport(ctx, p, d, imp, entries); err != nil {
 		return err
 	}
 	if aerr != nil {

@@ -175,7 +175,7 @@ func TestReadmeKeys(t *testing.T) {
 func TestImportSettingsParsedOnce(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	notTerminal(t)
+	d := notTerminal()
 	tests := []struct {
 		Name    string
 		Profile string
@@ -195,7 +195,7 @@ func TestImportSettingsParsedOnce(t *testing.T) {
 			}
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
 			p, out := quiet(t)
-			err := execute(t.Context(), p, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
+			err := executeWith(t.Context(), p, d, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
 			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.WantErr) || tt.NotErr != "" && strings.Contains(err.Error(), tt.NotErr) {
 				t.Errorf("error = %v, want a usage error with %q (and not %q)\n%s", err, tt.WantErr, tt.NotErr, out)
 			}

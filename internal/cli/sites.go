@@ -99,11 +99,11 @@ func (s *siteRun) wrap(err error) error {
 
 // resolveSites returns the sites a command runs: one per site of the
 // --config profile (one without a profile), each with the profile's
-// settings under the environment's under the flags that fs says were
-// changed. It checks every site before any runs, refuses sites that would
+// settings under the environment's under the flags given (b). It checks every site before any runs, refuses sites that would
 // write the same file or load into the same database, and resolves each
-// database's password (prompting on a terminal) and TLS settings.
-func resolveSites(kind commandKind, b *boundSettings, prof profileOptions, args []string, p *ui.Printer) ([]*siteRun, error) {
+// database's password (asking prompt, which may be nil for analyze) and
+// TLS settings.
+func resolveSites(kind commandKind, b *boundSettings, prof profileOptions, args []string, p *ui.Printer, prompt func(string) (string, bool, error)) ([]*siteRun, error) {
 	sites, err := resolveSettings(kind, b, prof, args, p)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func resolveSites(kind commandKind, b *boundSettings, prof profileOptions, args 
 		return nil, err
 	}
 	if kind != analyzeCommand {
-		if err := resolveConnections(p, sites, promptPassword); err != nil {
+		if err := resolveConnections(p, sites, prompt); err != nil {
 			return nil, err
 		}
 	}
