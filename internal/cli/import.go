@@ -39,6 +39,9 @@ type ImportOptions struct {
 	// parsed are the settings parsed by resolveSettings; nil for options
 	// built otherwise (see parsedOrFlags).
 	parsed *importParsed
+	// setting names a setting in the import's messages ("--table", or
+	// "table (site.yaml:4:1)" from a profile); nil names it by its flag.
+	setting func(key string) string
 
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
@@ -284,6 +287,15 @@ func (o *ImportOptions) recordOptions(where func(key string) string) (record.Opt
 	return ro, nil
 }
 
+// settingName names a setting of the import in a message: by what set it
+// when resolveSettings made the options, else by its flag.
+func (o *ImportOptions) settingName(key string) string {
+	if o.setting == nil {
+		return flagWhere(key)
+	}
+	return o.setting(key)
+}
+
 func (o *ImportOptions) rejectsPath() string {
 	if o.Rejects != "" {
 		return o.Rejects
@@ -395,6 +407,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		Policy:      load.Policy{AllowDowngrade: opts.AllowDowngrade, DryRun: opts.DryRun, Version: Version()},
 		Concurrency: load.Concurrency{Workers: opts.LoadWorkers, StallTimeout: timeouts.Statement},
 		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
+		Setting:     opts.settingName,
 		Hooks: load.Hooks{
 			Rejects:  writeRejects,
 			Progress: d.importProgress,

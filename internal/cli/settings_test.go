@@ -171,7 +171,8 @@ func TestReadmeKeys(t *testing.T) {
 
 // TestImportSettingsParsedOnce: import's settings are parsed and checked
 // when the sites are resolved, and a wrong one is named by what set it,
-// not by a flag that was not given.
+// not by a flag that was not given; so are the settings that the load's
+// errors name.
 func TestImportSettingsParsedOnce(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
@@ -187,6 +188,10 @@ func TestImportSettingsParsedOnce(t *testing.T) {
 		{Name: "NameEncodingProfile", Profile: "name_encoding: klingon\n", WantErr: "p.yaml:3:1: name_encoding", NotErr: "--name-encoding"},
 		{Name: "NameEncodingEnv", Env: map[string]string{"SIFTLOAD_NAME_ENCODING": "klingon"}, WantErr: "SIFTLOAD_NAME_ENCODING", NotErr: "--name-encoding"},
 		{Name: "NameEncodingFlag", Args: []string{"--name-encoding", "klingon"}, WantErr: "--name-encoding"},
+		// Load's errors name the settings by what set them too.
+		{Name: "TableProfile", Profile: "table: \"x_{name\"\n", WantErr: "table (p.yaml:3:1): table template", NotErr: "--table"},
+		{Name: "TableEnv", Env: map[string]string{"SIFTLOAD_TABLE": "x_{name"}, WantErr: "SIFTLOAD_TABLE: table template", NotErr: "--table"},
+		{Name: "TableFlag", Args: []string{"--table", "x_{name"}, WantErr: "--table: table template"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -196,12 +201,18 @@ func TestImportSettingsParsedOnce(t *testing.T) {
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
 			p, out := quiet(t)
 			err := executeWith(t.Context(), p, d, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
-			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.WantErr) || tt.NotErr != "" && strings.Contains(err.Error(), tt.NotErr) {
-				t.Errorf("error = %v, want a usage error with %q (and not %q)\n%s", err, tt.WantErr, tt.NotErr, out)
+			if err == nil || !strings.Contains(err.Error(), tt.WantErr) || tt.NotErr != "" && strings.Contains(err.Error(), tt.NotErr) {
+				t.Errorf("error = %v, want one with %q (and not %q)\n%s", err, tt.WantErr, tt.NotErr, out)
 			}
-			if _, err := os.Stat("x.db"); err == nil {
-				t.Errorf("the database was opened")
+			if strings.HasPrefix(tt.Name, "NameEncoding") {
+				if !errors.Is(err, ErrUsage) {
+					t.Errorf("error = %v, want a usage error", err)
+				}
+				if _, err := os.Stat("x.db"); err == nil {
+					t.Errorf("the database was opened")
+				}
 			}
+			os.Remove("x.db")
 		})
 	}
 }

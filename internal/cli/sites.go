@@ -175,7 +175,7 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 			}
 		}
 		if kind != analyzeCommand {
-			s.imp = ImportOptions{Settings: eff.Settings, DryRun: b.dryRun}
+			s.imp = ImportOptions{Settings: eff.Settings, DryRun: b.dryRun, setting: s.setting}
 			if s.imp.parsed, err = s.imp.parse(s.where); err != nil {
 				return nil, s.wrap(err)
 			}
