@@ -38,8 +38,8 @@ type analyzeJob struct {
 
 	shard   shard.Spec // shardMode
 	shardBy shard.By
-	ackWait time.Duration    // queueMode
-	limits  queue.LimitNames // the limit settings' names, for workers
+	ackWait time.Duration      // queueMode
+	names   queue.SettingNames // settings' names in problems, for workers too
 
 	// own are more files siftload writes (run: the rejects file, the
 	// SQLite database and its -wal, -shm and -journal files), never
@@ -67,8 +67,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 	j.settings = as
 	j.opts.Workers = s.Workers
 	j.opts.Walker.TempDir = s.TempDir
-	j.limits = queue.LimitNames{Ratio: name("max_ratio"), MemberSize: name("max_member_size")}
-	j.opts.Walker.MaxRatioSetting, j.opts.Walker.MaxMemberSizeSetting = j.limits.Ratio, j.limits.MemberSize
+	j.names = queue.SettingNames{Ratio: name("max_ratio"), MemberSize: name("max_member_size"),
+		Entries: name("max_entries"), NameEncoding: name("name_encoding")}
+	j.names.Apply(&j.opts.Walker)
 
 	switch {
 	case !scale:

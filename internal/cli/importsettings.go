@@ -41,6 +41,7 @@ func (o *ImportOptions) parse(where func(key string) string) (*importParsed, err
 	if pr.walker, err = importWalker(o.Settings, where); err != nil {
 		return nil, err
 	}
+	pr.walker.MaxEntriesSetting, pr.walker.NameEncodingSetting = o.settingName("max_entries"), o.settingName("name_encoding")
 	return &pr, nil
 }
 

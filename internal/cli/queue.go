@@ -57,12 +57,12 @@ func (j *analyzeJob) analyzeQueue(ctx context.Context, p *ui.Printer, ins []arch
 	}
 	defer nc.Close()
 	c := &queue.Coordinator{
-		Conn:     nc,
-		Names:    names,
-		AckWait:  j.ackWait,
-		Limits:   j.limits,
-		Progress: progress,
-		Logf:     p.Printf,
+		Conn:         nc,
+		Names:        names,
+		AckWait:      j.ackWait,
+		SettingNames: j.names,
+		Progress:     progress,
+		Logf:         p.Printf,
 	}
 	return c.Analyze(ctx, ins, j.settings)
 }

@@ -239,3 +239,33 @@ func TestRunIgnoresScaleSettings(t *testing.T) {
 		t.Errorf("run with SIFTLOAD_SHARD: %d keys in the plan\n%s", len(entries), out)
 	}
 }
+
+// TestEntryLimitNamedByOrigin: the problem of a crossed entry limit names
+// what set the limit, as the decompression limits' do.
+func TestEntryLimitNamedByOrigin(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeZip(t, "site/a.zip", map[string]string{"a.csv": "h\n1\n", "b.csv": "h\n1\n", "c.csv": "h\n1\n"})
+	for _, tt := range []struct {
+		Name    string
+		Args    []string
+		Profile string
+		Want    string
+	}{
+		{Name: "Flag", Args: []string{"--max-entries", "2", "site"}, Want: "over the limit of 2 entries per input (--max-entries)"},
+		{Name: "Profile", Profile: "max_entries: 2\ninputs: [site]\n", Want: "over the limit of 2 entries per input (max_entries (p.yaml:1:1))"},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			args := append([]string{"analyze", "--out", "plan.csv"}, tt.Args...)
+			if tt.Profile != "" {
+				args = append(args, "--config", writeProfile(t, "p.yaml", tt.Profile))
+			}
+			p, out := quiet(t)
+			if err := execute(t.Context(), p, args); !errors.Is(err, ErrProblems) {
+				t.Fatalf("%q: %v, want problems\n%s", args, err, out)
+			}
+			if got := readFile(t, "plan.problems.csv"); !strings.Contains(got, tt.Want) {
+				t.Errorf("%q: problems file\n%s\nwant ...%s...", args, got, tt.Want)
+			}
+		})
+	}
+}

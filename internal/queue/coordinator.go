@@ -74,9 +74,9 @@ type Coordinator struct {
 	Conn    *nats.Conn
 	Names   Names
 	AckWait time.Duration // 0 means DefaultAckWait
-	// Limits name the settings of the decompression limits in the
-	// problems of a crossed limit (see Task.Limits).
-	Limits LimitNames
+	// SettingNames name settings in the problems they would fix (see
+	// Task.SettingNames).
+	SettingNames SettingNames
 	// Progress, when set, is told the size of every input once it is
 	// done.
 	Progress func(n int64)
@@ -163,7 +163,7 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 			return nil, fmt.Errorf("task %s: %w", in.Source, err)
 		}
 		t := Task{Format: Format, Run: run, Index: i, Path: filepath.ToSlash(abs), Source: in.Source,
-			Key: in.Key, Size: in.Size, Dir: in.Dir, Settings: s, Limits: c.Limits, Reply: c.Names.ResultSubject(run)}
+			Key: in.Key, Size: in.Size, Dir: in.Dir, Settings: s, SettingNames: c.SettingNames, Reply: c.Names.ResultSubject(run)}
 		b, err := json.Marshal(t)
 		if err != nil {
 			return nil, err

@@ -34,18 +34,27 @@ type Task struct {
 	// Settings are the settings that change candidates: every worker
 	// applies the task's, whatever its own command line says.
 	Settings analysis.Settings `json:"settings"`
-	// Limits name the settings that change the decompression limits,
-	// for the problems of a crossed limit (archive.Walker's
-	// MaxRatioSetting and MaxMemberSizeSetting): the analyzing side words
-	// them, as the value's flag, variable or profile key.
-	Limits LimitNames `json:"limits,omitzero"`
-	Reply  string     `json:"reply"` // the results subject
+	// SettingNames name the settings in the problems they would fix (a
+	// crossed limit, an undecodable name): the analyzing side words them,
+	// as the value's flag, variable or profile key.
+	SettingNames SettingNames `json:"setting_names,omitzero"`
+	Reply        string       `json:"reply"` // the results subject
 }
 
-// LimitNames name the settings of the decompression limits.
-type LimitNames struct {
-	Ratio      string `json:"ratio,omitempty"`
-	MemberSize string `json:"member_size,omitempty"`
+// SettingNames name settings in problems, for archive.Walker's
+// MaxRatioSetting, MaxMemberSizeSetting, MaxEntriesSetting and
+// NameEncodingSetting; "" names none.
+type SettingNames struct {
+	Ratio        string `json:"ratio,omitempty"`
+	MemberSize   string `json:"member_size,omitempty"`
+	Entries      string `json:"entries,omitempty"`
+	NameEncoding string `json:"name_encoding,omitempty"`
+}
+
+// Apply sets the names of w.
+func (n SettingNames) Apply(w *archive.Walker) {
+	w.MaxRatioSetting, w.MaxMemberSizeSetting = n.Ratio, n.MemberSize
+	w.MaxEntriesSetting, w.NameEncodingSetting = n.Entries, n.NameEncoding
 }
 
 // Input returns the archive input of t at path (t.Path after mapping).

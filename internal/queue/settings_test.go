@@ -32,20 +32,20 @@ func TestWorkerUsesTaskSettings(t *testing.T) {
 	for _, tt := range []struct {
 		Name        string
 		Settings    analysis.Settings
-		Limits      LimitNames
+		Names       SettingNames
 		WantProblem string // "" for a candidate
 		WantRows    int64
 	}{
 		{Name: "Candidate", Settings: analysis.Settings{Metric: "rows", MaxDepth: 4, Delimiter: ";"}, WantRows: 100},
 		{Name: "NoHeader", Settings: analysis.Settings{Metric: "rows", MaxDepth: 4, NoHeader: true}, WantRows: 101},
 		{Name: "LimitNamed", Settings: analysis.Settings{Metric: "rows", MaxDepth: 4, MaxMemberSize: 16},
-			Limits: LimitNames{MemberSize: "max_member_size (site.yaml:3:1)"}, WantProblem: "raise max_member_size (site.yaml:3:1) to allow it"},
+			Names: SettingNames{MemberSize: "max_member_size (site.yaml:3:1)"}, WantProblem: "raise max_member_size (site.yaml:3:1) to allow it"},
 		{Name: "LimitUnnamed", Settings: analysis.Settings{Metric: "rows", MaxDepth: 4, MaxMemberSize: 16}, WantProblem: "file larger than 16 B limit"},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
 			w := &Worker{Conn: nc, Names: names, ID: "w"}
 			task := &Task{Format: Format, Path: filepath.ToSlash(path), Source: "site/big.csv.gz", Key: "big.csv", Size: int64(gz.Len()),
-				Settings: tt.Settings, Limits: tt.Limits}
+				Settings: tt.Settings, SettingNames: tt.Names}
 			msgs, _, err := w.analyze(t.Context(), task, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -58,7 +58,7 @@ func TestWorkerUsesTaskSettings(t *testing.T) {
 			case tt.WantProblem == "" && (len(res.Candidates) != 1 || res.Candidates[0].Rows != tt.WantRows):
 				t.Errorf("candidates %+v problems %+v, want one of %d rows", res.Candidates, res.Problems, tt.WantRows)
 			case tt.WantProblem != "" && (len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Reason, tt.WantProblem) ||
-				tt.Limits.MemberSize == "" && strings.Contains(res.Problems[0].Reason, "raise")):
+				tt.Names.MemberSize == "" && strings.Contains(res.Problems[0].Reason, "raise")):
 				t.Errorf("problems %+v, want one with %q", res.Problems, tt.WantProblem)
 			}
 		})

@@ -272,8 +272,7 @@ func (w *Worker) analyze(ctx context.Context, t *Task, delivered uint64) ([][]by
 	}
 	opts.Workers = 1
 	opts.Walker.TempDir = w.TempDir
-	opts.Walker.MaxRatioSetting = t.Limits.Ratio
-	opts.Walker.MaxMemberSizeSetting = t.Limits.MemberSize
+	t.SettingNames.Apply(&opts.Walker)
 	res, err := analysis.Run(ctx, []archive.Input{t.Input(path)}, opts)
 	if err != nil {
 		return nil, "", err
