@@ -77,6 +77,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // DefaultBatch is the rows per INSERT round trip unless the DSN says
@@ -237,7 +238,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
 	d := dialect{maxName: si.maxName}
-	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: d, t: sink.Target{Dialect: d, Schema: owner}, lockTimeout: opts.LockTimeout}, nil
+	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: d, t: sqlsink.Target{Dialect: d, Schema: owner}, lockTimeout: opts.LockTimeout}, nil
 }
 
 // ownerSQL resolves the schema siftload's tables live in: the session
@@ -389,8 +390,8 @@ type Sink struct {
 	db    *sql.DB
 	name  string // redacted DSN
 	batch int
-	t     sink.Target // the owner every statement names
-	d     dialect     // with the database's identifier limit
+	t     sqlsink.Target // the owner every statement names
+	d     dialect        // with the database's identifier limit
 
 	// DDL and locks (ddl.go): lockTimeout bounds lock waits; ddlMu
 	// serializes this Sink's table creation; indexed holds the
@@ -399,8 +400,7 @@ type Sink struct {
 	ddlMu       sync.Mutex
 	indexed     map[string]bool
 
-	mu           sync.Mutex
-	ledgerExists bool
+	ledger sqlsink.LedgerOnce
 }
 
 // Close closes the connections.
@@ -411,7 +411,7 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// dialect is Oracle's sink.Dialect. maxName is the database's identifier
+// dialect is Oracle's sqlsink.Dialect. maxName is the database's identifier
 // limit in bytes, 0 for 128 (see names.go).
 type dialect struct{ maxName int }
 
@@ -433,7 +433,7 @@ func sinkName(stored string) string {
 	return stored
 }
 
-func (d dialect) Quote(name string) string { return sink.QuoteIdent(d.stored(name)) }
+func (d dialect) Quote(name string) string { return sqlsink.QuoteIdent(d.stored(name)) }
 func (dialect) Placeholder(n int) string   { return ":" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int              { return 128 }
 
@@ -442,7 +442,7 @@ func (dialect) Reserved() []string { return []string{"sys_", "ora_"} }
 
 // IndexSQL: Oracle qualifies both, so the index is the owner's too.
 func (d dialect) IndexSQL(schema, index, table, column string) string {
-	return "CREATE INDEX " + sink.QuoteIdent(schema) + "." + d.Quote(index) + " ON " + sink.QuoteIdent(schema) + "." + d.Quote(table) + " (" + d.Quote(column) + ")"
+	return "CREATE INDEX " + sqlsink.QuoteIdent(schema) + "." + d.Quote(index) + " ON " + sqlsink.QuoteIdent(schema) + "." + d.Quote(table) + " (" + d.Quote(column) + ")"
 }
 
 // maxVarchar is VARCHAR2's limit in bytes (MAX_STRING_SIZE=STANDARD).
@@ -488,7 +488,7 @@ func varcharLen(maxLen int) int {
 }
 
 // Dialect is the SQL dialect of this sink.
-var Dialect sink.Dialect = dialect{}
+var Dialect sqlsink.Dialect = dialect{}
 
 // typeOf maps USER_TAB_COLUMNS' DATA_TYPE and DATA_SCALE (nil: none) to
 // a schema type.
@@ -528,7 +528,7 @@ const columnsSQL = `SELECT c.COLUMN_NAME, c.DATA_TYPE, c.DATA_SCALE, c.CHAR_LENG
 	`WHERE c.OWNER = :1 AND c.TABLE_NAME = :2 ` +
 	`AND EXISTS (SELECT 1 FROM ALL_TABLES t WHERE t.OWNER = c.OWNER AND t.TABLE_NAME = c.TABLE_NAME) ORDER BY c.COLUMN_ID`
 
-func columns(ctx context.Context, q querier, t sink.Target, table string) ([]column, bool, error) {
+func columns(ctx context.Context, q querier, t sqlsink.Target, table string) ([]column, bool, error) {
 	rows, err := q.QueryContext(ctx, columnsSQL, t.Schema, storedIn(t, table))
 	if err != nil {
 		return nil, false, err
@@ -582,20 +582,13 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(wallUTCScan(q.QueryRowContext(ctx, query, key).Scan))
-	if errors.Is(err, sql.ErrNoRows) {
-		return sink.LedgerEntry{}, false, nil
-	}
-	if err != nil {
-		return sink.LedgerEntry{}, false, err
-	}
-	return e, true, nil
+	return sqlsink.LedgerRow(wallUTCScan(q.QueryRowContext(ctx, query, key).Scan))
 }
 
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	e, ok, err := ledger(ctx, s.db, sink.LedgerSelectSQL(s.t), key)
+	e, ok, err := ledger(ctx, s.db, sqlsink.LedgerSelectSQL(s.t), key)
 	if oraCode(err) == errNoTable {
 		return sink.LedgerEntry{}, false, nil
 	}
@@ -623,28 +616,19 @@ func (s *Sink) createTable(ctx context.Context, stmts []string) (created bool, e
 }
 
 func (s *Sink) ensureLedger(ctx context.Context) error {
-	s.mu.Lock()
-	done := s.ledgerExists
-	s.mu.Unlock()
-	if done {
-		return nil
-	}
-	if _, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable); err != nil {
-		return err
-	} else if !exists {
-		if _, err := s.createTable(ctx, []string{sink.LedgerDDL(s.t, false)}); err != nil {
-			return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
+	return s.ledger.Ensure(ctx, s.t.Schema, func(ctx context.Context) error {
+		_, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable)
+		if err != nil || exists {
+			return err
 		}
-	}
-	s.mu.Lock()
-	s.ledgerExists = true
-	s.mu.Unlock()
-	return nil
+		_, err = s.createTable(ctx, []string{sqlsink.LedgerDDL(s.t, false)})
+		return err
+	})
 }
 
 // CheckTable refuses names Oracle cannot take or reserves; see
-// sink.CheckTableName.
-func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
+// sqlsink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sqlsink.CheckTableName(Dialect, table) }
 
 // Load writes one file; see package sink and, for the table a failed first
 // load leaves, this package's comment.
@@ -653,7 +637,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	var l *loadTx
-	res, err := sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { l = &loadTx{s: s, tx: tx}; return l })
+	res, err := sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { l = &loadTx{s: s, tx: tx}; return l })
 	if err != nil && l != nil && l.created && !job.OneTable {
 		// The failed first load's table, rolled back, is empty.
 		if derr := s.dropIfUnused(ctx, job.Table.Name, job.Key); derr != nil {
@@ -684,7 +668,7 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 }
 
 // lockLedgerSQL returns the ledger SELECT that locks the key's row.
-func lockLedgerSQL(t sink.Target) string { return sink.LedgerSelectSQL(t) + " FOR UPDATE" }
+func lockLedgerSQL(t sqlsink.Target) string { return sqlsink.LedgerSelectSQL(t) + " FOR UPDATE" }
 
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	for range 3 {
@@ -696,7 +680,7 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 		// waits here on the primary key and gets ORA-00001 once this
 		// one commits; it then finds the committed row above.
 		wctx, cancel := context.WithTimeout(ctx, l.s.lockWait())
-		err = sink.PutLedger(wctx, l.s.t, sink.LedgerEntry{
+		err = sqlsink.PutLedger(wctx, l.s.t, sink.LedgerEntry{
 			Key: key, Table: "-", SHA256: placeholderSHA256, LoadedAt: time.Now().UTC(),
 		}, false, bindTime, l.exec)
 		cancel()
@@ -718,7 +702,7 @@ func bindTime(t time.Time) any { return go_ora.TimeStamp(t) }
 
 // lockTableSQL locks a table against every other writer until the
 // transaction ends.
-func lockTableSQL(t sink.Target, table string) string {
+func lockTableSQL(t sqlsink.Target, table string) string {
 	return "LOCK TABLE " + t.Table(table) + " IN EXCLUSIVE MODE"
 }
 
@@ -733,12 +717,7 @@ func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
-	var other string
-	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(l.s.t), table, key).Scan(&other)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	return other, err == nil, err
+	return sqlsink.OtherKey(ctx, l.s.t, sqlsink.QueryRow(l.tx), table, key)
 }
 
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
@@ -753,7 +732,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if !exists {
-		stmts, err := sink.CreateTableSQL(l.s.t, generousWidths(job.Table), job.OneTable)
+		stmts, err := sqlsink.CreateTableSQL(l.s.t, generousWidths(job.Table), job.OneTable)
 		if err != nil {
 			return err
 		}
@@ -765,7 +744,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 	}
-	if err := sink.CheckExisting(job, plain(cols)); err != nil {
+	if err := sqlsink.CheckExisting(job, plain(cols)); err != nil {
 		return err
 	}
 	if job.OneTable {
@@ -793,11 +772,11 @@ func lobColumns(job sink.LoadJob, cols []column) []bool {
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, l.s.t, job, l.exec)
+	return sqlsink.DeleteRows(ctx, l.s.t, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
-	q := sink.InsertSQL(l.s.t, job.Table.Name, sink.InsertColumns(job), 1)
+	q := sqlsink.InsertSQL(l.s.t, job.Table.Name, sqlsink.InsertColumns(job), 1)
 	// Parsed once per load (go-ora re-executes a prepared cursor).
 	stmt, err := l.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -818,7 +797,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 // PutLedger updates the key's row when update or when LockLedger inserted
 // a placeholder for it.
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, l.s.t, e, update || l.placeholder, bindTime, l.exec)
+	return sqlsink.PutLedger(ctx, l.s.t, e, update || l.placeholder, bindTime, l.exec)
 }
 
 // execFunc runs the INSERT with one array per column and returns the rows

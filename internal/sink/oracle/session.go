@@ -25,7 +25,7 @@ import (
 // Identifier length. Names may be 128 bytes from Oracle 12.2 on, when
 // COMPATIBLE is 12.2 or more; otherwise 30 (ORA_MAX_NAME_LEN_SUPPORTED
 // says which). The limit goes into the sink's dialect: longer names are
-// refused before any statement runs (sink.CheckIdent).
+// refused before any statement runs (sqlsink.CheckIdent).
 //
 // Protocol. go-ora follows a listener's redirect with the protocol the
 // redirect names, so a TCPS connection to a remote host may end up as

@@ -49,6 +49,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // maxIdle is how many idle connections a Sink keeps: enough for import
@@ -189,7 +190,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, name: f.Redact(dsn), ledgerExists: make(map[string]bool)}
+	s := &Sink{cfg: cfg, name: f.Redact(dsn)}
 	c, err := s.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -204,15 +205,15 @@ type Sink struct {
 	cfg  *pgx.ConnConfig
 	name string // redacted DSN
 
-	mu           sync.Mutex
-	idle         []*conn
-	ledgerExists map[string]bool // by schema
+	mu     sync.Mutex
+	idle   []*conn
+	ledger sqlsink.LedgerOnce // by schema
 }
 
 // conn is a connection and the schema it resolved when it connected.
 type conn struct {
 	*pgx.Conn
-	target sink.Target
+	target sqlsink.Target
 }
 
 // currentSchemaSQL resolves the schema unqualified names are created in.
@@ -244,7 +245,7 @@ func (s *Sink) acquire(ctx context.Context) (*conn, error) {
 		_ = pc.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("connect to %s: the search_path names no schema that exists: set it (options=-csearch_path%%3DSCHEMA in the URL) or create the schema", s.name)
 	}
-	return &conn{Conn: pc, target: sink.Target{Dialect: Dialect, Schema: *cur}}, nil
+	return &conn{Conn: pc, target: sqlsink.Target{Dialect: Dialect, Schema: *cur}}, nil
 }
 
 // release keeps c for reuse when it is healthy and idle, else closes it.
@@ -284,10 +285,10 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// dialect is PostgreSQL's sink.Dialect.
+// dialect is PostgreSQL's sqlsink.Dialect.
 type dialect struct{}
 
-func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
+func (dialect) Quote(name string) string { return sqlsink.QuoteIdent(name) }
 func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int            { return 63 } // NAMEDATALEN-1; longer names are cut
 
@@ -297,7 +298,7 @@ func (dialect) Reserved() []string { return []string{"pg_"} }
 
 // IndexSQL: the index lives in its table's schema and takes no schema.
 func (dialect) IndexSQL(schema, index, table, column string) string {
-	return "CREATE INDEX " + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+	return "CREATE INDEX " + sqlsink.QuoteIdent(index) + " ON " + sqlsink.QuoteIdent(schema) + "." + sqlsink.QuoteIdent(table) + " (" + sqlsink.QuoteIdent(column) + ")"
 }
 
 func (dialect) ColumnType(t schema.Type, _ int) string {
@@ -326,7 +327,7 @@ func (dialect) Limits() schema.Limits {
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // Dialect is the SQL dialect of this sink.
-var Dialect sink.Dialect = dialect{}
+var Dialect sqlsink.Dialect = dialect{}
 
 // Lock ids of pg_advisory_xact_lock: hashtextextended of a prefixed name.
 const (
@@ -368,7 +369,7 @@ WHERE table_schema = $1 AND table_name = $2
 ORDER BY ordinal_position`
 
 // columns returns the columns of table in t's schema.
-func columns(ctx context.Context, q querier, t sink.Target, table string) ([]schema.Column, bool, error) {
+func columns(ctx context.Context, q querier, t sqlsink.Target, table string) ([]schema.Column, bool, error) {
 	rows, err := q.Query(ctx, columnsSQL, t.Schema, table)
 	if err != nil {
 		return nil, false, err
@@ -409,15 +410,8 @@ func isUndefinedTable(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
 }
 
-func ledger(ctx context.Context, q querier, t sink.Target, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRow(ctx, sink.LedgerSelectSQL(t), key).Scan)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return sink.LedgerEntry{}, false, nil
-	}
-	if err != nil {
-		return sink.LedgerEntry{}, false, err
-	}
-	return e, true, nil
+func ledger(ctx context.Context, q querier, t sqlsink.Target, key string) (sink.LedgerEntry, bool, error) {
+	return sqlsink.LedgerRow(q.QueryRow(ctx, sqlsink.LedgerSelectSQL(t), key).Scan)
 }
 
 // Ledger returns the ledger row of key; ok=false also when no load ever
@@ -442,34 +436,23 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // transaction of its own under an advisory lock, so that concurrent first
 // loads do not race to create it.
 func (s *Sink) ensureLedger(ctx context.Context, c *conn) error {
-	s.mu.Lock()
-	done := s.ledgerExists[c.target.Schema]
-	s.mu.Unlock()
-	if done {
-		return nil
-	}
-	err := pgx.BeginFunc(ctx, c.Conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
+	return s.ledger.Ensure(ctx, c.target.Schema, func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, c.Conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
+				return err
+			}
+			if _, exists, err := columns(ctx, tx, c.target, sink.LedgerTable); err != nil || exists {
+				return err
+			}
+			_, err := tx.Exec(ctx, sqlsink.LedgerDDL(c.target, false))
 			return err
-		}
-		if _, exists, err := columns(ctx, tx, c.target, sink.LedgerTable); err != nil || exists {
-			return err
-		}
-		_, err := tx.Exec(ctx, sink.LedgerDDL(c.target, false))
-		return err
+		})
 	})
-	if err != nil {
-		return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
-	}
-	s.mu.Lock()
-	s.ledgerExists[c.target.Schema] = true
-	s.mu.Unlock()
-	return nil
 }
 
 // CheckTable refuses names PostgreSQL cannot take or reserves; see
-// sink.CheckTableName.
-func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
+// sqlsink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sqlsink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -485,7 +468,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err != nil {
 		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
 	}
-	res, err := sink.RunLoad(ctx, &loadTx{tx: tx, t: c.target}, job, src)
+	res, err := sqlsink.RunLoad(ctx, &loadTx{tx: tx, t: c.target}, job, src)
 	if err != nil || res.Status == sink.StatusSkipped {
 		// A failed rollback (a broken connection) aborts the
 		// transaction on the server just as well.
@@ -509,7 +492,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 // loadTx is one Load's transaction, on a connection whose schema is t's.
 type loadTx struct {
 	tx pgx.Tx
-	t  sink.Target
+	t  sqlsink.Target
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -533,12 +516,9 @@ func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
-	var other string
-	err := l.tx.QueryRow(ctx, sink.OtherKeySQL(l.t), table, key).Scan(&other)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	}
-	return other, err == nil, err
+	return sqlsink.OtherKey(ctx, l.t, func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+		return l.tx.QueryRow(ctx, query, args...)
+	}, table, key)
 }
 
 // PrepareTable creates the table when missing. Two loads of different keys
@@ -551,7 +531,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 		if exists {
-			return sink.CheckExisting(job, cols)
+			return sqlsink.CheckExisting(job, cols)
 		}
 		if locked {
 			break
@@ -560,16 +540,16 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	return sink.CreateTable(ctx, l.t, job, l.exec)
+	return sqlsink.CreateTable(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, l.t, job, l.exec)
+	return sqlsink.DeleteRows(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cs := newCopySource(job, src)
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sink.InsertColumns(job), cs)
+	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job), cs)
 	if err != nil {
 		if cs.err != nil { // the source's own error, not COPY's
 			return n, cs.err
@@ -580,7 +560,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, l.t, e, update, func(t time.Time) any { return t }, l.exec)
+	return sqlsink.PutLedger(ctx, l.t, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
 // copySource adapts a RecordSource to pgx.CopyFromSource: it prepends the
