@@ -104,14 +104,37 @@ func (o Options) Timeout() time.Duration {
 // message.
 const DefaultLockTimeout = 5 * time.Minute
 
-// Factory opens sinks of one database kind.
+// Factory opens sinks of one database kind. It holds everything siftload
+// knows about that database's DSNs (as restic's backend registry does),
+// so that no other package parses them. Its methods other than Open need
+// no connection, and take DSNs that may not parse.
 type Factory interface {
 	// Scheme is the DSN scheme, e.g. "sqlite", "postgres", "oracle".
 	Scheme() string
+	// Usage returns the DSN's form ("postgres://USER@HOST:PORT/DB") and a
+	// few words on the sink, for help.
+	Usage() (dsn, about string)
 	// Redact returns dsn with any secret removed, fit for printing.
 	Redact(dsn string) string
+	// Identity returns a name that every DSN of the same database (and
+	// schema) shares and other databases do not, so that two sites that
+	// would load into one database can be refused. It does not connect:
+	// two host names of one server are two identities.
+	Identity(dsn string) string
+	// Account says whether the database of dsn takes a password and, when
+	// dsn names a user, the user and server a password prompt asks about
+	// ("postgres://loader@db:5432"), or "" when it names none.
+	Account(dsn string) (takesPassword bool, account string)
 	// Open connects to the database named by dsn.
 	Open(ctx context.Context, dsn string, opts Options) (Sink, error)
+}
+
+// LocalFiler is implemented by a Factory whose database is files on the
+// local disk (SQLite): analysis never reads them as data.
+type LocalFiler interface {
+	// LocalFiles returns the files of the database dsn names, or nil when
+	// dsn does not parse.
+	LocalFiles(dsn string) []string
 }
 
 // Sink writes files into one database.

@@ -17,6 +17,11 @@ type fakeFactory struct {
 
 func (f fakeFactory) Scheme() string           { return f.scheme }
 func (f fakeFactory) Redact(dsn string) string { return dsn }
+func (f fakeFactory) Usage() (string, string)  { return f.scheme + ":...", "" }
+func (f fakeFactory) Identity(dsn string) string {
+	return dsn
+}
+func (f fakeFactory) Account(string) (bool, string) { return false, "" }
 func (f fakeFactory) Open(context.Context, string, Options) (Sink, error) {
 	return nil, errors.New("fake")
 }

@@ -184,6 +184,17 @@ func (Factory) Scheme() string { return "oracle" }
 // "password" parameter). A DSN that is no URL is reduced to its scheme.
 func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "oracle") }
 
+// Usage returns the DSN's form for help.
+func (Factory) Usage() (dsn, about string) {
+	return "oracle://USER@HOST:1521/SERVICE", "loads with array binding"
+}
+
+// Identity returns dsn with its scheme and host in lower case.
+func (Factory) Identity(dsn string) string { return sink.URLIdentity(dsn, "oracle") }
+
+// Account returns true and the user and server of dsn.
+func (Factory) Account(dsn string) (bool, string) { return sink.URLAccount(dsn) }
+
 // Open connects to the database named by dsn, with TLS as TLS describes.
 // Connecting and logging in give up after the DSN's CONNECTION TIMEOUT
 // or else opts.ConnectTimeout; go-ora's dialer sends TCP keepalives (Go's

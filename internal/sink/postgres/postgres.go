@@ -70,6 +70,18 @@ func (Factory) Aliases() []string { return []string{"postgresql"} }
 // "password" parameter). A DSN that is no URL is reduced to its scheme.
 func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "postgres") }
 
+// Usage returns the DSN's form for help.
+func (Factory) Usage() (dsn, about string) {
+	return "postgres://USER@HOST:PORT/DB?sslmode=...", "loads with COPY"
+}
+
+// Identity returns dsn with "postgres:" for "postgresql:" and its host in
+// lower case: the search_path option (the schema) is part of it.
+func (Factory) Identity(dsn string) string { return sink.URLIdentity(dsn, "postgres") }
+
+// Account returns true and the user and server of dsn.
+func (Factory) Account(dsn string) (bool, string) { return sink.URLAccount(dsn) }
+
 // Config returns the pgx configuration of dsn with opts applied: the
 // password, TLS files (sslrootcert, sslcert, sslkey) and, unless
 // opts.InsecureNoTLS, the TLS rule:

@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -147,6 +148,38 @@ func (Factory) Scheme() string { return "sqlite" }
 
 // Redact returns dsn: a SQLite DSN holds no secret.
 func (Factory) Redact(dsn string) string { return dsn }
+
+// Usage returns the DSN's form for help.
+func (Factory) Usage() (dsn, about string) { return "sqlite:PATH", "embedded" }
+
+// Identity returns "sqlite:" and the database file's absolute path.
+func (Factory) Identity(dsn string) string {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return sink.URLIdentity(dsn, "sqlite")
+	}
+	if abs, err := filepath.Abs(c.Path); err == nil {
+		return "sqlite:" + abs
+	}
+	return "sqlite:" + filepath.Clean(c.Path)
+}
+
+// Account returns false: SQLite takes no password.
+func (Factory) Account(string) (bool, string) { return false, "" }
+
+// LocalFiles returns the database file and the files SQLite keeps beside
+// it (-wal, -shm, -journal).
+func (Factory) LocalFiles(dsn string) []string {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		files = append(files, c.Path+suffix)
+	}
+	return files
+}
 
 // Open opens (creating when missing) the database file named by dsn.
 // opts are unused: SQLite has no password nor TLS.
