@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"net"
 	"net/url"
 	"strings"
 )
@@ -45,4 +46,16 @@ func URLAccount(dsn string) (takesPassword bool, account string) {
 		return true, ""
 	}
 	return true, strings.ToLower(u.Scheme) + "://" + u.User.Username() + "@" + strings.ToLower(u.Host)
+}
+
+// IsLoopback reports whether host (a name or an address, without a port)
+// is this machine: "localhost" in any letter case, or a loopback address
+// (127.0.0.0/8, ::1). It is the one rule of every connection siftload
+// makes (the databases, the work queue) for when TLS may be left out.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -127,3 +127,27 @@ func TestCheckJob(t *testing.T) {
 		}
 	}
 }
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		Host string
+		Want bool
+	}{
+		{"localhost", true},
+		{"LocalHost", true},
+		{"127.0.0.1", true},
+		{"127.1.2.3", true},
+		{"::1", true},
+		{"", false},
+		{"db.example", false},
+		{"localhost.example", false},
+		{"10.0.0.1", false},
+		{"::2", false},
+		{"/run/postgresql", false},
+	}
+	for _, tt := range tests {
+		if got := IsLoopback(tt.Host); got != tt.Want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", tt.Host, got, tt.Want)
+		}
+	}
+}

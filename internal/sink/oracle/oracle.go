@@ -302,7 +302,7 @@ func (c *Config) TLS(opts sink.Options) (*tls.Config, error) {
 			case "tcp":
 				tcps = false
 			}
-			if !tcps && !isLoopback(srv.Addr) {
+			if !tcps && !sink.IsLoopback(srv.Addr) {
 				return nil, fmt.Errorf("oracle: plain-text connection to %s refused: use TCPS (SSL=enable with a CA file or a WALLET), or allow it explicitly", srv.Addr)
 			}
 		}
@@ -365,15 +365,6 @@ func isTrue(v string) bool {
 		return true
 	}
 	return false
-}
-
-// isLoopback reports whether host is "localhost" or a loopback address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // tlsConnector opens go-ora connections, each with a copy of one TLS

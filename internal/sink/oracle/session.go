@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/siftload/siftload/internal/sink"
 	go_ora "github.com/sijms/go-ora/v2"
 )
 
@@ -137,15 +138,15 @@ func configurePool(db *sql.DB) { db.SetMaxIdleConns(maxIdleSessions) }
 func (c Config) remote() bool {
 	dc, err := go_ora.ParseConfig(c.driverURL(preparsePassword))
 	if err != nil {
-		return !isLoopback(c.Host)
+		return !sink.IsLoopback(c.Host)
 	}
 	if dc.UnixAddress != "" {
 		return false
 	}
 	for _, srv := range dc.Servers {
-		if !isLoopback(srv.Addr) {
+		if !sink.IsLoopback(srv.Addr) {
 			return true
 		}
 	}
-	return !isLoopback(c.Host)
+	return !sink.IsLoopback(c.Host)
 }

@@ -158,11 +158,7 @@ func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 
 // isLocal reports whether host is a Unix socket directory or loopback.
 func isLocal(host string) bool {
-	if strings.HasPrefix(host, "/") || host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.HasPrefix(host, "/") || sink.IsLoopback(host)
 }
 
 // allLocal reports whether every host cfg may connect to is local.

@@ -98,6 +98,7 @@ func TestConfig(t *testing.T) {
 			Want: []attempt{{"db.example.com", false, false}}},
 		{Name: "PlainLoopback", DSN: "postgres://u@127.0.0.1/db?sslmode=disable", Want: []attempt{{"127.0.0.1", false, false}}},
 		{Name: "PlainLocalhost", DSN: "postgres://u@localhost/db?sslmode=disable", Want: []attempt{{"localhost", false, false}}},
+		{Name: "PlainLocalhostUpper", DSN: "postgres://u@LocalHost/db?sslmode=disable", Want: []attempt{{"LocalHost", false, false}}},
 		{Name: "PlainIPv6Loopback", DSN: "postgres://u@[::1]/db?sslmode=disable", Want: []attempt{{"::1", false, false}}},
 		{Name: "PlainUnixSocket", DSN: "postgres://u@/db?host=/run/postgresql&sslmode=disable", Want: []attempt{{"/run/postgresql", false, false}}},
 		{Name: "PlainSecondHostRemoteDropped", DSN: "postgres://u@127.0.0.1,db.example.com/db?sslmode=disable",
