@@ -37,6 +37,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -46,16 +47,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
-
-// maxIdle is how many idle connections a Sink keeps: enough for import
-// --workers up to 16 to reuse one connection each instead of reconnecting
-// for every key.
-const maxIdle = 16
 
 // Factory opens PostgreSQL sinks.
 type Factory struct{}
@@ -198,98 +195,105 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, name: f.Redact(dsn)}
+	s := &Sink{name: f.Redact(dsn), connectTimeout: cfg.ConnectTimeout, targets: make(map[*pgx.Conn]sqlsink.Target)}
+	// pgxpool takes only a Config of its ParseConfig; the connection's
+	// settings are Config's.
+	pcfg, err := pgxpool.ParseConfig("")
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
+	pcfg.ConnConfig = cfg
+	// The import bounds how many loads run at once (--load-workers);
+	// each takes a connection of its own.
+	pcfg.MaxConns = math.MaxInt32
+	pcfg.AfterConnect = s.afterConnect
+	pcfg.BeforeClose = func(pc *pgx.Conn) {
+		s.mu.Lock()
+		delete(s.targets, pc)
+		s.mu.Unlock()
+	}
+	s.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
 	c, err := s.acquire(ctx)
 	if err != nil {
+		s.pool.Close()
 		return nil, err
 	}
-	s.release(c)
+	c.Release()
 	return s, nil
 }
 
 // Sink loads into one PostgreSQL database. It is safe for concurrent use:
-// each call takes a connection of its own.
+// each call takes a connection of its own from a pgxpool.Pool, which keeps
+// the connections that come back healthy and idle (no transaction open)
+// and closes the others.
 type Sink struct {
-	cfg  *pgx.ConnConfig
-	name string // redacted DSN
+	pool           *pgxpool.Pool
+	name           string // redacted DSN
+	connectTimeout time.Duration
 
-	mu     sync.Mutex
-	idle   []*conn
-	ledger sqlsink.LedgerOnce // by schema
+	mu      sync.Mutex
+	targets map[*pgx.Conn]sqlsink.Target // by connection: its schema
+	ledger  sqlsink.LedgerOnce           // by schema
 }
 
-// conn is a connection and the schema it resolved when it connected.
+// conn is a pooled connection and the schema it resolved when it
+// connected.
 type conn struct {
-	*pgx.Conn
+	*pgxpool.Conn
 	target sqlsink.Target
 }
 
 // currentSchemaSQL resolves the schema unqualified names are created in.
 const currentSchemaSQL = "SELECT current_schema()"
 
-func (s *Sink) acquire(ctx context.Context) (*conn, error) {
-	s.mu.Lock()
-	if n := len(s.idle); n > 0 {
-		c := s.idle[n-1]
-		s.idle = s.idle[:n-1]
-		s.mu.Unlock()
-		return c, nil
-	}
-	s.mu.Unlock()
-	pc, err := pgx.ConnectConfig(ctx, s.cfg)
-	if err != nil {
-		if pgconn.Timeout(err) && ctx.Err() == nil {
-			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.cfg.ConnectTimeout, err)
-		}
-		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
-	}
+// errNoSchema is the error of a connection whose search_path names no
+// schema that exists.
+var errNoSchema = errors.New("the search_path names no schema that exists: set it (options=-csearch_path%3DSCHEMA in the URL) or create the schema")
+
+// afterConnect prepares a new connection: it registers the numeric type
+// and resolves the connection's schema once.
+func (s *Sink) afterConnect(ctx context.Context, pc *pgx.Conn) error {
 	pc.TypeMap().RegisterType(numericType)
 	var cur *string
 	if err := pc.QueryRow(ctx, currentSchemaSQL).Scan(&cur); err != nil {
-		_ = pc.Close(context.WithoutCancel(ctx)) // the query's error says more
-		return nil, fmt.Errorf("connect to %s: current schema: %w", s.name, err)
+		return fmt.Errorf("current schema: %w", err)
 	}
 	if cur == nil || *cur == "" {
-		_ = pc.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("connect to %s: the search_path names no schema that exists: set it (options=-csearch_path%%3DSCHEMA in the URL) or create the schema", s.name)
+		return errNoSchema
 	}
-	return &conn{Conn: pc, target: sqlsink.Target{Dialect: Dialect, Schema: *cur}}, nil
-}
-
-// release keeps c for reuse when it is healthy and idle, else closes it.
-func (s *Sink) release(c *conn) {
-	if !c.IsClosed() && !c.PgConn().IsBusy() && c.PgConn().TxStatus() == 'I' {
-		s.mu.Lock()
-		if len(s.idle) < maxIdle {
-			s.idle = append(s.idle, c)
-			c = nil
-		}
-		s.mu.Unlock()
-	}
-	if c != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = c.Close(ctx) // a broken connection has nothing left to report
-	}
-}
-
-// Close closes the idle connections; calls in progress close theirs.
-func (s *Sink) Close() error {
 	s.mu.Lock()
-	idle := s.idle
-	s.idle = nil
+	s.targets[pc] = sqlsink.Target{Dialect: Dialect, Schema: *cur}
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var errs []error
-	for _, c := range idle {
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
+	return nil
+}
+
+// acquire takes a connection from the pool, connecting when none is
+// idle; the caller releases it (conn.Release).
+func (s *Sink) acquire(ctx context.Context) (*conn, error) {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		if pgconn.Timeout(err) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.connectTimeout, err)
 		}
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close %s: %w", s.name, err)
+	s.mu.Lock()
+	t, ok := s.targets[pc.Conn()]
+	s.mu.Unlock()
+	if !ok {
+		pc.Release()
+		return nil, fmt.Errorf("connect to %s: a connection without its schema", s.name)
 	}
+	return &conn{Conn: pc, target: t}, nil
+}
+
+// Close closes the connections. It waits for calls in progress to give
+// theirs back.
+func (s *Sink) Close() error {
+	s.pool.Close()
 	return nil
 }
 
@@ -405,7 +409,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 	if err != nil {
 		return nil, false, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	cols, ok, err := columns(ctx, c, c.target, table)
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
@@ -429,7 +433,7 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	if err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	e, ok, err := ledger(ctx, c, c.target, key)
 	if isUndefinedTable(err) {
 		return sink.LedgerEntry{}, false, nil
@@ -445,7 +449,7 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // loads do not race to create it.
 func (s *Sink) ensureLedger(ctx context.Context, c *conn) error {
 	return s.ledger.Ensure(ctx, c.target.Schema, func(ctx context.Context) error {
-		return pgx.BeginFunc(ctx, c.Conn, func(tx pgx.Tx) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
 				return err
 			}
@@ -468,7 +472,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	defer s.release(c)
+	defer c.Release()
 	if err := s.ensureLedger(ctx, c); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
