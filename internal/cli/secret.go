@@ -52,10 +52,6 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.pw, "[redacted]") }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
-// promptPassword asks for a password on the terminal; ok is false when
-// stdin is none. Tests replace it.
-var promptPassword = ui.ReadPassword
-
 // account says whether the database of dsn takes a password and names
 // the user and server a prompt asks about ("" when dsn names no user: no
 // prompt is worth showing); see sink.Factory.Account. An unknown database

@@ -12,7 +12,6 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink/sinktest"
-	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Rows returns every row of table's columns cols, for tests (see
@@ -60,7 +59,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+s.t.Table(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := s.db.ExecContext(ctx, sqlsink.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, sinktest.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
-	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Rows returns every row of table's columns cols as the driver reads
@@ -37,7 +36,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if _, ok, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !ok {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, sqlsink.LedgerForgetSQL(target), table); err != nil {
+	if _, err := s.db.ExecContext(ctx, sinktest.LedgerForgetSQL(target), table); err != nil {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil
