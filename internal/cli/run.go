@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/siftload/siftload/internal/sink/sqlite"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/all"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -72,9 +73,9 @@ func runRun(ctx context.Context, p *ui.Printer, d deps, a *analyzeJob, imp Impor
 	// The import's files are siftload's own too: never data.
 	own := *a
 	own.own = append(slices.Clone(a.own), imp.rejectsPath())
-	if c, err := sqlite.ParseDSN(imp.DB); err == nil {
-		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-			own.own = append(own.own, c.Path+suffix)
+	if f, err := all.Registry().Lookup(imp.DB); err == nil {
+		if lf, ok := f.(sink.LocalFiler); ok {
+			own.own = append(own.own, lf.LocalFiles(imp.DB)...)
 		}
 	}
 	entries, aerr := own.run(ctx, p, inputs)
