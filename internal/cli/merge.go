@@ -48,6 +48,9 @@ one file written at once; merge writes them all to the problems file, and
 exits 1 when there are any. A shard exits 0 once its file is written, so
 that a batch scheduler does not run it again for problems of the data.
 
+--out and --problems are also SIFTLOAD_OUT and SIFTLOAD_PROBLEMS; flags
+override them. Merge takes no profile.
+
 "--shard 0/1" makes the one part of an analysis on one machine. The
 --candidates file of an analysis without --shard is a plain list of
 candidates, which says nothing of what it covers: merge does not take it.
