@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -162,6 +163,28 @@ func (j *analyzeJob) ownOutputs() []string {
 	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates}, j.own...)
 }
 
+// enclosingInput returns the input directory that holds path, or "".
+func enclosingInput(inputs []string, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for _, in := range inputs {
+		fi, err := os.Stat(in)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		dir, err := filepath.Abs(in)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(dir, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return in
+		}
+	}
+	return ""
+}
+
 // runAnalyze analyzes inputs with the settings s, named by their flags;
 // see analyzeJob.run.
 func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []string) ([]plan.Entry, error) {
@@ -185,6 +208,11 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	all := ins
 	label := "analyze"
 	if j.mode == shardMode {
+		// A shard knows only its own candidates file, not its siblings':
+		// one inside an input would be analyzed by the other shards.
+		if dir := enclosingInput(inputs, j.s.Candidates); dir != "" {
+			return nil, usagef("the shard's candidates file %s lies inside the input %s, where the other shards would analyze it: write it outside the inputs", j.s.Candidates, dir)
+		}
 		ins = shard.Select(all, j.shard, j.shardBy)
 		label += " shard " + j.shard.String()
 	} else {
