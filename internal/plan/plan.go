@@ -32,6 +32,13 @@ type Entry struct {
 	Candidate
 	Candidates int        // how many versions competed
 	RunnerUp   *Candidate // the next best version; nil when there was one
+	// Newest is the newest source's version (see Newer) when it is not
+	// the chosen one; nil otherwise, and in a plan read back.
+	Newest *Candidate
+	// Note says why this version was chosen, in plain words (see Note).
+	// WritePlan writes Note(metric, e) when it is empty; ReadPlan reads
+	// it back ("" from a plan written before the column existed).
+	Note string
 }
 
 // Compare orders candidate values; see metric.Metric.Compare.
@@ -51,11 +58,11 @@ func Better(a, b *Candidate, cmpValue Compare) bool {
 // result is sorted by key.
 func Choose(cands []Candidate, cmpValue Compare) []Entry {
 	byKey := make(map[string]*Entry)
-	newest := make(map[string]string)
+	newest := make(map[string]*Candidate)
 	for i := range cands {
 		c := &cands[i]
-		if n, ok := newest[c.Key]; !ok || Newer(c.Source, n) {
-			newest[c.Key] = c.Source
+		if n, ok := newest[c.Key]; !ok || Newer(c.Source, n.Source) || c.Source == n.Source && Better(c, n, cmpValue) {
+			newest[c.Key] = c
 		}
 		e, ok := byKey[c.Key]
 		if !ok {
@@ -78,8 +85,10 @@ func Choose(cands []Candidate, cmpValue Compare) []Entry {
 		// The chosen version's own warnings, and whether a newer source
 		// had the key; a fresh slice, so that cands stay as they were.
 		w := slices.Clone(e.Warnings)
-		if n := newest[k]; n != e.Source {
-			w = append(w, WarnNotNewest(n))
+		if n := newest[k]; n.Source != e.Source {
+			w = append(w, WarnNotNewest(n.Source))
+			nc := *n
+			e.Newest = &nc
 		}
 		e.Warnings = w
 		out = append(out, *e)
