@@ -160,7 +160,7 @@ func parseDuration(s string, def time.Duration) (time.Duration, error) {
 // writes: an input directory that holds them must not have them analyzed
 // as data, or a second run would differ from the first.
 func (j *analyzeJob) ownOutputs() []string {
-	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates}, j.own...)
+	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates, plan.MetaPath(j.s.Out)}, j.own...)
 }
 
 // enclosingInput returns the input directory that holds path, or "".
@@ -201,6 +201,7 @@ func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []
 // when some input had problems (the files are written all the same). A
 // shard exits 0 once its file is written: merge reports its problems.
 func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([]plan.Entry, error) {
+	start := time.Now()
 	ins, err := archive.Expand(ctx, inputs)
 	if err != nil {
 		return nil, err
@@ -245,6 +246,8 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 			Settings: j.settings.Fingerprint(all), Metric: opts.Metric.Name(),
 			Version: Version(), Inputs: len(ins),
 		}}
+	} else if out.Meta, err = j.newMeta(start, ins, all, res.Stats); err != nil {
+		return nil, err
 	}
 	entries, problems, err := out.write(p, opts.Metric, res.Candidates, res.Problems)
 	if err != nil {
@@ -269,6 +272,8 @@ type planOutputs struct {
 	// Part, for a shard, makes the candidates file a part for merge,
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
+	// Meta, when set, is written beside the plan (plan.MetaPath).
+	Meta *plan.Meta
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -287,10 +292,18 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		return nil, probs, nil
 	}
 	entries, probs := choose(cands, probs, m.Compare)
+	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
-		return plan.WritePlan(f, m.Name(), entries)
+		hw := newHashingWriter(f)
+		defer func() { planSHA = hw.sum() }()
+		return plan.WritePlan(hw, m.Name(), entries)
 	}); err != nil {
 		return nil, nil, err
+	}
+	if o.Meta != nil {
+		if err := writeMeta(o.Plan, o.Meta, planSHA, entries, len(cands), probs); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := writeFileAtomic(o.Problems, func(f *os.File) error {
 		return plan.WriteProblems(f, probs)
