@@ -2,6 +2,9 @@ package plan
 
 import (
 	"bytes"
+	"errors"
+	"github.com/siftload/siftload/internal/problem"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -99,5 +102,30 @@ func TestPlanNoteColumns(t *testing.T) {
 		"k,4,2023-01-02.zip!/k,1," + sha + ",2,4,2023-01-01.zip!/k,rows,4,\n"
 	if _, err := ReadPlan(strings.NewReader(old)); err != nil {
 		t.Errorf("ReadPlan of a plan without note columns: %v", err)
+	}
+}
+
+func TestCandidatesAndProblemsRoundTrip(t *testing.T) {
+	cands := []Candidate{{Key: "=k", Source: "a.zip!/=k", Rows: 3, Bytes: 9, SHA256: sha, Value: "3", Warnings: []string{WarnNonUTF8, WarnMixedLineEndings}},
+		{Key: "=k", Source: "b.zip!/=k", Rows: 0, Bytes: 0, SHA256: sha, Value: "0"}}
+	var buf bytes.Buffer
+	if err := WriteCandidates(&buf, "rows", cands); err != nil {
+		t.Fatal(err)
+	}
+	got, m, err := ReadCandidates(&buf)
+	if err != nil || m != "rows" || !reflect.DeepEqual(got, cands) {
+		t.Errorf("ReadCandidates = %+v %q %v, want %+v", got, m, err, cands)
+	}
+	probs := []*problem.Error{problem.New("-x.zip", 0, errors.New("bad")), problem.New("y.zip!/a.csv", 7, errors.New("=odd, reason"))}
+	buf.Reset()
+	if err := WriteProblems(&buf, probs); err != nil {
+		t.Fatal(err)
+	}
+	gotP, err := ReadProblems(&buf)
+	if err != nil || len(gotP) != 2 || gotP[0].Error() != probs[0].Error() || gotP[1].Error() != probs[1].Error() {
+		t.Errorf("ReadProblems = %v %v, want %v", gotP, err, probs)
+	}
+	if _, _, err := ReadCandidates(strings.NewReader("key,rows\n")); !errors.Is(err, ErrBadPlan) {
+		t.Errorf("ReadCandidates of a plan: err %v, want ErrBadPlan", err)
 	}
 }
