@@ -55,6 +55,10 @@ type analyzeJob struct {
 // and queue settings say (run's, which analyzes on one machine).
 func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
+	if s.Report != "" && s.Candidates == "" && s.Shard == "" {
+		// The report's charts need every version: they go beside the plan.
+		j.s.Candidates = besidePlan(s.Out, ".candidates.csv")
+	}
 	as, err := analysisSettings(s, where)
 	if err != nil {
 		return nil, err
@@ -160,7 +164,7 @@ func parseDuration(s string, def time.Duration) (time.Duration, error) {
 // writes: an input directory that holds them must not have them analyzed
 // as data, or a second run would differ from the first.
 func (j *analyzeJob) ownOutputs() []string {
-	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates, plan.MetaPath(j.s.Out)}, j.own...)
+	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates, plan.MetaPath(j.s.Out), j.s.Report}, j.own...)
 }
 
 // enclosingInput returns the input directory that holds path, or "".
@@ -262,6 +266,11 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	if j.s.Report != "" {
+		if err := analysisReport(p, j.s.Report, j.s.Out, opts.Metric.Name(), entries, res.Candidates, problems, out.Meta); err != nil {
+			return nil, err
+		}
+	}
 	return entries, out.problemsError("analyze", p, problems)
 }
 

@@ -83,3 +83,6 @@ func thousands(s string) string {
 	}
 	return b.String()
 }
+
+// IsNotNewest reports whether the warning w is WarnNotNewest's.
+func IsNotNewest(w string) bool { return strings.HasPrefix(w, "not the newest source (") }
