@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/csv"
-	"io"
-	"slices"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 

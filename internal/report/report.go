@@ -212,12 +212,12 @@ func build(in Input) data {
 	add := func(name, value string) { d.Summary = append(d.Summary, []string{name, value}) }
 	if m := in.Meta; m != nil {
 		t := m.Totals
-		add("inputs", fmt.Sprintf("%d (%s)", t.Inputs, bytes(t.InputBytes)))
+		add("inputs", fmt.Sprintf("%d (%s)", t.Inputs, sizeOf(t.InputBytes)))
 		add("keys", strconv.Itoa(len(in.Entries)))
 		add("versions measured", strconv.Itoa(t.Versions))
 		add("problems", strconv.Itoa(len(in.Problems)))
 		add("keys with warnings", strconv.Itoa(warned))
-		add("data read", bytes(t.DataBytes)+" decompressed in "+strconv.FormatInt(t.DataFiles, 10)+" data files")
+		add("data read", sizeOf(t.DataBytes)+" decompressed in "+strconv.FormatInt(t.DataFiles, 10)+" data files")
 		add("analysis", m.Start.UTC().Format(time.RFC3339)+" to "+m.End.UTC().Format(time.RFC3339)+" ("+(time.Duration(t.ElapsedMS)*time.Millisecond).String()+")")
 		add("siftload", m.Version)
 		add("base directory", m.BaseDir)
@@ -255,8 +255,8 @@ func recordOf(p *problem.Error) string {
 	return ""
 }
 
-// bytes formats n in binary units.
-func bytes(n int64) string {
+// sizeOf formats n in binary units.
+func sizeOf(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return strconv.FormatInt(n, 10) + " B"
