@@ -196,7 +196,7 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("the chart of data/plain.csv has %d points, want 2", circles)
 	}
 
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}

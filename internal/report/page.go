@@ -78,6 +78,7 @@ svg.spark{display:block}
 #detail{border:1px solid #c9d0da;border-radius:4px;padding:8px 12px;margin-bottom:12px;background:#fafbfd}
 #detail h3{margin:0 0 6px;font-size:15px}
 #detail table td{padding:1px 10px 1px 0;font-size:12px}
+.problems th{text-align:left;padding:2px 10px 2px 0}
 .problems td{padding:2px 10px 2px 0;border-bottom:1px solid #eceff3;vertical-align:top}
 .problems td:first-child{font-family:ui-monospace,Consolas,monospace;font-size:12px;word-break:break-all}
 `
