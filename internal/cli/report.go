@@ -15,19 +15,27 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
 	"github.com/siftload/siftload/internal/report"
+	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/ui"
 )
 
 // reportOptions are the files of siftload report.
 type reportOptions struct {
 	Plan, Candidates, Problems, Out string
+	// db reads the load state of every key from a database's ledger;
+	// nil for none.
+	db func(ctx context.Context, entries []plan.Entry) (map[string]string, error)
 }
 
-func newReportCommand(p *ui.Printer) *cobra.Command {
-	var o reportOptions
+func newReportCommand(p *ui.Printer, d deps) *cobra.Command {
+	var (
+		o reportOptions
+		b *boundSettings
+	)
 	cmd := &cobra.Command{
 		Use:   "report --plan PLAN [--candidates FILE] --out report.html",
 		Short: "Write a plan's review report as one self-contained HTML file",
@@ -44,17 +52,36 @@ The charts need every version measured: the candidates file, which analyze
 and run write beside the plan (PLAN.candidates.csv) when given --report, or
 any --candidates file. The problems come from PLAN.problems.csv and the
 summary's times, inputs and settings from PLAN.meta.json when they are there.
+
+With --db the table shows each key's load state in that database's ledger:
+loaded (the ledger holds the plan's version), outdated (another version is
+loaded, which the plan's would replace), downgrade (the loaded version has
+more rows than the plan's) or pending (not loaded). The password comes as
+for import (SIFTLOAD_DB_PASSWORD, --password-file or a prompt).
 ` + exitStatus + `
 
 EXAMPLES
   siftload analyze site-rgb/ --out plan.csv --report report.html
-  siftload report --plan plan.csv --candidates plan.candidates.csv --out report.html`,
+  siftload report --plan plan.csv --candidates plan.candidates.csv --out report.html
+  siftload report --plan plan.csv --db sqlite:site.db --out report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := b.withEnvironment()
+			if err != nil {
+				return err
+			}
+			if s.DB != "" {
+				o.db = func(ctx context.Context, entries []plan.Entry) (map[string]string, error) {
+					return reportLedgerStates(ctx, p, d, s, entries)
+				}
+			}
 			return runReport(cmd.Context(), p, o)
 		},
 	}
 	f := cmd.Flags()
+	b = newBoundSettings(f)
+	b.bind("db", "", "", "show the load state of every key in the database at `URL` (its ledger)")
+	b.connectionFlags()
 	f.StringVar(&o.Plan, "plan", "plan.csv", "the plan `FILE`")
 	f.StringVar(&o.Candidates, "candidates", "", "every version measured, for the charts (default: PLAN.candidates.csv when it exists)")
 	f.StringVar(&o.Problems, "problems", "", "the problems `FILE` (default: PLAN.problems.csv when it exists)")
@@ -116,6 +143,11 @@ func runReport(ctx context.Context, p *ui.Printer, o reportOptions) error {
 		p.Printf("%s", why)
 	}
 	in.Meta = m
+	if o.db != nil {
+		if in.States, err = o.db(ctx, entries); err != nil {
+			return err
+		}
+	}
 	return writeReport(p, o.Out, in)
 }
 
@@ -160,4 +192,51 @@ func analysisReport(p *ui.Printer, path, planPath, metric string, entries []plan
 	}
 	return writeReport(p, path, report.Input{Title: "siftload report: " + filepath.Base(planPath), Metric: metric, Entries: entries,
 		Candidates: cands, Problems: probs, Meta: meta, Generated: time.Now()})
+}
+
+// reportLedgerStates opens the database of s, with its password resolved
+// as import does, and returns the load state of every key of entries.
+func reportLedgerStates(ctx context.Context, p *ui.Printer, d deps, s config.Settings, entries []plan.Entry) (map[string]string, error) {
+	site := &siteRun{imp: ImportOptions{Settings: s}}
+	if err := resolveConnection(p, site, d.prompt, map[string]secret{}); err != nil {
+		return nil, err
+	}
+	db, shown, err := openSink(ctx, site.imp)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	states, err := ledgerStates(ctx, db, entries)
+	if err != nil {
+		return nil, fmt.Errorf("read the ledger of %s: %w", shown, site.imp.Password.scrub(err))
+	}
+	return states, nil
+}
+
+// ledgerStates returns the load state of every key of entries in the
+// ledger of db: loaded (the ledger holds the plan's sha256), downgrade (it
+// holds another version with more rows), outdated (another version, which
+// the plan's would replace) or pending (not loaded). This is the report's
+// hook for the load state: the states are those of siftload status.
+func ledgerStates(ctx context.Context, db sink.Sink, entries []plan.Entry) (map[string]string, error) {
+	states := make(map[string]string, len(entries))
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		le, ok, err := db.Ledger(ctx, e.Key)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("key %s: %w", e.Key, err)
+		case !ok:
+			states[e.Key] = "pending"
+		case le.SHA256 == e.SHA256:
+			states[e.Key] = "loaded"
+		case le.Rows > e.Rows:
+			states[e.Key] = "downgrade"
+		default:
+			states[e.Key] = "outdated"
+		}
+	}
+	return states, nil
 }

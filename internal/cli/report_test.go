@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sitegen"
 	"os"
 	"strings"
 	"testing"
@@ -65,5 +68,56 @@ func TestReportCommand(t *testing.T) {
 	p, _ = quiet(t)
 	if err := execute(t.Context(), p, []string{"report", "--plan", "p.csv", "--candidates", "missing.csv", "--out", "x.html"}); err == nil {
 		t.Error("report with a missing --candidates file: no error")
+	}
+}
+
+// ledgerOnly is a sink whose ledger is a map; nothing else is called.
+type ledgerOnly struct {
+	sink.Sink
+	rows map[string]sink.LedgerEntry
+}
+
+func (l ledgerOnly) Ledger(_ context.Context, key string) (sink.LedgerEntry, bool, error) {
+	e, ok := l.rows[key]
+	return e, ok, nil
+}
+
+func TestLedgerStates(t *testing.T) {
+	const a, b = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	tests := []struct {
+		Name   string
+		Ledger *sink.LedgerEntry
+		Want   string
+	}{
+		{Name: "Pending", Want: "pending"},
+		{Name: "Loaded", Ledger: &sink.LedgerEntry{SHA256: a, Rows: 10}, Want: "loaded"},
+		{Name: "Outdated", Ledger: &sink.LedgerEntry{SHA256: b, Rows: 9}, Want: "outdated"},
+		{Name: "Downgrade", Ledger: &sink.LedgerEntry{SHA256: b, Rows: 11}, Want: "downgrade"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			db := ledgerOnly{rows: map[string]sink.LedgerEntry{}}
+			if tt.Ledger != nil {
+				db.rows["k"] = *tt.Ledger
+			}
+			got, err := ledgerStates(t.Context(), db, []plan.Entry{{Candidate: plan.Candidate{Key: "k", SHA256: a, Rows: 10}}})
+			if err != nil || got["k"] != tt.Want {
+				t.Errorf("state = %q (%v), want %q", got["k"], err, tt.Want)
+			}
+		})
+	}
+}
+
+func TestReportWithDB(t *testing.T) {
+	dir, _ := site(t, sitegen.Params{Snapshots: 3, Keys: 3, Rows: 5, Columns: 5, Seed: 2})
+	mustExecute(t, "run", dir, "--out", "p.csv", "--db", "sqlite:site.db")
+	mustExecute(t, "report", "--plan", "p.csv", "--db", "sqlite:site.db", "--out", "r.html")
+	html := readFile(t, "r.html")
+	if !strings.Contains(html, `"states":true`) || !strings.Contains(html, "3 loaded") {
+		t.Errorf("the report does not show 3 loaded keys")
+	}
+	mustExecute(t, "report", "--plan", "p.csv", "--db", "sqlite:empty.db", "--out", "r2.html")
+	if html := readFile(t, "r2.html"); !strings.Contains(html, "3 pending") {
+		t.Errorf("the report of an empty database does not show 3 pending keys")
 	}
 }

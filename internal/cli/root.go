@@ -89,7 +89,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newMergeCommand(p),
 		newWorkerCommand(p),
 		newConfigCommand(p),
-		newReportCommand(p), // review (issue 14)
+		newReportCommand(p, d), // review (issue 14)
 	)
 	return root
 }
