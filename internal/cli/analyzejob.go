@@ -82,6 +82,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
 	case s.Shard != "":
 		j.mode = shardMode
+		if s.Report != "" {
+			return nil, usagef("%s needs a plan, which a shard does not write: run siftload report on the plan of siftload merge", where("report"))
+		}
 		if s.Candidates == "" {
 			return nil, usagef("--shard needs --candidates FILE: the shard's candidates go there, for siftload merge")
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sitegen"
 	"os"
@@ -119,5 +120,14 @@ func TestReportWithDB(t *testing.T) {
 	mustExecute(t, "report", "--plan", "p.csv", "--db", "sqlite:empty.db", "--out", "r2.html")
 	if html := readFile(t, "r2.html"); !strings.Contains(html, "3 pending") {
 		t.Errorf("the report of an empty database does not show 3 pending keys")
+	}
+}
+
+func TestShardRefusesReport(t *testing.T) {
+	dir, _ := site(t, tricky)
+	p, _ := quiet(t)
+	err := execute(t.Context(), p, []string{"analyze", dir, "--shard", "0/2", "--candidates", "c.csv", "--report", "r.html"})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--report needs a plan") {
+		t.Errorf("analyze --shard --report: err %v, want a usage error", err)
 	}
 }
