@@ -44,9 +44,12 @@ func Note(metric string, e Entry) string {
 		b.WriteString(most + ": " + value(e.Value) + " vs " + value(ru.Value) + " in " + shortSource(ru.Source, e.Source))
 	default:
 		b.WriteString("tie on " + what + " (" + value(e.Value) + "): ")
-		if ru.SHA256 != "" && ru.SHA256 == e.SHA256 {
+		switch ru.SHA256 {
+		case e.SHA256:
 			b.WriteString("same content as runner-up")
-		} else {
+		case "": // a plan read back from before runner_up_sha256
+			b.WriteString("chose the newer source")
+		default:
 			b.WriteString("different content: chose the newer source")
 		}
 	}

@@ -42,6 +42,11 @@ func TestNote(t *testing.T) {
 			c("site/2023-05-02_export.zip!/data/L.csv", 4000, other)},
 		Want: "tie on rows (4,000): different content: chose the newer source",
 	}, {
+		Name: "TieContentUnknown",
+		Input: []Candidate{c("site/2023-05-01_export.zip!/data/L.csv", 4000, ""),
+			c("site/2023-05-02_export.zip!/data/L.csv", 4000, sha)},
+		Want: "tie on rows (4,000): chose the newer source",
+	}, {
 		Name: "NewestFewer",
 		Input: []Candidate{c("site/2023-05-02_export.zip!/data/L.csv", 4000, sha),
 			c("site/2023-05-01_export.zip!/data/L.csv", 3999, other),
