@@ -134,6 +134,19 @@ func readMetaFor(planPath string) (*plan.Meta, string, error) {
 // recorded directory (its sidecar's base_dir) when the missing ones are
 // found there. It says so on p; "" means the working directory.
 func recordedBase(p *ui.Printer, planPath string, entries []plan.Entry) (string, error) {
+	missing := ""
+	for _, e := range entries {
+		if filepath.IsAbs(e.Source) {
+			continue
+		}
+		if _, err := archive.Outer(".", e.Source); err != nil {
+			missing = e.Source // Outer finds the outermost file, or fails
+			break
+		}
+	}
+	if missing == "" {
+		return "", nil
+	}
 	m, why, err := readMetaFor(planPath)
 	if err != nil || m == nil {
 		if why != "" {
@@ -145,19 +158,10 @@ func recordedBase(p *ui.Printer, planPath string, entries []plan.Entry) (string,
 	if err != nil || filepath.Clean(m.BaseDir) == wd || !filepath.IsAbs(m.BaseDir) {
 		return "", nil
 	}
-	for _, e := range entries {
-		if filepath.IsAbs(e.Source) {
-			continue
-		}
-		if _, err := archive.Outer(".", e.Source); err == nil {
-			continue // found here (Outer finds the outermost file)
-		}
-		if _, err := archive.Outer(m.BaseDir, e.Source); err != nil {
-			return "", nil // found in neither: import says so, per key
-		}
-		p.Printf("sources not found from the working directory (%s): resolving them against %s, where %s was analyzed (recorded in %s; --base DIR overrides)",
-			e.Source, m.BaseDir, planPath, plan.MetaPath(planPath))
-		return m.BaseDir, nil
+	if _, err := archive.Outer(m.BaseDir, missing); err != nil {
+		return "", nil // found in neither: import says so, per key
 	}
-	return "", nil
+	p.Printf("sources not found from the working directory (%s): resolving them against %s, where %s was analyzed (recorded in %s; --base DIR overrides)",
+		missing, m.BaseDir, planPath, plan.MetaPath(planPath))
+	return m.BaseDir, nil
 }
