@@ -131,3 +131,13 @@ func TestShardRefusesReport(t *testing.T) {
 		t.Errorf("analyze --shard --report: err %v, want a usage error", err)
 	}
 }
+
+func TestSitesMustNotShareReport(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeProfile(t, "p.yaml", "report: r.html\nsites:\n  - name: a\n    inputs: [x]\n    db: sqlite:a.db\n  - name: b\n    inputs: [y]\n    db: sqlite:b.db\n")
+	p, _ := quiet(t)
+	err := execute(t.Context(), p, []string{"analyze", "--config", "p.yaml"})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "sites a and b both write r.html (as report and report)") {
+		t.Errorf("err = %v, want a usage error: both sites write r.html", err)
+	}
+}
