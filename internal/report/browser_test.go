@@ -258,6 +258,18 @@ func TestLargeReportInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if out := os.Getenv(ScreenshotEnv); out != "" {
+		if err := chromedp.Do(ctx, setView("all", "")); err != nil {
+			t.Fatal(err)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(strings.TrimSuffix(out, ".png")+"-large.png", shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	wantNewest := 0
 	for _, e := range in.Entries {
 		for _, w := range e.Warnings {

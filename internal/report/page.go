@@ -61,7 +61,7 @@ table{border-collapse:collapse}
 .controls{display:flex;gap:8px;align-items:center;margin-bottom:8px}
 .controls input{width:320px;padding:4px 6px}
 .keys{width:100%;font-size:13px;table-layout:fixed}
-.keys th:nth-child(1){width:16%}.keys th.num{width:64px}.keys th.state{width:80px}.keys th.chart{width:130px}
+.keys th:nth-child(1){width:16%}.keys th.num{width:64px}.keys th.state{width:80px}.keys th.chart{width:150px}
 .keys td{overflow-wrap:anywhere}
 .keys th{position:sticky;top:0;background:#eef1f5;text-align:left;padding:4px 6px;cursor:pointer;white-space:nowrap;border-bottom:1px solid #c9d0da}
 .keys th.sorted-asc::after{content:" \25B2"}.keys th.sorted-desc::after{content:" \25BC"}

@@ -213,26 +213,26 @@ func build(in Input) data {
 	if m := in.Meta; m != nil {
 		t := m.Totals
 		add("inputs", fmt.Sprintf("%d (%s)", t.Inputs, sizeOf(t.InputBytes)))
-		add("keys", strconv.Itoa(len(in.Entries)))
-		add("versions measured", strconv.Itoa(t.Versions))
-		add("problems", strconv.Itoa(len(in.Problems)))
-		add("keys with warnings", strconv.Itoa(warned))
+		add("keys", count(len(in.Entries)))
+		add("versions measured", count(t.Versions))
+		add("problems", count(len(in.Problems)))
+		add("keys with warnings", count(warned))
 		add("data read", sizeOf(t.DataBytes)+" decompressed in "+strconv.FormatInt(t.DataFiles, 10)+" data files")
 		add("analysis", m.Start.UTC().Format(time.RFC3339)+" to "+m.End.UTC().Format(time.RFC3339)+" ("+(time.Duration(t.ElapsedMS)*time.Millisecond).String()+")")
 		add("siftload", m.Version)
 		add("base directory", m.BaseDir)
 		add("settings fingerprint", m.Fingerprint)
 	} else {
-		add("keys", strconv.Itoa(len(in.Entries)))
+		add("keys", count(len(in.Entries)))
 		if in.Candidates != nil {
-			add("versions measured", strconv.Itoa(len(in.Candidates)))
+			add("versions measured", count(len(in.Candidates)))
 		}
-		add("problems", strconv.Itoa(len(in.Problems)))
-		add("keys with warnings", strconv.Itoa(warned))
+		add("problems", count(len(in.Problems)))
+		add("keys with warnings", count(warned))
 	}
-	add("ties", strconv.Itoa(ties))
-	add("newest source not chosen", strconv.Itoa(notNewest))
-	add("keys with problems", strconv.Itoa(withProblems))
+	add("ties", count(ties))
+	add("newest source not chosen", count(notNewest))
+	add("keys with problems", count(withProblems))
 	add("metric", in.Metric)
 	if in.States != nil {
 		counts := map[string]int{}
@@ -253,6 +253,19 @@ func recordOf(p *problem.Error) string {
 		return strconv.FormatInt(p.Record, 10)
 	}
 	return ""
+}
+
+// count writes n with a comma every three digits.
+func count(n int) string {
+	d := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && c != '-' && (len(d)-i)%3 == 0 && d[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // sizeOf formats n in binary units.

@@ -113,3 +113,14 @@ func TestWriteSelfContained(t *testing.T) {
 		t.Error("a key is written into the page unescaped")
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tt := range []struct {
+		Input int
+		Want  string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {1000000, "1,000,000"}, {-1234, "-1,234"}} {
+		if got := count(tt.Input); got != tt.Want {
+			t.Errorf("count(%d) = %q, want %q", tt.Input, got, tt.Want)
+		}
+	}
+}
