@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -48,6 +49,9 @@ type Options struct {
 	Walker archive.Walker
 	// Progress, when set, is told how many input bytes are done.
 	Progress func(n int64)
+	// Cache, when set, gives the candidates of the inputs it holds and
+	// keeps those of the inputs read (see Cache).
+	Cache *Cache
 }
 
 // Stats summarise an analysis.
@@ -59,6 +63,7 @@ type Stats struct {
 	DataFiles  int64
 	Skipped    int64 // members that are not data files
 	DataBytes  int64 // decompressed bytes of the data files
+	Cached     int   // inputs whose candidates came from the cache (not counted in Archives, Members, Skipped)
 	Keys       int   // set by the caller, which chooses the plan
 	Elapsed    time.Duration
 }
@@ -106,6 +111,13 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(inputs[b].Size, inputs[a].Size) })
 	found := make([][]plan.Candidate, len(inputs))
+	cache := opts.Cache
+	if cache != nil {
+		if err := cache.open(); err != nil {
+			return nil, err
+		}
+	}
+	var cachedFiles atomic.Int64
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -114,14 +126,35 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		in := inputs[i]
 		inputBytes += in.Size
 		g.Go(func() error {
-			err := w.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
+			var ci *cacheInput
+			if cache != nil {
+				var ok bool
+				if ci, found[i], ok = cache.get(in); ok {
+					cachedFiles.Add(int64(len(found[i])))
+					if opts.Progress != nil {
+						opts.Progress(in.Size)
+					}
+					return nil
+				}
+			}
+			// The input's own walker counts its problems: an input with
+			// problems is not cached.
+			var nprob int
+			wi := w
+			wi.Problem = func(p *problem.Error) {
+				mu.Lock()
+				problems = append(problems, p)
+				nprob++
+				mu.Unlock()
+			}
+			err := wi.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
 				c, ps, err := measure(ctx, e, opts)
 				for _, p := range ps {
-					report(p)
+					wi.Problem(p)
 				}
 				if err != nil {
 					if pe := problem.As(err); pe != nil {
-						report(pe)
+						wi.Problem(pe)
 						return nil
 					}
 					return err
@@ -132,11 +165,22 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 			if opts.Progress != nil {
 				opts.Progress(in.Size)
 			}
+			if err == nil && cache != nil {
+				mu.Lock()
+				n := nprob
+				mu.Unlock()
+				cache.put(in, ci, found[i], n)
+			}
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	cached := 0
+	if cache != nil {
+		cache.prune(ctx)
+		cached = cache.hits
 	}
 
 	var cands []plan.Candidate
@@ -157,9 +201,10 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 			InputBytes: inputBytes,
 			Archives:   stats.Archives.Load(),
 			Members:    stats.Members.Load(),
-			DataFiles:  stats.DataFiles.Load(),
+			DataFiles:  stats.DataFiles.Load() + cachedFiles.Load(),
 			Skipped:    stats.Skipped.Load(),
 			DataBytes:  dataBytes,
+			Cached:     cached,
 			Elapsed:    time.Since(start),
 		},
 	}, nil
