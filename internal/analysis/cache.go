@@ -199,17 +199,17 @@ func (c *Cache) check(in archive.Input, part plan.Part, cands []plan.Candidate, 
 	return nil
 }
 
-// put writes the entry of an input that was read, when it may be cached.
+// put writes the entry of an input that was read, when it may be cached,
+// and otherwise removes the input's stale entry.
 func (c *Cache) put(in archive.Input, ci *cacheInput, cands []plan.Candidate, problems int) {
-	if ci == nil || ci.fi == nil || problems > 0 {
+	if ci == nil {
 		return
 	}
-	if !ci.fi.ModTime().Before(ci.start.Add(-RacyWindow)) {
-		return // too new to be told from a later write at the same size
-	}
-	now, err := os.Stat(in.Path)
-	if err != nil || now.Size() != ci.fi.Size() || !now.ModTime().Equal(ci.fi.ModTime()) {
-		return // changed while it was read
+	if !c.cacheable(in, ci, problems) {
+		if err := os.Remove(filepath.Join(c.Dir, ci.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.warn(fmt.Errorf("cache: remove %s: %w", ci.name, err))
+		}
+		return
 	}
 	part := plan.Part{Shard: 0, Shards: 1, ShardBy: cacheShardBy, Settings: c.key(in, ci.abs, ci.fi),
 		Metric: c.Settings.Metric, Version: c.Version, Inputs: 1}
@@ -218,6 +218,16 @@ func (c *Cache) put(in archive.Input, ci *cacheInput, cands []plan.Candidate, pr
 	if err := c.write(ci.name, part, sorted); err != nil {
 		c.warn(err)
 	}
+}
+
+// cacheable reports whether an input that was read may be cached: no
+// problems, old enough, and unchanged while it was read.
+func (c *Cache) cacheable(in archive.Input, ci *cacheInput, problems int) bool {
+	if ci.fi == nil || problems > 0 || !ci.fi.ModTime().Before(ci.start.Add(-RacyWindow)) {
+		return false
+	}
+	now, err := os.Stat(in.Path)
+	return err == nil && now.Size() == ci.fi.Size() && now.ModTime().Equal(ci.fi.ModTime())
 }
 
 // write writes an entry atomically: a temporary file renamed into place.
