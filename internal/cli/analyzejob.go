@@ -216,7 +216,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		ins = shard.Select(all, j.shard, j.shardBy)
 		label += " shard " + j.shard.String()
 	} else {
-		ins = dropOwnOutputs(ins, j.ownOutputs())
+		ins = dropUnder(dropOwnOutputs(ins, j.ownOutputs()), j.s.Cache) // with --no-cache too
 	}
 	var total int64
 	for _, in := range ins {
@@ -228,6 +228,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	prog := p.NewProgress(ctx, label, len(ins), total)
 	opts := j.opts
 	opts.Progress = prog.Add
+	opts.Cache = j.newCache(p)
 	var res *analysis.Result
 	if j.mode == queueMode {
 		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
@@ -259,6 +260,9 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	if opts.Cache != nil {
+		printCacheSummary(p, opts.Cache.Dir, res.Stats)
+	}
 	return entries, out.problemsError("analyze", p, problems)
 }
 

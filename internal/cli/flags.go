@@ -135,6 +135,15 @@ func (b *boundSettings) analysisFlags() {
 	b.bind("max_member_size", "", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
 	b.archiveFlags()
 	b.dialectFlags()
+	b.cacheFlags()
+}
+
+// cacheFlags bind the incremental analysis cache's settings (analyze and
+// run).
+func (b *boundSettings) cacheFlags() {
+	b.bind("cache", "", "", "keep each input's candidates in `DIR` and read only new or changed inputs next time (default for run --config: NAME.cache)")
+	b.bind("no_cache", "", false, "use no cache, whatever the profile says")
+	b.bind("rebuild_cache", "", false, "read every input and write the cache anew")
 }
 
 // archiveFlags bind how archives are read: analysis and import alike.

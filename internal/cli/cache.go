@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/siftload/siftload/internal/analysis"
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/ui"
+)
+
+// The incremental analysis cache (issue 17) as the commands use it: the
+// cache setting names its directory, run --config gives a named site
+// NAME.cache, --no-cache turns it off and --rebuild-cache rewrites it.
+// Only a local analysis uses it: a shard or a queue analysis does not
+// (their inputs are another machine's, or a part of the site's).
+
+// defaultCache gives a site of run --config that names no cache the
+// directory NAME.cache, with the origin of its name.
+func defaultCache(eff *config.Layer) {
+	if eff.Name == "" || eff.Has("cache") && eff.Origins["cache"].Kind != config.FromDefault {
+		return
+	}
+	eff.Cache = eff.Name + ".cache"
+	eff.Origins["cache"] = eff.Origins[config.KeyName]
+}
+
+// cacheDir returns the cache directory the job uses, "" for none.
+func (j *analyzeJob) cacheDir() string {
+	if j.mode != localMode || j.s.NoCache {
+		return ""
+	}
+	return j.s.Cache
+}
+
+// newCache returns the cache of one analysis of the job, nil for none.
+// Its warnings go to p.
+func (j *analyzeJob) newCache(p *ui.Printer) *analysis.Cache {
+	dir := j.cacheDir()
+	if dir == "" {
+		return nil
+	}
+	return &analysis.Cache{
+		Dir:      dir,
+		Settings: j.settings,
+		Version:  cacheVersion(),
+		Rebuild:  j.s.RebuildCache,
+		Warn:     func(err error) { p.Errorf("warning: %v", err) },
+	}
+}
+
+// printCacheSummary says how much of an analysis came from the cache.
+func printCacheSummary(p *ui.Printer, dir string, s analysis.Stats) {
+	p.Printf("cache %s: %d of %d inputs from the cache, %d read", dir, s.Cached, s.Inputs, s.Inputs-s.Cached)
+}
+
+// dropUnder returns ins without the files under dir: the cache's own
+// files are never analyzed.
+func dropUnder(ins []archive.Input, dir string) []archive.Input {
+	if dir == "" {
+		return ins
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ins
+	}
+	if d, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = d
+	}
+	kept := ins[:0]
+	for _, in := range ins {
+		p, err := filepath.Abs(in.Path)
+		if err == nil {
+			if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+				p = filepath.Join(d, filepath.Base(p))
+			}
+			if rel, err := filepath.Rel(abs, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				continue
+			}
+		}
+		kept = append(kept, in)
+	}
+	return kept
+}
+
+// cacheVersion is the version that keys cache entries: the release, or
+// for a development build the sha256 of the executable, so that a
+// rebuilt siftload never trusts the entries of another build.
+var cacheVersion = sync.OnceValue(func() string {
+	v := Version()
+	if v != "(devel)" {
+		return v
+	}
+	sum, err := executableSum()
+	if err != nil {
+		return fmt.Sprintf("(devel) pid %d", os.Getpid()) // entries of this process only
+	}
+	return "(devel) " + sum
+})
+
+func executableSum() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
