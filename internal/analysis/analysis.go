@@ -52,6 +52,11 @@ type Options struct {
 	// Cache, when set, gives the candidates of the inputs it holds and
 	// keeps those of the inputs read (see Cache).
 	Cache *Cache
+	// Chooser, when set, is given every candidate as its input is done,
+	// and Result.Candidates stays empty: the analysis then holds the
+	// candidates of the inputs being read only, and its memory grows
+	// with the keys, not the versions.
+	Chooser *plan.Chooser
 }
 
 // Stats summarise an analysis.
@@ -70,7 +75,7 @@ type Stats struct {
 
 // Result is what an analysis found.
 type Result struct {
-	Candidates []plan.Candidate // sorted by key, then source
+	Candidates []plan.Candidate // sorted by key, then source; none with Options.Chooser
 	Problems   []*problem.Error // sorted by source, then reason
 	Stats      Stats
 }
@@ -110,7 +115,27 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(inputs[b].Size, inputs[a].Size) })
-	found := make([][]plan.Candidate, len(inputs))
+	var found [][]plan.Candidate
+	if opts.Chooser == nil {
+		found = make([][]plan.Candidate, len(inputs))
+	}
+	var dataBytes int64
+	// done takes the candidates of an input that is done: into its slot,
+	// or into the Chooser.
+	done := func(i int, cands []plan.Candidate) {
+		mu.Lock()
+		defer mu.Unlock()
+		for j := range cands {
+			dataBytes += cands[j].Bytes
+		}
+		if opts.Chooser == nil {
+			found[i] = cands
+			return
+		}
+		for j := range cands {
+			opts.Chooser.Add(&cands[j])
+		}
+	}
 	cache := opts.Cache
 	if cache != nil {
 		if err := cache.open(); err != nil {
@@ -127,10 +152,12 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		inputBytes += in.Size
 		g.Go(func() error {
 			var ci *cacheInput
+			var cands []plan.Candidate
 			if cache != nil {
 				var ok bool
-				if ci, found[i], ok = cache.get(in); ok {
-					cachedFiles.Add(int64(len(found[i])))
+				if ci, cands, ok = cache.get(in); ok {
+					cachedFiles.Add(int64(len(cands)))
+					done(i, cands)
 					if opts.Progress != nil {
 						opts.Progress(in.Size)
 					}
@@ -159,7 +186,7 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 					}
 					return err
 				}
-				found[i] = append(found[i], c)
+				cands = append(cands, c)
 				return nil
 			})
 			if opts.Progress != nil {
@@ -169,7 +196,10 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 				mu.Lock()
 				n := nprob
 				mu.Unlock()
-				cache.put(in, ci, found[i], n)
+				cache.put(in, ci, cands, n)
+			}
+			if err == nil {
+				done(i, cands)
 			}
 			return err
 		})
@@ -184,11 +214,7 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 	}
 
 	var cands []plan.Candidate
-	var dataBytes int64
 	for _, f := range found {
-		for _, c := range f {
-			dataBytes += c.Bytes
-		}
 		cands = append(cands, f...)
 	}
 	plan.SortCandidates(cands)

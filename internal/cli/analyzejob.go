@@ -229,6 +229,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	opts := j.opts
 	opts.Progress = prog.Add
 	opts.Cache = j.newCache(p)
+	opts.Chooser = j.newChooser(opts)
 	var res *analysis.Result
 	if j.mode == queueMode {
 		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
@@ -239,7 +240,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates}
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
@@ -273,6 +274,10 @@ type planOutputs struct {
 	// Part, for a shard, makes the candidates file a part for merge,
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
+	// Chooser, when set, was given every candidate already (see
+	// analyzeJob.newChooser): the plan is its entries, and there are no
+	// candidates to write.
+	Chooser *plan.Chooser
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -290,7 +295,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		printProblems(p, probs)
 		return nil, probs, nil
 	}
-	entries, probs := choose(cands, probs, m.Compare)
+	var entries []plan.Entry
+	if o.Chooser != nil {
+		entries, probs = chosen(o.Chooser, probs)
+	} else {
+		entries, probs = choose(cands, probs, m.Compare)
+	}
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
 		return plan.WritePlan(f, m.Name(), entries)
 	}); err != nil {
@@ -316,7 +326,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 // entries and the problems: those found while measuring and one for every
 // key whose chosen version has a structural warning, sorted.
 func choose(cands []plan.Candidate, problems []*problem.Error, cmp plan.Compare) ([]plan.Entry, []*problem.Error) {
-	entries := plan.Choose(cands, cmp)
+	return chosen(plan.NewChooserOf(cands, cmp), problems)
+}
+
+// chosen is choose with the candidates in ch already.
+func chosen(ch *plan.Chooser, problems []*problem.Error) ([]plan.Entry, []*problem.Error) {
+	entries := ch.Entries()
 	problems = append(problems, plan.WarningProblems(entries, problems)...)
 	analysis.SortProblems(problems)
 	return entries, problems

@@ -13,6 +13,7 @@ import (
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -120,4 +121,15 @@ func executableSum() (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newChooser returns the Chooser that an analysis of the job gives its
+// candidates to as they come (issue 17: memory grows with the keys, not
+// the versions), or nil when the job needs every candidate at the end: a
+// candidates file to write (local or shard), or a queue's collector.
+func (j *analyzeJob) newChooser(opts analysis.Options) *plan.Chooser {
+	if j.mode != localMode || j.s.Candidates != "" {
+		return nil
+	}
+	return plan.NewChooser(opts.Metric.Compare)
 }

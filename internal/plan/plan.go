@@ -50,11 +50,16 @@ func Better(a, b *Candidate, cmpValue Compare) bool {
 // of the set of candidates: the order of cands does not matter, and the
 // result is sorted by key.
 func Choose(cands []Candidate, cmpValue Compare) []Entry {
+	return NewChooserOf(cands, cmpValue).Entries()
+}
+
+// NewChooserOf returns a Chooser with cands added.
+func NewChooserOf(cands []Candidate, cmpValue Compare) *Chooser {
 	ch := NewChooser(cmpValue)
 	for i := range cands {
 		ch.Add(&cands[i])
 	}
-	return ch.Entries()
+	return ch
 }
 
 // Chooser is Choose as a streaming reduction: per key it keeps only the
