@@ -57,6 +57,10 @@ type Options struct {
 	// candidates of the inputs being read only, and its memory grows
 	// with the keys, not the versions.
 	Chooser *plan.Chooser
+	// Keep, when set with Chooser, is given each input's candidates too,
+	// one input at a time (e.g. a plan.Spill for the candidates file);
+	// its error stops the analysis.
+	Keep func([]plan.Candidate) error
 }
 
 // Stats summarise an analysis.
@@ -122,7 +126,7 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 	var dataBytes int64
 	// done takes the candidates of an input that is done: into its slot,
 	// or into the Chooser.
-	done := func(i int, cands []plan.Candidate) {
+	done := func(i int, cands []plan.Candidate) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for j := range cands {
@@ -130,11 +134,15 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		}
 		if opts.Chooser == nil {
 			found[i] = cands
-			return
+			return nil
 		}
 		for j := range cands {
 			opts.Chooser.Add(&cands[j])
 		}
+		if opts.Keep != nil {
+			return opts.Keep(cands)
+		}
+		return nil
 	}
 	cache := opts.Cache
 	if cache != nil {
@@ -157,11 +165,10 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 				var ok bool
 				if ci, cands, ok = cache.get(in); ok {
 					cachedFiles.Add(int64(len(cands)))
-					done(i, cands)
 					if opts.Progress != nil {
 						opts.Progress(in.Size)
 					}
-					return nil
+					return done(i, cands)
 				}
 			}
 			// The input's own walker counts its problems: an input with
@@ -199,7 +206,7 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 				cache.put(in, ci, cands, n)
 			}
 			if err == nil {
-				done(i, cands)
+				err = done(i, cands)
 			}
 			return err
 		})

@@ -229,7 +229,12 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	opts := j.opts
 	opts.Progress = prog.Add
 	opts.Cache = j.newCache(p)
-	opts.Chooser = j.newChooser(opts)
+	var spill *plan.Spill
+	opts.Chooser, spill = j.newCollector(opts)
+	if spill != nil {
+		defer spill.Close()
+		opts.Keep = func(cands []plan.Candidate) error { return spill.Add(cands...) }
+	}
 	var res *analysis.Result
 	if j.mode == queueMode {
 		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
@@ -240,7 +245,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser}
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
@@ -278,6 +283,8 @@ type planOutputs struct {
 	// analyzeJob.newChooser): the plan is its entries, and there are no
 	// candidates to write.
 	Chooser *plan.Chooser
+	// Spill, when set, holds the candidates to write (with Chooser).
+	Spill *plan.Spill
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -313,6 +320,9 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	}
 	if o.Candidates != "" {
 		if err := writeFileAtomic(o.Candidates, func(f *os.File) error {
+			if o.Spill != nil {
+				return writeSpilled(f, m.Name(), o.Spill)
+			}
 			return plan.WriteCandidates(f, m.Name(), cands)
 		}); err != nil {
 			return nil, nil, err

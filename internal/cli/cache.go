@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -123,13 +124,35 @@ func executableSum() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// newChooser returns the Chooser that an analysis of the job gives its
-// candidates to as they come (issue 17: memory grows with the keys, not
-// the versions), or nil when the job needs every candidate at the end: a
-// candidates file to write (local or shard), or a queue's collector.
-func (j *analyzeJob) newChooser(opts analysis.Options) *plan.Chooser {
-	if j.mode != localMode || j.s.Candidates != "" {
-		return nil
+// newCollector returns how an analysis of the job gathers its
+// candidates (issue 17: memory grows with the keys, not the versions): a
+// local analysis gives them to a Chooser as each input is done and, for a
+// candidates file, to a Spill, which sorts them on disk in the temp
+// directory. Both are nil when the job needs every candidate in memory
+// at the end: a shard's file or a queue's collector.
+func (j *analyzeJob) newCollector(opts analysis.Options) (*plan.Chooser, *plan.Spill) {
+	if j.mode != localMode {
+		return nil, nil
 	}
-	return plan.NewChooser(opts.Metric.Compare)
+	ch := plan.NewChooser(opts.Metric.Compare)
+	if j.s.Candidates == "" {
+		return ch, nil
+	}
+	return ch, &plan.Spill{Dir: j.s.TempDir}
+}
+
+// writeSpilled writes the candidates file of the candidates in s.
+func writeSpilled(w io.Writer, metric string, s *plan.Spill) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	cw, err := plan.NewCandidatesWriter(bw, metric)
+	if err != nil {
+		return err
+	}
+	if err := s.Each(cw.Write); err != nil {
+		return err
+	}
+	if err := cw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
