@@ -409,7 +409,7 @@ held=$(find "$site" -type f \( -name '*.zip' -o -name '*.tar.gz' \) | sort | tai
 # The cache keeps no input modified less than 3 s before it is read (see
 # README): a site generated just now must age first.
 newest=$(find "$site" -type f -printf '%T@\n' | sort -g | tail -n 1)
-wait_s=$(awk -v n="$newest" -v now="$EPOCHREALTIME" 'BEGIN{w = n + 3.5 - now; printf "%.1f", w > 0 ? w : 0}')
+wait_s=$(awk -v n="$newest" -v now="$EPOCHREALTIME" 'BEGIN{w = n + 3.5 - now; printf "%.1f", (w > 0 ? w : 0)}')
 [[ $wait_s == 0.0 ]] || sleep "$wait_s"
 lsite="$scratch/cachesite"
 prep_cache_cold() {

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -93,36 +91,23 @@ func dropUnder(ins []archive.Input, dir string) []archive.Input {
 }
 
 // cacheVersion is the version that keys cache entries: the release, or
-// for a development build the sha256 of the executable, so that a
-// rebuilt siftload never trusts the entries of another build.
+// for a development build the executable's path, size and modification
+// time, so that a rebuilt siftload never trusts the entries of another
+// build (go run links anew each time: its entries last one process).
 var cacheVersion = sync.OnceValue(func() string {
 	v := Version()
 	if v != "(devel)" {
 		return v
 	}
-	sum, err := executableSum()
-	if err != nil {
-		return fmt.Sprintf("(devel) pid %d", os.Getpid()) // entries of this process only
-	}
-	return "(devel) " + sum
-})
-
-func executableSum() (string, error) {
 	exe, err := os.Executable()
-	if err != nil {
-		return "", err
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = os.Stat(exe); err == nil {
+			return fmt.Sprintf("(devel) %q %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+		}
 	}
-	f, err := os.Open(exe)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+	return fmt.Sprintf("(devel) pid %d", os.Getpid()) // entries of this process only
+})
 
 // newCollector returns how an analysis of the job gathers its
 // candidates (issue 17: memory grows with the keys, not the versions): a
