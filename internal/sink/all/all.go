@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/mysql"
 	"github.com/siftload/siftload/internal/sink/oracle"
 	"github.com/siftload/siftload/internal/sink/postgres"
 	"github.com/siftload/siftload/internal/sink/sqlite"
@@ -12,6 +13,7 @@ import (
 // Registry returns a registry of every sink.
 func Registry() *sink.Registry {
 	r := &sink.Registry{}
+	r.Register(mysql.Factory{})
 	r.Register(oracle.Factory{})
 	r.Register(postgres.Factory{})
 	r.Register(sqlite.Factory{})
