@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // This file: the stream LOAD DATA LOCAL INFILE reads.
@@ -131,7 +131,7 @@ func appendValue(b []byte, v any, c column) ([]byte, error) {
 		return append(b, '\\', 'N'), nil
 	case string:
 		if c.decimal {
-			d, ok := fitDecimal(x, c.prec, c.scale)
+			d, ok := sqlsink.FitDecimal(x, c.prec, c.scale)
 			if !ok {
 				return b, fmt.Errorf("column %q: %s does not fit DECIMAL(%d,%d) and would be rounded", c.name, x, c.prec, c.scale)
 			}
@@ -170,25 +170,6 @@ func appendText(b []byte, s string) []byte {
 		start = i + 1
 	}
 	return append(b, s[start:]...)
-}
-
-// fitDecimal returns the canonical decimal s as DECIMAL(prec, scale)
-// takes it without rounding (fractional zeros beyond scale dropped), or
-// ok=false when it has more than prec-scale integer digits or more than
-// scale significant fractional digits.
-func fitDecimal(s string, prec, scale int) (string, bool) {
-	digits := strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(digits, ".")
-	if len(strings.TrimLeft(intPart, "0")) > prec-scale {
-		return "", false
-	}
-	if len(frac) <= scale {
-		return s, true
-	}
-	if len(strings.TrimRight(frac, "0")) > scale {
-		return "", false
-	}
-	return s[:len(s)-(len(frac)-scale)], true
 }
 
 // columnsOf returns how job's columns are written into a table whose

@@ -70,11 +70,12 @@ func TestFitDecimal(t *testing.T) {
 		{strings.Repeat("9", 36), "", false},
 		{"0." + strings.Repeat("0", 30) + "1", "", false},
 		{"1." + strings.Repeat("0", 40), "1." + strings.Repeat("0", 30), true},
+		{"-7.000", "-7.000", true},
 	}
 	for _, tt := range tests {
-		got, ok := fitDecimal(tt.In, decimalPrecision, decimalScale)
+		got, ok := sqlsink.FitDecimal(tt.In, decimalPrecision, decimalScale)
 		if got != tt.Want || ok != tt.OK {
-			t.Errorf("fitDecimal(%q) = %q, %v; want %q, %v", tt.In, got, ok, tt.Want, tt.OK)
+			t.Errorf("FitDecimal(%q) = %q, %v; want %q, %v", tt.In, got, ok, tt.Want, tt.OK)
 		}
 	}
 }
