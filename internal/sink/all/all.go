@@ -8,6 +8,7 @@ import (
 	"github.com/siftload/siftload/internal/sink/oracle"
 	"github.com/siftload/siftload/internal/sink/postgres"
 	"github.com/siftload/siftload/internal/sink/sqlite"
+	"github.com/siftload/siftload/internal/sink/sqlserver"
 )
 
 // Registry returns a registry of every sink.
@@ -17,5 +18,6 @@ func Registry() *sink.Registry {
 	r.Register(oracle.Factory{})
 	r.Register(postgres.Factory{})
 	r.Register(sqlite.Factory{})
+	r.Register(sqlserver.Factory{})
 	return r
 }
