@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,39 @@ func TestRedact(t *testing.T) {
 	}
 	if got := f.Identity("mariadb://loader@DB.example/mes"); got != "mysql://loader@db.example/mes" {
 		t.Errorf("Identity = %q", got)
+	}
+}
+
+// TestConnectTimeout: a server that accepts and never answers fails Open
+// within the connect timeout.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		// Hold every connection, silent, until the listener closes.
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	start := time.Now()
+	_, err = Factory{}.Open(t.Context(), "mysql://loader@"+ln.Addr().String()+"/mes", sink.Options{ConnectTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "connect timeout") {
+		t.Fatalf("Open of a silent server: %v, want the connect timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open gave up after %v, want about the connect timeout", d)
 	}
 }

@@ -43,7 +43,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", name, err)
 	}
-	db := sql.OpenDB(conn)
+	db := sql.OpenDB(timeoutConnector{Connector: conn, timeout: cfg.Timeout})
 	// The import bounds how many loads run at once (--load-workers).
 	db.SetMaxIdleConns(16)
 	s := &Sink{db: db, name: name, lockTimeout: lockTimeout(opts)}
@@ -63,6 +63,24 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	}
 	s.target = sqlsink.Target{Dialect: Dialect, Schema: s.schema}
 	return s, nil
+}
+
+// timeoutConnector bounds connecting, the handshake and login included,
+// by timeout: the driver bounds only the dial by its own, and a server
+// that accepts the connection and never answers must not hang the import.
+type timeoutConnector struct {
+	driver.Connector
+	timeout time.Duration
+}
+
+func (c timeoutConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	tctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	conn, err := c.Connector.Connect(tctx)
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("no answer within the connect timeout of %s: %w", c.timeout, err)
+	}
+	return conn, err
 }
 
 // Sink loads into one MariaDB/MySQL database. It is safe for concurrent
