@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,8 +32,10 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	}
 	name := f.Redact(dsn)
 	c := mssql.NewConnectorConfig(cfg)
+	// SessionInitSQL runs when a pooled connection is reused (after its
+	// reset); sessionConnector runs the same on a new one.
 	c.SessionInitSQL = sessionSQL(lockTimeout(opts))
-	db := sql.OpenDB(c)
+	db := sql.OpenDB(sessionConnector{Connector: c, init: c.SessionInitSQL})
 	db.SetMaxIdleConns(16)
 	s := &Sink{db: db, name: name, lockTimeout: lockTimeout(opts)}
 	if err := db.QueryRowContext(ctx, "SELECT SCHEMA_NAME()").Scan(&s.schema); err != nil || s.schema == "" {
@@ -60,6 +63,52 @@ func lockTimeout(opts sink.Options) time.Duration {
 func sessionSQL(lock time.Duration) string {
 	return "SET QUOTED_IDENTIFIER ON; SET XACT_ABORT ON; SET ANSI_WARNINGS ON; SET ARITHABORT ON; SET LOCK_TIMEOUT " +
 		strconv.FormatInt(lock.Milliseconds(), 10)
+}
+
+// sessionConnector runs init on every new connection of Connector.
+type sessionConnector struct {
+	driver.Connector
+	init string
+}
+
+func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := execOn(ctx, conn, c.init); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("set up the session: %w", err)
+	}
+	return conn, nil
+}
+
+// execOn runs query, which takes no argument, on conn.
+func execOn(ctx context.Context, conn driver.Conn, query string) error {
+	if e, ok := conn.(driver.ExecerContext); ok {
+		_, err := e.ExecContext(ctx, query, nil)
+		if !errors.Is(err, driver.ErrSkip) {
+			return err
+		}
+	}
+	var st driver.Stmt
+	var err error
+	if p, ok := conn.(driver.ConnPrepareContext); ok {
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = conn.Prepare(query)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if e, ok := st.(driver.StmtExecContext); ok {
+		_, err = e.ExecContext(ctx, nil)
+		return err
+	}
+	//lint:ignore SA1019 the fallback of a driver without StmtExecContext
+	_, err = st.Exec(nil)
+	return err
 }
 
 // Sink loads into one SQL Server database. It is safe for concurrent use:
