@@ -113,3 +113,13 @@ func TestLiveRowSize(t *testing.T) {
 		t.Errorf("383 text columns: %v", err)
 	}
 }
+
+// TestLiveUnknownDatabase: a database that does not exist is named, with
+// how to create it.
+func TestLiveUnknownDatabase(t *testing.T) {
+	dsn, opts := testDSN(t)
+	_, err := Factory{}.Open(t.Context(), dsn+"_missing", opts)
+	if err == nil || !strings.Contains(err.Error(), "CREATE DATABASE") {
+		t.Errorf("Open of a missing database: %v, want the hint to create it", err)
+	}
+}

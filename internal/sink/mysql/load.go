@@ -25,6 +25,7 @@ import (
 // Server error numbers this sink acts on.
 const (
 	errNoSuchTable     = 1146 // ER_NO_SUCH_TABLE
+	errUnknownDB       = 1049 // ER_BAD_DB_ERROR
 	errRowSize         = 1118 // ER_TOO_BIG_ROWSIZE
 	errRowSizeInsert   = 139  // HA_ERR_TO_BIG_ROW
 	errLocalInfileOff  = 1148 // ER_NOT_ALLOWED_COMMAND
@@ -50,6 +51,8 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	var local int
 	err = db.QueryRowContext(ctx, "SELECT DATABASE(), @@local_infile").Scan(&s.schema, &local)
 	switch {
+	case isError(err, errUnknownDB):
+		err = fmt.Errorf("connect to %s: %w (siftload creates tables, not databases: CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)", name, err, cfg.DBName)
 	case err != nil:
 		err = fmt.Errorf("connect to %s: %w", name, err)
 	case s.schema == "":
