@@ -179,3 +179,21 @@ func contextCancelled(t *testing.T) (context.Context, context.CancelFunc) {
 	cancel()
 	return ctx, cancel
 }
+
+// BenchmarkInfile measures the LOAD DATA stream of synthetic records,
+// without a server.
+func BenchmarkInfile(b *testing.B) {
+	recs := sinktest.Synthetic(10_000)
+	job := sink.LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: sinktest.SyntheticColumns}}
+	cols := columnsOf(job, nil)
+	var n int64
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := io.Copy(io.Discard, newInfile(context.Background(), job, sinktest.NewSource(recs...), cols))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = m
+	}
+	b.SetBytes(n)
+}
