@@ -14,7 +14,11 @@ import (
 type fakeConnector struct {
 	mu    sync.Mutex
 	execs []string
+	args  [][]driver.Value // of each Exec with arguments
 	fail  error
+	// affected is what an Exec without arguments reports (the end of a
+	// bulk copy); -1: the rows Exec'd with arguments so far.
+	affected int64
 }
 
 func (f *fakeConnector) Connect(context.Context) (driver.Conn, error) { return &fakeConn{f: f}, nil }
@@ -24,7 +28,12 @@ type fakeConn struct{ f *fakeConnector }
 
 func (c *fakeConn) Prepare(q string) (driver.Stmt, error) { return &fakeStmt{c: c, q: q}, nil }
 func (c *fakeConn) Close() error                          { return nil }
-func (c *fakeConn) Begin() (driver.Tx, error)             { return nil, errors.New("no transactions") }
+func (c *fakeConn) Begin() (driver.Tx, error)             { return fakeTx{}, nil }
+
+type fakeTx struct{}
+
+func (fakeTx) Commit() error   { return nil }
+func (fakeTx) Rollback() error { return nil }
 
 type fakeStmt struct {
 	c *fakeConn
@@ -33,11 +42,20 @@ type fakeStmt struct {
 
 func (s *fakeStmt) Close() error  { return nil }
 func (s *fakeStmt) NumInput() int { return -1 }
-func (s *fakeStmt) Exec([]driver.Value) (driver.Result, error) {
+func (s *fakeStmt) Exec(args []driver.Value) (driver.Result, error) {
 	s.c.f.mu.Lock()
 	defer s.c.f.mu.Unlock()
-	s.c.f.execs = append(s.c.f.execs, s.q)
-	return driver.RowsAffected(0), s.c.f.fail
+	f := s.c.f
+	f.execs = append(f.execs, s.q)
+	if len(args) > 0 {
+		f.args = append(f.args, slices.Clone(args))
+		return driver.RowsAffected(1), f.fail
+	}
+	n := f.affected
+	if n < 0 {
+		n = int64(len(f.args))
+	}
+	return driver.RowsAffected(n), f.fail
 }
 func (s *fakeStmt) Query([]driver.Value) (driver.Rows, error) { return nil, errors.New("no rows") }
 
