@@ -197,3 +197,22 @@ func BenchmarkInfile(b *testing.B) {
 	}
 	b.SetBytes(n)
 }
+
+func TestSchemaType(t *testing.T) {
+	for _, tt := range []struct {
+		Type sqlType
+		Want schema.Type
+	}{
+		{sqlType{dataType: "bigint"}, schema.Integer},
+		{sqlType{dataType: "decimal", prec: 65, scale: 30}, schema.Decimal},
+		{sqlType{dataType: "date"}, schema.Date},
+		{sqlType{dataType: "datetime"}, schema.Timestamp},
+		{sqlType{dataType: "datetime", comment: tzComment}, schema.TimestampTZ},
+		{sqlType{dataType: "longtext"}, schema.Text},
+		{sqlType{dataType: "double"}, schema.Text},
+	} {
+		if got := tt.Type.schemaType(); got != tt.Want {
+			t.Errorf("%+v: %v, want %v", tt.Type, got, tt.Want)
+		}
+	}
+}

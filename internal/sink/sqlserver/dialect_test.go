@@ -124,3 +124,15 @@ func TestLockResource(t *testing.T) {
 		t.Errorf("long names: %d bytes, distinct %v; want at most 255 and distinct", len(long1), long1 != long2)
 	}
 }
+
+func TestTypeOf(t *testing.T) {
+	for dataType, want := range map[string]schema.Type{
+		"bigint": schema.Integer, "int": schema.Integer, "decimal": schema.Decimal, "numeric": schema.Decimal,
+		"date": schema.Date, "datetime2": schema.Timestamp, "datetimeoffset": schema.TimestampTZ,
+		"nvarchar": schema.Text, "varchar": schema.Text, "float": schema.Text, "uniqueidentifier": schema.Text,
+	} {
+		if got := typeOf(dataType); got != want {
+			t.Errorf("typeOf(%q) = %v, want %v", dataType, got, want)
+		}
+	}
+}
