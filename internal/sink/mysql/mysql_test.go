@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -71,4 +72,29 @@ func TestSinktest(t *testing.T) {
 func BenchmarkLoad(b *testing.B) {
 	dsn, opts := testDSN(b)
 	sinktest.Bench(b, Factory{}, dsn, opts, 100_000)
+}
+
+// TestLeastPrivilege runs the suite as a user with only the README's
+// grants on a fresh database.
+func TestLeastPrivilege(t *testing.T) {
+	dsn, opts := testDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	user := db + "_lp"
+	admin := adminDB(t, strings.TrimSuffix(dsn, db)+"mysql", opts)
+	defer admin.Close()
+	for _, q := range []string{
+		"CREATE USER '" + user + "'@'%' IDENTIFIED BY 'lp-secret'",
+		"GRANT CREATE, DROP, INDEX, SELECT, INSERT, UPDATE, DELETE ON `" + db + "`.* TO '" + user + "'@'%'",
+	} {
+		if _, err := admin.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec("DROP USER '" + user + "'@'%'") })
+	u.User = url.User(user)
+	sinktest.Run(t, Factory{}, u.String(), sink.Options{Password: "lp-secret"})
 }
