@@ -231,7 +231,9 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 // load runs RunLoad in a transaction on l's connection and commits or
 // rolls back as sqlsink.LoadTx says.
 func (s *Sink) load(ctx, cctx context.Context, l *loadTx, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
-	tx, err := l.conn.BeginTx(cctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	txCtx, cancelTx := context.WithCancel(cctx)
+	defer cancelTx()
+	tx, err := l.conn.BeginTx(txCtx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return sink.Result{}, fmt.Errorf("begin: %w", err)
 	}
@@ -245,7 +247,12 @@ func (s *Sink) load(ctx, cctx context.Context, l *loadTx, job sink.LoadJob, src 
 			return res, nil
 		}
 	}
-	if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+	// The driver bounds Rollback by the transaction's context: cancel it
+	// once sqlsink.RollbackTimeout has passed.
+	t := time.AfterFunc(sqlsink.RollbackTimeout, cancelTx)
+	rerr := tx.Rollback()
+	t.Stop()
+	if rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 		err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 	}
 	return res, err
