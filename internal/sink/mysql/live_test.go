@@ -123,3 +123,19 @@ func TestLiveUnknownDatabase(t *testing.T) {
 		t.Errorf("Open of a missing database: %v, want the hint to create it", err)
 	}
 }
+
+// TestLiveColumnsExactName: the columns of table "t" are not those of a
+// table "T" (a guard: MariaDB 10.11 with lower_case_table_names=0 compares
+// information_schema's names by case anyway).
+func TestLiveColumnsExactName(t *testing.T) {
+	s := liveSink(t)
+	if _, err := s.db.ExecContext(t.Context(), "CREATE TABLE `T` (x BIGINT)"); err != nil {
+		t.Fatal(err)
+	}
+	if cols, ok, err := s.Columns(t.Context(), "t"); ok || err != nil {
+		t.Errorf("Columns(t) = %v, %v, %v; want no table", cols, ok, err)
+	}
+	if _, ok, err := s.Columns(t.Context(), "T"); !ok || err != nil {
+		t.Errorf("Columns(T) = %v, %v; want the table", ok, err)
+	}
+}

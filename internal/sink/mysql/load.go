@@ -136,9 +136,12 @@ func ledgerDDL(t sqlsink.Target) string {
 		"INDEX `siftload_ledger_table` (`table_name`))" + tableOptions
 }
 
+// columnsSQL compares names byte for byte: information_schema's columns
+// have a case-insensitive collation, and whether a comparison ignores
+// letter case depends on the server and lower_case_table_names.
 const columnsSQL = `SELECT COLUMN_NAME, LOWER(DATA_TYPE), COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, 0), COLUMN_COMMENT
 FROM information_schema.COLUMNS
-WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+WHERE CAST(TABLE_SCHEMA AS BINARY) = CAST(? AS BINARY) AND CAST(TABLE_NAME AS BINARY) = CAST(? AS BINARY)
 ORDER BY ORDINAL_POSITION`
 
 type queryer interface {
