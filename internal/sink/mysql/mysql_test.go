@@ -85,7 +85,6 @@ func TestLeastPrivilege(t *testing.T) {
 	db := strings.TrimPrefix(u.Path, "/")
 	user := db + "_lp"
 	admin := adminDB(t, strings.TrimSuffix(dsn, db)+"mysql", opts)
-	defer admin.Close()
 	for _, q := range []string{
 		"CREATE USER '" + user + "'@'%' IDENTIFIED BY 'lp-secret'",
 		"GRANT CREATE, DROP, INDEX, SELECT, INSERT, UPDATE, DELETE ON `" + db + "`.* TO '" + user + "'@'%'",
@@ -94,7 +93,12 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	t.Cleanup(func() { admin.Exec("DROP USER '" + user + "'@'%'") })
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP USER '" + user + "'@'%'"); err != nil {
+			t.Errorf("drop user %s: %v", user, err)
+		}
+		admin.Close()
+	})
 	u.User = url.User(user)
 	sinktest.Run(t, Factory{}, u.String(), sink.Options{Password: "lp-secret"})
 }
