@@ -11,7 +11,9 @@ package analysis
 //     (plan.WritePart): shard 0/1, shard_by "cache", inputs 1, and as its
 //     settings fingerprint the entry's key.
 //   - The key is a hash of the input's absolute path, its source and key
-//     base, its size and modification time (to the nanosecond), the
+//     base, its size and modification time (to the nanosecond), on Linux
+//     its device, inode and change time (a replacement that keeps size
+//     and time, as cp -p or rsync -t make, changes them), the
 //     analysis settings' fingerprint (Settings.Fingerprint) and the
 //     siftload version. An entry is used only when its key is the key
 //     the input has now: a changed, replaced, touched or truncated input,
@@ -114,8 +116,8 @@ func entryName(abs string) string {
 // key returns the key of an input as it is now.
 func (c *Cache) key(in archive.Input, abs string, fi fs.FileInfo) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "siftload cache entry 1\nversion %q\nsettings %s\npath %q\nsize %d\nmtime %d\n",
-		c.Version, c.Settings.Fingerprint([]archive.Input{in}), abs, fi.Size(), fi.ModTime().UnixNano())
+	fmt.Fprintf(h, "siftload cache entry 1\nversion %q\nsettings %s\npath %q\nsize %d\nmtime %d\nfile %s\n",
+		c.Version, c.Settings.Fingerprint([]archive.Input{in}), abs, fi.Size(), fi.ModTime().UnixNano(), fileIdentity(fi))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
