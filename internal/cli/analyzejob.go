@@ -237,7 +237,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	}
 	var res *analysis.Result
 	if j.mode == queueMode {
-		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
+		res, err = j.analyzeQueue(ctx, p, ins, opts)
 	} else {
 		res, err = analysis.Run(ctx, ins, opts)
 	}

@@ -111,12 +111,12 @@ var cacheVersion = sync.OnceValue(func() string {
 
 // newCollector returns how an analysis of the job gathers its
 // candidates (issue 17: memory grows with the keys, not the versions): a
-// local analysis gives them to a Chooser as each input is done and, for a
-// candidates file, to a Spill, which sorts them on disk in the temp
-// directory. Both are nil when the job needs every candidate in memory
-// at the end: a shard's file or a queue's collector.
+// local or queue analysis gives them to a Chooser as each input is done
+// and, for a candidates file, to a Spill, which sorts them on disk in the
+// temp directory. Both are nil when the job needs every candidate in
+// memory at the end: a shard's file.
 func (j *analyzeJob) newCollector(opts analysis.Options) (*plan.Chooser, *plan.Spill) {
-	if j.mode != localMode {
+	if j.mode == shardMode {
 		return nil, nil
 	}
 	ch := plan.NewChooser(opts.Metric.Compare)
