@@ -280,8 +280,11 @@ type planOutputs struct {
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
 	// Chooser, when set, was given every candidate already (see
-	// analyzeJob.newChooser): the plan is its entries, and there are no
-	// candidates to write.
+	// analyzeJob.newCollector): the plan is its entries, and the cands
+	// that write gets are none. A step that needs every version (a
+	// coverage check) must then read them from Spill.Each, which gives
+	// them sorted by key, one key's versions after the other, or have
+	// newCollector return no Chooser.
 	Chooser *plan.Chooser
 	// Spill, when set, holds the candidates to write (with Chooser).
 	Spill *plan.Spill
