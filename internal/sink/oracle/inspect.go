@@ -120,3 +120,42 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	}
 	return e, ok, nil
 }
+
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(s.t))
+	if oraCode(err) == errNoTable {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, wallUTCScan(rows.Scan))
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(s.t, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n)
+	if oraCode(err) == errNoTable {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)

@@ -633,3 +633,52 @@ func (cs *copySource) Values() ([]any, error) {
 func (cs *copySource) Err() error { return cs.err }
 
 var _ sink.Sink = (*Sink)(nil)
+
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	rows, err := c.Query(ctx, sqlsink.LedgerListSQL(c.target))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
+	if err == nil {
+		err = rows.Err()
+	}
+	if isUndefinedTable(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer c.Release()
+	var n int64
+	err = c.QueryRow(ctx, sqlsink.CountRowsSQL(c.target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n)
+	if isUndefinedTable(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)

@@ -523,3 +523,47 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 }
 
 var _ sink.Sink = (*Sink)(nil)
+
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+		}
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(target))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	if _, exists, err := columns(ctx, s.db, table); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("count rows of %s: %w", table, err)
+		}
+		return 0, false, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)
