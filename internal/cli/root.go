@@ -89,6 +89,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newMergeCommand(p),
 		newWorkerCommand(p),
 		newConfigCommand(p),
+		newStatusCommand(p, d),
 	)
 	return root
 }
