@@ -111,6 +111,9 @@ func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.t.Schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := ledger(ctx, s.db, sqlsink.LedgerSelectSQL(s.t), key)
 	if oraCode(err) == errNoTable {
 		return sink.LedgerEntry{}, false, nil
@@ -124,6 +127,9 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // LedgerEntries returns every ledger row sorted by key (sink.Lister);
 // none when no load ever created the ledger.
 func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	if err := s.migrated.Ensure(ctx, s.t.Schema, s.migrateLedger); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(s.t))
 	if oraCode(err) == errNoTable {
 		return nil, nil

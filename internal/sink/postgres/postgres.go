@@ -234,9 +234,10 @@ type Sink struct {
 	name           string // redacted DSN
 	connectTimeout time.Duration
 
-	mu      sync.Mutex
-	targets map[*pgx.Conn]sqlsink.Target // by connection: its schema
-	ledger  sqlsink.LedgerOnce           // by schema
+	mu       sync.Mutex
+	targets  map[*pgx.Conn]sqlsink.Target // by connection: its schema
+	ledger   sqlsink.LedgerOnce           // by schema
+	migrated sqlsink.LedgerOnce           // by schema: the ledger has the digest column
 }
 
 // conn is a pooled connection and the schema it resolved when it
@@ -434,6 +435,9 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 		return sink.LedgerEntry{}, false, err
 	}
 	defer c.Release()
+	if err := s.migrateLedger(ctx, c); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := ledger(ctx, c, c.target, key)
 	if isUndefinedTable(err) {
 		return sink.LedgerEntry{}, false, nil
@@ -442,6 +446,20 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 		return sink.LedgerEntry{}, false, fmt.Errorf("ledger of %s: %w", key, err)
 	}
 	return e, ok, nil
+}
+
+// migrateLedger adds the digest column to a ledger of c's schema made
+// before it, once per schema; a ledger that does not exist, or that
+// another process migrated meanwhile, is fine.
+func (s *Sink) migrateLedger(ctx context.Context, c *conn) error {
+	return s.migrated.Ensure(ctx, c.target.Schema, func(ctx context.Context) error {
+		cols, _, err := columns(ctx, c, c.target, sink.LedgerTable)
+		if err != nil || !sqlsink.LedgerLacksDigest(cols) {
+			return err
+		}
+		_, err = c.Exec(ctx, strings.Replace(sqlsink.LedgerMigrateSQL(c.target, true), "ADD COLUMN", "ADD COLUMN IF NOT EXISTS", 1))
+		return err
+	})
 }
 
 // ensureLedger creates the ledger when it does not exist, in a
@@ -474,6 +492,9 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	}
 	defer c.Release()
 	if err := s.ensureLedger(ctx, c); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	if err := s.migrateLedger(ctx, c); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	tx, err := c.Begin(ctx)
@@ -642,6 +663,9 @@ func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
 		return nil, err
 	}
 	defer c.Release()
+	if err := s.migrateLedger(ctx, c); err != nil {
+		return nil, err
+	}
 	rows, err := c.Query(ctx, sqlsink.LedgerListSQL(c.target))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)

@@ -3,6 +3,7 @@ package sinktest
 import (
 	"testing"
 
+	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 )
 
@@ -73,4 +74,16 @@ func testListCount(t *testing.T, h *harness) {
 			}
 		})
 	}
+}
+
+// digestOf returns the digest of recs, values of cols.
+func digestOf(t *testing.T, cols []schema.Column, recs [][]any) string {
+	t.Helper()
+	var d sink.Digest
+	for _, r := range recs {
+		if err := d.Add(cols, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d.String()
 }

@@ -195,7 +195,23 @@ func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink,
 	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
+	if err := migrateLedger(ctx, db); err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+	}
 	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+}
+
+// migrateLedger adds the digest column to a ledger made before it. A
+// ledger that another process migrated meanwhile is fine.
+func migrateLedger(ctx context.Context, db *sql.DB) error {
+	cols, _, err := columns(ctx, db, sink.LedgerTable)
+	if err != nil || !sqlsink.LedgerLacksDigest(cols) {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(target, true)); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
+	}
+	return nil
 }
 
 // ping opens the first connection, retrying while another process holds

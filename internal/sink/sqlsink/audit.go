@@ -2,7 +2,9 @@ package sqlsink
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 )
 
@@ -45,4 +47,15 @@ func ScanLedgerRows(next func() bool, scan func(dest ...any) error) ([]sink.Ledg
 		es = append(es, e)
 	}
 	return es, nil
+}
+
+// LedgerLacksDigest reports whether a ledger with columns cols was made
+// before the digest column (LedgerMigrateSQL adds it).
+func LedgerLacksDigest(cols []schema.Column) bool {
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, ColDigest) {
+			return false
+		}
+	}
+	return len(cols) > 0
 }
