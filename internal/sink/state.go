@@ -66,3 +66,13 @@ type Counter interface {
 	// ok is false when the table does not exist.
 	CountRows(ctx context.Context, table, key string, oneTable bool) (n int64, ok bool, err error)
 }
+
+// Digester is implemented by a Sink that can read a key's rows back and
+// digest them (every sink of siftload); it is found by type assertion.
+type Digester interface {
+	// DigestRows reads the rows of key in table (per key in one-table
+	// mode, as CountRows) and returns their number and their Digest over
+	// every column of the table but SourceKeyColumn. ok is false when the
+	// table does not exist.
+	DigestRows(ctx context.Context, table, key string, oneTable bool) (rows int64, digest string, ok bool, err error)
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	go_ora "github.com/sijms/go-ora/v2"
+
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sqlsink"
@@ -165,3 +167,76 @@ var (
 	_ sink.Lister  = (*Sink)(nil)
 	_ sink.Counter = (*Sink)(nil)
 )
+
+// digestExpr returns the expression DigestRows selects for a column of
+// type t named quoted: numbers, dates and times as text in the forms
+// sink.Canonical reads (TO_CHAR, independent of the session's NLS
+// settings), anything else as it is.
+func digestExpr(t schema.Type, quoted string) string {
+	switch t {
+	case schema.Integer, schema.Decimal:
+		return "TO_CHAR(" + quoted + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+	case schema.Date:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD')"
+	case schema.Timestamp:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+	case schema.TimestampTZ:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
+	default:
+		return quoted
+	}
+}
+
+// digestValue maps a value go-ora read for DigestRows: a CLOB becomes its
+// text.
+func digestValue(v any) any {
+	switch x := v.(type) {
+	case go_ora.Clob:
+		if !x.Valid {
+			return nil
+		}
+		return x.String
+	case *go_ora.Clob:
+		if x == nil || !x.Valid {
+			return nil
+		}
+		return x.String
+	}
+	return v
+}
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester).
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	all, exists, err := columns(ctx, s.db, s.t, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	plain := make([]schema.Column, len(all))
+	for i, c := range all {
+		plain[i] = c.Column
+	}
+	cols := sqlsink.DataColumns(plain)
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = digestExpr(c.Type, s.t.Quote(c.Name))
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(s.t, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, digestValue)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)

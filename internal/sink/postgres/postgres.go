@@ -706,3 +706,44 @@ var (
 	_ sink.Lister  = (*Sink)(nil)
 	_ sink.Counter = (*Sink)(nil)
 )
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester). Numbers of type numeric are read as text, which keeps
+// every digit.
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return 0, "", false, err
+	}
+	defer c.Release()
+	all, exists, err := columns(ctx, c, c.target, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	cols := sqlsink.DataColumns(all)
+	exprs := make([]string, len(cols))
+	for i, col := range cols {
+		exprs[i] = c.target.Quote(col.Name)
+		if col.Type == schema.Decimal {
+			exprs[i] += "::text"
+		}
+	}
+	rows, err := c.Query(ctx, sqlsink.DigestSelectSQL(c.target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)

@@ -52,6 +52,9 @@ func testListCount(t *testing.T, h *harness) {
 	if _, ok := got[ka]; ok {
 		t.Errorf("LedgerEntries lists %s, never loaded", ka)
 	}
+	checkDigest(t, h, table, kb, false, 3)
+	checkDigest(t, h, one, k1, true, 2)
+	checkDigest(t, h, one, k2, true, 4)
 
 	for _, tc := range []struct {
 		Name     string
@@ -86,4 +89,25 @@ func digestOf(t *testing.T, cols []schema.Column, recs [][]any) string {
 		}
 	}
 	return d.String()
+}
+
+// checkDigest checks that the rows of key read back from table have the
+// count and the digest the ledger recorded at load time.
+func checkDigest(t *testing.T, h *harness, table, key string, oneTable bool, rows int) {
+	t.Helper()
+	dg, ok := h.s.(sink.Digester)
+	if !ok {
+		t.Fatalf("%T does not implement sink.Digester", h.s)
+	}
+	e, found := mustLedger(t, h.s, key)
+	if !found {
+		t.Fatalf("ledger has no row for %s", key)
+	}
+	n, d, ok, err := dg.DigestRows(t.Context(), table, key, oneTable)
+	if err != nil || !ok {
+		t.Fatalf("DigestRows(%s, %s) = %v, %v", table, key, ok, err)
+	}
+	if n != int64(rows) || d != e.Digest || d == sink.EmptyDigest && rows > 0 {
+		t.Errorf("DigestRows(%s, %s) = %d rows, digest %s; want %d rows, the ledger's digest %s", table, key, n, d, rows, e.Digest)
+	}
 }

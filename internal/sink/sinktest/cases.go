@@ -346,6 +346,7 @@ func testTypes(t *testing.T, h *harness) {
 	table, key := h.table(t, "types"), h.key("types")
 	mustLoad(t, h.s, job(key, table, sha("v1"), len(typedRecords), typedCols), NewSource(typedRecords...), sink.StatusLoaded)
 	h.checkRows(t, table, typedCols, typedRecords)
+	checkDigest(t, h, table, key, false, len(typedRecords))
 }
 
 func testColumns(t *testing.T, h *harness) {

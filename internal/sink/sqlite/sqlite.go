@@ -583,3 +583,35 @@ var (
 	_ sink.Lister  = (*Sink)(nil)
 	_ sink.Counter = (*Sink)(nil)
 )
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester).
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	all, exists, err := columns(ctx, s.db, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	cols := sqlsink.DataColumns(all)
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = target.Quote(c.Name)
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)

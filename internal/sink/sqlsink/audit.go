@@ -59,3 +59,58 @@ func LedgerLacksDigest(cols []schema.Column) bool {
 	}
 	return len(cols) > 0
 }
+
+// DigestSelectSQL returns the SELECT of a key's rows in table for
+// sink.Digester: exprs are the selected expressions, one per column (a
+// column, or a conversion of it to text), and in one-table mode the rows
+// are those whose SourceKeyColumn is the first argument (CountRowsArgs).
+func DigestSelectSQL(d Target, table string, exprs []string, oneTable bool) string {
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + d.Table(table)
+	if oneTable {
+		q += " WHERE " + d.Quote(sink.SourceKeyColumn) + " = " + d.Placeholder(1)
+	}
+	return q
+}
+
+// DataColumns returns cols without SourceKeyColumn.
+func DataColumns(cols []schema.Column) []schema.Column {
+	out := make([]schema.Column, 0, len(cols))
+	for _, c := range cols {
+		if !strings.EqualFold(c.Name, sink.SourceKeyColumn) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DigestScan reads every row of a result of DigestSelectSQL with next and
+// scan (database/sql's or pgx's Next and Scan), n values a row, and adds
+// them to a digest as values of cols; conv, when not nil, maps each value
+// the driver returned first. The caller checks the result's Err and
+// closes it.
+func DigestScan(next func() bool, scan func(dest ...any) error, cols []schema.Column, conv func(any) any) (int64, string, error) {
+	var (
+		d    sink.Digest
+		n    int64
+		vals = make([]any, len(cols))
+		ptrs = make([]any, len(cols))
+	)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for next() {
+		if err := scan(ptrs...); err != nil {
+			return 0, "", err
+		}
+		if conv != nil {
+			for i, v := range vals {
+				vals[i] = conv(v)
+			}
+		}
+		if err := d.Add(cols, vals); err != nil {
+			return 0, "", err
+		}
+		n++
+	}
+	return n, d.String(), nil
+}
