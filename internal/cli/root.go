@@ -90,6 +90,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newWorkerCommand(p),
 		newConfigCommand(p),
 		newStatusCommand(p, d),
+		newVerifyCommand(p, d),
 	)
 	return root
 }
