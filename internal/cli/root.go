@@ -83,7 +83,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	})
 	root.AddCommand(
-		newAnalyzeCommand(p),
+		newAnalyzeCommand(p, d),
 		newImportCommand(p, d),
 		newRunCommand(p, d),
 		newMergeCommand(p),
