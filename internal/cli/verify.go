@@ -125,6 +125,13 @@ func runVerify(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOp
 	if err != nil {
 		return err
 	}
+	var stat func(base, source string) error
+	if scope.sources {
+		// As import: no source outside --base, no device or pseudo file.
+		if stat, err = confinedStat([]string{cmp.Or(opts.Base, ".")}); err != nil {
+			return err
+		}
+	}
 	s, shown, err := openSink(ctx, opts)
 	if err != nil {
 		return err
@@ -183,7 +190,7 @@ func runVerify(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOp
 				}
 			}
 			if scope.sources {
-				diffs = append(diffs, verifySource(ctx, s, pr, opts, *e)...)
+				diffs = append(diffs, verifySource(ctx, s, pr, opts, stat, *e)...)
 			}
 		}
 		j.OK, j.Differences = len(diffs) == 0, diffs
@@ -210,9 +217,12 @@ func runVerify(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOp
 	return nil
 }
 
-// verifySource reads e's source again and returns how it differs from
-// the ledger.
-func verifySource(ctx context.Context, s sink.Sink, pr *importParsed, opts ImportOptions, e sink.LedgerEntry) []string {
+// verifySource reads e's source again, when stat lets it (see
+// confinedStat), and returns how it differs from the ledger.
+func verifySource(ctx context.Context, s sink.Sink, pr *importParsed, opts ImportOptions, stat func(base, source string) error, e sink.LedgerEntry) []string {
+	if err := stat(opts.Base, e.Source); err != nil {
+		return []string{"source: " + err.Error()}
+	}
 	cols, ok, err := s.Columns(ctx, e.Table)
 	if err != nil || !ok {
 		return nil // the table's own difference says it

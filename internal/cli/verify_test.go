@@ -184,6 +184,11 @@ func TestVerifySources(t *testing.T) {
 	if keys["b.csv"]["ok"] != true || sum["differ"] != float64(1) {
 		t.Errorf("b.csv %v, summary %v: want b ok and 1 key differing", keys["b.csv"], sum)
 	}
+	// A source outside --base is not read.
+	keys, _, _ = verifyKeys(t, true, "--db", dsn, "--sources", "--base", t.TempDir())
+	if d := differences(keys["b.csv"]); !strings.Contains(d, "source: ") {
+		t.Errorf("b.csv outside --base: differences %q, want the source refused", d)
+	}
 	// Without --sources the database alone is checked, and it is intact.
 	if _, sum, _ := verifyKeys(t, false, "--db", dsn); sum["ok"] != float64(2) {
 		t.Errorf("verify without --sources: %v", sum)
