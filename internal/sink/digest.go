@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,8 +31,9 @@ import (
 //
 //	Text                    the text, byte for byte; empty text is NULL
 //	                        (Oracle stores it so)
-//	Integer, Decimal        the number as a reduced fraction (big.Rat's
-//	                        RatString): "12", "-25/2" for -12.50
+//	Integer, Decimal        the number in plain decimal without leading or
+//	                        trailing zeros: "12", "-12.5" for -12.50,
+//	                        "1500" for 1.5E+3, "0" for -0.0
 //	Date, Timestamp,        the wall clock (TimestampTZ: the instant in
 //	TimestampTZ             UTC) as "2006-01-02 15:04:05.000000"; a date
 //	                        is its midnight; finer than microseconds is cut
@@ -44,38 +44,67 @@ import (
 // Canonical accepts both.
 
 // Digest accumulates the digest of a multiset of rows. The zero value is
-// an empty digest.
+// an empty digest. Adding rows allocates nothing once the first row of a
+// column list was added.
 type Digest struct {
 	sum [sha256.Size]byte
 	buf []byte
+	// order is the order of the columns of ordered, by name.
+	order   []int
+	ordered []schema.Column
 }
 
 // EmptyDigest is the digest of no rows.
 var EmptyDigest = (&Digest{}).String()
 
-// Add adds one row: vals[i] is the value of cols[i] (nil for NULL).
+// columnOrder returns the indexes of cols in the order of their names,
+// computed once per column list.
+func (d *Digest) columnOrder(cols []schema.Column) []int {
+	if len(cols) == len(d.ordered) && (len(cols) == 0 || &cols[0] == &d.ordered[0]) {
+		return d.order
+	}
+	d.order = d.order[:0]
+	for i := range cols {
+		d.order = append(d.order, i)
+	}
+	slices.SortFunc(d.order, func(a, b int) int { return strings.Compare(cols[a].Name, cols[b].Name) })
+	d.ordered = cols
+	return d.order
+}
+
+// Add adds one row: vals[i] is the value of cols[i] (nil for NULL). The
+// caller must not change cols between calls of Add with it.
 func (d *Digest) Add(cols []schema.Column, vals []any) error {
 	if len(vals) != len(cols) {
 		return fmt.Errorf("digest: %d values for %d columns", len(vals), len(cols))
 	}
-	order := make([]int, len(cols))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(cols[a].Name, cols[b].Name) })
 	d.buf = d.buf[:0]
-	for _, i := range order {
-		s, ok, err := Canonical(cols[i].Type, vals[i])
+	for _, i := range d.columnOrder(cols) {
+		d.buf = binary.AppendUvarint(d.buf, uint64(len(cols[i].Name)))
+		d.buf = append(d.buf, cols[i].Name...)
+		// The value's length goes before it: reserve the most a
+		// uvarint takes, then move the value into place.
+		at := len(d.buf)
+		d.buf = append(d.buf, make([]byte, binary.MaxVarintLen64)...)
+		var (
+			ok  bool
+			err error
+		)
+		d.buf, ok, err = appendCanonical(d.buf, cols[i].Type, vals[i])
 		if err != nil {
 			return fmt.Errorf("digest: column %s: %w", cols[i].Name, err)
 		}
-		if !ok {
+		if !ok { // NULL: the column is not in the row's hash
+			n := len(cols[i].Name)
+			d.buf = d.buf[:at-n-uvarintLen(uint64(n))]
 			continue
 		}
-		d.buf = binary.AppendUvarint(d.buf, uint64(len(cols[i].Name)))
-		d.buf = append(d.buf, cols[i].Name...)
-		d.buf = binary.AppendUvarint(d.buf, uint64(len(s)))
-		d.buf = append(d.buf, s...)
+		val := len(d.buf) - at - binary.MaxVarintLen64
+		var lenBuf [binary.MaxVarintLen64]byte
+		l := binary.PutUvarint(lenBuf[:], uint64(val))
+		copy(d.buf[at:], lenBuf[:l])
+		copy(d.buf[at+l:], d.buf[at+binary.MaxVarintLen64:])
+		d.buf = d.buf[:at+l+val]
 	}
 	h := sha256.Sum256(d.buf)
 	var carry uint16
@@ -87,6 +116,11 @@ func (d *Digest) Add(cols []schema.Column, vals []any) error {
 	return nil
 }
 
+func uvarintLen(x uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], x)
+}
+
 // String returns the digest in hex.
 func (d *Digest) String() string { return hex.EncodeToString(d.sum[:]) }
 
@@ -96,97 +130,151 @@ const canonTime = "2006-01-02 15:04:05.000000"
 // Canonical returns v, a value of a column of type t, in the canonical
 // form of the digest; ok is false for NULL.
 func Canonical(t schema.Type, v any) (s string, ok bool, err error) {
+	b, ok, err := appendCanonical(nil, t, v)
+	return string(b), ok, err
+}
+
+// appendCanonical appends Canonical's form of v to dst.
+func appendCanonical(dst []byte, t schema.Type, v any) ([]byte, bool, error) {
 	if v == nil {
-		return "", false, nil
+		return dst, false, nil
 	}
+	var text string
+	isText := false
 	switch x := v.(type) {
+	case string:
+		text, isText = x, true
 	case []byte:
-		v = string(x)
+		text, isText = string(x), true
 	case *string:
 		if x == nil {
-			return "", false, nil
+			return dst, false, nil
 		}
-		v = *x
+		text, isText = *x, true
 	case time.Time:
 	case fmt.Stringer:
-		v = x.String()
+		text, isText = x.String(), true
 	}
 	switch t {
 	case schema.Integer, schema.Decimal:
-		s, err := canonNumber(v)
-		return s, err == nil, err
-	case schema.Date, schema.Timestamp, schema.TimestampTZ:
-		s, err := canonTimeOf(t, v)
-		return s, err == nil, err
-	default:
+		var err error
 		switch x := v.(type) {
-		case string:
-			return x, x != "", nil
 		case int64:
-			return strconv.FormatInt(x, 10), true, nil
+			dst = strconv.AppendInt(dst, x, 10)
+		case int:
+			dst = strconv.AppendInt(dst, int64(x), 10)
+		case int32:
+			dst = strconv.AppendInt(dst, int64(x), 10)
+		case float64:
+			dst, err = appendDecimal(dst, strconv.FormatFloat(x, 'g', -1, 64))
+		default:
+			if !isText {
+				return dst, false, fmt.Errorf("number is a %T", v)
+			}
+			dst, err = appendDecimal(dst, text)
 		}
-		return "", false, fmt.Errorf("text value is a %T", v)
+		return dst, err == nil, err
+	case schema.Date, schema.Timestamp, schema.TimestampTZ:
+		tm, ok := v.(time.Time)
+		if !ok {
+			if !isText {
+				return dst, false, fmt.Errorf("time is a %T", v)
+			}
+			var err error
+			if tm, err = parseTime(text); err != nil {
+				return dst, false, err
+			}
+		}
+		if t == schema.TimestampTZ {
+			tm = tm.UTC()
+		}
+		return tm.Truncate(time.Microsecond).AppendFormat(dst, canonTime), true, nil
+	default:
+		if x, ok := v.(int64); ok {
+			return strconv.AppendInt(dst, x, 10), true, nil
+		}
+		if !isText {
+			return dst, false, fmt.Errorf("text value is a %T", v)
+		}
+		return append(dst, text...), text != "", nil
 	}
 }
 
-func canonNumber(v any) (string, error) {
-	var s string
-	switch x := v.(type) {
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case int:
-		return strconv.Itoa(x), nil
-	case int32:
-		return strconv.FormatInt(int64(x), 10), nil
-	case float64:
-		s = strconv.FormatFloat(x, 'f', -1, 64)
-	case string:
-		s = strings.TrimSpace(x)
+// maxExponent bounds the exponent of a number in canonical form: a
+// decimal column's value never comes near it, and a hostile "1e999999999"
+// must not make a gigabyte of zeros.
+const maxExponent = 1000
+
+// appendDecimal appends the number s (digits with an optional sign,
+// point and exponent) as a plain decimal without an exponent, leading or
+// trailing zeros: "-0012.50" is "-12.5", "1.5E+3" is "1500", "-0.0" is "0".
+func appendDecimal(dst []byte, s string) ([]byte, error) {
+	orig := s
+	s = strings.TrimSpace(s)
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	exp := 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		if err != nil || e > maxExponent || e < -maxExponent {
+			return dst, fmt.Errorf("%q is no number", orig)
+		}
+		exp, s = e, s[:i]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" || strings.ContainsFunc(intPart+frac, func(r rune) bool { return r < '0' || r > '9' }) {
+		return dst, fmt.Errorf("%q is no number", orig)
+	}
+	digits := intPart + frac
+	point := len(intPart) + exp
+	for digits != "" && digits[0] == '0' {
+		digits, point = digits[1:], point-1
+	}
+	digits = strings.TrimRight(digits, "0")
+	if digits == "" {
+		return append(dst, '0'), nil
+	}
+	if neg {
+		dst = append(dst, '-')
+	}
+	switch {
+	case point <= 0:
+		dst = append(dst, "0."...)
+		for range -point {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, digits...)
+	case point >= len(digits):
+		dst = append(dst, digits...)
+		for range point - len(digits) {
+			dst = append(dst, '0')
+		}
 	default:
-		return "", fmt.Errorf("number is a %T", v)
+		dst = append(dst, digits[:point]...)
+		dst = append(dst, '.')
+		dst = append(dst, digits[point:]...)
 	}
-	if strings.HasPrefix(s, "-.") {
-		s = "-0" + s[1:]
-	} else if strings.HasPrefix(s, ".") {
-		s = "0" + s
-	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return "", fmt.Errorf("%q is no number", s)
-	}
-	return r.RatString(), nil
+	return dst, nil
 }
 
 // timeLayouts are the text forms of times that databases read back.
 var timeLayouts = []string{
-	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999 -0700",
-	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999 -0700", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999 -0700 MST", "2006-01-02",
 }
 
-func canonTimeOf(t schema.Type, v any) (string, error) {
-	var tm time.Time
-	switch x := v.(type) {
-	case time.Time:
-		tm = x
-	case string:
-		s := strings.TrimSpace(x)
-		var err error
-		for _, l := range timeLayouts {
-			if tm, err = time.Parse(l, s); err == nil {
-				break
-			}
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, l := range timeLayouts {
+		if tm, err := time.Parse(l, s); err == nil {
+			return tm, nil
 		}
-		if err != nil {
-			return "", fmt.Errorf("%q is no time", s)
-		}
-	default:
-		return "", fmt.Errorf("time is a %T", v)
 	}
-	if t == schema.TimestampTZ {
-		tm = tm.UTC()
-	}
-	return tm.Truncate(time.Microsecond).Format(canonTime), nil
+	return time.Time{}, fmt.Errorf("%q is no time", s)
 }
 
 // DigestSource is a RecordSource that adds every record it hands on to a

@@ -25,10 +25,13 @@ func TestCanonical(t *testing.T) {
 		{"Null", schema.Integer, []any{nil}, "", false},
 		{"Integer", schema.Integer, []any{int64(-42), "-42", float64(-42), int32(-42), []byte("-42"), "-42.0"}, "-42", true},
 		{"BigInteger", schema.Integer, []any{int64(9007199254740993), "9007199254740993"}, "9007199254740993", true},
-		{"DecimalOracleTM9", schema.Decimal, []any{"-0.50", "-.5", "-0.5", float64(-0.5)}, "-1/2", true},
-		{"DecimalPositiveFraction", schema.Decimal, []any{"12.50", "12.5", "+12.5"}, "25/2", true},
+		{"DecimalOracleTM9", schema.Decimal, []any{"-0.50", "-.5", "-0.5", float64(-0.5), "-5E-1", " -0.5 "}, "-0.5", true},
+		{"DecimalPositiveFraction", schema.Decimal, []any{"12.50", "12.5", "+12.5", "0012.5", "1.25e1", "1.25E+1"}, "12.5", true},
 		{"DecimalWhole", schema.Decimal, []any{"100.00", "100", int64(100)}, "100", true},
-		{"DecimalManyDigits", schema.Decimal, []any{"12345678901234567890.123456789", "12345678901234567890.123456789000"}, "12345678901234567890123456789/1000000000", true},
+		{"DecimalManyDigits", schema.Decimal, []any{"12345678901234567890.123456789", "12345678901234567890.123456789000"}, "12345678901234567890.123456789", true},
+		{"DecimalZero", schema.Decimal, []any{"0", "-0.0", "000.000", int64(0), float64(0), "0E+5"}, "0", true},
+		{"DecimalSmall", schema.Decimal, []any{"0.0025", ".0025", "2.5e-3", float64(0.0025)}, "0.0025", true},
+		{"DecimalExponent", schema.Decimal, []any{"1.5E+3", "1500", "1500.000", float64(1500)}, "1500", true},
 		{"Date", schema.Date, []any{time.Date(2023, 5, 2, 0, 0, 0, 0, time.UTC), "2023-05-02", "2023-05-02 00:00:00"}, "2023-05-02 00:00:00.000000", true},
 		{"Timestamp", schema.Timestamp, []any{
 			time.Date(2023, 5, 2, 10, 4, 5, 123456000, time.UTC),
@@ -64,6 +67,10 @@ func TestCanonicalErrors(t *testing.T) {
 		Input any
 	}{
 		{"NotANumber", schema.Decimal, "12,5"},
+		{"NoDigits", schema.Decimal, "-."},
+		{"TwoPoints", schema.Decimal, "1.2.3"},
+		{"HugeExponent", schema.Decimal, "1e999999999"},
+		{"NumberIsBool", schema.Integer, true},
 		{"NotATime", schema.Timestamp, "May 2nd"},
 		{"BoolAsText", schema.Text, true},
 	}
