@@ -194,3 +194,36 @@ func TestVerifySources(t *testing.T) {
 		t.Errorf("verify without --sources: %v", sum)
 	}
 }
+
+// TestVerifyOneTable checks that verify counts and digests each key's
+// rows of a shared table (one-table mode) apart.
+func TestVerifyOneTable(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeZip(t, filepath.Join("site", "2023-01-01_export.zip"), map[string]string{"a.csv": csvRows(1, 3), "b.csv": csvRows(1, 2), "c.csv": csvRows(7, 2)})
+	mustExecute(t, "analyze", "site", "--out", "plan.csv")
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			mustExecute(t, "import", "--plan", "plan.csv", "--db", tg.dsn, "--one-table", "everything")
+			if _, sum, _ := verifyKeys(t, false, "--db", tg.dsn); sum["ok"] != float64(3) {
+				t.Fatalf("verify of an untouched one-table load: %v", sum)
+			}
+			// b's first row becomes a's: the table's rows are the same,
+			// the keys' are not.
+			execOn(t, tg, `UPDATE everything SET source_key = 'a.csv' WHERE source_key = 'b.csv' AND id = 1`,
+				`UPDATE everything SET name = 'x' WHERE source_key = 'c.csv' AND id = 8`)
+			keys, sum, _ := verifyKeys(t, true, "--db", tg.dsn)
+			for key, want := range map[string]string{
+				"a.csv": "rows: the ledger has 3, table everything 4",
+				"b.csv": "rows: the ledger has 2, table everything 1",
+				"c.csv": "content: the rows of table everything differ",
+			} {
+				if d := differences(keys[key]); !strings.Contains(d, want) {
+					t.Errorf("%s: differences %q, want %q", key, d, want)
+				}
+			}
+			if sum["differ"] != float64(3) {
+				t.Errorf("summary %v, want 3 keys differing", sum)
+			}
+		})
+	}
+}
