@@ -107,7 +107,13 @@ func statusOf(entries []plan.Entry, ledger []sink.LedgerEntry, hasPlan bool) []k
 			prev = *le
 		}
 		job := sink.LoadJob{Key: e.Key, SHA256: e.SHA256, Rows: e.Rows}
-		out = append(out, keyStatus{Key: e.Key, State: sink.KeyState(job, prev, le != nil), Ledger: le, Plan: e})
+		st := sink.KeyState(job, prev, le != nil)
+		if st == sink.StatePending && e.Bytes == 0 && e.Rows == 0 {
+			// An empty file: an import skips it and writes no
+			// ledger row, so it has nothing pending.
+			st = sink.StateLoaded
+		}
+		out = append(out, keyStatus{Key: e.Key, State: st, Ledger: le, Plan: e})
 	}
 	for i := range ledger {
 		if !inPlan[ledger[i].Key] {

@@ -28,14 +28,14 @@ func csvRows(from, n int) string {
 
 // auditSites writes two snapshots of one site: v1 (loaded first) with
 // a, b, c and d, and v2 (the plan compared) with a unchanged, b fuller, c
-// shorter, d gone and e new.
+// shorter, d gone, e new and f new but empty (0 bytes).
 func auditSites(t *testing.T) (v1, v2 string) {
 	t.Helper()
 	writeZip(t, filepath.Join("v1", "2023-01-01_export.zip"), map[string]string{
 		"a.csv": csvRows(1, 3), "b.csv": csvRows(1, 3), "c.csv": csvRows(1, 3), "d.csv": csvRows(1, 2),
 	})
 	writeZip(t, filepath.Join("v2", "2023-02-01_export.zip"), map[string]string{
-		"a.csv": csvRows(1, 3), "b.csv": csvRows(1, 4), "c.csv": csvRows(1, 2), "e.csv": csvRows(1, 2),
+		"a.csv": csvRows(1, 3), "b.csv": csvRows(1, 4), "c.csv": csvRows(1, 2), "e.csv": csvRows(1, 2), "f.csv": "",
 	})
 	return "v1", "v2"
 }
@@ -72,7 +72,7 @@ func TestStatusStates(t *testing.T) {
 	v1, v2 := auditSites(t)
 	mustExecute(t, "analyze", v1, "--out", "v1.plan.csv")
 	mustExecute(t, "analyze", v2, "--out", "v2.plan.csv")
-	want := map[string]string{"a.csv": "loaded", "b.csv": "outdated", "c.csv": "downgrade", "d.csv": "extra", "e.csv": "pending"}
+	want := map[string]string{"a.csv": "loaded", "b.csv": "outdated", "c.csv": "downgrade", "d.csv": "extra", "e.csv": "pending", "f.csv": "loaded"}
 	for _, tg := range targets(t) {
 		t.Run(tg.name, func(t *testing.T) {
 			mustExecute(t, "import", "--plan", "v1.plan.csv", "--db", tg.dsn)
@@ -98,7 +98,7 @@ func TestStatusStates(t *testing.T) {
 				}
 			}
 			sum := objs[len(objs)-1]
-			for field, w := range map[string]float64{"type": 0, "keys": 5, "loaded": 1, "outdated": 1, "downgrade": 1, "pending": 1, "extra": 1} {
+			for field, w := range map[string]float64{"type": 0, "keys": 6, "loaded": 2, "outdated": 1, "downgrade": 1, "pending": 1, "extra": 1} {
 				if field == "type" {
 					if sum["type"] != "summary" || sum["command"] != "status" {
 						t.Errorf("last object %v, want the status summary", sum)
@@ -109,7 +109,7 @@ func TestStatusStates(t *testing.T) {
 					t.Errorf("summary %s = %v, want %v", field, sum[field], w)
 				}
 			}
-			if line := "status: 5 keys: 1 loaded, 1 outdated, 1 downgrade, 1 pending, 1 extra"; !strings.Contains(stderr, line) {
+			if line := "status: 6 keys: 2 loaded, 1 outdated, 1 downgrade, 1 pending, 1 extra"; !strings.Contains(stderr, line) {
 				t.Errorf("stderr lacks %q:\n%s", line, stderr)
 			}
 			if strings.Contains(stdout, "status:") {
@@ -132,7 +132,7 @@ func TestStatusStates(t *testing.T) {
 				Policy: load.Policy{DryRun: true},
 				Hooks: load.Hooks{Report: func(o load.Outcome) {
 					switch {
-					case o.Action == load.WouldSkip:
+					case o.Action == load.WouldSkip, o.Action == load.Skipped:
 						dry[o.Key] = "loaded"
 					case o.Action == load.WouldReplace:
 						dry[o.Key] = "outdated"
