@@ -223,7 +223,7 @@ func runVerify(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOp
 // confinedStat), and returns how it differs from the ledger.
 func verifySource(ctx context.Context, s sink.Sink, pr *importParsed, opts ImportOptions, stat func(base, source string) error, e sink.LedgerEntry) []string {
 	if err := stat(opts.Base, e.Source); err != nil {
-		return []string{"source: " + err.Error()}
+		return []string{err.Error()} // "source X: why"
 	}
 	cols, ok, err := s.Columns(ctx, e.Table)
 	if err != nil || !ok {

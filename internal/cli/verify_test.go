@@ -186,7 +186,7 @@ func TestVerifySources(t *testing.T) {
 	}
 	// A source outside --base is not read.
 	keys, _, _ = verifyKeys(t, true, "--db", dsn, "--sources", "--base", t.TempDir())
-	if d := differences(keys["b.csv"]); !strings.Contains(d, "source: ") {
+	if d := differences(keys["b.csv"]); !strings.Contains(d, "source site/2023-01-01_export.zip!/b.csv: ") {
 		t.Errorf("b.csv outside --base: differences %q, want the source refused", d)
 	}
 	// Without --sources the database alone is checked, and it is intact.
