@@ -1,13 +1,18 @@
 package oracle
 
 import (
+	"database/sql"
+	"database/sql/driver"
+	"slices"
 	"testing"
 	"time"
 
 	go_ora "github.com/sijms/go-ora/v2"
+	"github.com/sijms/go-ora/v2/network"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // TestDigestExpr checks what DigestRows selects for each type: text that
@@ -65,4 +70,40 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestMigrateLedger checks the migration of a ledger made before the
+// digest column: the column is added once, not to a ledger that has it or
+// to none, and a session that added it meanwhile (ORA-01430) is fine.
+func TestMigrateLedger(t *testing.T) {
+	alter := sqlsink.LedgerMigrateSQL(testTarget, false)
+	ledgerCol := func(name string) []driver.Value { return []driver.Value{name, "VARCHAR2", nil, int64(64)} }
+	old := [][]driver.Value{ledgerCol("FILE_KEY"), ledgerCol("TABLE_NAME"), ledgerCol("SHA256"), ledgerCol("VERSION")}
+	tests := []struct {
+		Name      string
+		Columns   [][]driver.Value
+		AlterErr  error
+		WantAlter bool
+		WantErr   bool
+	}{
+		{Name: "OldLedger", Columns: old, WantAlter: true},
+		{Name: "NewLedger", Columns: append(old, ledgerCol("DIGEST"))},
+		{Name: "NoLedger", Columns: [][]driver.Value{}},
+		{Name: "MigratedMeanwhile", Columns: old, AlterErr: &network.OracleError{ErrCode: errColumnExists, ErrMsg: "ORA-01430: column being added already exists in table"}, WantAlter: true},
+		{Name: "NoPrivilege", Columns: old, AlterErr: &network.OracleError{ErrCode: 1031, ErrMsg: "ORA-01031: insufficient privileges"}, WantAlter: true, WantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			d := &dictDriver{rows: map[string][][]driver.Value{columnsSQL: tt.Columns}, errs: map[string]error{alter: tt.AlterErr}}
+			s := &Sink{db: sql.OpenDB(d), t: testTarget}
+			defer s.db.Close()
+			err := s.migrateLedger(t.Context())
+			if (err != nil) != tt.WantErr {
+				t.Fatalf("migrateLedger error = %v, want one: %v", err, tt.WantErr)
+			}
+			if got := slices.Contains(d.Execs(), alter); got != tt.WantAlter {
+				t.Errorf("statements %q: ALTER run %v, want %v", d.Execs(), got, tt.WantAlter)
+			}
+		})
+	}
 }
