@@ -114,3 +114,13 @@ func DigestScan(next func() bool, scan func(dest ...any) error, cols []schema.Co
 	}
 	return n, d.String(), nil
 }
+
+// DigestTyper is implemented by a LoadTx whose database stores some
+// columns as another type than the job's, which its sink.Digester then
+// reads back (MariaDB/MySQL keeps a decimal too long for DECIMAL(65,30) as
+// text): RunLoad digests the rows as values of the columns DigestColumns
+// returns, so that the digest at load time is the one read back. It is
+// found by type assertion.
+type DigestTyper interface {
+	DigestColumns(cols []schema.Column) []schema.Column
+}

@@ -138,7 +138,11 @@ func RunLoad(ctx context.Context, tx LoadTx, job sink.LoadJob, src sink.RecordSo
 			return sink.Result{}, fmt.Errorf("delete rows of the old version: %w", err)
 		}
 	}
-	dsrc := sink.NewDigestSource(src, job.Table.Columns)
+	digestCols := job.Table.Columns
+	if dt, ok := tx.(DigestTyper); ok {
+		digestCols = dt.DigestColumns(digestCols)
+	}
+	dsrc := sink.NewDigestSource(src, digestCols)
 	n, err := tx.Insert(ctx, job, dsrc)
 	if err != nil {
 		return sink.Result{}, err
