@@ -106,15 +106,36 @@ func (d *Digest) Add(cols []schema.Column, vals []any) error {
 		copy(d.buf[at+l:], d.buf[at+binary.MaxVarintLen64:])
 		d.buf = d.buf[:at+l+val]
 	}
-	h := sha256.Sum256(d.buf)
+	d.add(sha256.Sum256(d.buf))
+	return nil
+}
+
+// add adds a row's hash to the sum modulo 2^256.
+func (d *Digest) add(h [sha256.Size]byte) {
 	var carry uint16
 	for i := len(d.sum) - 1; i >= 0; i-- {
 		carry += uint16(d.sum[i]) + uint16(h[i])
 		d.sum[i] = byte(carry)
 		carry >>= 8
 	}
-	return nil
 }
+
+// sub takes a row's hash, added before, from the sum.
+func (d *Digest) sub(h [sha256.Size]byte) {
+	var borrow int16
+	for i := len(d.sum) - 1; i >= 0; i-- {
+		v := int16(d.sum[i]) - int16(h[i]) - borrow
+		borrow = 0
+		if v < 0 {
+			v += 256
+			borrow = 1
+		}
+		d.sum[i] = byte(v)
+	}
+}
+
+// last returns the hash of the row Add added last.
+func (d *Digest) last() [sha256.Size]byte { return sha256.Sum256(d.buf) }
 
 func uvarintLen(x uint64) int {
 	var b [binary.MaxVarintLen64]byte
@@ -279,18 +300,44 @@ func parseTime(s string) (time.Time, error) {
 
 // DigestSource is a RecordSource that adds every record it hands on to a
 // Digest: Load wraps its source in one to store the digest of what it
-// loaded.
+// loaded. When the source is a RecordRejecter, so is Source(): a record
+// the database refuses after it was read is taken out of the digest again
+// (the last maxTracked records are remembered for it; a record refused
+// later than that leaves the digest unknown, "").
 type DigestSource struct {
 	RecordSource
 	cols   []schema.Column
 	d      Digest
 	hashed bool
 	err    error
+
+	rj      RecordRejecter
+	tracked map[int64][sha256.Size]byte
+	ring    []int64 // tracked records, a ring of maxTracked
+	next    int     // the ring's next slot
+	lost    bool    // a refused record was no longer tracked
 }
+
+// maxTracked bounds the records a DigestSource remembers for Reject: more
+// than a sink sends to the database before it knows their fate.
+const maxTracked = 1 << 15
 
 // NewDigestSource returns src digesting its records as values of cols.
 func NewDigestSource(src RecordSource, cols []schema.Column) *DigestSource {
-	return &DigestSource{RecordSource: src, cols: cols}
+	s := &DigestSource{RecordSource: src, cols: cols}
+	if rj, ok := src.(RecordRejecter); ok {
+		s.rj, s.tracked = rj, make(map[int64][sha256.Size]byte)
+	}
+	return s
+}
+
+// Source returns the RecordSource to hand to a sink: s, or s as a
+// RecordRejecter too when its source is one.
+func (s *DigestSource) Source() RecordSource {
+	if s.rj != nil {
+		return rejectingDigestSource{s}
+	}
+	return s
 }
 
 // Next advances src.
@@ -313,6 +360,17 @@ func (s *DigestSource) Values() ([]any, error) {
 		s.err = err
 		return nil, err
 	}
+	if s.rj != nil {
+		rec := s.rj.Record()
+		if len(s.ring) < maxTracked {
+			s.ring = append(s.ring, rec)
+		} else {
+			delete(s.tracked, s.ring[s.next])
+			s.ring[s.next] = rec
+		}
+		s.next = (s.next + 1) % maxTracked
+		s.tracked[rec] = s.d.last()
+	}
 	return vals, nil
 }
 
@@ -324,5 +382,33 @@ func (s *DigestSource) Err() error {
 	return s.RecordSource.Err()
 }
 
-// Digest returns the digest of the records handed on so far.
-func (s *DigestSource) Digest() string { return s.d.String() }
+// Digest returns the digest of the records handed on so far and not
+// refused since, or "" when it cannot be known.
+func (s *DigestSource) Digest() string {
+	if s.lost {
+		return ""
+	}
+	return s.d.String()
+}
+
+// rejectingDigestSource is a DigestSource whose source is a
+// RecordRejecter.
+type rejectingDigestSource struct{ *DigestSource }
+
+// Record returns the source's record number.
+func (s rejectingDigestSource) Record() int64 { return s.rj.Record() }
+
+// Reject sets the record aside in the source and takes it out of the
+// digest.
+func (s rejectingDigestSource) Reject(record int64, reason error) error {
+	if err := s.rj.Reject(record, reason); err != nil {
+		return err
+	}
+	if h, ok := s.tracked[record]; ok {
+		s.d.sub(h)
+		delete(s.tracked, record)
+	} else {
+		s.lost = true
+	}
+	return nil
+}

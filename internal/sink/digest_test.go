@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -128,3 +129,71 @@ func TestDigest(t *testing.T) {
 		t.Errorf("digest of no rows = %s, want EmptyDigest %s", digest(cols), EmptyDigest)
 	}
 }
+
+// rejectingSource is a RecordSource and RecordRejecter of records
+// numbered from 1, for TestDigestSourceReject.
+type rejectingSource struct {
+	rows     [][]any
+	i        int
+	rejected []int64
+}
+
+func (s *rejectingSource) Next() bool             { s.i++; return s.i <= len(s.rows) }
+func (s *rejectingSource) Values() ([]any, error) { return s.rows[s.i-1], nil }
+func (s *rejectingSource) Err() error             { return nil }
+func (s *rejectingSource) Rejected() int64        { return int64(len(s.rejected)) }
+func (s *rejectingSource) Record() int64          { return int64(s.i) }
+func (s *rejectingSource) Reject(rec int64, _ error) error {
+	s.rejected = append(s.rejected, rec)
+	return nil
+}
+
+// TestDigestSourceReject checks that a record the database refuses after
+// it was read (Oracle) is taken out of the digest, and that the digest
+// source passes RecordRejecter on.
+func TestDigestSourceReject(t *testing.T) {
+	cols := []schema.Column{{Name: "id", Type: schema.Integer}}
+	rows := [][]any{{int64(1)}, {int64(2)}, {int64(3)}, {int64(4)}}
+	src := &rejectingSource{rows: rows}
+	ds := NewDigestSource(src, cols)
+	s := ds.Source()
+	rj, ok := s.(RecordRejecter)
+	if !ok {
+		t.Fatalf("Source() of a RecordRejecter is no RecordRejecter")
+	}
+	for s.Next() {
+		if _, err := s.Values(); err != nil {
+			t.Fatal(err)
+		}
+		if rj.Record() == 3 {
+			if err := rj.Reject(2, errors.New("refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want Digest
+	for _, r := range [][]any{rows[0], rows[2], rows[3]} {
+		if err := want.Add(cols, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ds.Digest(); got != want.String() {
+		t.Errorf("digest after a refused record = %s, want that of the others %s", got, want.String())
+	}
+	if len(src.rejected) != 1 || src.rejected[0] != 2 {
+		t.Errorf("the source set aside %v, want [2]", src.rejected)
+	}
+	if err := rj.Reject(99, errors.New("refused")); err != nil || ds.Digest() != "" {
+		t.Errorf("after a refused record never read: digest %q, error %v; want \"\" (unknown)", ds.Digest(), err)
+	}
+	if _, ok := NewDigestSource(&plainSource{}, cols).Source().(RecordRejecter); ok {
+		t.Errorf("Source() of a plain source is a RecordRejecter")
+	}
+}
+
+type plainSource struct{}
+
+func (plainSource) Next() bool             { return false }
+func (plainSource) Values() ([]any, error) { return nil, nil }
+func (plainSource) Err() error             { return nil }
+func (plainSource) Rejected() int64        { return 0 }

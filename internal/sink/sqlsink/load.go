@@ -143,7 +143,7 @@ func RunLoad(ctx context.Context, tx LoadTx, job sink.LoadJob, src sink.RecordSo
 		digestCols = dt.DigestColumns(digestCols)
 	}
 	dsrc := sink.NewDigestSource(src, digestCols)
-	n, err := tx.Insert(ctx, job, dsrc)
+	n, err := tx.Insert(ctx, job, dsrc.Source())
 	if err != nil {
 		return sink.Result{}, err
 	}
