@@ -46,6 +46,10 @@ type analyzeJob struct {
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
 	own []string
+
+	// json receives the plan's keys, the problems and the summary
+	// (--json); nil for none.
+	json *jsonLines
 }
 
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
@@ -268,6 +272,10 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
 	if opts.Cache != nil {
 		printCacheSummary(p, opts.Cache.Dir, res.Stats)
+	}
+	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
+	if err := j.json.Err(); err != nil {
+		return nil, err
 	}
 	return entries, out.problemsError("analyze", p, problems)
 }
