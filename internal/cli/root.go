@@ -82,6 +82,9 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	})
+	// Version: --version prints what "siftload version" prints.
+	root.SetVersionTemplate(buildInfo().String())
+	root.AddCommand(newVersionCommand())
 	root.AddCommand(
 		newAnalyzeCommand(p),
 		newImportCommand(p, d),
