@@ -343,6 +343,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 		InsecureNoTLS:  o.InsecureNoTLS,
 		ConnectTimeout: t.Connect,
 		LockTimeout:    lockTimeout,
+		ReadOnly:       o.DryRun,
 	}
 }
 
@@ -399,6 +400,9 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		verb = "dry run"
 	}
 	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
+	if a, ok := s.(sink.Absence); ok && a.Absent() {
+		p.Printf("%s: %s: database does not exist yet (nothing was created): every key would be new", verb, shown)
+	}
 	imp := load.NewImporter(s, load.Config{
 		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
 		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
@@ -416,7 +420,9 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		},
 	})
 	sum, err := imp.Run(ctx, entries)
-	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
+	if opts.DryRun {
+		printDryRun(p, sum)
+	} else if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
 		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
 		p.Printf("%s: %d loaded, %d replaced, %d skipped, %d failed; %d rows (%d rejected) in %s, %.0f rows/s",
 			verb, sum.Loaded, sum.Replaced, sum.Skipped, sum.Failed, sum.Rows, sum.Rejected, sum.Elapsed.Round(1e6), rate)
@@ -442,6 +448,14 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	return err
 }
 
+// printDryRun prints a dry run's counts: every key of the plan is in
+// one of them (or failed: its ledger could not be read).
+func printDryRun(p *ui.Printer, sum load.Summary) {
+	p.Printf("dry run: would load %d keys (%d rows), replace %d (%d rows), skip %d (%d rows already loaded), refuse %d (%d rows); %d failed; nothing was written",
+		sum.WouldLoad.Keys, sum.WouldLoad.Rows, sum.WouldReplace.Keys, sum.WouldReplace.Rows,
+		sum.WouldSkip.Keys, sum.WouldSkip.Rows, sum.WouldRefuse.Keys, sum.WouldRefuse.Rows, sum.Failed)
+}
+
 func printOutcome(p *ui.Printer, o load.Outcome) {
 	switch o.Action {
 	case load.Failed:
@@ -450,6 +464,8 @@ func printOutcome(p *ui.Printer, o load.Outcome) {
 		p.Printf("%-8s %s -> %s: %s", o.Action, o.Key, o.Table, o.Note)
 	case load.WouldLoad:
 		p.Printf("%-8s %s -> %s: %d rows from %s", o.Action, o.Key, o.Table, o.Rows, o.Source)
+	case load.WouldRefuse:
+		p.Errorf("%-8s %s -> %s: %v", o.Action, o.Key, o.Table, o.Err)
 	case load.WouldReplace:
 		p.Printf("%-8s %s -> %s: %d rows -> %d rows from %s", o.Action, o.Key, o.Table, o.PrevRows, o.Rows, o.Source)
 	default:

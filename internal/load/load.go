@@ -46,6 +46,9 @@ const (
 	WouldLoad    Action = "new"
 	WouldReplace Action = "replace"
 	WouldSkip    Action = "skip"
+	// WouldRefuse: the import would fail the key for what the ledger
+	// holds (sink.Decide refuses it: a downgrade).
+	WouldRefuse Action = "refuse"
 )
 
 // Outcome is the result line of one key.
@@ -69,7 +72,22 @@ type Summary struct {
 	// that committed is counted above and was reported.
 	RolledBack []string
 	NotStarted int
+
+	// A dry run's counts: what the import would do, by sink.Decide, the
+	// rule a real load follows. Rows are the plan's rows of the keys that
+	// would load, replace or be refused, and the ledger's rows of the
+	// keys that would be skipped. A dry run counts nothing above but
+	// Failed (a key whose ledger could not be read).
+	WouldLoad, WouldReplace, WouldSkip, WouldRefuse Tally
 }
+
+// Tally counts keys and their rows.
+type Tally struct {
+	Keys int
+	Rows int64
+}
+
+func (t *Tally) add(rows int64) { t.Keys++; t.Rows += rows }
 
 // ErrFailed is returned by Run when at least one key failed.
 var ErrFailed = errors.New("some files failed to load")
@@ -146,10 +164,18 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 				sum.Loaded++
 			case Replaced:
 				sum.Replaced++
-			case Skipped, WouldSkip:
+			case Skipped:
 				sum.Skipped++
 			case Failed:
 				sum.Failed++
+			case WouldLoad:
+				sum.WouldLoad.add(o.Rows)
+			case WouldReplace:
+				sum.WouldReplace.add(o.Rows)
+			case WouldSkip:
+				sum.WouldSkip.add(o.Rows)
+			case WouldRefuse:
+				sum.WouldRefuse.add(o.Rows)
 			}
 			if o.Action == Loaded || o.Action == Replaced {
 				sum.Rows += o.Rows
@@ -172,6 +198,9 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 	}
 	if sum.Failed > 0 {
 		return sum, fmt.Errorf("%d of %d files: %w", sum.Failed, len(jobs), ErrFailed)
+	}
+	if sum.WouldRefuse.Keys > 0 {
+		return sum, fmt.Errorf("%d of %d files would be refused: %w", sum.WouldRefuse.Keys, len(jobs), ErrFailed)
 	}
 	return sum, nil
 }
@@ -258,7 +287,11 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	}
 	status, err := sink.Decide(im.decideJob(j), le, seen)
 	if err != nil {
-		return fail(o, err)
+		o = fail(o, err)
+		if im.policy.DryRun && errors.Is(err, sink.ErrDowngrade) {
+			o.Action, o.Rows = WouldRefuse, j.Rows
+		}
+		return o
 	}
 	if status == sink.StatusSkipped {
 		o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
@@ -269,6 +302,9 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	}
 	if j.empty() {
 		o.Action, o.Note = Skipped, "empty file (0 bytes)"
+		if im.policy.DryRun {
+			o.Action = WouldSkip
+		}
 		return o
 	}
 	if im.policy.DryRun {
