@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,6 +190,10 @@ func readPlanContext(ctx context.Context, path string) ([]plan.Entry, error) {
 	} else {
 		f, err := openRegular(path, MaxPlanBytes)
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				// The first import of a newcomer.
+				return nil, fmt.Errorf("read plan: %w (no plan yet? write one with: siftload analyze INPUT... --out %s, or analyze and import in one go with: siftload run INPUT... --db URL)", err, path)
+			}
 			return nil, fmt.Errorf("read plan: %w", err)
 		}
 		defer f.Close()

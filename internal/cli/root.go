@@ -79,9 +79,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 	}
 	root.PersistentFlags().BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing but errors")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	})
+	root.SetFlagErrorFunc(flagError)
 	// Version: --version prints what "siftload version" prints.
 	root.SetVersionTemplate(buildInfo().String())
 	root.AddCommand(newVersionCommand())

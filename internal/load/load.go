@@ -540,7 +540,8 @@ func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists 
 		byName[c.Name] = c
 	}
 	if d := diffColumns(tableNames, names); d != "" {
-		return nil, problem.New(j.Source, 0, fmt.Errorf("table %s has other columns than the file: %s", j.table, d))
+		return nil, problem.New(j.Source, 0, fmt.Errorf("table %s has other columns than the file: %s; load into other tables with %s (a template such as 'v2_{name}') or %s",
+			j.table, d, im.name("table"), im.name("one_table")))
 	}
 	for _, n := range names {
 		src.table.Columns = append(src.table.Columns, byName[n])
