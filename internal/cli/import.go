@@ -44,10 +44,14 @@ type ImportOptions struct {
 	// "table (site.yaml:4:1)" from a profile); nil names it by its flag.
 	setting func(key string) string
 
-	// Password is resolved from the environment, PasswordFile or a
-	// prompt before the import starts (never from a flag); it prints as
-	// [redacted], also inside a printed ImportOptions.
+	// Password is resolved from the environment or PasswordFile before
+	// the import starts, or from a prompt when the server asks for one
+	// (never from a flag); it prints as [redacted], also inside a printed
+	// ImportOptions.
 	Password secret
+	// ask asks for the password when the server wants one and none was
+	// given; nil: never (no terminal, --no-password, a source given).
+	ask *passwordPrompt
 }
 
 // The default timeouts of import.
@@ -311,8 +315,10 @@ func (o *ImportOptions) rejectsPath() string {
 }
 
 // openSink opens the database of opts with its password and TLS
-// settings. It returns the redacted URL for messages.
-func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error) {
+// settings. It returns the redacted URL for messages. When the server
+// asks for a password and none was given, it asks opts.ask for one (a
+// prompt), sets opts.Password and opens again.
+func openSink(ctx context.Context, opts *ImportOptions) (sink.Sink, string, error) {
 	f, err := all.Registry().Lookup(opts.DB)
 	if err != nil {
 		return nil, "", usagef("--db: %v", err)
@@ -322,9 +328,23 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 		return nil, shown, usagef("--db: %v", err)
 	}
 	s, err := f.Open(ctx, opts.DB, opts.sinkOptions())
+	if errors.Is(err, sink.ErrPasswordRequired) && opts.Password == "" && opts.ask != nil {
+		_, key := f.Account(opts.DB)
+		pw, ok, perr := opts.ask.password(key, shown)
+		if perr != nil {
+			return nil, shown, perr
+		}
+		if ok {
+			opts.Password = pw
+			s, err = f.Open(ctx, opts.DB, opts.sinkOptions())
+		}
+	}
 	if err != nil {
-		err = fmt.Errorf("open %s: %w", shown, opts.Password.scrub(err))
-		if takes, _ := f.Account(opts.DB); takes && opts.Password == "" {
+		err = opts.Password.scrub(err)
+		if !strings.Contains(err.Error(), shown) { // said once
+			err = fmt.Errorf("open %s: %w", shown, err)
+		}
+		if errors.Is(err, sink.ErrPasswordRequired) && opts.Password == "" {
 			err = fmt.Errorf("%w\n(no password was given: %s)", err, config.PasswordHelp)
 		}
 		return nil, shown, err
@@ -367,7 +387,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	if err != nil {
 		return err
 	}
-	s, shown, err := openSink(ctx, opts)
+	s, shown, err := openSink(ctx, &opts)
 	if err != nil {
 		return err
 	}

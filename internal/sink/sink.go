@@ -59,6 +59,10 @@ var (
 	// ErrRowCount is returned when the rows inserted differ from the rows
 	// expected.
 	ErrRowCount = errors.New("sink: row count differs from plan")
+	// ErrPasswordRequired is returned by Open when the server asked for
+	// a password and none was given (Options.Password is empty), so that
+	// the caller may ask for one and open again.
+	ErrPasswordRequired = errors.New("sink: the server asks for a password")
 	// ErrReservedName is returned for a table name that the database
 	// keeps for itself.
 	ErrReservedName = errors.New("sink: table name reserved by the database")
