@@ -428,6 +428,36 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	if a, ok := s.(sink.Absence); ok && a.Absent() {
 		p.Printf("%s: %s: database does not exist yet (nothing was created): every key would be new", verb, shown)
 	}
+	// Progress and the summary table (not for a dry run, which loads
+	// nothing and lists every key).
+	var (
+		done     outcomes
+		progress *ui.LoadProgress
+		planRows = make(map[string]int64, len(entries))
+		total    int64
+	)
+	for _, e := range entries {
+		planRows[e.Key] = e.Rows
+		total += e.Rows
+	}
+	hooks := load.Hooks{
+		Rejects:  writeRejects,
+		Progress: d.importProgress,
+		Report: func(o load.Outcome) {
+			o.Err = opts.Password.scrub(o.Err)
+			printOutcome(p, o)
+			if progress != nil {
+				progress.Finish(o.Key, planRows[o.Key])
+			}
+			done.add(o)
+		},
+	}
+	if !opts.DryRun {
+		progress = p.NewLoadProgress(ctx, len(entries), total)
+		defer progress.Done()
+		hooks.Start = func(e plan.Entry) { progress.Start(e.Key, e.Rows) }
+		hooks.KeyProgress = progress.Add
+	}
 	imp := load.NewImporter(s, load.Config{
 		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
 		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
@@ -435,16 +465,13 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		Concurrency: load.Concurrency{Workers: opts.LoadWorkers, StallTimeout: timeouts.Statement},
 		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
 		Setting:     opts.settingName,
-		Hooks: load.Hooks{
-			Rejects:  writeRejects,
-			Progress: d.importProgress,
-			Report: func(o load.Outcome) {
-				o.Err = opts.Password.scrub(o.Err)
-				printOutcome(p, o)
-			},
-		},
+		Hooks:       hooks,
 	})
 	sum, err := imp.Run(ctx, entries)
+	if progress != nil {
+		progress.Done()
+		printSummary(p, done.list, sum.Elapsed)
+	}
 	if opts.DryRun {
 		printDryRun(p, sum)
 	} else if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
@@ -466,6 +493,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		}
 		p.Errorf("run the same import again to resume: committed keys are skipped")
 	}
+	printFailures(p, done.list)
 	err = opts.Password.scrub(err)
 	if errors.Is(err, load.ErrFailed) {
 		return fmt.Errorf("import: %w: %w", err, ErrProblems)

@@ -315,6 +315,9 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 		return o
 	}
 
+	if im.hooks.Start != nil {
+		im.hooks.Start(j.Entry)
+	}
 	cols := j.cols
 	existing, exists, err := im.sink.Columns(ctx, j.table)
 	if err != nil {
@@ -336,6 +339,9 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	}
 	var res sink.Result
 	err = im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
+		if kp := im.hooks.KeyProgress; kp != nil {
+			r = progressReader{r: r, fn: func(n int64) { kp(j.Key, 0, n) }}
+		}
 		v := newVerifier(r, j.SHA256)
 		err := im.loadFrom(ctx, v, j, cols, exists, w, &res)
 		if err != nil {
@@ -374,7 +380,16 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 		return err
 	}
 	// Parse and convert on another goroutine, ahead of the sink.
-	pf := newPrefetch(src, im.hooks.Progress)
+	progress := im.hooks.Progress
+	if kp := im.hooks.KeyProgress; kp != nil {
+		progress = func(rows int64) {
+			if im.hooks.Progress != nil {
+				im.hooks.Progress(rows)
+			}
+			kp(j.Key, rows, 0)
+		}
+	}
+	pf := newPrefetch(src, progress)
 	defer pf.stop()
 	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done

@@ -24,6 +24,7 @@ import (
 type Printer struct {
 	mu       sync.Mutex
 	w        io.Writer
+	over     io.Writer // a live display's writer while one runs (setOver)
 	terminal bool
 	// parent and prefix: a Prefixed printer writes through its parent.
 	parent  *Printer
@@ -78,6 +79,11 @@ func (p *Printer) write(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.over != nil {
+		if _, err := fmt.Fprintf(p.over, format+"\n", args...); err == nil {
+			return
+		}
+	}
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
