@@ -52,6 +52,9 @@ type ImportOptions struct {
 	// ask asks for the password when the server wants one and none was
 	// given; nil: never (no terminal, --no-password, a source given).
 	ask *passwordPrompt
+	// pwFrom says where the password came from, for -v (never the
+	// password itself).
+	pwFrom string
 }
 
 // The default timeouts of import.
@@ -336,6 +339,7 @@ func openSink(ctx context.Context, opts *ImportOptions) (sink.Sink, string, erro
 		}
 		if ok {
 			opts.Password = pw
+			opts.pwFrom = "the prompt (the server asked for one)"
 			s, err = f.Open(ctx, opts.DB, opts.sinkOptions())
 		}
 	}
@@ -425,6 +429,9 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		verb = "dry run"
 	}
 	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
+	if opts.pwFrom != "" {
+		p.Verbosef("password: %s", opts.pwFrom)
+	}
 	if a, ok := s.(sink.Absence); ok && a.Absent() {
 		p.Printf("%s: %s: database does not exist yet (nothing was created): every key would be new", verb, shown)
 	}
@@ -446,6 +453,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		Report: func(o load.Outcome) {
 			o.Err = opts.Password.scrub(o.Err)
 			printOutcome(p, o)
+			printDetail(p, o)
 			if progress != nil {
 				progress.Finish(o.Key, planRows[o.Key])
 			}
@@ -507,6 +515,23 @@ func printDryRun(p *ui.Printer, sum load.Summary) {
 	p.Printf("dry run: would load %d keys (%d rows), replace %d (%d rows), skip %d (%d rows already loaded), refuse %d (%d rows); %d failed; nothing was written",
 		sum.WouldLoad.Keys, sum.WouldLoad.Rows, sum.WouldReplace.Keys, sum.WouldReplace.Rows,
 		sum.WouldSkip.Keys, sum.WouldSkip.Rows, sum.WouldRefuse.Keys, sum.WouldRefuse.Rows, sum.Failed)
+}
+
+// printDetail prints, with -v, a key's chosen source and its table's
+// columns (inferred or the existing table's).
+func printDetail(p *ui.Printer, o load.Outcome) {
+	p.Verbosef("  %s: source %s", o.Key, o.Source)
+	if len(o.Columns) > 0 {
+		cols := make([]string, len(o.Columns))
+		for i, c := range o.Columns {
+			cols[i] = c.Name + " " + c.Type.String()
+		}
+		how := "columns of the existing table"
+		if o.NewTable {
+			how = "inferred columns"
+		}
+		p.Verbosef("  %s: %s %s: %s", o.Key, how, o.Table, strings.Join(cols, ", "))
+	}
 }
 
 func printOutcome(p *ui.Printer, o load.Outcome) {

@@ -60,6 +60,10 @@ type Outcome struct {
 	Note               string
 	Elapsed            time.Duration
 	Err                error
+	// Columns are the table's columns when the load read the file:
+	// inferred for a new table (NewTable), else the existing table's.
+	Columns  []schema.Column
+	NewTable bool
 }
 
 // Summary counts the outcomes.
@@ -337,6 +341,7 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 			return fail(o, err)
 		}
 	}
+	o.Columns, o.NewTable = cols, !exists
 	var res sink.Result
 	err = im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
 		if kp := im.hooks.KeyProgress; kp != nil {
