@@ -12,10 +12,16 @@ import (
 // line, verbose ones too, with timestamps.
 func TestVerbosity(t *testing.T) {
 	t.Chdir(t.TempDir())
-	writeZip(t, "site/2023-01-01.zip", map[string]string{"a.csv": "id,ts,v\n1,2023-01-01 10:00:00,x\n", "b.csv": "id\n1\n"})
-	analyzeDir(t, "site")
+	writeZip(t, "site/2023-01-01.zip", map[string]string{"a.csv": "id,ts,v\n1,2023-01-01 10:00:00,x\n", "b.csv": "id\n1\n", "readme.md": "hi"})
+	out := mustExecute(t, "analyze", "site", "--out", "plan.csv", "-v")
+	if want := "skipped site/2023-01-01.zip!/readme.md: no data file"; !strings.Contains(out, want) {
+		t.Errorf("analyze -v: output lacks %q:\n%s", want, out)
+	}
+	if out := mustExecute(t, "analyze", "site", "--out", "plan.csv"); strings.Contains(out, "readme.md") {
+		t.Errorf("analyze without -v names a skipped member:\n%s", out)
+	}
 
-	out := mustExecute(t, "import", "--db", "sqlite:v.db", "-v", "--plan", "plan.csv")
+	out = mustExecute(t, "import", "--db", "sqlite:v.db", "-v", "--plan", "plan.csv")
 	for _, want := range []string{
 		"password: none needed",
 		"a.csv: source site/2023-01-01.zip!/a.csv",

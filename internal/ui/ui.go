@@ -64,6 +64,19 @@ func (p *Printer) Verbosef(format string, args ...any) {
 	p.logf(format, args...)
 }
 
+// Detailed reports whether Verbosef's lines go anywhere: -v, or a log.
+func (p *Printer) Detailed() bool {
+	for p.parent != nil {
+		if p.Verbose && !p.Quiet {
+			return true
+		}
+		p = p.parent
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return (p.Verbose && !p.Quiet) || p.log != nil
+}
+
 // SetLog makes p (and the printers Prefixed from it) write every line
 // also to w, each after a timestamp, whatever Quiet and Verbose say: the
 // full log of --log-file. Live progress bars are not logged; plain
