@@ -13,6 +13,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
 // LoadProgress shows an import under way: keys done of all, rows loaded
@@ -50,10 +51,10 @@ func (p *Printer) NewLoadProgress(ctx context.Context, keys int, rows int64) *Lo
 	l := &LoadProgress{p: p, keys: keys, rows: rows, start: time.Now(), inflight: map[string]*keyProgress{}, stop: make(chan struct{}), quiet: p.Quiet}
 	switch {
 	case p.Quiet:
-	case p.terminal:
+	case p.terminal && hasWidth(p.w):
 		// Not ended by ctx: the lines of an interrupted import still
 		// scroll above the bar until Done.
-		l.pr = mpb.NewWithContext(context.WithoutCancel(ctx), mpb.WithOutput(p.w), mpb.WithWidth(32), mpb.WithRefreshRate(200*time.Millisecond))
+		l.pr = mpb.NewWithContext(context.WithoutCancel(ctx), mpb.WithOutput(p.w), mpb.WithWidth(32), mpb.WithRefreshRate(refreshRate))
 		l.bar = l.pr.AddBar(max(rows, 1),
 			mpb.PrependDecorators(decor.Name("import "), decor.Any(func(decor.Statistics) string {
 				return fmt.Sprintf("%d/%d keys %s/%s rows", l.doneKeys.Load(), l.keys, count(l.doneRows.Load()), count(l.rows))
@@ -70,6 +71,21 @@ func (p *Printer) NewLoadProgress(ctx context.Context, keys int, rows int64) *Lo
 		go l.lines()
 	}
 	return l
+}
+
+// refreshRate is how often the live display redraws.
+const refreshRate = 150 * time.Millisecond
+
+// hasWidth reports whether w is a terminal whose width is known: a live
+// display cannot draw on one of width 0 (a pseudo-terminal nobody sized,
+// as script(1) makes without a terminal of its own).
+func hasWidth(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return true // a test's terminal
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	return err == nil && width > 0
 }
 
 // count formats n with thousands separators.
@@ -146,6 +162,10 @@ func (l *LoadProgress) Done() {
 				delete(l.inflight, key)
 			}
 			l.mu.Unlock()
+			// Lines written through the display show at its next
+			// frame: let one come (with the final counts) before the
+			// display ends, which drops what it has not drawn.
+			time.Sleep(2 * refreshRate)
 			l.bar.SetTotal(-1, true)
 			l.pr.Wait()
 			l.p.setOver(nil)

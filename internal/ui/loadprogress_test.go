@@ -101,12 +101,13 @@ func TestLoadProgressTerminal(t *testing.T) {
 	p.Printf("loaded   data/LINE01.csv -> data_line01: 10 rows")
 	l.Finish("data/LINE01.csv", 10)
 	l.Finish("data/LINE02.csv", 20)
+	p.Printf("the last line before Done")
 	l.Done()
 	p.Printf("after the bar")
 	tty.Close()
 	<-copied
 	got := screen.String()
-	for _, w := range []string{"loaded   data/LINE01.csv -> data_line01: 10 rows", "2/2 keys 30/30 rows", "after the bar"} {
+	for _, w := range []string{"loaded   data/LINE01.csv -> data_line01: 10 rows", "2/2 keys 30/30 rows", "the last line before Done", "after the bar"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("screen lacks %q:\n%q", w, got)
 		}
