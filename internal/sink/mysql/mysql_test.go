@@ -2,9 +2,9 @@ package mysql
 
 import (
 	"crypto/rand"
-	"errors"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
