@@ -209,6 +209,9 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
+	if p.Detailed() {
+		j.opts.Walker.Skipped = func(source, reason string) { p.Verbosef("skipped %s: %s", source, reason) }
+	}
 	all := ins
 	label := "analyze"
 	if j.mode == shardMode {
