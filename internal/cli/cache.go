@@ -91,22 +91,23 @@ func dropUnder(ins []archive.Input, dir string) []archive.Input {
 }
 
 // cacheVersion is the version that keys cache entries: the release, or
-// for a development build the executable's path, size and modification
-// time, so that a rebuilt siftload never trusts the entries of another
-// build (go run links anew each time: its entries last one process).
+// for a development build ("(devel)", or a build of a modified checkout,
+// "+dirty") that and the executable's path, size and modification time,
+// so that a rebuilt siftload never trusts the entries of another build
+// (go run links anew each time: its entries last one process).
 var cacheVersion = sync.OnceValue(func() string {
 	v := Version()
-	if v != "(devel)" {
+	if v != "(devel)" && !strings.HasSuffix(v, "+dirty") {
 		return v
 	}
 	exe, err := os.Executable()
 	if err == nil {
 		var fi os.FileInfo
 		if fi, err = os.Stat(exe); err == nil {
-			return fmt.Sprintf("(devel) %q %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+			return fmt.Sprintf("%s %q %d %d", v, exe, fi.Size(), fi.ModTime().UnixNano())
 		}
 	}
-	return fmt.Sprintf("(devel) pid %d", os.Getpid()) // entries of this process only
+	return fmt.Sprintf("%s pid %d", v, os.Getpid()) // entries of this process only
 })
 
 // newCollector returns how an analysis of the job gathers its
