@@ -6,6 +6,7 @@
 #   bench/run.sh --quick         # tiny site, 1 run: the CI smoke test (< 1 min)
 #   bench/run.sh --big           # also a site whose one member is 2 GiB (slow)
 #   bench/run.sh --scaling       # also analysis time per GB at 0.25, 0.5, 1, 2 GB
+#   bench/run.sh --many-small    # also peak RSS over 5,000 and 20,000 tiny snapshots
 #
 # It prints a table of medians and the issue's ratios, and writes them with
 # the machine's description to bench/RESULTS.md (--quick: to the work
@@ -18,12 +19,15 @@ unset GOMAXPROCS
 
 usage() {
 	cat <<'EOF'
-usage: bench/run.sh [--quick] [--big] [--scaling] [--runs N] [--work DIR]
-                    [--results FILE] [--keep] [dataset flags]
+usage: bench/run.sh [--quick] [--big] [--scaling] [--many-small] [--runs N]
+                    [--work DIR] [--results FILE] [--keep] [dataset flags]
 
   --quick          tiny dataset, 1 run, results in the work dir (CI smoke test)
   --big            also analyze and import a site whose one member is 2 GiB
   --scaling        also time the analysis at 0.25, 0.5, 1 and 2x the dataset
+  --many-small     also analyze sites of many tiny snapshots (40 keys each;
+                   --many-small-sizes "5000 20000": 200,000 and 800,000
+                   versions) for peak RSS and time per archive
   --runs N         runs of each measurement; medians are reported (default 3)
   --work DIR       work directory (default ${TMPDIR:-/tmp}/siftload-bench);
                    generated datasets are kept there and reused, keyed by
@@ -37,12 +41,18 @@ usage: bench/run.sh [--quick] [--big] [--scaling] [--runs N] [--work DIR]
 Environment: SIFTLOAD_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/test?sslmode=disable) names the
 PostgreSQL to compare against psql \copy; it is skipped when unreachable.
+SIFTLOAD_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/) names the
+MariaDB/MySQL server to compare against the mariadb client's LOAD DATA
+LOCAL INFILE (in a database of its own, dropped at the end); it is skipped
+when the client is missing or the server unreachable or has local_infile
+off.
 EOF
 }
 
 # ---- arguments ---------------------------------------------------------------
 
 quick=0 big=0 scaling=0 keep=0 runs="" work="" results=""
+many_small=0 many_small_sizes="5000 20000"
 snapshots=60 keys=40 rows=16800 columns=8 tar_every=5 seed=1 big_size=2GiB
 args_shown="$*"
 while [[ $# -gt 0 ]]; do
@@ -50,6 +60,8 @@ while [[ $# -gt 0 ]]; do
 	--quick) quick=1 ;;
 	--big) big=1 ;;
 	--scaling) scaling=1 ;;
+	--many-small) many_small=1 ;;
+	--many-small-sizes) many_small_sizes=$2; shift ;;
 	--keep) keep=1 ;;
 	--runs) runs=$2; shift ;;
 	--work) work=$2; shift ;;
@@ -69,6 +81,7 @@ done
 if [[ $quick == 1 ]]; then
 	runs=${runs:-1}
 	snapshots=6 keys=8 rows=300 columns=8 tar_every=3 big_size=16MiB
+	[[ $many_small_sizes == "5000 20000" ]] && many_small_sizes="200 400"
 fi
 runs=${runs:-3}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs wants a positive number" >&2; exit 2; }
@@ -96,7 +109,12 @@ scratch=$(mktemp -d "$work/scratch.XXXXXX")
 mkdir -p "$scratch/log" "$scratch/tmp" "$scratch/bin"
 pg=0
 pg_schema="siftload_bench_$$"
+my=0
+my_db="siftload_bench_$$"
 cleanup() {
+	if [[ $my == 1 ]]; then
+		"${my_client[@]}" -e "DROP DATABASE IF EXISTS $my_db" >/dev/null 2>&1 || true
+	fi
 	if [[ $pg == 1 ]]; then
 		PGOPTIONS="-c client_min_messages=warning" psql "$pg_url" -qc "DROP SCHEMA IF EXISTS $pg_schema CASCADE" >/dev/null 2>&1 || true
 	fi
@@ -142,6 +160,30 @@ elif PGCONNECT_TIMEOUT=5 psql "$pg_url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
 	pg=1
 else
 	note "no PostgreSQL at SIFTLOAD_BENCH_POSTGRES_URL (or its default): no PostgreSQL comparison"
+fi
+
+# MariaDB/MySQL: the mariadb client (or mysql) on the server of the URL.
+my_url=${SIFTLOAD_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/}
+my_bin=""
+my_dump=""
+have mariadb && my_bin=mariadb my_dump=mariadb-dump
+[[ -z $my_bin ]] && have mysql && my_bin=mysql my_dump=mysqldump
+if [[ -z $my_bin ]]; then
+	note "the mariadb client is missing: no MariaDB comparison"
+else
+	# mysql://USER@HOST:PORT/ (no password: the bench's server is local)
+	my_rest=${my_url#*://} my_user=${my_rest%%@*} my_host=${my_rest#*@}
+	my_host=${my_host%%/*} my_port=3306
+	[[ $my_host == *:* ]] && my_port=${my_host##*:} my_host=${my_host%:*}
+	my_client=("$my_bin" --protocol=tcp -h "$my_host" -P "$my_port" -u "$my_user" --local-infile=1)
+	if ! local_infile=$("${my_client[@]}" -N -B -e 'SELECT @@local_infile' 2>/dev/null); then
+		note "no MariaDB at SIFTLOAD_BENCH_MYSQL_URL (or its default): no MariaDB comparison"
+	elif [[ $local_infile != 1 ]]; then
+		note "MariaDB has local_infile off (SET GLOBAL local_infile=1): no MariaDB comparison"
+	else
+		my=1
+		my_sl_url="mysql://$my_user@$my_host:$my_port/$my_db"
+	fi
 fi
 
 # ---- machine -----------------------------------------------------------------
@@ -308,6 +350,8 @@ def psql_text rows "psql \`\\copy\` of the extracted winners, all-text tables"
 def imp_pg_text rows "siftload import into PostgreSQL, --all-text"
 def psql_typed rows "psql \`\\copy\` of the extracted winners, typed tables"
 def imp_pg rows "siftload import into PostgreSQL (typed)"
+def my_load rows "mariadb client \`LOAD DATA LOCAL INFILE\` of the extracted winners, typed tables"
+def imp_my rows "siftload import into MariaDB (typed)"
 
 # Preparations (untimed).
 prep_none() { :; }
@@ -318,6 +362,9 @@ prep_imp_sqlite() { rm -f "$scratch/imp.db"*; }
 prep_pg() {
 	PGOPTIONS="-c client_min_messages=warning" psql "$pg_url" -v ON_ERROR_STOP=1 -qc \
 		"DROP SCHEMA IF EXISTS $pg_schema CASCADE; CREATE SCHEMA $pg_schema" >/dev/null
+}
+prep_my() {
+	"${my_client[@]}" -e "DROP DATABASE IF EXISTS $my_db; CREATE DATABASE $my_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 }
 case $pg_url in *\?*) pg_sl_url="$pg_url&" ;; *) pg_sl_url="$pg_url?" ;; esac
 pg_sl_url+="options=-csearch_path%3D$pg_schema"
@@ -358,6 +405,24 @@ if [[ $pg == 1 ]]; then
 		die "PostgreSQL: siftload made $(wc -l <"$scratch/pg.typed.ddl") tables for $plan_keys keys"
 fi
 
+if [[ $my == 1 ]]; then
+	# As for PostgreSQL: the client loads into the tables siftload makes,
+	# read back after one untimed import, from the files as they are
+	# (CSV: comma, optional quotes, "" for a quote, no backslash escapes).
+	say "MariaDB: derive the tables from one untimed siftload import"
+	prep_my
+	"$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$my_sl_url" -q
+	{
+		cut -f1 "$scratch/winners.txt" | xargs "$my_dump" --protocol=tcp -h "$my_host" -P "$my_port" -u "$my_user" \
+			--no-data --skip-comments --skip-add-drop-table --compact "$my_db"
+		while IFS=$'\t' read -r table file; do
+			printf "LOAD DATA LOCAL INFILE '%s' INTO TABLE \`%s\` CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\\n' IGNORE 1 LINES;\n" "$file" "$table"
+		done <"$scratch/winners.txt"
+	} >"$scratch/my.sql"
+	[[ $(grep -c '^CREATE TABLE' "$scratch/my.sql") == "$plan_keys" ]] ||
+		die "MariaDB: siftload made $(grep -c '^CREATE TABLE' "$scratch/my.sql") tables for $plan_keys keys"
+fi
+
 say "measure, $runs round(s), on $(basename "$site_dir"): $data_files CSV files, $data_bytes bytes, $narchives archives"
 for round in $(seq 1 "$runs"); do
 	say "round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -383,12 +448,75 @@ for round in $(seq 1 "$runs"); do
 		measure psql_typed prep_pg env PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -q -v ON_ERROR_STOP=1 -f "$scratch/pg.typed.sql"
 		measure imp_pg prep_pg "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
 	fi
+	if [[ $my == 1 ]]; then
+		measure my_load prep_my "${my_client[@]}" "$my_db" -e "source $scratch/my.sql"
+		measure imp_my prep_my "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$my_sl_url" -q
+	fi
 done
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/an1.plan.csv") || die "the one-core plan differs from the warm-up plan"
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/anN.plan.csv") || die "the all-core plan differs from the warm-up plan"
 if [[ $pg == 1 ]]; then
 	got=$(PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -Atqc "SELECT sum(row_count) FROM siftload_ledger")
 	[[ $got == "$plan_rows" ]] || die "PostgreSQL: the ledger holds $got rows, the plan $plan_rows"
+fi
+if [[ $my == 1 ]]; then
+	got=$("${my_client[@]}" -N -B "$my_db" -e "SELECT SUM(row_count) FROM siftload_ledger")
+	[[ $got == "$plan_rows" ]] || die "MariaDB: the ledger holds $got rows, the plan $plan_rows"
+fi
+
+# ---- the incremental cache (issue 17) -----------------------------------------
+
+# A site of links to every archive but the newest: a cold analysis with the
+# cache, then the newest snapshot added (one input to read), then a warm
+# analysis (nothing to read). Each ends with the plan an analysis without
+# the cache writes, which is checked below.
+held=$(find "$site" -type f \( -name '*.zip' -o -name '*.tar.gz' \) | sort | tail -n 1)
+# The cache keeps no input modified less than 3 s before it is read (see
+# README): a site generated just now must age first.
+newest=$(find "$site" -type f -printf '%T@\n' | sort -g | tail -n 1)
+wait_s=$(awk -v n="$newest" -v now="$EPOCHREALTIME" 'BEGIN{w = n + 3.5 - now; printf "%.1f", (w > 0 ? w : 0)}')
+[[ $wait_s == 0.0 ]] || sleep "$wait_s"
+lsite="$scratch/cachesite"
+prep_cache_cold() {
+	rm -rf "$lsite" "$scratch/cache"
+	mkdir -p "$lsite"
+	local a
+	while IFS= read -r a; do
+		[[ $a == "$held" ]] || ln -s "$a" "$lsite/$(basename "$a")"
+	done <"$scratch/archives.txt"
+}
+prep_cache_add() { ln -s "$held" "$lsite/$(basename "$held")"; }
+def cache_cold none "siftload analyze --cache, cold, all but the newest snapshot ($ncpu cores)"
+def cache_add none "siftload analyze --cache after the newest snapshot is added (reads it only)"
+def cache_warm none "siftload analyze --cache, warm: nothing new"
+for round in $(seq 1 "$runs"); do
+	say "cache: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	measure cache_cold prep_cache_cold "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.cold.plan.csv" -q
+	measure cache_add prep_cache_add "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.add.plan.csv" -q
+	measure cache_warm prep_none "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.warm.plan.csv" -q
+done
+"$sl" analyze "$lsite" --no-cache --out "$scratch/cache.none.plan.csv" -q
+cmp -s "$scratch/cache.none.plan.csv" "$scratch/cache.add.plan.csv" || die "the plan after a snapshot was added differs from the plan without the cache"
+cmp -s "$scratch/cache.none.plan.csv" "$scratch/cache.warm.plan.csv" || die "the warm plan differs from the plan without the cache"
+# One snapshot's read, for the target: the all-core analysis per archive.
+one_snapshot=$(awk -v t="$(med anN)" -v n="$narchives" 'BEGIN{printf "%.3f", t/n}')
+
+# ---- many small snapshots (issue 17) -----------------------------------------
+
+declare -A ms_versions
+if [[ $many_small == 1 ]]; then
+	declare -A ms_site
+	for n in $many_small_sizes; do
+		ms_site[$n]=$(dataset "small-s$n-k40-r20-c$columns-seed$seed" -snapshots "$n" -keys 40 -rows 20 -columns "$columns" -seed "$seed")
+		def "ms_$n" none "siftload analyze, $n tiny snapshots × 40 keys, default settings"
+	done
+	for round in $(seq 1 "$runs"); do
+		say "many small: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		for n in $many_small_sizes; do
+			measure "ms_$n" prep_none "$sl" analyze "${ms_site[$n]}" --out "$scratch/ms.plan.csv" -q
+			ms_versions[$n]=$(csvsum "$scratch/ms.plan.csv" candidates)
+		done
+	done
 fi
 
 # ---- the 2 GiB member --------------------------------------------------------
@@ -495,14 +623,18 @@ ratios() {
 		v=$(ratio "$(rows_per_s imp_pg)" "$(rows_per_s psql_typed)")
 		echo "| PostgreSQL: siftload import typed ÷ psql \\copy typed (rows/s) | $v | ≥ 0.9 | $(verdict "$v" '>=' 0.9) |"
 	fi
+	if done_case imp_my; then
+		v=$(ratio "$(rows_per_s imp_my)" "$(rows_per_s my_load)")
+		echo "| MariaDB: siftload import typed ÷ mariadb LOAD DATA LOCAL INFILE typed (rows/s) | $v | ≥ 0.9 | $(verdict "$v" '>=' 0.9) |"
+	fi
 	if [[ -n $gnutime ]]; then
 		local a=0 l=0 n
 		for n in an1 anN; do ((rss[$n] > a)) && a=${rss[$n]}; done
-		for n in run_sqlite imp_sqlite imp_sqlite_text imp_pg imp_pg_text; do ((${rss[$n]:-0} > l)) && l=${rss[$n]}; done
+		for n in run_sqlite imp_sqlite imp_sqlite_text imp_pg imp_pg_text imp_my; do ((${rss[$n]:-0} > l)) && l=${rss[$n]}; done
 		v=$(mib "$a")
 		echo "| peak RSS of the analysis (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
 		v=$(mib "$l")
-		echo "| peak RSS of a load: run, import SQLite/PostgreSQL (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
+		echo "| peak RSS of a load: run, import SQLite/PostgreSQL/MariaDB (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
 		if done_case big_anN; then
 			local b=$((rss[big_anN] > rss[big_an1] ? rss[big_anN] : rss[big_an1]))
 			v=$(ratio "$b" "$a")
@@ -510,6 +642,27 @@ ratios() {
 			v=$(ratio "${rss[big_imp_sqlite]}" "${rss[imp_sqlite]}")
 			echo "| peak RSS, import of the $big_size member ÷ import of the plan ($(mib "${rss[big_imp_sqlite]}") ÷ $(mib "${rss[imp_sqlite]}") MiB) | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 		fi
+	fi
+	v=$(ratio "$(med cache_warm)" "$(med cache_cold)")
+	echo "| cache: warm ÷ cold analysis (time) | $v | ≤ 0.05 | $(verdict "$v" '<=' 0.05) |"
+	if done_case cache_add; then
+		local budget
+		budget=$(awk -v c="$(med cache_cold)" -v o="$one_snapshot" 'BEGIN{print 0.05*c + o}')
+		v=$(ratio "$(med cache_add)" "$budget")
+		echo "| cache: one snapshot added ÷ (5% of cold + one snapshot's read, $one_snapshot s) (time) | $v | ≤ 1.0 | $(verdict "$v" '<=' 1.0) |"
+	fi
+	if [[ $many_small == 1 ]]; then
+		local n first="" last=""
+		for n in $many_small_sizes; do
+			v=$(mib "${rss[ms_$n]}")
+			echo "| many small: peak RSS, $n snapshots, ${ms_versions[$n]} versions (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
+			v=$(awk -v t="$(med "ms_$n")" -v n="$n" 'BEGIN{printf "%.3f", t/n*1000}')
+			echo "| many small: ms per archive, $n snapshots | $v | (≤ 0.2) | $(verdict "$v" '<=' 0.2) |"
+			[[ -z $first ]] && first=${rss[ms_$n]}
+			last=${rss[ms_$n]}
+		done
+		v=$(ratio "$last" "$first")
+		echo "| many small: peak RSS, largest ÷ smallest site | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 	fi
 	if [[ $scaling == 1 ]]; then
 		local kind

@@ -53,10 +53,11 @@ func problemsPath(s config.Settings) string {
 	return strings.TrimSuffix(s.Out, filepath.Ext(s.Out)) + ".problems.csv"
 }
 
-func newAnalyzeCommand(p *ui.Printer) *cobra.Command {
+func newAnalyzeCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		b    *boundSettings
-		prof profileOptions
+		b       *boundSettings
+		prof    profileOptions
+		jsonOut bool
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] INPUT...",
@@ -85,6 +86,12 @@ Problems (corrupt, truncated or encrypted archives and members) are printed
 and written to the problems file; everything else is still analyzed and the
 plan written.
 
+With --cache DIR, the candidates of every input are kept in DIR, and the
+next analysis reads only the inputs that are new or changed (path, size,
+modification time, settings, siftload version); the plan is the one an
+analysis without the cache writes. --no-cache and --rebuild-cache turn it
+off or rewrite it.
+
 Settings may come from a site profile (--config; see "siftload run --help")
 and SIFTLOAD_* environment variables; flags override both.
 ` + exitStatus + `
@@ -99,7 +106,9 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			out := newJSONLines(d.out(), jsonOut)
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				s.analyze.json = out
 				_, err := s.analyze.run(ctx, p, s.inputs)
 				return err
 			})
@@ -108,6 +117,7 @@ EXAMPLES
 	b = newBoundSettings(cmd.Flags())
 	b.analysisFlags()
 	b.scaleFlags()
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "write the plan's keys, the problems and the summary as JSON Lines to standard output")
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }

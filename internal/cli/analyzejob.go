@@ -46,6 +46,10 @@ type analyzeJob struct {
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
 	own []string
+
+	// json receives the plan's keys, the problems and the summary
+	// (--json); nil for none.
+	json *jsonLines
 }
 
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
@@ -213,6 +217,9 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
+	if p.Detailed() {
+		j.opts.Walker.Skipped = func(source, reason string) { p.Verbosef("skipped %s: %s", source, reason) }
+	}
 	all := ins
 	label := "analyze"
 	if j.mode == shardMode {
@@ -224,7 +231,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		ins = shard.Select(all, j.shard, j.shardBy)
 		label += " shard " + j.shard.String()
 	} else {
-		ins = dropOwnOutputs(ins, j.ownOutputs())
+		ins = dropUnder(dropOwnOutputs(ins, j.ownOutputs()), j.s.Cache) // with --no-cache too
 	}
 	var total int64
 	for _, in := range ins {
@@ -236,9 +243,16 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	prog := p.NewProgress(ctx, label, len(ins), total)
 	opts := j.opts
 	opts.Progress = prog.Add
+	opts.Cache = j.newCache(p)
+	var spill *plan.Spill
+	opts.Chooser, spill = j.newCollector(opts)
+	if spill != nil {
+		defer spill.Close()
+		opts.Keep = func(cands []plan.Candidate) error { return spill.Add(cands...) }
+	}
 	var res *analysis.Result
 	if j.mode == queueMode {
-		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
+		res, err = j.analyzeQueue(ctx, p, ins, opts)
 	} else {
 		res, err = analysis.Run(ctx, ins, opts)
 	}
@@ -246,7 +260,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates}
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
@@ -269,8 +283,17 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	if opts.Cache != nil {
+		printCacheSummary(p, opts.Cache.Dir, res.Stats)
+	}
+	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
+	if err := j.json.Err(); err != nil {
+		return nil, err
+	}
 	if j.s.Report != "" {
-		if err := analysisReport(p, j.s.Report, j.s.Out, opts.Metric.Name(), entries, res.Candidates, problems, out.Meta); err != nil {
+		// The candidates file holds every version (the analysis may have
+		// streamed them through a Chooser and kept none).
+		if err := analysisReport(p, j.s.Report, j.s.Out, j.s.Candidates, opts.Metric.Name(), entries, problems, out.Meta); err != nil {
 			return nil, err
 		}
 	}
@@ -286,6 +309,15 @@ type planOutputs struct {
 	Part *plan.Part
 	// Meta, when set, is written beside the plan (plan.MetaPath).
 	Meta *plan.Meta
+	// Chooser, when set, was given every candidate already (see
+	// analyzeJob.newCollector): the plan is its entries, and the cands
+	// that write gets are none. A step that needs every version (a
+	// coverage check) must then read them from Spill.Each, which gives
+	// them sorted by key, one key's versions after the other, or have
+	// newCollector return no Chooser.
+	Chooser *plan.Chooser
+	// Spill, when set, holds the candidates to write (with Chooser).
+	Spill *plan.Spill
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -303,7 +335,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		printProblems(p, probs)
 		return nil, probs, nil
 	}
-	entries, probs := choose(cands, probs, m.Compare)
+	var entries []plan.Entry
+	if o.Chooser != nil {
+		entries, probs = chosen(o.Chooser, probs)
+	} else {
+		entries, probs = choose(cands, probs, m.Compare)
+	}
 	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
 		hw := newHashingWriter(f)
@@ -313,7 +350,7 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		return nil, nil, err
 	}
 	if o.Meta != nil {
-		if err := writeMeta(o.Plan, o.Meta, planSHA, entries, len(cands), probs); err != nil {
+		if err := writeMeta(o.Plan, o.Meta, planSHA, entries, probs); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -324,6 +361,9 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	}
 	if o.Candidates != "" {
 		if err := writeFileAtomic(o.Candidates, func(f *os.File) error {
+			if o.Spill != nil {
+				return writeSpilled(f, m.Name(), o.Spill)
+			}
 			return plan.WriteCandidates(f, m.Name(), cands)
 		}); err != nil {
 			return nil, nil, err
@@ -337,7 +377,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 // entries and the problems: those found while measuring and one for every
 // key whose chosen version has a structural warning, sorted.
 func choose(cands []plan.Candidate, problems []*problem.Error, cmp plan.Compare) ([]plan.Entry, []*problem.Error) {
-	entries := plan.Choose(cands, cmp)
+	return chosen(plan.NewChooserOf(cands, cmp), problems)
+}
+
+// chosen is choose with the candidates in ch already.
+func chosen(ch *plan.Chooser, problems []*problem.Error) ([]plan.Entry, []*problem.Error) {
+	entries := ch.Entries()
 	problems = append(problems, plan.WarningProblems(entries, problems)...)
 	analysis.SortProblems(problems)
 	return entries, problems

@@ -137,6 +137,15 @@ func (b *boundSettings) analysisFlags() {
 	b.dialectFlags()
 	// Review (issue 14).
 	b.bind("report", "", "", "also write the plan's review report to `FILE` (one self-contained HTML file; the candidates go beside the plan, PLAN.candidates.csv, unless --candidates says where)")
+	b.cacheFlags()
+}
+
+// cacheFlags bind the incremental analysis cache's settings (analyze and
+// run).
+func (b *boundSettings) cacheFlags() {
+	b.bind("cache", "", "", "keep each input's candidates in `DIR` and read only new or changed inputs next time (default for run --config: NAME.cache)")
+	b.bind("no_cache", "", false, "use no cache, whatever the profile says")
+	b.bind("rebuild_cache", "", false, "read every input and write the cache anew")
 }
 
 // archiveFlags bind how archives are read: analysis and import alike.
@@ -182,6 +191,8 @@ func (b *boundSettings) importFlags(forRun bool) {
 
 func (b *boundSettings) connectionFlags() {
 	b.bind("password_file", "", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
+	// Passwords.
+	b.bind("no_password", "", false, "never ask for a password, even when the server asks for one (default: ask on a terminal when it does)")
 	b.bind("ca_file", "", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
 	b.bind("cert_file", "", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	b.bind("key_file", "", "", "the client certificate's private key in `FILE` (PEM)")

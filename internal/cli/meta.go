@@ -58,12 +58,13 @@ func (j *analyzeJob) newMeta(start time.Time, ins, all []archive.Input, stats an
 
 // writeMeta completes m with what the plan's writing knows and writes it
 // atomically beside planPath.
-func writeMeta(planPath string, m *plan.Meta, planSHA string, entries []plan.Entry, cands int, probs []*problem.Error) error {
+func writeMeta(planPath string, m *plan.Meta, planSHA string, entries []plan.Entry, probs []*problem.Error) error {
 	m.End = time.Now().UTC()
 	m.PlanSHA256 = planSHA
-	m.Totals.Keys, m.Totals.Versions, m.Totals.Problems = len(entries), cands, len(probs)
+	m.Totals.Keys, m.Totals.Versions, m.Totals.Problems = len(entries), 0, len(probs)
 	m.Totals.Warnings = 0
 	for _, e := range entries {
+		m.Totals.Versions += e.Candidates // every version measured, streamed or not
 		if len(e.Warnings) > 0 {
 			m.Totals.Warnings++
 		}

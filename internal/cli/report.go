@@ -184,9 +184,20 @@ func writeReport(p *ui.Printer, path string, in report.Input) error {
 	return nil
 }
 
-// analysisReport writes the report of an analysis that wrote its plan:
-// analyze and run --report.
-func analysisReport(p *ui.Printer, path, planPath, metric string, entries []plan.Entry, cands []plan.Candidate, probs []*problem.Error, meta *plan.Meta) error {
+// analysisReport writes the report of an analysis that wrote its plan
+// and its candidates file (analyze and run --report): the versions are
+// read back from that file, which holds every one of them however the
+// analysis kept them.
+func analysisReport(p *ui.Printer, path, planPath, candPath, metric string, entries []plan.Entry, probs []*problem.Error, meta *plan.Meta) error {
+	f, err := os.Open(candPath)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	cands, _, err := plan.ReadCandidates(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("report: read candidates %s: %w", candPath, err)
+	}
 	if cands == nil {
 		cands = []plan.Candidate{}
 	}
@@ -198,10 +209,10 @@ func analysisReport(p *ui.Printer, path, planPath, metric string, entries []plan
 // as import does, and returns the load state of every key of entries.
 func reportLedgerStates(ctx context.Context, p *ui.Printer, d deps, s config.Settings, entries []plan.Entry) (map[string]string, error) {
 	site := &siteRun{imp: ImportOptions{Settings: s}}
-	if err := resolveConnection(p, site, d.prompt, map[string]secret{}); err != nil {
+	if err := resolveConnections(p, []*siteRun{site}, d.prompt); err != nil {
 		return nil, err
 	}
-	db, shown, err := openSink(ctx, site.imp)
+	db, shown, err := openSink(ctx, &site.imp)
 	if err != nil {
 		return nil, err
 	}

@@ -156,6 +156,9 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 	var sites []*siteRun
 	for _, f := range files {
 		eff := config.Merge(defaults, f, env, flags)
+		if kind == runCommand && prof.Config != "" {
+			defaultCache(&eff) // issue 17: run --config sites keep a cache
+		}
 		s := &siteRun{name: eff.Name, eff: eff, inputs: eff.Inputs}
 		if err := eff.Validate(); err != nil {
 			return nil, s.wrap(fmt.Errorf("%w: %w", ErrUsage, err))
@@ -213,7 +216,7 @@ func checkCollisions(kind commandKind, sites []*siteRun) error {
 	for _, s := range sites {
 		if kind != importCommand {
 			a := s.eff.Settings
-			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates),
+			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates), take(s, "cache", a.Cache),
 				take(s, "report", a.Report)); err != nil { // report: review (issue 14)
 				return err
 			}

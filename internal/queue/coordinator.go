@@ -82,6 +82,12 @@ type Coordinator struct {
 	Progress func(n int64)
 	// Logf, when set, receives notes on the run (queued, redelivered).
 	Logf func(format string, args ...any)
+	// Chooser and Keep, when Chooser is set, take each input's
+	// candidates as its result is complete, as analysis.Options' do, and
+	// the Result has no candidates: the collector then holds the
+	// candidates of the results being received only.
+	Chooser *plan.Chooser
+	Keep    func([]plan.Candidate) error
 }
 
 func (c *Coordinator) logf(format string, args ...any) {
@@ -110,6 +116,7 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 		return nil, err
 	}
 	col := newCollector(run, inputs)
+	col.chooser, col.keep = c.Chooser, c.Keep
 	if len(inputs) == 0 {
 		return col.result(time.Since(start)), nil
 	}
@@ -190,6 +197,9 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 			if note != "" {
 				c.logf("%s", note)
 			}
+			if col.err != nil {
+				return nil, col.err
+			}
 			if i >= 0 && c.Progress != nil {
 				c.Progress(max(inputs[i].Size, 0))
 			}
@@ -261,6 +271,12 @@ type collector struct {
 	problems []*problem.Error
 	stats    Stats
 	ignored  int // results for inputs already done
+
+	// A streaming reduction (Coordinator.Chooser), when chooser is set;
+	// err is keep's first error.
+	chooser *plan.Chooser
+	keep    func([]plan.Candidate) error
+	err     error
 }
 
 type attempt struct {
@@ -331,7 +347,16 @@ func (c *collector) add(r *Result) (int, string) {
 			c.stats.DataBytes += st.DataBytes
 		}
 	}
-	c.cands[r.Index] = cands
+	if c.chooser == nil {
+		c.cands[r.Index] = cands
+	} else {
+		for j := range cands {
+			c.chooser.Add(&cands[j])
+		}
+		if c.keep != nil && c.err == nil {
+			c.err = c.keep(cands)
+		}
+	}
 	c.finish(r.Index)
 	note := ""
 	if r.Delivery > 1 {
