@@ -225,28 +225,27 @@ func reportLedgerStates(ctx context.Context, p *ui.Printer, d deps, s config.Set
 }
 
 // ledgerStates returns the load state of every key of entries in the
-// ledger of db: loaded (the ledger holds the plan's sha256), downgrade (it
-// holds another version with more rows), outdated (another version, which
-// the plan's would replace) or pending (not loaded). This is the report's
-// hook for the load state: the states are those of siftload status.
+// ledger of db, by status's rule (statusOf, sink.KeyState): loaded,
+// outdated, downgrade or pending.
 func ledgerStates(ctx context.Context, db sink.Sink, entries []plan.Entry) (map[string]string, error) {
-	states := make(map[string]string, len(entries))
+	var ledger []sink.LedgerEntry
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		le, ok, err := db.Ledger(ctx, e.Key)
-		switch {
-		case err != nil:
+		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", e.Key, err)
-		case !ok:
-			states[e.Key] = "pending"
-		case le.SHA256 == e.SHA256:
-			states[e.Key] = "loaded"
-		case le.Rows > e.Rows:
-			states[e.Key] = "downgrade"
-		default:
-			states[e.Key] = "outdated"
+		}
+		if ok {
+			le.Key = e.Key
+			ledger = append(ledger, le)
+		}
+	}
+	states := make(map[string]string, len(entries))
+	for _, ks := range statusOf(entries, ledger, true) {
+		if ks.Plan != nil {
+			states[ks.Key] = string(ks.State)
 		}
 	}
 	return states, nil

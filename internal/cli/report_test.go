@@ -101,7 +101,7 @@ func TestLedgerStates(t *testing.T) {
 			if tt.Ledger != nil {
 				db.rows["k"] = *tt.Ledger
 			}
-			got, err := ledgerStates(t.Context(), db, []plan.Entry{{Candidate: plan.Candidate{Key: "k", SHA256: a, Rows: 10}}})
+			got, err := ledgerStates(t.Context(), db, []plan.Entry{{Candidate: plan.Candidate{Key: "k", SHA256: a, Rows: 10, Bytes: 100}}})
 			if err != nil || got["k"] != tt.Want {
 				t.Errorf("state = %q (%v), want %q", got["k"], err, tt.Want)
 			}
