@@ -79,8 +79,16 @@ func runShard(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs []
 	}); err != nil {
 		return err
 	}
+	// A shard chooses no plan, but it knows the keys its candidates have
+	// (a key may have candidates in other shards too).
+	keys := make(map[string]struct{})
+	for _, c := range res.Candidates {
+		keys[c.Key] = struct{}{}
+	}
+	res.Stats.Keys = len(keys)
 	printProblems(p, res.Problems)
 	printAnalyzeSummary(p, res.Stats, len(res.Problems), opts.Candidates)
+	p.Printf("shard %s: %d candidates of %d keys; siftload merge chooses among all shards' candidates", sp, len(res.Candidates), len(keys))
 	if len(res.Problems) > 0 {
 		p.Printf("the %d problems are in %s too; siftload merge reports them", len(res.Problems), opts.Candidates)
 	}
