@@ -512,18 +512,20 @@ func TestSlurmScripts(t *testing.T) {
 	if len(an) == 0 || an[0] != "analyze" || !slices.Contains(an, "auto") {
 		t.Errorf("analyze-array.sbatch: want analyze --shard auto, have %q", an)
 	}
-	text, _ := os.ReadFile("slurm/analyze-array.sbatch")
-	if !regexp.MustCompile(`(?m)^#SBATCH --array=0-\d+`).Match(text) {
-		t.Error("analyze-array.sbatch: want #SBATCH --array=0-N (indices from 0, contiguous)")
+	sub, _ := os.ReadFile("slurm/submit.sh")
+	for _, want := range []string{`analyze "0-$((SHARDS - 1))"`, "--kill-on-invalid-dep=yes", "export SITE WORK SHARDS"} {
+		if !bytes.Contains(sub, []byte(want)) {
+			t.Errorf("submit.sh: want %s (an array from 0, its shard count exported, a merge that a failed shard cancels)", want)
+		}
 	}
 	if mg := commands["merge.sbatch"]; len(mg) == 0 || mg[0] != "merge" {
 		t.Errorf("merge.sbatch: want merge, have %q", mg)
 	}
 	im := commands["import.sbatch"]
-	if len(im) == 0 || im[0] != "import" || !slices.Contains(im, "--password-file") {
+	imText, _ := os.ReadFile("slurm/import.sbatch")
+	if len(im) == 0 || im[0] != "import" || !bytes.Contains(imText, []byte("--password-file")) {
 		t.Errorf("import.sbatch: want import with --password-file, have %q", im)
 	}
-	sub, _ := os.ReadFile("slurm/submit.sh")
 	if !bytes.Contains(sub, []byte("--dependency=")) {
 		t.Error("submit.sh: the merge must wait for the analysis (--dependency)")
 	}
