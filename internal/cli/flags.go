@@ -176,6 +176,15 @@ func (b *boundSettings) importFlags(forRun bool) {
 	b.bind("allow_downgrade", "", false, "replace a loaded version even when it has more rows than the plan's")
 	b.fs.BoolVar(&b.dryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
 	b.connectionFlags()
+	if !forRun {
+		b.importPathMapFlags()
+	}
+}
+
+// importPathMapFlags bind import's --path-map: a plan made on another
+// machine (issue 18). The key is the worker's, in the same form.
+func (b *boundSettings) importPathMapFlags() {
+	b.bind("path_map", "", []string(nil), "read the plan's sources under `FROM=TO` from TO here, a plan made on another machine (repeatable; the longest FROM wins; reads only under TO or --base), e.g. Z:/site=/data/site")
 }
 
 func (b *boundSettings) connectionFlags() {

@@ -140,6 +140,9 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
+				if err := s.imp.mapSources(p, entries); err != nil {
+					return err
+				}
 				return runImport(ctx, p, d, s.imp, entries)
 			})
 		},
