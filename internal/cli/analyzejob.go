@@ -51,9 +51,9 @@ type analyzeJob struct {
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
 // usage error that names the setting by where(key) (its flag, variable or
 // profile line); name(key) names a setting in problems ("raise --max-ratio
-// to allow it"). Without scale, the analysis runs here whatever the shard
-// and queue settings say (run's, which analyzes on one machine).
-func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
+// to allow it"). Without shards (run's), the analysis is never a shard,
+// whatever the shard setting says; the queue is analyze's and run's.
+func newAnalyzeJob(s config.Settings, where, name func(key string) string, shards bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
 	as, err := analysisSettings(s, where)
 	if err != nil {
@@ -73,10 +73,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 	j.names.Apply(&j.opts.Walker)
 
 	switch {
-	case !scale:
-	case s.Shard != "" && s.Queue != "":
+	case shards && s.Shard != "" && s.Queue != "":
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
-	case s.Shard != "":
+	case shards && s.Shard != "":
 		j.mode = shardMode
 		if s.Candidates == "" {
 			return nil, usagef("--shard needs --candidates FILE: the shard's candidates go there, for siftload merge")

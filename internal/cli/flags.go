@@ -238,4 +238,13 @@ func (b *boundSettings) runFlags() {
 	b.analysisFlags()
 	b.importFlags(true)
 	b.bind("keep_going", "", false, "import even when the analysis had problems")
+	b.runQueueFlags()
+}
+
+// runQueueFlags bind run's --queue: the analysis through the NATS work
+// queue, then the import here (issue 18). Shards stay analyze's.
+func (b *boundSettings) runQueueFlags() {
+	b.bind("queue", "", "", "have siftload workers analyze the inputs through the NATS JetStream server at `URL` (nats://HOST:4222, tls://HOST:4222; see siftload worker --help), then import here")
+	b.bind("ack_wait", "", queue.DefaultAckWait, "with --queue: give a task to another worker when its worker has not been heard of for `DURATION`")
+	b.queueFlags()
 }
