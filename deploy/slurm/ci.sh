@@ -33,7 +33,12 @@ state=$(mktemp -d /tmp/siftload-slurm.XXXXXX)
 chmod 755 "$state"
 pids=()
 cleanup() {
-  local rc=$? pid
+  local rc=$? pid jobs
+  # Jobs first, so that no job step outlives its slurmd.
+  if [ -n "${SLURM_CONF:-}" ] && jobs=$(squeue -h -o %i 2>/dev/null) && [ -n "$jobs" ]; then
+    scancel $jobs 2>/dev/null || true
+    for _ in $(seq 1 50); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.2; done
+  fi
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     pid=${pids[i]}
     kill "$pid" 2>/dev/null || continue
