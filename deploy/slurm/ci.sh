@@ -8,8 +8,9 @@
 #  1. submits a generated site with submit.sh, through a siftload that
 #     fails in shard 2: submit.sh must report shard 2 and end (the merge
 #     is cancelled, not left pending);
-#  2. re-runs shard 2 with submit.sh --retry: the merged plan must be byte
-#     for byte the plan of one siftload process;
+#  2. re-runs shard 2 with submit.sh --retry, with the scripts' defaults:
+#     the merged plan must be byte for byte the plan of one siftload
+#     process;
 #  3. imports the plan with submit.sh --import into SQLite, through a
 #     database URL with a comma, and checks the rows.
 #
@@ -161,8 +162,9 @@ work=$(ls -d "$state"/work/siftload-*)
 [ ! -e "$work/plan.csv" ] || { echo "a plan was merged without shard 2"; exit 1; }
 [ -z "$(squeue -h)" ] || { echo "jobs left in the queue:"; squeue; exit 1; }
 
-say "submit.sh --retry $work 2"
+say "submit.sh --retry $work 2 (the scripts' defaults: no MEM, TIME or PARTITION)"
 rm "$state/fail"
+unset MEM TIME PARTITION
 "$repo/deploy/slurm/submit.sh" --retry "$work" 2
 cmp "$state/local.plan.csv" "$work/plan.csv" || { diff "$state/local.plan.csv" "$work/plan.csv" | head; exit 1; }
 say "the merged plan is byte for byte the plan of one process ($(($(wc -l <"$work/plan.csv") - 1)) keys)"
