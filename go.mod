@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/bodgit/sevenzip v1.6.1
+	github.com/creack/pty v1.1.24
 	github.com/dsnet/compress v0.0.2-0.20230904184137-39efe44ab707
 	github.com/dustin/go-humanize v1.1.0
 	github.com/go-sql-driver/mysql v1.9.3

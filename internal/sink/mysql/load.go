@@ -26,6 +26,7 @@ import (
 const (
 	errNoSuchTable     = 1146 // ER_NO_SUCH_TABLE
 	errUnknownDB       = 1049 // ER_BAD_DB_ERROR
+	errAccessDenied    = 1045 // ER_ACCESS_DENIED_ERROR
 	errRowSize         = 1118 // ER_TOO_BIG_ROWSIZE
 	errRowSizeInsert   = 139  // HA_ERR_TO_BIG_ROW
 	errLocalInfileOff  = 1148 // ER_NOT_ALLOWED_COMMAND
@@ -51,6 +52,9 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	var local int
 	err = db.QueryRowContext(ctx, "SELECT DATABASE(), @@local_infile").Scan(&s.schema, &local)
 	switch {
+	case opts.Password == "" && isError(err, errAccessDenied):
+		// Refused without a password: the server wants one.
+		err = fmt.Errorf("connect to %s: %w: %w", name, sink.ErrPasswordRequired, err)
 	case isError(err, errUnknownDB):
 		err = fmt.Errorf("connect to %s: %w (siftload creates tables, not databases: CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)", name, err, cfg.DBName)
 	case err != nil:
@@ -95,6 +99,7 @@ type Sink struct {
 	target      sqlsink.Target
 	lockTimeout time.Duration
 	ledger      sqlsink.LedgerOnce
+	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
 }
 
 // Close closes the connections.
@@ -133,6 +138,7 @@ func ledgerDDL(t sqlsink.Target) string {
 		"`rejected` BIGINT NOT NULL, " +
 		"`loaded_at` DATETIME(6) NOT NULL, " +
 		"`version` VARCHAR(100), " +
+		"`digest` VARCHAR(64), " +
 		"INDEX `siftload_ledger_table` (`table_name`))" + tableOptions
 }
 
@@ -181,6 +187,9 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
 	if isError(err, errNoSuchTable) {
 		return sink.LedgerEntry{}, false, nil
@@ -204,6 +213,9 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 		_, err := s.db.ExecContext(ctx, ledgerDDL(s.target))
 		return err
 	}); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	// The connection lives beyond ctx: a cancelled load is rolled back

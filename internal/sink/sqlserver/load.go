@@ -42,11 +42,21 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		db.Close()
 		if err == nil {
 			err = errors.New("the user has no default schema")
+		} else if opts.Password == "" && loginFailed(err) {
+			err = fmt.Errorf("%w: %w", sink.ErrPasswordRequired, err)
 		}
 		return nil, fmt.Errorf("connect to %s (%s): %w", name, addr(cfg), err)
 	}
 	s.target = sqlsink.Target{Dialect: Dialect, Schema: s.schema}
 	return s, nil
+}
+
+// loginFailed reports whether err is the server's refusal of a login
+// (error 18456), which a login without a password gets when the server
+// wants one.
+func loginFailed(err error) bool {
+	var me mssql.Error
+	return errors.As(err, &me) && me.Number == 18456
 }
 
 // lockTimeout returns opts.LockTimeout or sink.DefaultLockTimeout.
@@ -120,6 +130,7 @@ type Sink struct {
 	target      sqlsink.Target
 	lockTimeout time.Duration
 	ledger      sqlsink.LedgerOnce
+	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
 }
 
 // Close closes the connections.
@@ -149,7 +160,8 @@ func ledgerDDL(t sqlsink.Target) string {
 		"[row_count] BIGINT NOT NULL, " +
 		"[rejected] BIGINT NOT NULL, " +
 		"[loaded_at] DATETIME2(7) NOT NULL, " +
-		"[version] NVARCHAR(100))"
+		"[version] NVARCHAR(100), " +
+		"[digest] NVARCHAR(64))"
 }
 
 // ensureLedger creates the ledger once, in a transaction of its own under
@@ -264,6 +276,9 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
 	if isError(err, errInvalidObject) {
 		return sink.LedgerEntry{}, false, nil
@@ -277,6 +292,9 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // Load writes one file; see package sink and the package comment.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
 	if err := s.ensureLedger(ctx); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{s: s, tx: tx} })
