@@ -55,9 +55,9 @@ type analyzeJob struct {
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
 // usage error that names the setting by where(key) (its flag, variable or
 // profile line); name(key) names a setting in problems ("raise --max-ratio
-// to allow it"). Without scale, the analysis runs here whatever the shard
-// and queue settings say (run's, which analyzes on one machine).
-func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
+// to allow it"). Without shards (run's), the analysis is never a shard,
+// whatever the shard setting says; the queue is analyze's and run's.
+func newAnalyzeJob(s config.Settings, where, name func(key string) string, shards bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
 	if s.Report != "" && s.Candidates == "" && s.Shard == "" {
 		// The report's charts need every version: they go beside the plan.
@@ -81,10 +81,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 	j.names.Apply(&j.opts.Walker)
 
 	switch {
-	case !scale:
-	case s.Shard != "" && s.Queue != "":
+	case shards && s.Shard != "" && s.Queue != "":
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
-	case s.Shard != "":
+	case shards && s.Shard != "":
 		j.mode = shardMode
 		if s.Report != "" {
 			return nil, usagef("%s needs a plan, which a shard does not write: run siftload report on the plan of siftload merge", where("report"))
@@ -276,7 +275,15 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	}
 	res.Stats.Keys = len(entries)
 	if j.mode == shardMode {
+		// A shard chooses no plan, but it knows the keys its candidates
+		// have (a key may have candidates in other shards too).
+		keys := make(map[string]struct{})
+		for _, c := range res.Candidates {
+			keys[c.Key] = struct{}{}
+		}
+		res.Stats.Keys = len(keys)
 		printAnalyzeSummary(p, res.Stats, len(problems), j.s.Candidates)
+		p.Printf("shard %s: %d candidates of %d keys; siftload merge chooses among all shards' candidates", j.shard, len(res.Candidates), len(keys))
 		if len(problems) > 0 {
 			p.Printf("the %d problems are in %s too; siftload merge reports them", len(problems), j.s.Candidates)
 		}

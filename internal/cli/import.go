@@ -154,6 +154,9 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
+				if err := s.imp.mapSources(p, entries); err != nil {
+					return err
+				}
 				if s.imp.Base == "" { // the plan's sidecar may know where its sources lie
 					if s.imp.Base, err = recordedBase(p, s.imp.Out, entries); err != nil {
 						return err

@@ -167,12 +167,8 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 			if s.analyze, err = newAnalyzeJob(eff.Settings, s.where, s.setting, kind == analyzeCommand); err != nil {
 				return nil, s.wrap(err)
 			}
-			if kind == runCommand && (eff.Shard != "" || eff.Queue != "") {
-				key := "shard"
-				if eff.Shard == "" {
-					key = "queue"
-				}
-				p.Errorf("warning: %s is ignored: run analyzes every input on this machine (shards and the queue are analyze's)", s.where(key))
+			if kind == runCommand && eff.Shard != "" {
+				p.Errorf("warning: %s is ignored: run analyzes every input (shards are analyze's; run takes --queue)", s.where("shard"))
 			}
 		}
 		if kind != analyzeCommand {
