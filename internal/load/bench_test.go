@@ -95,7 +95,7 @@ func BenchmarkSource(b *testing.B) {
 			b.ReportAllocs()
 			var rows int64
 			for b.Loop() {
-				src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, cols, false)
+				src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, cols, false, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

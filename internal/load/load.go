@@ -1,8 +1,15 @@
 // Package load imports the versions a plan chose into a sink: for every
-// key it checks the ledger, works out the table (inferring column types
-// over every value of a new table's file), streams the file from its
+// key it checks the ledger, works out the table (a new table's column types
+// are those every value of its file fits), streams the file from its
 // archive through the CSV reader and the type converter into the sink, and
 // verifies the bytes against the plan's sha256 before the sink commits.
+//
+// Into a sink.ColumnTyper (SQLite, PostgreSQL) a new table's file is read
+// once in the common case: its types are guessed from its first records
+// and checked against every record as it loads; a file whose later
+// records need wider types is rolled back and loaded again with them (see
+// onepass.go). Into other sinks the types are inferred by a read of the
+// whole file before the load.
 //
 // Keys load independently: one failed file is reported and the others go
 // on. Nothing is written before the whole plan has been checked (table
@@ -10,6 +17,7 @@
 package load
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -18,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -135,7 +144,7 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(im.conc.Workers, 1))
-	if im.tables.One == "" && !im.policy.DryRun {
+	if im.tables.One == "" && !im.policy.DryRun && im.typer() == nil {
 		stop := im.startLookahead(gctx, jobs)
 		defer stop()
 	}
@@ -331,9 +340,10 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	if exists {
 		cols = existing
 	}
-	if cols == nil {
+	if cols == nil && im.typer() == nil {
 		// A new table: infer its types over every value of the file
-		// (no database call: the watchdog rests).
+		// (no database call: the watchdog rests). Into a ColumnTyper,
+		// loadFile guesses them instead (see onepass.go).
 		w.pause()
 		cols, err = im.newColumns(ctx, j)
 		w.resume()
@@ -341,28 +351,11 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 			return fail(o, err)
 		}
 	}
-	o.Columns, o.NewTable = cols, !exists
-	var res sink.Result
-	err = im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
-		if kp := im.hooks.KeyProgress; kp != nil {
-			r = progressReader{r: r, fn: func(n int64) { kp(j.Key, 0, n) }}
-		}
-		v := newVerifier(r, j.SHA256)
-		err := im.loadFrom(ctx, v, j, cols, exists, w, &res)
-		if err != nil {
-			w.pause() // reading the rest of the file for its sha256
-			defer w.resume()
-		}
-		return v.checked(ctx, j.Source, err)
-	})
+	res, cols, err := im.loadFile(ctx, j, cols, exists, w)
 	if err != nil {
-		// The outcome names the key and the table already.
-		var le *sink.LoadError
-		if errors.As(err, &le) {
-			err = le.Err
-		}
 		return fail(o, err)
 	}
+	o.Columns, o.NewTable = cols, !exists
 	o.Rows, o.Rejected, o.PrevRows = res.Rows, res.Rejected, res.PrevRows
 	switch res.Status {
 	case sink.StatusSkipped:
@@ -378,19 +371,21 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	return o
 }
 
-// loadFrom loads j from the verified stream v into the sink, setting *res.
-func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []schema.Column, exists bool, w *watchdog, res *sink.Result) error {
-	src, err := im.newSource(v, j, cols, exists)
+// loadFrom loads j from the verified stream v into the sink, setting *res
+// and adding to *handed the rows handed to the sink. nil cols guess a new
+// table's types (see onepass.go).
+func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []schema.Column, exists bool, w *watchdog, res *sink.Result, handed *atomic.Int64) (*source, error) {
+	src, err := im.newSource(v, j, cols, exists, w)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Parse and convert on another goroutine, ahead of the sink.
-	progress := im.hooks.Progress
-	if kp := im.hooks.KeyProgress; kp != nil {
-		progress = func(rows int64) {
-			if im.hooks.Progress != nil {
-				im.hooks.Progress(rows)
-			}
+	progress := func(rows int64) {
+		handed.Add(rows)
+		if im.hooks.Progress != nil {
+			im.hooks.Progress(rows)
+		}
+		if kp := im.hooks.KeyProgress; kp != nil {
 			kp(j.Key, rows, 0)
 		}
 	}
@@ -399,82 +394,12 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done
 	if err != nil {
-		return err
+		return src, err
 	}
 	if rejects := src.allRejects(); rejects != nil && im.hooks.Rejects != nil {
-		return im.hooks.Rejects(rejects)
+		return src, im.hooks.Rejects(rejects)
 	}
-	return nil
-}
-
-// inferColumns reads a chosen file once to infer its column types.
-func (im *Importer) inferColumns(ctx context.Context, j *job) ([]schema.Column, error) {
-	var cols []schema.Column
-	err := im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
-		rd, err := record.NewReader(r, im.parse.Record)
-		if err != nil {
-			return problem.New(j.Source, 0, err)
-		}
-		if err := im.checkColumns(len(rd.Header())); err != nil {
-			return problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
-		}
-		names := schema.ColumnNames(rd.Header())
-		in := schema.Inferrer{AllText: im.parse.AllText, Limits: im.limits}
-		for rd.Next() {
-			if rec := rd.Record(); len(rec) == len(names) {
-				in.Add(rec)
-			}
-		}
-		if err := rd.Err(); err != nil {
-			return problem.New(j.Source, rd.RecordNumber(), err)
-		}
-		cols = in.Columns(names)
-		return nil
-	})
-	return cols, err
-}
-
-// oneTableColumns infers one set of columns for all keys of a one-table
-// load whose table does not exist yet: the files must have the same
-// columns, in any order, and each column gets the widest type any file
-// needs.
-func (im *Importer) oneTableColumns(ctx context.Context, jobs []*job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	if _, exists, err := im.sink.Columns(ctx, jobs[0].table); err != nil || exists {
-		return err
-	}
-	var merged []schema.Column
-	var first string
-	for _, j := range jobs {
-		if j.empty() {
-			continue
-		}
-		cols, err := im.inferColumns(ctx, j)
-		if err != nil {
-			return fmt.Errorf("key %s: %w", j.Key, err)
-		}
-		if merged == nil {
-			merged, first = cols, j.Key
-			continue
-		}
-		if d := diffColumns(schema.ColumnNamesOf(merged), schema.ColumnNamesOf(cols)); d != "" {
-			return fmt.Errorf("%s: table %s: key %s and key %s have different columns: %s", im.name("one_table"), jobs[0].table, first, j.Key, d)
-		}
-		at := make(map[string]int, len(merged))
-		for i, m := range merged {
-			at[m.Name] = i
-		}
-		for _, c := range cols {
-			i := at[c.Name]
-			merged[i] = schema.Widen(merged[i], c)
-		}
-	}
-	for _, j := range jobs {
-		j.cols = merged
-	}
-	return nil
+	return src, nil
 }
 
 // checkColumns refuses a file of n columns that the sink's table cannot
@@ -536,10 +461,20 @@ type source struct {
 	dbRejects []plan.Reject
 	err       error
 	done      bool
+	guess     *guess // the table's types are guessed; nil when known
 }
 
-func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists bool) (*source, error) {
-	rd, err := record.NewReader(v, im.parse.Record)
+func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists bool, w *watchdog) (*source, error) {
+	var r io.Reader = v
+	var sample *schema.Inferrer
+	if cols == nil {
+		prefix, in, err := im.sample(v)
+		if err != nil {
+			return nil, problem.New(j.Source, 0, err)
+		}
+		r, sample = io.MultiReader(bytes.NewReader(prefix), v), in
+	}
+	rd, err := record.NewReader(r, im.parse.Record)
 	if err != nil {
 		return nil, problem.New(j.Source, 0, err)
 	}
@@ -548,6 +483,10 @@ func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists 
 		return nil, problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
 	}
 	names := schema.ColumnNames(rd.Header())
+	if sample != nil {
+		src.guess = im.newGuess(names, sample, w)
+		cols = src.guess.spec
+	}
 	src.table = schema.Table{Name: j.table}
 	// Bind the file's columns, in the file's order, to the table's.
 	var tableNames []string
@@ -595,6 +534,9 @@ func (s *source) Next() bool {
 	s.vals = s.vals[:n]
 	for s.rd.Next() {
 		rec := s.rd.Record()
+		if s.guess != nil && len(rec) == n {
+			s.guess.full.Add(rec)
+		}
 		var bad error
 		if len(rec) != n {
 			bad = fmt.Errorf("%d fields, the header has %d", len(rec), n)
@@ -603,6 +545,13 @@ func (s *source) Next() bool {
 		}
 		if bad == nil {
 			return true
+		}
+		if s.guess != nil && s.guess.wider() {
+			err := s.guess.drain(s.rd)
+			if we := (*widenError)(nil); !errors.As(err, &we) {
+				err = problem.New(s.j.Source, s.rd.RecordNumber(), err)
+			}
+			return s.end(err)
 		}
 		s.mu.Lock()
 		full := int64(len(s.rejects)+len(s.dbRejects)) >= s.maxBad
@@ -626,6 +575,9 @@ func (s *source) Next() bool {
 	}
 	if !ok {
 		return s.end(problem.New(s.j.Source, 0, ErrChanged))
+	}
+	if s.guess != nil {
+		return s.end(s.guess.check())
 	}
 	return s.end(nil)
 }

@@ -84,12 +84,12 @@ func TestPrefetch(t *testing.T) {
 				j.SHA256 = strings.Repeat("0", 64)
 			}
 			im := NewImporter(nil, Config{Parsing: Parsing{MaxBadRows: tt.MaxBad}})
-			direct, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
+			direct, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := drain(t, direct)
-			src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
+			src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestPrefetchStop(t *testing.T) {
 	for _, after := range []int{0, 1, 1000, 5000} {
 		t.Run(fmt.Sprint(after), func(t *testing.T) {
 			r := &countingReader{r: bytes.NewReader(data)}
-			src, err := NewImporter(nil, Config{}).newSource(newVerifier(r, j.SHA256), j, testCols, false)
+			src, err := NewImporter(nil, Config{}).newSource(newVerifier(r, j.SHA256), j, testCols, false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,8 +167,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // TestLookahead loads three keys into SQLite twice: the first import
-// infers every new table's columns once (ahead of its load or in it), and
-// the second, which skips every key, opens no file.
+// reads each file once (one-pass), or, into a sink that is no
+// sink.ColumnTyper, infers every new table's columns once (ahead of its
+// load or in it) and loads; the second, which skips every key, opens no
+// file.
 func TestLookahead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -189,22 +191,30 @@ func TestLookahead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	s2, err := sqlite.Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t2.db"), sink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
 	for _, tt := range []struct {
 		Name              string
+		Sink              sink.Sink
 		WantLoaded, Opens int64
 	}{
-		{Name: "First", WantLoaded: 3, Opens: 6}, // inference + load of each key
-		{Name: "Rerun", WantLoaded: 0, Opens: 0},
+		{Name: "First", Sink: s, WantLoaded: 3, Opens: 3}, // the load of each key
+		{Name: "Rerun", Sink: s, WantLoaded: 0, Opens: 0},
+		{Name: "TwoPass", Sink: twoPassSink{s2}, WantLoaded: 3, Opens: 6}, // inference + load of each key
+		{Name: "TwoPassRerun", Sink: twoPassSink{s2}, WantLoaded: 0, Opens: 0},
 	} {
 		opens.Store(0)
-		sum, err := NewImporter(s, cfg).Run(ctx, entries)
+		sum, err := NewImporter(tt.Sink, cfg).Run(ctx, entries)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.Name, err)
 		}
 		if int64(sum.Loaded) != tt.WantLoaded || opens.Load() != tt.Opens {
 			t.Errorf("%s: loaded %d keys with %d opens, want %d with %d", tt.Name, sum.Loaded, opens.Load(), tt.WantLoaded, tt.Opens)
 		}
-		cols, ok, err := s.Columns(ctx, "c")
+		cols, ok, err := tt.Sink.Columns(ctx, "c")
 		if err != nil || !ok || len(cols) != 3 || cols[0].Type != schema.Integer || cols[2].Type != schema.Text {
 			t.Errorf("%s: columns of c = %v, %v, %v", tt.Name, cols, ok, err)
 		}

@@ -342,6 +342,10 @@ func (dialect) Limits() schema.Limits {
 // Limits returns what PostgreSQL can store (see sink.Limiter).
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
+// ColumnType returns the type PostgreSQL creates a column of t as (see
+// sink.ColumnTyper: PostgreSQL's DDL is transactional).
+func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.ColumnType(t, maxLen) }
+
 // Dialect is the SQL dialect of this sink.
 var Dialect sqlsink.Dialect = dialect{}
 
@@ -510,6 +514,16 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 		// transaction on the server just as well.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		rerr := tx.Rollback(rctx)
+		if err != nil && rerr == nil {
+			// The rolled-back load may have created its table: the
+			// connection's cached description of the COPY's columns
+			// must not outlive it (a reload may create the table
+			// with wider types). A connection that cannot forget it
+			// is closed, and the pool drops it.
+			if derr := c.Conn.Conn().DeallocateAll(rctx); derr != nil {
+				_ = c.Conn.Conn().Close(rctx)
+			}
+		}
 		cancel()
 		if err != nil {
 			return sink.Result{}, sink.WrapLoad(job, err)
@@ -750,3 +764,4 @@ func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool)
 }
 
 var _ sink.Digester = (*Sink)(nil)
+var _ sink.ColumnTyper = (*Sink)(nil)

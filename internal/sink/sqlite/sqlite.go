@@ -336,6 +336,10 @@ func (dialect) Limits() schema.Limits { return schema.Limits{MaxColumns: maxColu
 // Limits returns what SQLite can store (see sink.Limiter).
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
+// ColumnType returns the type SQLite creates a column of t as (see
+// sink.ColumnTyper: SQLite's DDL is transactional).
+func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.ColumnType(t, maxLen) }
+
 // Dialect is the SQL dialect of this sink.
 var Dialect sqlsink.Dialect = dialect{}
 
@@ -665,3 +669,4 @@ var (
 	_ sink.Sink    = (*Sink)(nil)
 	_ sink.Absence = (*Sink)(nil)
 )
+var _ sink.ColumnTyper = (*Sink)(nil)
