@@ -93,14 +93,17 @@ type Hooks struct {
 	Rejects func([]plan.Reject) error
 	// Progress is told how many more rows were handed to the sink, a
 	// batch at a time; with Workers > 1 it is called from several
-	// goroutines at once.
+	// goroutines at once. A load that reads its file again (see
+	// onepass.go) first takes back the rows of the read it abandons, as
+	// a negative count.
 	Progress func(rows int64)
 	// Start is told that the load of a key begins: the ledger said it
 	// must load, and its file is about to be read. Report follows.
 	Start func(plan.Entry)
 	// KeyProgress is told of rows more rows of key handed to the sink
 	// and bytes more bytes of its file read by the load; with Workers > 1
-	// from several goroutines at once.
+	// from several goroutines at once. Both are negative when a load
+	// takes back an abandoned read, as for Progress.
 	KeyProgress func(key string, rows, bytes int64)
 	// Report is called once per key with its outcome, from one goroutine
 	// at a time.
