@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/klauspost/compress/zip"
@@ -164,7 +165,12 @@ func BenchmarkRunSQLite(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var w archive.Walker
-			cfg := Config{Parsing: Parsing{AllText: allText}, Concurrency: Concurrency{Workers: 1}, Files: Files{Open: w.Open}}
+			var opens atomic.Int64
+			open := func(ctx context.Context, base, source string, fn func(io.Reader) error) error {
+				opens.Add(1)
+				return w.Open(ctx, base, source, fn)
+			}
+			cfg := Config{Parsing: Parsing{AllText: allText}, Concurrency: Concurrency{Workers: 1}, Files: Files{Open: open}}
 			b.SetBytes(size)
 			b.ReportAllocs()
 			i := 0
@@ -187,6 +193,7 @@ func BenchmarkRunSQLite(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(opens.Load())/float64(b.N)/float64(len(entries)), "opens/key")
 		})
 	}
 }
