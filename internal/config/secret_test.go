@@ -18,6 +18,9 @@ func TestCheckURL(t *testing.T) {
 		{Name: "Postgres", Input: "postgres://loader@db.example:5432/mes?sslmode=verify-full"},
 		{Name: "SQLite", Input: "sqlite:rgb.db?busy_timeout=30s"},
 		{Name: "Oracle", Input: "oracle://loader@db:1521/svc?SSL=true"},
+		// SQLite paths are taken as written (a Windows path, spaces, %, #).
+		{Name: "SQLiteOddPath", Input: `sqlite:C:\Program Files\50% #1.db`},
+		{Name: "SQLiteLongPath", Input: `sqlite:\\?\C:\runs\x.db`},
 		{Name: "UserInfo", Input: "postgres://loader:SeCr3t-xyz@db/mes", WantErr: ErrPasswordInURL},
 		{Name: "EmptyPassword", Input: "postgres://loader:@db/mes", WantErr: ErrPasswordInURL},
 		{Name: "Param", Input: "postgres://loader@db/mes?sslmode=require&password=SeCr3t-xyz", WantErr: ErrPasswordInURL},

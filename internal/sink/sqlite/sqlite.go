@@ -80,7 +80,10 @@ type Config struct {
 
 // ParseDSN parses "sqlite:PATH[?PARAMS]". PATH may follow "sqlite:" or
 // "sqlite://"; "sqlite:///abs/path" names /abs/path (and, on Windows,
-// "sqlite:///C:/x.db" names C:/x.db). PARAMS are busy_timeout (a Go
+// "sqlite:///C:/x.db" names C:/x.db). PATH is taken as it is written, not
+// %-decoded: spaces, "%" and "#" are part of the name. A Windows long path
+// (sqlite:\\?\C:\x.db, sqlite:\\?\UNC\server\share\x.db) is accepted: the
+// "?" of its prefix starts no query. PARAMS are busy_timeout (a Go
 // duration) and synchronous (normal or full).
 func ParseDSN(dsn string) (Config, error) {
 	scheme, rest, ok := strings.Cut(dsn, ":")
@@ -88,7 +91,14 @@ func ParseDSN(dsn string) (Config, error) {
 		return Config{}, fmt.Errorf("sqlite DSN %q: want the scheme sqlite", dsn)
 	}
 	rest = strings.TrimPrefix(rest, "//")
-	path, query, _ := strings.Cut(rest, "?")
+	var path, query string
+	if long, ok := strings.CutPrefix(rest, longPrefix); ok {
+		// A Windows long path: the "?" of its prefix starts no query.
+		path, query, _ = strings.Cut(long, "?")
+		path = longPrefix + path
+	} else {
+		path, query, _ = strings.Cut(rest, "?")
+	}
 	if runtime.GOOS == "windows" && len(path) >= 3 && path[0] == '/' && path[2] == ':' {
 		path = path[1:]
 	}
@@ -137,7 +147,24 @@ func (c Config) driverDSN() string {
 	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
-	return c.Path + "?" + q.Encode()
+	return driverPath(c.Path) + "?" + q.Encode()
+}
+
+// longPrefix starts a Windows long path (\\?\C:\x.db).
+const longPrefix = `\\?\`
+
+// driverPath returns path as the driver takes it: the driver ends the
+// path at its first "?", so a Windows long path loses its prefix
+// (\\?\C:\x.db is C:\x.db, \\?\UNC\server\share\x.db is \\server\share\x.db).
+func driverPath(path string) string {
+	long, ok := strings.CutPrefix(path, longPrefix)
+	if !ok {
+		return path
+	}
+	if unc, ok := strings.CutPrefix(long, `UNC\`); ok {
+		return `\\` + unc
+	}
+	return long
 }
 
 // Factory opens SQLite sinks.
