@@ -15,6 +15,7 @@ import (
 // PasswordHelp says where a password belongs. Messages that refuse a
 // password end with it.
 const PasswordHelp = "give the password in the environment variable " + PasswordEnv +
+	" (sh: export " + PasswordEnv + "=...; cmd.exe: set " + PasswordEnv + "=...; PowerShell: $env:" + PasswordEnv + " = '...')" +
 	", in a file named by password_file (--password-file; others may not read it), " +
 	"or type it at the prompt siftload shows on a terminal"
 

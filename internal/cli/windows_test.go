@@ -30,3 +30,21 @@ func TestInputWildcards(t *testing.T) {
 		t.Errorf("the plan of the first analysis is gone: %v", err)
 	}
 }
+
+// TestHelpNamesShells checks that the help of the commands that take a
+// password shows how sh, cmd.exe and PowerShell set its variable.
+func TestHelpNamesShells(t *testing.T) {
+	p, _ := quiet(t)
+	root := newRootCommand(p, deps{})
+	for _, name := range []string{"import", "run"} {
+		cmd, _, err := root.Find([]string{name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"export SIFTLOAD_DB_PASSWORD=", "set SIFTLOAD_DB_PASSWORD=", "$env:SIFTLOAD_DB_PASSWORD = ", "icacls"} {
+			if !strings.Contains(cmd.Long, want) {
+				t.Errorf("%s --help lacks %q", name, want)
+			}
+		}
+	}
+}
