@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestInputWildcards gives analyze its INPUTs as patterns, as cmd.exe and
@@ -45,6 +47,44 @@ func TestHelpNamesShells(t *testing.T) {
 			if !strings.Contains(cmd.Long, want) {
 				t.Errorf("%s --help lacks %q", name, want)
 			}
+		}
+	}
+}
+
+// TestImportLockedSQLite imports into a SQLite database whose write lock
+// another program holds: import says what it waits for and gives up after
+// --lock-timeout, naming the lock.
+func TestImportLockedSQLite(t *testing.T) {
+	dir := t.TempDir()
+	planPath, db := filepath.Join(dir, "plan.csv"), filepath.Join(dir, "site.db")
+	t.Chdir("../..")
+	mustExecute(t, "analyze", "-q", "--out", planPath, "examples/site-rgb")
+
+	other, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	for _, q := range []string{"PRAGMA journal_mode=WAL", "BEGIN IMMEDIATE"} {
+		if _, err := other.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	defer other.Exec("ROLLBACK")
+
+	p, out := quiet(t)
+	start := time.Now()
+	err = execute(t.Context(), p, []string{"import", "--plan", planPath, "--db", "sqlite:" + db, "--lock-timeout", "300ms", "--workers", "1"})
+	if err == nil {
+		t.Fatalf("import into a locked database succeeded:\n%s", out)
+	}
+	if elapsed := time.Since(start); elapsed > 30*time.Second {
+		t.Errorf("import waited %s with --lock-timeout 300ms", elapsed)
+	}
+	for _, want := range []string{"waiting for the write lock of " + db, "another program held the write lock"} {
+		if !strings.Contains(out.String()+err.Error(), want) {
+			t.Errorf("output lacks %q:\n%s\nerr: %v", want, out, err)
 		}
 	}
 }

@@ -50,6 +50,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -150,6 +151,17 @@ func (c Config) driverDSN() string {
 	return driverPath(c.Path) + "?" + q.Encode()
 }
 
+// hasParam reports whether dsn sets the parameter name.
+func hasParam(dsn, name string) bool {
+	rest := dsn
+	if i := strings.Index(rest, longPrefix); i >= 0 {
+		rest = rest[i+len(longPrefix):]
+	}
+	_, query, _ := strings.Cut(rest, "?")
+	q, err := url.ParseQuery(query)
+	return err == nil && q.Has(name)
+}
+
 // longPrefix starts a Windows long path (\\?\C:\x.db).
 const longPrefix = `\\?\`
 
@@ -209,11 +221,16 @@ func (Factory) LocalFiles(dsn string) []string {
 }
 
 // Open opens (creating when missing) the database file named by dsn.
-// opts are unused: SQLite has no password nor TLS.
-func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink, error) {
+// Of opts it takes LockTimeout: how long a load waits for another
+// program's write lock, unless the DSN sets busy_timeout. SQLite has no
+// password nor TLS.
+func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if opts.LockTimeout > 0 && !hasParam(dsn, "busy_timeout") {
+		c.BusyTimeout = opts.LockTimeout
 	}
 	db, err := sql.Open("sqlite", c.driverDSN())
 	if err != nil {
@@ -222,7 +239,7 @@ func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink,
 	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
-	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), busy: c.BusyTimeout, waiting: opts.Waiting}, nil
 }
 
 // ping opens the first connection, retrying while another process holds
@@ -250,6 +267,11 @@ type Sink struct {
 	db     *sql.DB
 	path   string
 	writer chan struct{} // held by the Load in progress
+	// busy is how long a load waits for another program's write lock;
+	// waiting, if set, is told when a load starts to wait (probeLock).
+	busy    time.Duration
+	waiting func(what string)
+	told    atomic.Bool // waiting was called: once per Sink is enough
 }
 
 // dialect is SQLite's sqlsink.Dialect.
@@ -402,8 +424,49 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	}
 	defer func() { <-s.writer }()
 
+	s.probeLock(ctx)
 	// BeginTx issues BEGIN IMMEDIATE, see driverDSN.
-	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
+	res, err := sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
+	if err != nil && isBusy(err) {
+		held := fmt.Sprintf("another program held the write lock of %s for longer than the lock timeout, %s", s.path, s.busy)
+		if le, ok := errors.AsType[*sink.LoadError](err); ok {
+			le.Err = fmt.Errorf("%w (%s)", le.Err, held)
+		} else {
+			err = fmt.Errorf("%w (%s)", err, held)
+		}
+	}
+	return res, err
+}
+
+// probeLock tells s.waiting when another program holds the database's
+// write lock, before the load waits for it: it tries BEGIN IMMEDIATE on
+// one connection without waiting, and rolls back at once. It tells once
+// per Sink.
+func (s *Sink) probeLock(ctx context.Context) {
+	if s.waiting == nil || s.told.Load() {
+		return
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return // the load itself reports it
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", s.busy.Milliseconds()))
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		if isBusy(err) && !s.told.Swap(true) {
+			s.waiting(fmt.Sprintf("the write lock of %s, which another program holds (waiting up to %s, the lock timeout)", s.path, s.busy))
+		}
+		return
+	}
+	conn.ExecContext(ctx, "ROLLBACK")
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
 }
 
 // Close closes the database.
