@@ -46,6 +46,10 @@ type analyzeJob struct {
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
 	own []string
+
+	// json receives the plan's keys, the problems and the summary
+	// (--json); nil for none.
+	json *jsonLines
 }
 
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
@@ -205,6 +209,9 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
+	if p.Detailed() {
+		j.opts.Walker.Skipped = func(source, reason string) { p.Verbosef("skipped %s: %s", source, reason) }
+	}
 	all := ins
 	label := "analyze"
 	if j.mode == shardMode {
@@ -259,6 +266,10 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
+	if err := j.json.Err(); err != nil {
+		return nil, err
+	}
 	return entries, out.problemsError("analyze", p, problems)
 }
 

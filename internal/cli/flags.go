@@ -180,6 +180,8 @@ func (b *boundSettings) importFlags(forRun bool) {
 
 func (b *boundSettings) connectionFlags() {
 	b.bind("password_file", "", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
+	// Passwords.
+	b.bind("no_password", "", false, "never ask for a password, even when the server asks for one (default: ask on a terminal when it does)")
 	b.bind("ca_file", "", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
 	b.bind("cert_file", "", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	b.bind("key_file", "", "", "the client certificate's private key in `FILE` (PEM)")

@@ -53,7 +53,7 @@ func checkDatabase(ctx context.Context, imp ImportOptions) error {
 	if imp.DryRun {
 		return nil
 	}
-	s, _, err := openSink(ctx, imp)
+	s, _, err := openSink(ctx, &imp)
 	if err != nil {
 		if errors.Is(err, ErrUsage) {
 			return err

@@ -117,6 +117,10 @@ type Connection struct {
 	KeyFile       string `yaml:"key_file,omitempty"`
 	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
 
+	// Passwords (import and run): NoPassword never asks for one, even
+	// when the server does.
+	NoPassword bool `yaml:"no_password,omitempty"`
+
 	// Lock waits (import and run): how long a load waits for another
 	// load's lock, a Go duration such as 10m. Checked by the cli package.
 	LockTimeout string `yaml:"lock_timeout,omitempty"`

@@ -128,10 +128,11 @@ func TestSQL(t *testing.T) {
 	tests := []struct{ Name, Got, Want string }{
 		{"CreateTable", create[0], `CREATE TABLE "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY" VARCHAR2(1024 CHAR) NOT NULL, "ID" NUMBER(19), "ORDER" VARCHAR2(32 CHAR), "AMOUNT" NUMBER, "AT" TIMESTAMP(9), "NOTE" CLOB)`},
 		{"CreateIndex", create[1], `CREATE INDEX "SIFTLOAD_RGB"."DATA_LINE01_SOURCE_KEY" ON "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY")`},
-		{"Ledger", sqlsink.LedgerDDL(d, false), `CREATE TABLE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY" VARCHAR2(1024 CHAR) NOT NULL PRIMARY KEY, "TABLE_NAME" VARCHAR2(128 CHAR) NOT NULL, "SOURCE" VARCHAR2(4000 CHAR), "SHA256" VARCHAR2(64 CHAR) NOT NULL, "ROW_COUNT" NUMBER(19) NOT NULL, "REJECTED" NUMBER(19) NOT NULL, "LOADED_AT" TIMESTAMP(9) NOT NULL, "VERSION" VARCHAR2(128 CHAR))`},
-		{"LockLedger", lockLedgerSQL(d), `SELECT "FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "FILE_KEY" = :1 FOR UPDATE`},
-		{"LedgerInsert", sqlsink.LedgerInsertSQL(d), `INSERT INTO "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION") VALUES (:1, :2, :3, :4, :5, :6, :7, :8)`},
-		{"LedgerUpdate", sqlsink.LedgerUpdateSQL(d), `UPDATE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" SET "TABLE_NAME" = :1, "SOURCE" = :2, "SHA256" = :3, "ROW_COUNT" = :4, "REJECTED" = :5, "LOADED_AT" = :6, "VERSION" = :7 WHERE "FILE_KEY" = :8`},
+		{"Ledger", sqlsink.LedgerDDL(d, false), `CREATE TABLE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY" VARCHAR2(1024 CHAR) NOT NULL PRIMARY KEY, "TABLE_NAME" VARCHAR2(128 CHAR) NOT NULL, "SOURCE" VARCHAR2(4000 CHAR), "SHA256" VARCHAR2(64 CHAR) NOT NULL, "ROW_COUNT" NUMBER(19) NOT NULL, "REJECTED" NUMBER(19) NOT NULL, "LOADED_AT" TIMESTAMP(9) NOT NULL, "VERSION" VARCHAR2(128 CHAR), "DIGEST" VARCHAR2(64 CHAR))`},
+		{"LedgerMigrate", sqlsink.LedgerMigrateSQL(d, false), `ALTER TABLE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ADD ("DIGEST" VARCHAR2(64 CHAR))`},
+		{"LockLedger", lockLedgerSQL(d), `SELECT "FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION", "DIGEST" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "FILE_KEY" = :1 FOR UPDATE`},
+		{"LedgerInsert", sqlsink.LedgerInsertSQL(d), `INSERT INTO "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION", "DIGEST") VALUES (:1, :2, :3, :4, :5, :6, :7, :8, :9)`},
+		{"LedgerUpdate", sqlsink.LedgerUpdateSQL(d), `UPDATE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" SET "TABLE_NAME" = :1, "SOURCE" = :2, "SHA256" = :3, "ROW_COUNT" = :4, "REJECTED" = :5, "LOADED_AT" = :6, "VERSION" = :7, "DIGEST" = :8 WHERE "FILE_KEY" = :9`},
 		{"OtherKey", sqlsink.OtherKeySQL(d), `SELECT "FILE_KEY" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "TABLE_NAME" = :1 AND "FILE_KEY" <> :2`},
 		{"DeleteOneTable", sqlsink.DeleteRowsSQL(d, "data_line01", true), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01" WHERE "SOURCE_KEY" = :1`},
 		{"DeleteAll", sqlsink.DeleteRowsSQL(d, "data_line01", false), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01"`},
@@ -422,5 +423,25 @@ func TestBatchUndoesPartialRow(t *testing.T) {
 		if n := reflect.ValueOf(a).Len(); n != 1 {
 			t.Errorf("after a bad row, an array has %d values, want 1", n)
 		}
+	}
+}
+
+func TestAsksPassword(t *testing.T) {
+	tests := []struct {
+		Name  string
+		Input error
+		Want  bool
+	}{
+		{Name: "NullPassword", Input: errors.New("ORA-01005: null password given; logon denied"), Want: true},
+		{Name: "Invalid", Input: errors.New("ORA-01017: invalid username/password; logon denied"), Want: true},
+		{Name: "Refused", Input: errors.New("dial tcp 127.0.0.1:1521: connect: connection refused"), Want: false},
+		{Name: "NoListener", Input: errors.New("ORA-12514: TNS:listener does not currently know of service"), Want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got := asksPassword(tt.Input); got != tt.Want {
+				t.Errorf("asksPassword(%v) = %v, want %v", tt.Input, got, tt.Want)
+			}
+		})
 	}
 }

@@ -46,7 +46,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -221,9 +223,11 @@ func (Factory) LocalFiles(dsn string) []string {
 }
 
 // Open opens (creating when missing) the database file named by dsn.
-// Of opts it takes LockTimeout: how long a load waits for another
-// program's write lock, unless the DSN sets busy_timeout. SQLite has no
-// password nor TLS.
+// SQLite has no password nor TLS. Of opts, ReadOnly opens the file
+// read-only, and a file that does not exist is not created but read as an
+// empty database in memory, whose Absent is true; LockTimeout is how long
+// a load waits for another program's write lock, unless the DSN sets
+// busy_timeout; Waiting is told when a load starts to wait for it.
 func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
@@ -232,14 +236,73 @@ func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Si
 	if opts.LockTimeout > 0 && !hasParam(dsn, "busy_timeout") {
 		c.BusyTimeout = opts.LockTimeout
 	}
-	db, err := sql.Open("sqlite", c.driverDSN())
+	driverDSN := c.driverDSN()
+	absent := false
+	if opts.ReadOnly {
+		_, err := os.Stat(c.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			absent = true
+		case err != nil:
+			return nil, fmt.Errorf("open %s: %w", c.Path, err)
+		}
+		driverDSN = c.readOnlyDSN(absent)
+	}
+	db, err := sql.Open("sqlite", driverDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.Path, err)
 	}
 	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
-	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), busy: c.BusyTimeout, waiting: opts.Waiting}, nil
+	if !opts.ReadOnly {
+		// A read-only open (a dry run) changes nothing, the ledger's
+		// columns included: it reads an old ledger as it is.
+		if err := migrateLedger(ctx, db); err != nil {
+			return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+		}
+	}
+	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), absent: absent, busy: c.BusyTimeout, waiting: opts.Waiting}, nil
+}
+
+// readOnlyDSN returns the modernc.org/sqlite DSN that opens c's file
+// read-only (a URI with mode=ro, which changes nothing in the file, not
+// even its journal mode), or, when absent, an empty private database in
+// memory.
+func (c Config) readOnlyDSN(absent bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
+	if absent {
+		return "file::memory:?" + q.Encode()
+	}
+	q.Set("mode", "ro")
+	p := driverPath(c.Path) // a URI has no room for \\?\
+	path := filepath.ToSlash(p)
+	if filepath.IsAbs(p) && !strings.HasPrefix(path, "/") {
+		path = "/" + path // C:/x.db: file:///C:/x.db
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	if filepath.IsAbs(p) {
+		return u.String()
+	}
+	return "file:" + u.EscapedPath() + "?" + u.RawQuery
+}
+
+// Absent reports whether a ReadOnly Open found no database file; see
+// sink.Absence.
+func (s *Sink) Absent() bool { return s.absent }
+
+// migrateLedger adds the digest column to a ledger made before it. A
+// ledger that another process migrated meanwhile is fine.
+func migrateLedger(ctx context.Context, db *sql.DB) error {
+	cols, _, err := columns(ctx, db, sink.LedgerTable)
+	if err != nil || !sqlsink.LedgerLacksDigest(cols) {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(target, true)); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
+	}
+	return nil
 }
 
 // ping opens the first connection, retrying while another process holds
@@ -267,6 +330,7 @@ type Sink struct {
 	db     *sql.DB
 	path   string
 	writer chan struct{} // held by the Load in progress
+	absent bool          // opened ReadOnly, the file did not exist
 	// busy is how long a load waits for another program's write lock;
 	// waiting, if set, is told when a load starts to wait (probeLock).
 	busy    time.Duration
@@ -612,4 +676,83 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 	return sqlsink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
-var _ sink.Sink = (*Sink)(nil)
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+		}
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(target))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	if _, exists, err := columns(ctx, s.db, table); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("count rows of %s: %w", table, err)
+		}
+		return 0, false, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester).
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	all, exists, err := columns(ctx, s.db, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	cols := sqlsink.DataColumns(all)
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = target.Quote(c.Name)
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)
+
+var (
+	_ sink.Sink    = (*Sink)(nil)
+	_ sink.Absence = (*Sink)(nil)
+)
