@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -61,6 +62,15 @@ func checkDatabase(ctx context.Context, imp ImportOptions) error {
 		return fmt.Errorf("%w\n(checked before the analysis, which did not start)", err)
 	}
 	return s.Close()
+}
+
+// heldHint explains a refused replacement of a file on Windows (goos):
+// another program holds the file open, as Excel holds a plan it shows.
+func heldHint(goos string, err error) string {
+	if goos != "windows" || !errors.Is(err, fs.ErrPermission) {
+		return ""
+	}
+	return " (is the file open in another program, such as Excel? close it and run again)"
 }
 
 // importFailed says, after run's import failed, that the plan is written

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,27 @@ func TestRunImportFailedSaysPlanWritten(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "the plan was written to plan.csv") || !strings.Contains(out.String(), "siftload import --plan plan.csv") {
 		t.Errorf("output does not say how to load the plan:\n%s", out)
+	}
+}
+
+func TestHeldHint(t *testing.T) {
+	denied := &os.LinkError{Op: "rename", Old: "x.tmp", New: "plan.csv", Err: fs.ErrPermission}
+	tests := []struct {
+		Name string
+		GOOS string
+		Err  error
+		Want string // a substring; "" wants no hint
+	}{
+		{Name: "WindowsDenied", GOOS: "windows", Err: denied, Want: "open in another program, such as Excel"},
+		{Name: "WindowsOther", GOOS: "windows", Err: fs.ErrNotExist},
+		{Name: "LinuxDenied", GOOS: "linux", Err: denied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got := heldHint(tt.GOOS, tt.Err)
+			if (tt.Want == "") != (got == "") || !strings.Contains(got, tt.Want) {
+				t.Errorf("heldHint(%s, %v) = %q, want %q", tt.GOOS, tt.Err, got, tt.Want)
+			}
+		})
 	}
 }
