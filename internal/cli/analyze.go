@@ -87,6 +87,12 @@ Problems (corrupt, truncated or encrypted archives and members) are printed
 and written to the problems file; everything else is still analyzed and the
 plan written.
 
+With --cache DIR, the candidates of every input are kept in DIR, and the
+next analysis reads only the inputs that are new or changed (path, size,
+modification time, settings, siftload version); the plan is the one an
+analysis without the cache writes. --no-cache and --rebuild-cache turn it
+off or rewrite it.
+
 Settings may come from a site profile (--config; see "siftload run --help")
 and SIFTLOAD_* environment variables; flags override both.
 ` + exitStatus + `

@@ -55,9 +55,9 @@ type analyzeJob struct {
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
 // usage error that names the setting by where(key) (its flag, variable or
 // profile line); name(key) names a setting in problems ("raise --max-ratio
-// to allow it"). Without scale, the analysis runs here whatever the shard
-// and queue settings say (run's, which analyzes on one machine).
-func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
+// to allow it"). Without shards (run's), the analysis is never a shard,
+// whatever the shard setting says; the queue is analyze's and run's.
+func newAnalyzeJob(s config.Settings, where, name func(key string) string, shards bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
 	as, err := analysisSettings(s, where)
 	if err != nil {
@@ -77,10 +77,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 	j.names.Apply(&j.opts.Walker)
 
 	switch {
-	case !scale:
-	case s.Shard != "" && s.Queue != "":
+	case shards && s.Shard != "" && s.Queue != "":
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
-	case s.Shard != "":
+	case shards && s.Shard != "":
 		j.mode = shardMode
 		if s.Candidates == "" {
 			return nil, usagef("--shard needs --candidates FILE: the shard's candidates go there, for siftload merge")
@@ -223,7 +222,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		ins = shard.Select(all, j.shard, j.shardBy)
 		label += " shard " + j.shard.String()
 	} else {
-		ins = dropOwnOutputs(ins, j.ownOutputs())
+		ins = dropUnder(dropOwnOutputs(ins, j.ownOutputs()), j.s.Cache) // with --no-cache too
 	}
 	var total int64
 	for _, in := range ins {
@@ -235,9 +234,16 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	prog := p.NewProgress(ctx, label, len(ins), total)
 	opts := j.opts
 	opts.Progress = prog.Add
+	opts.Cache = j.newCache(p)
+	var spill *plan.Spill
+	opts.Chooser, spill = j.newCollector(opts)
+	if spill != nil {
+		defer spill.Close()
+		opts.Keep = func(cands []plan.Candidate) error { return spill.Add(cands...) }
+	}
 	var res *analysis.Result
 	if j.mode == queueMode {
-		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
+		res, err = j.analyzeQueue(ctx, p, ins, opts)
 	} else {
 		res, err = analysis.Run(ctx, ins, opts)
 	}
@@ -245,7 +251,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates}
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
@@ -259,13 +265,24 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	}
 	res.Stats.Keys = len(entries)
 	if j.mode == shardMode {
+		// A shard chooses no plan, but it knows the keys its candidates
+		// have (a key may have candidates in other shards too).
+		keys := make(map[string]struct{})
+		for _, c := range res.Candidates {
+			keys[c.Key] = struct{}{}
+		}
+		res.Stats.Keys = len(keys)
 		printAnalyzeSummary(p, res.Stats, len(problems), j.s.Candidates)
+		p.Printf("shard %s: %d candidates of %d keys; siftload merge chooses among all shards' candidates", j.shard, len(res.Candidates), len(keys))
 		if len(problems) > 0 {
 			p.Printf("the %d problems are in %s too; siftload merge reports them", len(problems), j.s.Candidates)
 		}
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	if opts.Cache != nil {
+		printCacheSummary(p, opts.Cache.Dir, res.Stats)
+	}
 	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
 	if err := j.json.Err(); err != nil {
 		return nil, err
@@ -280,6 +297,15 @@ type planOutputs struct {
 	// Part, for a shard, makes the candidates file a part for merge,
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
+	// Chooser, when set, was given every candidate already (see
+	// analyzeJob.newCollector): the plan is its entries, and the cands
+	// that write gets are none. A step that needs every version (a
+	// coverage check) must then read them from Spill.Each, which gives
+	// them sorted by key, one key's versions after the other, or have
+	// newCollector return no Chooser.
+	Chooser *plan.Chooser
+	// Spill, when set, holds the candidates to write (with Chooser).
+	Spill *plan.Spill
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -297,7 +323,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		printProblems(p, probs)
 		return nil, probs, nil
 	}
-	entries, probs := choose(cands, probs, m.Compare)
+	var entries []plan.Entry
+	if o.Chooser != nil {
+		entries, probs = chosen(o.Chooser, probs)
+	} else {
+		entries, probs = choose(cands, probs, m.Compare)
+	}
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
 		return plan.WritePlan(f, m.Name(), entries)
 	}); err != nil {
@@ -310,6 +341,9 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	}
 	if o.Candidates != "" {
 		if err := writeFileAtomic(o.Candidates, func(f *os.File) error {
+			if o.Spill != nil {
+				return writeSpilled(f, m.Name(), o.Spill)
+			}
 			return plan.WriteCandidates(f, m.Name(), cands)
 		}); err != nil {
 			return nil, nil, err
@@ -323,7 +357,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 // entries and the problems: those found while measuring and one for every
 // key whose chosen version has a structural warning, sorted.
 func choose(cands []plan.Candidate, problems []*problem.Error, cmp plan.Compare) ([]plan.Entry, []*problem.Error) {
-	entries := plan.Choose(cands, cmp)
+	return chosen(plan.NewChooserOf(cands, cmp), problems)
+}
+
+// chosen is choose with the candidates in ch already.
+func chosen(ch *plan.Chooser, problems []*problem.Error) ([]plan.Entry, []*problem.Error) {
+	entries := ch.Entries()
 	problems = append(problems, plan.WarningProblems(entries, problems)...)
 	analysis.SortProblems(problems)
 	return entries, problems

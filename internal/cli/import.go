@@ -156,6 +156,9 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
+				if err := s.imp.mapSources(p, entries); err != nil {
+					return err
+				}
 				s.imp.json = out
 				return runImport(ctx, p, d, s.imp, entries)
 			})

@@ -49,6 +49,8 @@ type Settings struct {
 	Connection `yaml:",inline"`
 	Scale      `yaml:",inline"`
 	Worker     `yaml:",inline"`
+
+	Incremental `yaml:",inline"` // issue 17
 }
 
 // Site names a site and its inputs. Profile only: no flag or variable
@@ -158,6 +160,17 @@ type Worker struct {
 	PathMap  []string `yaml:"path_map,omitempty"` // FROM=TO
 	Root     []string `yaml:"root,omitempty"`
 	IdleExit string   `yaml:"idle_exit,omitempty"` // a Go duration
+}
+
+// Incremental are the settings of the incremental analysis cache
+// (analyze and run, local analyses only): Cache is the directory of its
+// entries, "" for none (a site of run --config defaults to NAME.cache);
+// NoCache turns it off for once, RebuildCache reads no entry and writes
+// them all anew.
+type Incremental struct {
+	Cache        string `yaml:"cache,omitempty"`
+	NoCache      bool   `yaml:"no_cache,omitempty"`
+	RebuildCache bool   `yaml:"rebuild_cache,omitempty"`
 }
 
 // Keys of the settings that no environment variable sets: they describe a
