@@ -59,6 +59,10 @@ type analyzeJob struct {
 // whatever the shard setting says; the queue is analyze's and run's.
 func newAnalyzeJob(s config.Settings, where, name func(key string) string, shards bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
+	if s.Report != "" && s.Candidates == "" && s.Shard == "" {
+		// The report's charts need every version: they go beside the plan.
+		j.s.Candidates = besidePlan(s.Out, ".candidates.csv")
+	}
 	as, err := analysisSettings(s, where)
 	if err != nil {
 		return nil, err
@@ -81,6 +85,9 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, shard
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
 	case shards && s.Shard != "":
 		j.mode = shardMode
+		if s.Report != "" {
+			return nil, usagef("%s needs a plan, which a shard does not write: run siftload report on the plan of siftload merge", where("report"))
+		}
 		if s.Candidates == "" {
 			return nil, usagef("--shard needs --candidates FILE: the shard's candidates go there, for siftload merge")
 		}
@@ -163,7 +170,7 @@ func parseDuration(s string, def time.Duration) (time.Duration, error) {
 // writes: an input directory that holds them must not have them analyzed
 // as data, or a second run would differ from the first.
 func (j *analyzeJob) ownOutputs() []string {
-	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates}, j.own...)
+	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates, plan.MetaPath(j.s.Out), j.s.Report}, j.own...)
 }
 
 // enclosingInput returns the input directory that holds path, or "".
@@ -204,6 +211,7 @@ func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []
 // when some input had problems (the files are written all the same). A
 // shard exits 0 once its file is written: merge reports its problems.
 func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([]plan.Entry, error) {
+	start := time.Now()
 	ins, err := archive.Expand(ctx, inputs)
 	if err != nil {
 		return nil, err
@@ -258,6 +266,8 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 			Settings: j.settings.Fingerprint(all), Metric: opts.Metric.Name(),
 			Version: Version(), Inputs: len(ins),
 		}}
+	} else if out.Meta, err = j.newMeta(start, ins, all, res.Stats); err != nil {
+		return nil, err
 	}
 	entries, problems, err := out.write(p, opts.Metric, res.Candidates, res.Problems)
 	if err != nil {
@@ -287,6 +297,13 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err := j.json.Err(); err != nil {
 		return nil, err
 	}
+	if j.s.Report != "" {
+		// The candidates file holds every version (the analysis may have
+		// streamed them through a Chooser and kept none).
+		if err := analysisReport(p, j.s.Report, j.s.Out, j.s.Candidates, opts.Metric.Name(), entries, problems, out.Meta); err != nil {
+			return nil, err
+		}
+	}
 	return entries, out.problemsError("analyze", p, problems)
 }
 
@@ -297,6 +314,8 @@ type planOutputs struct {
 	// Part, for a shard, makes the candidates file a part for merge,
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
+	// Meta, when set, is written beside the plan (plan.MetaPath).
+	Meta *plan.Meta
 	// Chooser, when set, was given every candidate already (see
 	// analyzeJob.newCollector): the plan is its entries, and the cands
 	// that write gets are none. A step that needs every version (a
@@ -329,10 +348,18 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	} else {
 		entries, probs = choose(cands, probs, m.Compare)
 	}
+	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
-		return plan.WritePlan(f, m.Name(), entries)
+		hw := newHashingWriter(f)
+		defer func() { planSHA = hw.sum() }()
+		return plan.WritePlan(hw, m.Name(), entries)
 	}); err != nil {
 		return nil, nil, err
+	}
+	if o.Meta != nil {
+		if err := writeMeta(o.Plan, o.Meta, planSHA, entries, probs); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := writeFileAtomic(o.Problems, func(f *os.File) error {
 		return plan.WriteProblems(f, probs)

@@ -159,6 +159,11 @@ EXAMPLES
 				if err := s.imp.mapSources(p, entries); err != nil {
 					return err
 				}
+				if s.imp.Base == "" { // the plan's sidecar may know where its sources lie
+					if s.imp.Base, err = recordedBase(p, s.imp.Out, entries); err != nil {
+						return err
+					}
+				}
 				s.imp.json = out
 				return runImport(ctx, p, d, s.imp, entries)
 			})

@@ -104,6 +104,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newConfigCommand(p),
 		newStatusCommand(p, d),
 		newVerifyCommand(p, d),
+		newReportCommand(p, d), // review (issue 14)
 	)
 	return root
 }

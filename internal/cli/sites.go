@@ -217,7 +217,8 @@ func checkCollisions(kind commandKind, sites []*siteRun) error {
 	for _, s := range sites {
 		if kind != importCommand {
 			a := s.eff.Settings
-			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates), take(s, "cache", a.Cache)); err != nil {
+			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates), take(s, "cache", a.Cache),
+				take(s, "report", a.Report)); err != nil { // report: review (issue 14)
 				return err
 			}
 		}

@@ -82,6 +82,10 @@ type Analysis struct {
 	// ("64GiB"; ParseSize).
 	MaxRatio      int    `yaml:"max_ratio,omitempty"`
 	MaxMemberSize string `yaml:"max_member_size,omitempty"`
+
+	// Review (issue 14): the HTML report written beside the plan ("":
+	// none).
+	Report string `yaml:"report,omitempty"`
 }
 
 // Archive are how archives and CSV files are read, by analysis and import

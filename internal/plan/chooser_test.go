@@ -46,16 +46,18 @@ func reference(cands []Candidate, cmpValue Compare) []Entry {
 			}
 			return 1
 		})
-		newest := vs[0].Source
+		newest := vs[0]
 		for _, v := range vs {
-			if Newer(v.Source, newest) {
-				newest = v.Source
+			if Newer(v.Source, newest.Source) {
+				newest = v
 			}
 		}
 		e := Entry{Candidate: vs[0], Candidates: len(vs)}
 		e.Warnings = slices.Clone(e.Warnings)
-		if newest != e.Source {
-			e.Warnings = append(e.Warnings, WarnNotNewest(newest))
+		if newest.Source != e.Source {
+			e.Warnings = append(e.Warnings, WarnNotNewest(newest.Source))
+			newest.Warnings = nil // review (issue 14): the newest version, for the note
+			e.Newest = &newest
 		}
 		if len(vs) > 1 {
 			ru := vs[1]

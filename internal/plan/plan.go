@@ -32,6 +32,13 @@ type Entry struct {
 	Candidate
 	Candidates int        // how many versions competed
 	RunnerUp   *Candidate // the next best version; nil when there was one
+	// Newest is the newest source's version (see Newer) when it is not
+	// the chosen one; nil otherwise, and in a plan read back.
+	Newest *Candidate
+	// Note says why this version was chosen, in plain words (see Note).
+	// WritePlan writes Note(metric, e) when it is empty; ReadPlan reads
+	// it back ("" from a plan written before the column existed).
+	Note string
 }
 
 // Compare orders candidate values; see metric.Metric.Compare.
@@ -70,18 +77,20 @@ func NewChooserOf(cands []Candidate, cmpValue Compare) *Chooser {
 type Chooser struct {
 	cmp    Compare
 	byKey  map[string]*Entry
-	newest map[string]string
+	newest map[string]*Candidate // a copy of the newest version
 }
 
 // NewChooser returns an empty Chooser that compares values with cmpValue.
 func NewChooser(cmpValue Compare) *Chooser {
-	return &Chooser{cmp: cmpValue, byKey: make(map[string]*Entry), newest: make(map[string]string)}
+	return &Chooser{cmp: cmpValue, byKey: make(map[string]*Entry), newest: make(map[string]*Candidate)}
 }
 
 // Add adds a version. The Chooser keeps a copy of c, not c.
 func (ch *Chooser) Add(c *Candidate) {
-	if n, ok := ch.newest[c.Key]; !ok || Newer(c.Source, n) {
-		ch.newest[c.Key] = c.Source
+	if n, ok := ch.newest[c.Key]; !ok || Newer(c.Source, n.Source) || c.Source == n.Source && Better(c, n, ch.cmp) {
+		nc := *c
+		nc.Warnings = nil // the note needs its source and value only
+		ch.newest[c.Key] = &nc
 	}
 	e, ok := ch.byKey[c.Key]
 	if !ok {
@@ -112,8 +121,10 @@ func (ch *Chooser) Entries() []Entry {
 		// as they were.
 		en := *e
 		w := slices.Clone(en.Warnings)
-		if n := ch.newest[k]; n != en.Source {
-			w = append(w, WarnNotNewest(n))
+		if n := ch.newest[k]; n.Source != en.Source {
+			w = append(w, WarnNotNewest(n.Source))
+			nc := *n
+			en.Newest = &nc
 		}
 		en.Warnings = w
 		out = append(out, en)
