@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -186,4 +187,39 @@ func TestOnePassPostgres(t *testing.T) {
 	}
 	defer s.Close()
 	testOnePass(t, s, fmt.Sprintf("p%d_", os.Getpid()), func(table, key string) { dropPostgres(t, dsn, table, key) })
+}
+
+// TestOnePassChangedSource: a file whose bytes are not the plan's fails,
+// whether it loads in one pass or is read again with wider types, and
+// leaves no table.
+func TestOnePassChangedSource(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		Name string
+		Late string
+	}{
+		{Name: "OnePass"},
+		{Name: "Widened", Late: "1,1.5,2,\n"},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			s, _ := openSQLite(t)
+			data, rows := lateCSV(tt.Late)
+			entries, _ := memFiles(map[string][]byte{"k.csv": data}, map[string]int64{"k.csv": rows})
+			changed := bytes.Replace(data, []byte("\n5,35,15,\n"), []byte("\n5,36,15,\n"), 1)
+			var outs []Outcome
+			cfg := Config{Hooks: Hooks{Report: func(o Outcome) { outs = append(outs, o) }}}
+			cfg.Files.Open = func(_ context.Context, _, _ string, fn func(io.Reader) error) error {
+				return fn(bytes.NewReader(changed))
+			}
+			if _, err := NewImporter(s, cfg).Run(context.Background(), entries); !errors.Is(err, ErrFailed) {
+				t.Fatalf("import: %v, want %v", err, ErrFailed)
+			}
+			if len(outs) != 1 || outs[0].Action != Failed || !strings.Contains(outs[0].Err.Error(), "sha256") {
+				t.Fatalf("outcomes %+v, want one failed for its sha256", outs)
+			}
+			if _, ok, err := s.Columns(context.Background(), "k"); ok || err != nil {
+				t.Errorf("table k exists (%v, %v), want none", ok, err)
+			}
+		})
+	}
 }
