@@ -23,8 +23,9 @@ import (
 // none: 512 MiB, 32 M records.
 const DefaultMemoryLimit = 512 << 20
 
-// minBuffer is the fewest hashes a worker buffers before it spills.
-const minBuffer = 64 << 10
+// minBuffer is the fewest hashes a worker buffers before it spills
+// (16 KiB), however low the limit.
+const minBuffer = 1 << 10
 
 // Key is one key to check: the source of its chosen version and of every
 // other version.

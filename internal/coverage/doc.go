@@ -66,10 +66,12 @@
 // Memory: 16 bytes a record. Options.MemoryLimit (default 512 MiB) is
 // split in two: the chosen sets held between the passes take up to half
 // (the rest go to disk), and each worker's buffer for the version it
-// reads takes up to half divided by the workers (at least 1 MiB). A
+// reads takes up to half divided by the workers (at least 16 KiB). A
 // version larger than its buffer is written as sorted runs (16 bytes a
 // record) to a temporary directory, which the merge then streams; so a
-// 16 M-record member needs 256 MiB of disk, not of memory.
+// 16 M-record member needs 256 MiB of disk, not of memory. Each run being
+// merged takes a 64 KiB read buffer and a file descriptor: keep the limit
+// at some MiB per worker (the cli asks for at least 16 MiB).
 //
 // Results are keyed by key and source, sorted, and counted by the merge of
 // sorted sets, so they are the same for any number of workers and any

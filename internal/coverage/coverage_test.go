@@ -1,0 +1,415 @@
+package coverage
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/record"
+)
+
+// writeZip writes a zip at path with the given members (name, content).
+func writeZip(t testing.TB, path string, members ...string) {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := 0; i+1 < len(members); i += 2 {
+		w, err := zw.Create(members[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(members[i+1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTarGz writes a tar.gz at path with the given members (name,
+// content).
+func writeTarGz(t testing.TB, path string, members ...string) {
+	t.Helper()
+	var b bytes.Buffer
+	gz := gzip.NewWriter(&b)
+	tw := tar.NewWriter(gz)
+	for i := 0; i+1 < len(members); i += 2 {
+		if err := tw.WriteHeader(&tar.Header{Name: members[i], Mode: 0o644, Size: int64(len(members[i+1])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(members[i+1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rows returns a CSV with header "month,value" and one record per month
+// from first to last (1-12).
+func months(first, last int) string {
+	var b strings.Builder
+	b.WriteString("month,value\n")
+	for m := first; m <= last; m++ {
+		fmt.Fprintf(&b, "2023-%02d,%d\n", m, m*10)
+	}
+	return b.String()
+}
+
+// check writes the chosen version and the others each into a zip
+// snapshot of its own (data/X.csv) and returns the missing count of
+// every other version in order, -1 for one not checked.
+func check(t testing.TB, opts Options, chosen string, others ...string) ([]int64, []Result) {
+	t.Helper()
+	dir := t.TempDir()
+	src := func(i int) string { return filepath.ToSlash(filepath.Join(dir, fmt.Sprintf("snap-%02d.zip", i))) + "!/data/X.csv" }
+	writeZip(t, filepath.Join(dir, "snap-00.zip"), "data/X.csv", chosen)
+	k := Key{Key: "data/X.csv", Chosen: src(0)}
+	for i, o := range others {
+		writeZip(t, filepath.Join(dir, fmt.Sprintf("snap-%02d.zip", i+1)), "data/X.csv", o)
+		k.Others = append(k.Others, src(i+1))
+	}
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, probs, err := Check(context.Background(), ins, []Key{k}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if len(res) != 1 || len(res[0].Versions) != len(others) {
+		t.Fatalf("results %+v, want one key with %d versions", res, len(others))
+	}
+	got := make([]int64, len(others))
+	for i, v := range res[0].Versions {
+		if v.Source != src(i+1) {
+			t.Fatalf("version %d is %s, want %s", i, v.Source, src(i+1))
+		}
+		got[i] = v.Missing
+		if !v.Checked {
+			got[i] = -1
+		}
+	}
+	return got, res
+}
+
+func TestMissing(t *testing.T) {
+	utf16le := func(s string) string {
+		b := []byte{0xff, 0xfe}
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		Name   string
+		Opts   Options
+		Chosen string
+		Others []string
+		Want   []int64 // -1: not checked
+	}{{
+		Name:   "Rotation",
+		Chosen: months(4, 12),
+		Others: []string{months(1, 6)},
+		Want:   []int64{3},
+	}, {
+		Name:   "EditedRow",
+		Chosen: "month,value\n2023-01,10\n2023-02,21\n2023-03,30\n",
+		Others: []string{months(1, 3)},
+		Want:   []int64{1},
+	}, {
+		Name:   "DeletedRow",
+		Chosen: "month,value\n2023-01,10\n2023-03,30\n",
+		Others: []string{months(1, 3)},
+		Want:   []int64{1},
+	}, {
+		Name:   "ReorderedIdentical",
+		Chosen: "month,value\n2023-03,30\n2023-01,10\n2023-02,20\n",
+		Others: []string{months(1, 3)},
+		Want:   []int64{0},
+	}, {
+		Name:   "HeaderOnlyOther",
+		Chosen: months(1, 3),
+		Others: []string{"month,value\n"},
+		Want:   []int64{0},
+	}, {
+		Name:   "HeaderOnlyChosen",
+		Chosen: "month,value\n",
+		Others: []string{months(1, 3)},
+		Want:   []int64{3},
+	}, {
+		Name:   "EmptyOther",
+		Chosen: months(1, 3),
+		Others: []string{""},
+		Want:   []int64{0},
+	}, {
+		Name:   "ColumnsReordered",
+		Chosen: months(1, 3),
+		Others: []string{"value,month\n10,2023-01\n20,2023-02\n99,2023-03\n"},
+		Want:   []int64{1},
+	}, {
+		Name:   "ColumnRenamed",
+		Chosen: months(1, 3),
+		Others: []string{"month,amount\n2023-01,10\n"},
+		Want:   []int64{-1},
+	}, {
+		Name:   "ColumnAdded",
+		Chosen: months(1, 3),
+		Others: []string{"month,value,note\n2023-01,10,x\n"},
+		Want:   []int64{-1},
+	}, {
+		Name:   "HeaderTwiceName",
+		Chosen: "a,a\n1,2\n",
+		Others: []string{"a,a\n2,1\n"},
+		Want:   []int64{1},
+	}, {
+		Name:   "NoHeaderFieldByField",
+		Opts:   Options{Record: record.Options{NoHeader: true}},
+		Chosen: "1,2\n3,4\n",
+		Others: []string{"x,y\n1,2\n", "3,4\n"},
+		Want:   []int64{1, 0},
+	}, {
+		Name:   "DuplicatesAreAMultiset",
+		Chosen: "k\n1\n2\n",
+		Others: []string{"k\n1\n1\n2\n", "k\n2\n1\n", "k\n3\n3\n"},
+		Want:   []int64{1, 0, 2},
+	}, {
+		Name:   "QuotesAndLineEndings",
+		Chosen: "a,b\n1,x\n2,\"y,z\"\n",
+		Others: []string{"a,b\r\n\"1\",x\r\n2,\"y,z\"\r\n"},
+		Want:   []int64{0},
+	}, {
+		Name:   "QuotedEmptyIsNotNull",
+		Chosen: "a,b\n1,\n",
+		Others: []string{"a,b\n1,\"\"\n", "a,b\n1,\n"},
+		Want:   []int64{1, 0},
+	}, {
+		Name:   "DelimiterSniffedPerFile",
+		Chosen: "a,b\n1,2\n3,4\n",
+		Others: []string{"a;b\n1;2\n3;4\n5;6\n"},
+		Want:   []int64{1},
+	}, {
+		Name:   "GivenDelimiter",
+		Opts:   Options{Record: record.Options{Delimiter: ';'}},
+		Chosen: "a;b\n1,2;3\n",
+		Others: []string{"a;b\n1,2;3\n1;2\n"},
+		Want:   []int64{1},
+	}, {
+		Name:   "BOMAndUTF16",
+		Chosen: "a,b\nü,1\n",
+		Others: []string{"\ufeffa,b\nü,1\n", utf16le("a,b\r\nü,1\r\nö,2\r\n")},
+		Want:   []int64{0, 1},
+	}, {
+		Name:   "UnclosedQuoteCountsTheRecordsBefore",
+		Chosen: "a\n1\n",
+		Others: []string{"a\n1\n2\n\"3\n4\n"},
+		Want:   []int64{1},
+	}, {
+		Name:   "QuotedNewlineInField",
+		Chosen: "a,b\n1,\"x\ny\"\n",
+		Others: []string{"a,b\n1,\"x\r\ny\"\n"},
+		Want:   []int64{1},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got, _ := check(t, tt.Opts, tt.Chosen, tt.Others...)
+			if !reflect.DeepEqual(got, tt.Want) {
+				t.Errorf("missing = %v, want %v", got, tt.Want)
+			}
+		})
+	}
+}
+
+func TestRowsAndReasons(t *testing.T) {
+	_, res := check(t, Options{}, months(4, 12), months(1, 6), "month,amount\n1,2\n")
+	v := res[0].Versions
+	if !v[0].Checked || v[0].Rows != 6 || v[0].Missing != 3 {
+		t.Errorf("rotation: got %+v, want 6 rows, 3 missing", v[0])
+	}
+	if v[1].Checked || v[1].Reason != ReasonHeader {
+		t.Errorf("renamed column: got %+v, want not checked: %s", v[1], ReasonHeader)
+	}
+}
+
+// site writes a site of several keys over zip and tar.gz snapshots and
+// returns its inputs and keys.
+func site(t testing.TB) ([]archive.Input, []Key) {
+	t.Helper()
+	dir := t.TempDir()
+	var keys []Key
+	names := []string{"a.csv", "b.csv", "c.csv", "d.csv", "e.csv"}
+	for s := range 6 {
+		var members []string
+		for i, n := range names {
+			// Key i rotates with a window of 20+i rows that moves by
+			// s*(i+1); the last snapshot is chosen.
+			var b strings.Builder
+			b.WriteString("id,v\n")
+			for r := s * (i + 1); r < s*(i+1)+20+i; r++ {
+				fmt.Fprintf(&b, "%d,%s\n", r, strings.Repeat("x", r%7))
+			}
+			members = append(members, "data/"+n, b.String())
+		}
+		name := fmt.Sprintf("snap-%d.zip", s)
+		if s%2 == 1 {
+			name = fmt.Sprintf("snap-%d.tar.gz", s)
+			writeTarGz(t, filepath.Join(dir, name), members...)
+		} else {
+			writeZip(t, filepath.Join(dir, name), members...)
+		}
+	}
+	for i, n := range names {
+		k := Key{Key: "data/" + n}
+		for s := range 6 {
+			name := fmt.Sprintf("snap-%d.zip", s)
+			if s%2 == 1 {
+				name = fmt.Sprintf("snap-%d.tar.gz", s)
+			}
+			src := filepath.ToSlash(filepath.Join(dir, name)) + "!/data/" + n
+			if s == 5-i%2 {
+				k.Chosen = src
+			} else {
+				k.Others = append(k.Others, src)
+			}
+		}
+		keys = append(keys, k)
+	}
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ins, keys
+}
+
+// strip drops the site's directory from the results' sources.
+func strip(res []Result) []Result {
+	for i := range res {
+		res[i].Chosen = filepath.Base(res[i].Chosen)
+		for j := range res[i].Versions {
+			res[i].Versions[j].Source = filepath.Base(res[i].Versions[j].Source)
+		}
+	}
+	return res
+}
+
+func TestSameForAnyWorkersAndMemory(t *testing.T) {
+	ins, keys := site(t)
+	base, _, err := Check(context.Background(), ins, keys, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, r := range base {
+		for _, v := range r.Versions {
+			if !v.Checked {
+				t.Fatalf("%s not checked: %s", v.Source, v.Reason)
+			}
+			total += v.Missing
+		}
+	}
+	if total == 0 {
+		t.Fatal("the site has no missing rows: the test cannot fail")
+	}
+	// Key a.csv (i=0) chose snap-5: snapshot s holds rows s..s+19, so
+	// snapshot s misses 5-s rows; 5+4+3+2+1.
+	if got := base[0].Versions; got[0].Missing != 5 || got[4].Missing != 1 {
+		t.Errorf("a.csv: got %+v, want 5 missing from snap-0 and 1 from snap-4", got)
+	}
+	for _, opts := range []Options{
+		{Workers: 4},
+		{Workers: 3, MemoryLimit: 1}, // every version spills
+		{Workers: 2, MemoryLimit: hashSize * minBuffer * 4},
+	} {
+		got, _, err := Check(context.Background(), ins, keys, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, base) {
+			t.Errorf("workers %d, memory %d: got %+v, want %+v", opts.Workers, opts.MemoryLimit, strip(got), strip(base))
+		}
+	}
+}
+
+func TestSpill(t *testing.T) {
+	// Versions larger than a worker's buffer go to sorted runs; the
+	// count is the same as in memory.
+	var chosen, other strings.Builder
+	chosen.WriteString("n\n")
+	other.WriteString("n\n")
+	for i := range 3*minBuffer + 17 {
+		fmt.Fprintf(&chosen, "%d\n", i+100)
+		fmt.Fprintf(&other, "%d\n", i)
+	}
+	for _, limit := range []int64{0, 1} {
+		got, _ := check(t, Options{MemoryLimit: limit, Workers: 1}, chosen.String(), other.String())
+		if got[0] != 100 {
+			t.Errorf("memory limit %d: missing %d, want 100", limit, got[0])
+		}
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	dir := t.TempDir()
+	writeZip(t, filepath.Join(dir, "a.zip"), "x.csv", "a\n1\n")
+	writeZip(t, filepath.Join(dir, "b.zip"), "x.csv", "a\n1\n2\n")
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.ToSlash(filepath.Join(dir, "a.zip"))
+	b := filepath.ToSlash(filepath.Join(dir, "b.zip"))
+	keys := []Key{
+		{Key: "x.csv", Chosen: a + "!/x.csv", Others: []string{b + "!/x.csv", b + "!/gone.csv"}},
+		{Key: "y.csv", Chosen: a + "!/y.csv", Others: []string{b + "!/x.csv"}},
+	}
+	res, probs, err := Check(context.Background(), ins, keys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 2 || !errors.Is(probs[0].Err, ErrNotRead) || probs[0].Source != a+"!/y.csv" || probs[1].Source != b+"!/gone.csv" {
+		t.Errorf("problems %v, want %s and %s not found", probs, a+"!/y.csv", b+"!/gone.csv")
+	}
+	want := []Version{
+		{Source: b + "!/gone.csv", Reason: ReasonUnread},
+		{Source: b + "!/x.csv", Checked: true, Rows: 2, Missing: 1},
+	}
+	if !reflect.DeepEqual(res[0].Versions, want) {
+		t.Errorf("x.csv: got %+v, want %+v", res[0].Versions, want)
+	}
+	if v := res[1].Versions[0]; v.Checked || v.Reason != ReasonNoChosen {
+		t.Errorf("y.csv: got %+v, want not checked: %s", v, ReasonNoChosen)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ins, keys := site(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Check(ctx, ins, keys, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
