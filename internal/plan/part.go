@@ -70,10 +70,10 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 		"problems", strconv.Itoa(len(problems))); err != nil {
 		return err
 	}
-	if err := cw.write(CandidatesHeader...); err != nil {
+	if err := cw.write(PartHeader...); err != nil {
 		return err
 	}
-	if err := cw.writeCandidates(part.Metric, cands); err != nil {
+	if err := cw.writeCandidates(part.Metric, cands, false); err != nil {
 		return err
 	}
 	if err := cw.write(problemsMagic); err != nil {
@@ -126,7 +126,7 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	if len(meta) > 0 {
 		meta[0] = strings.TrimPrefix(meta[0], "\uFEFF")
 	}
-	if slices.Equal(meta, CandidatesHeader) {
+	if slices.Equal(meta, CandidatesHeader) || slices.Equal(meta, PartHeader) {
 		return part, nil, nil, partErr(1, "the candidates of an analysis without --shard, which do not say what they cover: analyze with --shard I/N (--shard 0/1 for all the inputs)")
 	}
 	if len(meta) == 0 || meta[0] != partMagic || len(meta)%2 != 1 {
@@ -176,8 +176,8 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	if err != nil {
 		return part, nil, nil, err
 	}
-	if !slices.Equal(header, CandidatesHeader) {
-		return part, nil, nil, partErr(line(), "header %s, want %s", strings.Join(header, ","), strings.Join(CandidatesHeader, ","))
+	if !slices.Equal(header, PartHeader) {
+		return part, nil, nil, partErr(line(), "header %s, want %s", strings.Join(header, ","), strings.Join(PartHeader, ","))
 	}
 	num := func(s, name string) (int64, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -192,8 +192,8 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 		if err != nil {
 			return part, nil, nil, err
 		}
-		if len(rec) != len(CandidatesHeader) {
-			return part, nil, nil, partErr(line(), "%d fields, want %d (fewer candidates than the first row says?)", len(rec), len(CandidatesHeader))
+		if len(rec) != len(PartHeader) {
+			return part, nil, nil, partErr(line(), "%d fields, want %d (fewer candidates than the first row says?)", len(rec), len(PartHeader))
 		}
 		c := Candidate{Key: rec[0], Source: rec[1], SHA256: rec[4], Value: rec[6], Warnings: splitWarnings(rec[7])}
 		if c.Rows, err = num(rec[2], "rows"); err != nil {
