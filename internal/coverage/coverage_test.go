@@ -83,7 +83,9 @@ func months(first, last int) string {
 func check(t testing.TB, opts Options, chosen string, others ...string) ([]int64, []Result) {
 	t.Helper()
 	dir := t.TempDir()
-	src := func(i int) string { return filepath.ToSlash(filepath.Join(dir, fmt.Sprintf("snap-%02d.zip", i))) + "!/data/X.csv" }
+	src := func(i int) string {
+		return filepath.ToSlash(filepath.Join(dir, fmt.Sprintf("snap-%02d.zip", i))) + "!/data/X.csv"
+	}
 	writeZip(t, filepath.Join(dir, "snap-00.zip"), "data/X.csv", chosen)
 	k := Key{Key: "data/X.csv", Chosen: src(0)}
 	for i, o := range others {
