@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // sevenZipTool returns the path of the 7-Zip command (7z, 7zz or 7za).
@@ -22,10 +24,7 @@ func sevenZipTool(tb testing.TB) string {
 			return p
 		}
 	}
-	if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-		tb.Fatal("no 7z command (Debian: apt-get install 7zip) and SIFTLOAD_TEST_DISALLOW_SKIP is set")
-	}
-	tb.Skip("no 7z command (Debian: apt-get install 7zip)")
+	testenv.Skip(tb, "no 7z command (Debian: apt-get install 7zip)")
 	return ""
 }
 

@@ -16,19 +16,12 @@ var compressionSuffixes = []string{".gz", ".bz2", ".xz", ".zst"}
 
 // JoinLocator joins the levels of a locator with Sep. Parts are kept as
 // they are (a member name with a backslash, "..", or a NUL byte stays in
-// the locator as data). For parts that do not contain Sep,
-// SplitLocator(JoinLocator(parts...)) returns parts again (for at least one
-// part).
+// the locator as data). For parts that do not contain Sep, splitting the
+// result at every Sep returns parts again (for at least one part). A member
+// whose own name contains Sep makes that split ambiguous; Walker.Open
+// resolves it by matching member names, never by splitting.
 func JoinLocator(parts ...string) string {
 	return strings.Join(parts, Sep)
-}
-
-// SplitLocator splits a locator at every Sep. It is the inverse of
-// JoinLocator for parts that do not contain Sep. A member whose own name
-// contains Sep makes the split ambiguous; Walker.Open resolves that by
-// matching member names, not by this split.
-func SplitLocator(s string) []string {
-	return strings.Split(s, Sep)
 }
 
 // MemberLevel returns the level of a locator that names the n-th member

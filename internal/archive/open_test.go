@@ -37,7 +37,7 @@ func TestOpenEveryEntry(t *testing.T) {
 	entries := r.sortedEntries()
 	formats := map[string]bool{}
 	for _, e := range entries {
-		for _, part := range SplitLocator(e.Source)[:len(SplitLocator(e.Source))-1] {
+		for _, part := range splitLocator(e.Source)[:len(splitLocator(e.Source))-1] {
 			formats[strings.ToLower(filepath.Ext(part))] = true
 		}
 	}

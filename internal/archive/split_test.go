@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // rar5VolumeOf builds a RAR 5.0 archive as rar5Of does, with a main
@@ -64,10 +66,7 @@ func zipTool(tb testing.TB, dir string, args ...string) {
 	tb.Helper()
 	p, err := exec.LookPath("zip")
 	if err != nil {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			tb.Fatal("no zip command and SIFTLOAD_TEST_DISALLOW_SKIP is set")
-		}
-		tb.Skip("no zip command")
+		testenv.Skip(tb, "no zip command")
 	}
 	cmd := exec.Command(p, args...)
 	cmd.Dir = dir

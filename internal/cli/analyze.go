@@ -195,7 +195,7 @@ EXAMPLES
   siftload analyze --config site-rgb.yaml`,
 		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sites, err := resolveSites(cmd.Flags(), analyzeCommand, RunOptions{Analyze: opts}, prof, args, p)
+			sites, err := resolveSites(cmd.Flags(), analyzeCommand, RunOptions{Analyze: opts}, prof, args, p, nil) // analyze asks for no password
 			if err != nil {
 				return err
 			}

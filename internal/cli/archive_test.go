@@ -131,6 +131,7 @@ func TestNameEncodingAndEntryLimitSettings(t *testing.T) {
 // TestQueueMaxEntries: --max-entries survives the trip through a queue
 // task, and a task without the field (from before it) gets the default.
 func TestQueueMaxEntries(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int64{0, 1, 12, archive.DefaultMaxEntries, 5_000_000} {
 		if got := taskMaxEntries(queueMaxEntries(n)); got != n {
 			t.Errorf("--max-entries %d comes back from a task as %d", n, got)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // write7z writes a stored 7z archive of one member at path with the 7z
@@ -23,10 +25,7 @@ func write7z(t *testing.T, path, member, data string) []byte {
 		}
 	}
 	if tool == "" {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatal("no 7z command and SIFTLOAD_TEST_DISALLOW_SKIP is set")
-		}
-		t.Skip("no 7z command (Debian: apt-get install 7zip)")
+		testenv.Skip(t, "no 7z command (Debian: apt-get install 7zip)")
 	}
 	src := t.TempDir()
 	if err := os.WriteFile(filepath.Join(src, member), []byte(data), 0o644); err != nil {

@@ -180,6 +180,7 @@ func writeBadCRCZip(t testing.TB, path, member string) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		Name string
 		Args []string
@@ -196,6 +197,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
+			t.Parallel()
 			p, _ := quiet(t)
 			err := execute(t.Context(), p, tt.Args)
 			if !errors.Is(err, ErrUsage) {

@@ -44,6 +44,7 @@ func copyExamples(t testing.TB) {
 // of run. A new flag needs a field in config.Settings and a line in
 // RunOptions.settings/setSettings.
 func TestEveryFlagIsASetting(t *testing.T) {
+	t.Parallel()
 	notSettings := map[string]bool{"config": true, "parallel-sites": true, "dry-run": true, "help": true}
 	// The flags of distributed analysis (shard.go, queue.go, worker.go)
 	// came in while profiles were written: not profile keys yet.
@@ -61,8 +62,8 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		fs   *pflag.FlagSet
 	}{
 		{analyzeCommand, newAnalyzeCommand(p).Flags()},
-		{importCommand, newImportCommand(p).Flags()},
-		{runCommand, newRunCommand(p).Flags()},
+		{importCommand, newImportCommand(p, defaultDeps()).Flags()},
+		{runCommand, newRunCommand(p, defaultDeps()).Flags()},
 	} {
 		cmd.fs.VisitAll(func(f *pflag.Flag) {
 			if notSettings[f.Name] {
@@ -79,7 +80,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 			}
 		})
 	}
-	runFlags := newRunCommand(p).Flags()
+	runFlags := newRunCommand(p, defaultDeps()).Flags()
 	for k := range keys {
 		if k == config.KeyName || k == config.KeyInputs {
 			continue
@@ -409,6 +410,7 @@ func TestUnknownEnvWarns(t *testing.T) {
 // TestReadmeProfiles: the README's example of several sites is a valid
 // profile.
 func TestReadmeProfiles(t *testing.T) {
+	t.Parallel()
 	readme := readFile(t, "../../README.md")
 	_, block, ok := strings.Cut(readme, "  ```yaml\n  workers: 4\n")
 	block, _, ok2 := strings.Cut(block, "  ```\n")

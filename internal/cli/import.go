@@ -153,7 +153,7 @@ func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, e
 	return d, nil
 }
 
-func newImportCommand(p *ui.Printer) *cobra.Command {
+func newImportCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
 		opts ImportOptions
 		prof profileOptions
@@ -191,7 +191,7 @@ EXAMPLES
   siftload import --config site-rgb.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
 			if err != nil {
 				return err
 			}
@@ -200,7 +200,7 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
-				return runImport(ctx, p, s.opts.Import, entries)
+				return runImport(ctx, p, d, s.opts.Import, entries)
 			})
 		},
 	}
@@ -396,7 +396,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 }
 
 // runImport loads entries. It returns ErrProblems when some key failed.
-func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries []plan.Entry) error {
+func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, entries []plan.Entry) error {
 	ro, err := opts.recordOptions(flagWhere)
 	if err != nil {
 		return err
@@ -457,27 +457,22 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 		verb = "dry run"
 	}
 	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
-	sum, err := load.Run(ctx, s, entries, load.Options{
-		Base:           opts.Base,
-		TableTemplate:  opts.Table,
-		OneTable:       opts.OneTable,
-		AllText:        opts.AllText,
-		MaxBadRows:     opts.MaxBadRows,
-		Record:         ro,
-		AllowDowngrade: opts.AllowDowngrade,
-		DryRun:         opts.DryRun,
-		Workers:        opts.Workers,
-		StallTimeout:   timeouts.Statement,
-		Version:        Version(),
-		Open:           walker.Open,
-		Stat:           stat,
-		Rejects:        writeRejects,
-		Progress:       importProgressHook,
-		Report: func(o load.Outcome) {
-			o.Err = opts.Password.scrub(o.Err)
-			printOutcome(p, o)
+	imp := load.NewImporter(s, load.Config{
+		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
+		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
+		Policy:      load.Policy{AllowDowngrade: opts.AllowDowngrade, DryRun: opts.DryRun, Version: Version()},
+		Concurrency: load.Concurrency{Workers: opts.Workers, StallTimeout: timeouts.Statement},
+		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
+		Hooks: load.Hooks{
+			Rejects:  writeRejects,
+			Progress: d.importProgress,
+			Report: func(o load.Outcome) {
+				o.Err = opts.Password.scrub(o.Err)
+				printOutcome(p, o)
+			},
 		},
 	})
+	sum, err := imp.Run(ctx, entries)
 	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
 		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
 		p.Printf("%s: %d loaded, %d replaced, %d skipped, %d failed; %d rows (%d rejected) in %s, %.0f rows/s",
@@ -503,10 +498,6 @@ func runImport(ctx context.Context, p *ui.Printer, opts ImportOptions, entries [
 	}
 	return err
 }
-
-// importProgressHook is told of the rows handed to the database; nil but
-// in tests, which use it to stop an import at a known point and kill it.
-var importProgressHook func(rows int64)
 
 func printOutcome(p *ui.Printer, o load.Outcome) {
 	switch o.Action {

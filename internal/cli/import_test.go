@@ -22,6 +22,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/testenv"
+	"github.com/siftload/siftload/internal/ui"
 )
 
 // TestMain lets the test binary act as siftload itself (for the tests that
@@ -29,11 +31,12 @@ import (
 // line and exits like main does.
 func TestMain(m *testing.M) {
 	if os.Getenv("SIFTLOAD_TEST_MAIN") == "1" {
+		hooks := defaultDeps()
 		if n, err := strconv.ParseInt(os.Getenv("SIFTLOAD_TEST_PAUSE_AFTER_ROWS"), 10, 64); err == nil {
 			// Stop in the middle of a load, inside its transaction,
 			// and say so: the test then kills the process.
 			var rows atomic.Int64
-			importProgressHook = func(r int64) {
+			hooks.importProgress = func(r int64) {
 				if rows.Add(r) >= n {
 					fmt.Fprintln(os.Stderr, "siftload-test: paused mid-load")
 					select {}
@@ -48,7 +51,7 @@ func TestMain(m *testing.M) {
 			pause, _ := time.ParseDuration(d)
 			var rows atomic.Int64
 			var once sync.Once
-			importProgressHook = func(r int64) {
+			hooks.importProgress = func(r int64) {
 				if rows.Add(r) >= rowsAt {
 					once.Do(func() {
 						fmt.Fprintln(os.Stderr, "siftload-test: sleeping mid-load")
@@ -57,7 +60,7 @@ func TestMain(m *testing.M) {
 				}
 			}
 		}
-		err := Execute(context.Background(), os.Args[1:])
+		err := executeWith(context.Background(), ui.Stderr(), hooks, os.Args[1:])
 		switch {
 		case err == nil:
 			os.Exit(0)
@@ -115,10 +118,7 @@ func targets(t *testing.T) []target {
 
 	url := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
 	if url == "" {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatal("SIFTLOAD_TEST_POSTGRES_URL is not set and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping PostgreSQL")
-		}
-		t.Log("PostgreSQL part skipped: set SIFTLOAD_TEST_POSTGRES_URL to run it")
+		testenv.SkipPart(t, "PostgreSQL: set SIFTLOAD_TEST_POSTGRES_URL to run it")
 		return out
 	}
 	ctx := context.Background()

@@ -122,6 +122,7 @@ func TestDecompressionLimitUsageErrors(t *testing.T) {
 // shard's settings fingerprint (they change candidates) and of a queue
 // task's settings, effective values compared.
 func TestDecompressionLimitsTravel(t *testing.T) {
+	t.Parallel()
 	fp := func(o AnalyzeOptions) string { return settingsFingerprint(o, "rows", nil) }
 	base := AnalyzeOptions{Metric: "rows", MaxDepth: 4}
 	same := []AnalyzeOptions{base, {Metric: "rows", MaxDepth: 4, MaxRatio: archive.DefaultMaxRatio, MaxMemberSize: "64GiB"}, {Metric: "rows", MaxDepth: 4, MaxMemberSize: "68719476736"}}

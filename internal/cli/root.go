@@ -53,7 +53,7 @@ EXIT STATUS
   2    the command line is wrong
   130  interrupted`
 
-func newRootCommand(p *ui.Printer) *cobra.Command {
+func newRootCommand(p *ui.Printer, d deps) *cobra.Command {
 	var g globalOptions
 	root := &cobra.Command{
 		Use:   "siftload",
@@ -81,8 +81,8 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 	})
 	root.AddCommand(
 		newAnalyzeCommand(p),
-		newImportCommand(p),
-		newRunCommand(p),
+		newImportCommand(p, d),
+		newRunCommand(p, d),
 		newMergeCommand(p),
 		newWorkerCommand(p),
 		newConfigCommand(p),
@@ -95,8 +95,14 @@ func Execute(ctx context.Context, args []string) error {
 	return execute(ctx, ui.Stderr(), args)
 }
 
+// execute runs args with the program's deps, printing to p.
 func execute(ctx context.Context, p *ui.Printer, args []string) error {
-	root := newRootCommand(p)
+	return executeWith(ctx, p, defaultDeps(), args)
+}
+
+// executeWith is execute with deps d.
+func executeWith(ctx context.Context, p *ui.Printer, d deps, args []string) error {
+	root := newRootCommand(p, d)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {

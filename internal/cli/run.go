@@ -26,7 +26,7 @@ func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.KeepGoing, "keep-going", false, "import even when the analysis had problems")
 }
 
-func newRunCommand(p *ui.Printer) *cobra.Command {
+func newRunCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
 		opts RunOptions
 		prof profileOptions
@@ -64,12 +64,12 @@ EXAMPLES
   siftload run --config all-sites.yaml --parallel-sites 2`,
 		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sites, err := resolveSites(cmd.Flags(), runCommand, opts, prof, args, p)
+			sites, err := resolveSites(cmd.Flags(), runCommand, opts, prof, args, p, d.prompt)
 			if err != nil {
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				return runRun(ctx, p, s.opts, s.inputs)
+				return runRun(ctx, p, d, s.opts, s.inputs)
 			})
 		},
 	}
@@ -78,7 +78,7 @@ EXAMPLES
 	return cmd
 }
 
-func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string) error {
+func runRun(ctx context.Context, p *ui.Printer, d deps, opts RunOptions, inputs []string) error {
 	// The import's files are siftload's own too: never data.
 	rej := opts.Import
 	rej.Plan = opts.Analyze.Out
@@ -101,7 +101,7 @@ func runRun(ctx context.Context, p *ui.Printer, opts RunOptions, inputs []string
 	imp.NoHeader = opts.Analyze.NoHeader
 	imp.roots = inputs // the plan's sources lie under the inputs analyzed
 	imp.Archive = opts.Analyze.Archive
-	if err := runImport(ctx, p, imp, entries); err != nil {
+	if err := runImport(ctx, p, d, imp, entries); err != nil {
 		return err
 	}
 	if aerr != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/siftload/siftload/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -201,7 +202,7 @@ func TestStatementTimeout(t *testing.T) {
 		}
 	}
 	if pg.name == "" {
-		t.Skip("needs PostgreSQL (SIFTLOAD_TEST_POSTGRES_URL)")
+		testenv.Skip(t, "needs PostgreSQL (SIFTLOAD_TEST_POSTGRES_URL)")
 	}
 	writeZip(t, "site/s1.zip", map[string]string{"a.csv": "id\n1\n"})
 	analyzeDir(t, "site")

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/testenv"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -276,10 +277,7 @@ func testQueue(t *testing.T) (string, string) {
 		}
 	}
 	if err != nil {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatalf("no NATS JetStream server at %s (%v) and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping", url, err)
-		}
-		t.Skipf("no NATS JetStream server at %s (%v): set SIFTLOAD_TEST_NATS_URL or start nats-server -js", url, err)
+		testenv.Skipf(t, "no NATS JetStream server at %s (%v): set SIFTLOAD_TEST_NATS_URL or start nats-server -js", url, err)
 	}
 	name := fmt.Sprintf("sifttest_%d", rand.Uint64()%1e12)
 	t.Cleanup(func() {

@@ -53,10 +53,6 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.pw, "[redacted]") }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
-// promptPassword asks for a password on the terminal; ok is false when
-// stdin is none. Tests replace it.
-var promptPassword = ui.ReadPassword
-
 // passwordSchemes are the databases that take a password.
 var passwordSchemes = map[string]bool{"postgres": true, "postgresql": true, "oracle": true, "mysql": true}
 

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/siftload/siftload/internal/testenv"
 	"math/big"
 	"net"
 	"os"
@@ -129,23 +130,22 @@ func importPlan(t testing.TB) {
 	analyzeDir(t, "site")
 }
 
-// noPrompt makes the terminal prompt fail the test.
-func noPrompt(t testing.TB) {
-	t.Helper()
-	old := promptPassword
-	promptPassword = func(string) (string, bool, error) {
+// noPrompt returns deps whose terminal prompt fails the test.
+func noPrompt(t testing.TB) deps {
+	d := defaultDeps()
+	d.prompt = func(string) (string, bool, error) {
 		t.Error("prompted for a password")
 		return "", false, nil
 	}
-	t.Cleanup(func() { promptPassword = old })
+	return d
 }
 
-// notTerminal makes stdin look like no terminal to the prompt.
-func notTerminal(t testing.TB) {
-	t.Helper()
-	old := promptPassword
-	promptPassword = func(string) (string, bool, error) { return "", false, nil }
-	t.Cleanup(func() { promptPassword = old })
+// notTerminal returns deps where stdin looks like no terminal to the
+// prompt.
+func notTerminal() deps {
+	d := defaultDeps()
+	d.prompt = func(string) (string, bool, error) { return "", false, nil }
+	return d
 }
 
 // TestPasswordSources checks that the password reaches the database from
@@ -182,19 +182,18 @@ func TestPasswordSources(t *testing.T) {
 				t.Setenv(config.PasswordEnv, tt.Env)
 			}
 			prompts := 0
-			old := promptPassword
-			promptPassword = func(prompt string) (string, bool, error) {
+			d := defaultDeps()
+			d.prompt = func(prompt string) (string, bool, error) {
 				prompts++
 				if !strings.Contains(prompt, "postgres://loader@127.0.0.1:"+srv.port) {
 					t.Errorf("prompt %q does not name the database", prompt)
 				}
 				return tt.Prompt, tt.Prompt != "", nil
 			}
-			t.Cleanup(func() { promptPassword = old })
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+srv.url()+"\n"+tt.Profile)
 			before := len(srv.passwords())
 			p, out := quiet(t)
-			err := execute(t.Context(), p, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
+			err := executeWith(t.Context(), p, d, append([]string{"import", "--config", "p.yaml"}, tt.Args...))
 			if err == nil {
 				t.Fatal("the login the server refuses succeeded")
 			}
@@ -231,10 +230,10 @@ func TestPasswordSources(t *testing.T) {
 func TestFailingConnectionHidesPassword(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	noPrompt(t)
+	d := noPrompt(t)
 	t.Setenv(config.PasswordEnv, testPassword)
 	p, out := quiet(t)
-	err := execute(t.Context(), p, []string{"import", "--db", "postgres://loader@127.0.0.1:1/mes?sslmode=disable&connect_timeout=5"})
+	err := executeWith(t.Context(), p, d, []string{"import", "--db", "postgres://loader@127.0.0.1:1/mes?sslmode=disable&connect_timeout=5"})
 	if err == nil {
 		t.Fatal("connected to port 1")
 	}
@@ -247,7 +246,7 @@ func TestFailingConnectionHidesPassword(t *testing.T) {
 func TestPasswordRefused(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	noPrompt(t)
+	d := noPrompt(t)
 	worldReadable := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(worldReadable, []byte(testPassword), 0o644); err != nil {
 		t.Fatal(err)
@@ -280,7 +279,7 @@ func TestPasswordRefused(t *testing.T) {
 				args = append(args, "--config", "p.yaml")
 			}
 			p, out := quiet(t)
-			err := execute(t.Context(), p, args)
+			err := executeWith(t.Context(), p, d, args)
 			if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.WantErr)
 			}
@@ -303,10 +302,10 @@ func TestPasswordRefused(t *testing.T) {
 func TestInsecureNoTLS(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	notTerminal(t)
+	d := notTerminal()
 	remote := "postgres://loader@db.example.invalid/mes?sslmode=disable"
 	p, out := quiet(t)
-	err := execute(t.Context(), p, []string{"import", "--db", remote})
+	err := executeWith(t.Context(), p, d, []string{"import", "--db", remote})
 	if err == nil || !strings.Contains(err.Error(), "plain-text connection to db.example.invalid refused") || strings.Contains(out.String(), "WARNING") {
 		t.Errorf("plain text to a remote host: %v\n%s", err, out)
 	}
@@ -335,7 +334,7 @@ func TestInsecureNoTLS(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, out := quiet(t)
-			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -354,7 +353,7 @@ func TestInsecureNoTLS(t *testing.T) {
 func TestSSLVerifyOffWarns(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	notTerminal(t)
+	d := notTerminal()
 	for _, tt := range []struct {
 		Name, DB string
 		Warn     bool
@@ -377,7 +376,7 @@ func TestSSLVerifyOffWarns(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, out := quiet(t)
-			if _, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p); err != nil {
+			if _, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.Count(out.String(), "WARNING: ") == 1 && strings.Contains(out.String(), "SSL VERIFY=false"); got != tt.Warn {
@@ -393,18 +392,18 @@ func TestSSLVerifyOffWarns(t *testing.T) {
 func TestTLSFiles(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	notTerminal(t)
+	d := notTerminal()
 	srv := startFakePostgres(t)
 	ca := writeTestCA(t)
 	db := "postgres://loader@127.0.0.1:" + srv.port + "/mes?connect_timeout=5"
 	p, out := quiet(t)
-	err := execute(t.Context(), p, []string{"import", "--db", db, "--ca-file", ca})
+	err := executeWith(t.Context(), p, d, []string{"import", "--db", db, "--ca-file", ca})
 	if err == nil || srv.tlsRequests() == 0 || len(srv.passwords()) != 0 {
 		t.Errorf("with --ca-file: err %v, %d TLS requests, logins %q\n%s", err, srv.tlsRequests(), srv.passwords(), out)
 	}
 	// Without it, sslmode=prefer falls back to plain text on loopback.
 	p, out = quiet(t)
-	if err := execute(t.Context(), p, []string{"import", "--db", db}); err == nil || len(srv.passwords()) != 1 {
+	if err := executeWith(t.Context(), p, d, []string{"import", "--db", db}); err == nil || len(srv.passwords()) != 1 {
 		t.Errorf("without --ca-file: err %v, logins %q\n%s", err, srv.passwords(), out)
 	}
 	for _, tt := range []struct {
@@ -415,7 +414,7 @@ func TestTLSFiles(t *testing.T) {
 		{[]string{"--cert-file", ca}, "--cert-file: a client certificate needs both cert_file and key_file"},
 	} {
 		p, _ := quiet(t)
-		err := execute(t.Context(), p, append([]string{"import", "--db", db}, tt.Args...))
+		err := executeWith(t.Context(), p, d, append([]string{"import", "--db", db}, tt.Args...))
 		if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
 			t.Errorf("%q: err %v, want %q", tt.Args, err, tt.WantErr)
 		}
@@ -437,7 +436,7 @@ func postgresTarget(t *testing.T) pgTarget {
 			return pgTarget{target: tg, schema: tg.dsn[strings.LastIndex(tg.dsn, "%3D")+3:]}
 		}
 	}
-	t.Skip("set SIFTLOAD_TEST_POSTGRES_URL to run this test")
+	testenv.Skip(t, "set SIFTLOAD_TEST_POSTGRES_URL to run this test")
 	return pgTarget{}
 }
 
@@ -471,6 +470,7 @@ func writeTestCA(t testing.TB) string {
 // TestSecretFormatsRedacted: a struct holding the password prints without
 // it.
 func TestSecretFormatsRedacted(t *testing.T) {
+	t.Parallel()
 	o := ImportOptions{DB: "postgres://loader@db/mes", Password: testPassword}
 	for _, s := range []string{fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s %q", o.Password, o.Password)} {
 		if strings.Contains(s, testPassword) {
@@ -493,7 +493,7 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 	golden := readFile(t, "testdata/example.plan.csv")
 	copyExamples(t)
 	tg := postgresTarget(t)
-	noPrompt(t)
+	d := noPrompt(t)
 	secretFile := filepath.Join(t.TempDir(), "siftload-db")
 	if err := os.WriteFile(secretFile, []byte(testPassword+"\n"), 0o400); err != nil {
 		t.Fatal(err)
@@ -502,7 +502,7 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 	writeProfile(t, "pg.yaml", profile)
 
 	p, out := quiet(t)
-	if err := execute(t.Context(), p, []string{"run", "--config", "pg.yaml"}); err != nil {
+	if err := executeWith(t.Context(), p, d, []string{"run", "--config", "pg.yaml"}); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 	if got := readFile(t, "rgb.plan.csv"); got != golden {
@@ -520,7 +520,7 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString(out.String())
 	p, out = quiet(t)
-	if err := execute(t.Context(), p, []string{"run", "--config", "pg.yaml"}); err != nil {
+	if err := executeWith(t.Context(), p, d, []string{"run", "--config", "pg.yaml"}); err != nil {
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
 	if want := fmt.Sprintf("0 loaded, 0 replaced, %d skipped, 0 failed", len(entries)); !strings.Contains(out.String(), want) {
@@ -551,7 +551,7 @@ func TestPostgresSiteFromProfileWithSecretFile(t *testing.T) {
 func TestLockTimeout(t *testing.T) {
 	t.Chdir(t.TempDir())
 	importPlan(t)
-	notTerminal(t)
+	d := notTerminal()
 	for _, tt := range []struct {
 		Name, Profile, Env, WantErr string
 		Args                        []string
@@ -580,7 +580,7 @@ func TestLockTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, _ := quiet(t)
-			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p)
+			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
 			if tt.WantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
 					t.Fatalf("error = %v, want one with %q", err, tt.WantErr)

@@ -170,8 +170,9 @@ func (s *siteRun) wrap(err error) error {
 // settings under the environment's under the flags that fs says were
 // changed. It checks every site before any runs, refuses sites that would
 // write the same file or load into the same database, and resolves each
-// database's password (prompting on a terminal) and TLS settings.
-func resolveSites(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof profileOptions, args []string, p *ui.Printer) ([]*siteRun, error) {
+// database's password (asking prompt, which may be nil for analyze) and
+// TLS settings.
+func resolveSites(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof profileOptions, args []string, p *ui.Printer, prompt func(string) (string, bool, error)) ([]*siteRun, error) {
 	sites, err := resolveSettings(fs, kind, opts, prof, args, p)
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func resolveSites(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof pro
 		return nil, err
 	}
 	if kind != analyzeCommand {
-		if err := resolveConnections(p, sites, promptPassword); err != nil {
+		if err := resolveConnections(p, sites, prompt); err != nil {
 			return nil, err
 		}
 	}

@@ -83,11 +83,11 @@ func BenchmarkSource(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			opts := Options{AllText: allText, Open: func(_ context.Context, _, _ string, fn func(io.Reader) error) error {
+			im := NewImporter(nil, Config{Parsing: Parsing{AllText: allText}, Files: Files{Open: func(_ context.Context, _, _ string, fn func(io.Reader) error) error {
 				return fn(bytes.NewReader(data))
-			}}
+			}}})
 			j := &job{Entry: plan.Entry{Candidate: plan.Candidate{Key: "data/LINE01.csv", Source: "bench", SHA256: hex.EncodeToString(sum[:])}}, table: "data_line01"}
-			cols, err := inferColumns(ctx, j, opts)
+			cols, err := im.inferColumns(ctx, j)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func BenchmarkSource(b *testing.B) {
 			b.ReportAllocs()
 			var rows int64
 			for b.Loop() {
-				src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, cols, false, opts)
+				src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, cols, false)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -120,14 +120,14 @@ func BenchmarkSource(b *testing.B) {
 func BenchmarkInferColumns(b *testing.B) {
 	data := benchCSV(b)
 	ctx := context.Background()
-	opts := Options{Open: func(_ context.Context, _, _ string, fn func(io.Reader) error) error {
+	im := NewImporter(nil, Config{Files: Files{Open: func(_ context.Context, _, _ string, fn func(io.Reader) error) error {
 		return fn(bytes.NewReader(data))
-	}}
+	}}})
 	j := &job{Entry: plan.Entry{Candidate: plan.Candidate{Key: "data/LINE01.csv", Source: "bench"}}, table: "data_line01"}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := inferColumns(ctx, j, opts); err != nil {
+		if _, err := im.inferColumns(ctx, j); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -164,7 +164,7 @@ func BenchmarkRunSQLite(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var w archive.Walker
-			opts := Options{Workers: 1, AllText: allText, Open: w.Open}
+			cfg := Config{Parsing: Parsing{AllText: allText}, Concurrency: Concurrency{Workers: 1}, Files: Files{Open: w.Open}}
 			b.SetBytes(size)
 			b.ReportAllocs()
 			i := 0
@@ -175,7 +175,7 @@ func BenchmarkRunSQLite(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				sum, err := Run(ctx, s, entries, opts)
+				sum, err := NewImporter(s, cfg).Run(ctx, entries)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -41,6 +41,7 @@ func (s interruptingSink) Load(ctx context.Context, job sink.LoadJob, src sink.R
 // every committed key is reported and counted, the interrupted one is
 // named as rolled back, and the third is counted as not started.
 func TestInterruptReportsCommittedKeys(t *testing.T) {
+	t.Parallel()
 	files := map[string][]byte{"a.csv": testCSV(20, 0), "b.csv": testCSV(30, 0), "c.csv": testCSV(40, 0)}
 	var entries []plan.Entry
 	for _, k := range []string{"a.csv", "b.csv", "c.csv"} {
@@ -68,13 +69,14 @@ func TestInterruptReportsCommittedKeys(t *testing.T) {
 			defer cancel()
 			s := interruptingSink{Sink: real, key: "b.csv", after: tt.After, interrupt: cancel}
 			var reported []string
-			opts := Options{Workers: 1,
-				Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
+			im := NewImporter(s, Config{
+				Concurrency: Concurrency{Workers: 1},
+				Files: Files{Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
 					return fn(bytes.NewReader(files[source]))
-				},
-				Report: func(o Outcome) { reported = append(reported, o.Key) },
-			}
-			sum, err := Run(ctx, s, entries, opts)
+				}},
+				Hooks: Hooks{Report: func(o Outcome) { reported = append(reported, o.Key) }},
+			})
+			sum, err := im.Run(ctx, entries)
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("Run = %v, want context.Canceled", err)
 			}

@@ -33,41 +33,6 @@ import (
 // base) and calls fn with its bytes; see archive.Walker.Open.
 type OpenFunc func(ctx context.Context, base, source string, fn func(r io.Reader) error) error
 
-// Options configure an import.
-type Options struct {
-	Base           string // directory relative sources resolve against
-	TableTemplate  string // --table; "" for the default name
-	OneTable       string // --one-table; "" for one table per key
-	AllText        bool   // create every column as text
-	MaxBadRows     int64  // records per file that may go to the reject file
-	Record         record.Options
-	AllowDowngrade bool
-	DryRun         bool
-	Workers        int // keys loaded at once
-	Version        string
-	// StallTimeout fails a key whose load makes no progress for this long
-	// (no record taken by the sink, no database call returning); the key
-	// rolls back and the others go on. 0: no limit.
-	StallTimeout time.Duration
-	Open         OpenFunc
-	// Stat checks that a source's outermost file exists and may be read
-	// (the CLI confines sources to the plan's inputs); Run calls it for
-	// every key before it reads or writes anything.
-	Stat func(base, source string) error
-	// Rejects receives the rejected records of each committed file.
-	Rejects func([]plan.Reject) error
-	// Progress, when set, is told how many more rows were handed to the
-	// sink, a batch at a time; with Workers > 1 it is called from several
-	// goroutines at once.
-	Progress func(rows int64)
-	// Report is called once per key with its outcome, from one goroutine
-	// at a time.
-	Report func(Outcome)
-
-	// limits are the sink's (sink.LimitsOf), set by Run.
-	limits schema.Limits
-}
-
 // Action is what happened, or would happen, to one key.
 type Action string
 
@@ -112,23 +77,22 @@ var ErrFailed = errors.New("some files failed to load")
 // ErrChanged is the reason when a source's bytes differ from the plan.
 var ErrChanged = errors.New("sha256 differs from the plan: the source changed since analysis")
 
-// Run imports entries into s. It returns an error before writing anything
+// Run imports entries into the sink. It returns an error before writing anything
 // when the plan cannot be loaded as a whole (two keys map to one table, a
 // source is missing); otherwise it loads every key it can and returns
 // ErrFailed when some failed. When ctx ends, Run returns its error with a
 // Summary that still counts (and Report was still told of) every key that
 // committed, and names the keys that rolled back.
-func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (Summary, error) {
+func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, error) {
 	start := time.Now()
-	opts.limits = sink.LimitsOf(s)
-	jobs, err := prepare(s, entries, opts)
+	jobs, err := im.prepare(entries)
 	if err != nil {
 		return Summary{}, err
 	}
-	if opts.Stat != nil {
+	if im.files.Stat != nil {
 		var missing []string
 		for _, j := range jobs {
-			if err := opts.Stat(opts.Base, j.Source); err != nil {
+			if err := im.files.Stat(im.files.Base, j.Source); err != nil {
 				missing = append(missing, fmt.Sprintf("key %s: %v", j.Key, err))
 			}
 		}
@@ -137,8 +101,8 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 				len(missing), strings.Join(missing, "\n  "))
 		}
 	}
-	if opts.OneTable != "" && !opts.DryRun {
-		if err := oneTableColumns(ctx, s, jobs, opts); err != nil {
+	if im.tables.One != "" && !im.policy.DryRun {
+		if err := im.oneTableColumns(ctx, jobs); err != nil {
 			return Summary{}, err
 		}
 	}
@@ -148,9 +112,9 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 		sum Summary
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(opts.Workers, 1))
-	if opts.OneTable == "" && !opts.DryRun {
-		stop := startLookahead(gctx, s, jobs, opts)
+	g.SetLimit(max(im.conc.Workers, 1))
+	if im.tables.One == "" && !im.policy.DryRun {
+		stop := im.startLookahead(gctx, jobs)
 		defer stop()
 	}
 	for _, j := range jobs {
@@ -162,7 +126,7 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 				return nil
 			}
 			t0 := time.Now()
-			o := loadOne(gctx, s, j, opts)
+			o := im.loadOne(gctx, j)
 			o.Elapsed = time.Since(t0)
 			mu.Lock()
 			defer mu.Unlock()
@@ -191,8 +155,8 @@ func Run(ctx context.Context, s sink.Sink, entries []plan.Entry, opts Options) (
 				sum.Rows += o.Rows
 				sum.Rejected += o.Rejected
 			}
-			if opts.Report != nil {
-				opts.Report(o)
+			if im.hooks.Report != nil {
+				im.hooks.Report(o)
 			}
 			return nil
 		})
@@ -220,34 +184,39 @@ type job struct {
 	ahead *inference      // the lookahead's inference; nil without one
 }
 
+// decideJob is what sink.Decide needs of j.
+func (im *Importer) decideJob(j *job) sink.LoadJob {
+	return sink.LoadJob{Key: j.Key, SHA256: j.SHA256, Rows: j.Rows, AllowDowngrade: im.policy.AllowDowngrade}
+}
+
 // empty reports whether j's file has no bytes, which loadOne skips
 // without reading it.
 func (j *job) empty() bool { return j.Bytes == 0 && j.Rows == 0 }
 
 // prepare names every key's table and checks the plan as a whole: every
-// name must be one s can take (not one its database reserves), and no two
+// name must be one the sink can take (not one its database reserves), and no two
 // keys may share a table but in one-table mode.
-func prepare(s sink.Sink, entries []plan.Entry, opts Options) ([]*job, error) {
+func (im *Importer) prepare(entries []plan.Entry) ([]*job, error) {
 	jobs := make([]*job, 0, len(entries))
 	byTable := make(map[string]string)
 	var clashes []string
 	for _, e := range entries {
-		name := opts.OneTable
+		name := im.tables.One
 		var err error
 		switch {
 		case name != "":
 			name = schema.TableName(name)
-		case opts.TableTemplate != "":
-			if name, err = schema.ApplyTemplate(opts.TableTemplate, e.Key); err != nil {
+		case im.tables.Template != "":
+			if name, err = schema.ApplyTemplate(im.tables.Template, e.Key); err != nil {
 				return nil, fmt.Errorf("--table: %w", err)
 			}
 		default:
 			name = schema.TableName(e.Key)
 		}
-		if err := s.CheckTable(name); err != nil {
+		if err := im.sink.CheckTable(name); err != nil {
 			return nil, fmt.Errorf("key %q: %w: name its table with --table (e.g. --table 'x_{name}') or --one-table", e.Key, err)
 		}
-		if prev, ok := byTable[name]; ok && opts.OneTable == "" {
+		if prev, ok := byTable[name]; ok && im.tables.One == "" {
 			clashes = append(clashes, fmt.Sprintf("keys %q and %q both map to table %s", prev, e.Key, name))
 		}
 		byTable[name] = e.Key
@@ -265,11 +234,11 @@ func fail(o Outcome, err error) Outcome {
 }
 
 // loadOne loads one key and says how it went. A load that makes no
-// progress for opts.StallTimeout fails with ErrStalled.
-func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
-	wctx, w := newWatchdog(ctx, opts.StallTimeout)
+// progress for the StallTimeout fails with ErrStalled.
+func (im *Importer) loadOne(ctx context.Context, j *job) Outcome {
+	wctx, w := newWatchdog(ctx, im.conc.StallTimeout)
 	defer w.stop()
-	o := loadWatched(wctx, s, j, opts, w)
+	o := im.loadWatched(wctx, j, w)
 	if o.Err != nil {
 		o.Err = w.reason(wctx, o.Err)
 	}
@@ -277,32 +246,32 @@ func loadOne(ctx context.Context, s sink.Sink, j *job, opts Options) Outcome {
 }
 
 // loadWatched is loadOne under the watchdog w.
-func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watchdog) Outcome {
+func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcome {
 	o := Outcome{Key: j.Key, Source: j.Source, Table: j.table}
-	le, seen, err := s.Ledger(ctx, j.Key)
+	le, seen, err := im.sink.Ledger(ctx, j.Key)
 	w.tick()
 	if err != nil {
 		return fail(o, err)
 	}
 	if seen {
 		o.PrevRows = le.Rows
-		if le.SHA256 == j.SHA256 {
-			o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
-			if opts.DryRun {
-				o.Action = WouldSkip
-			}
-			return o
+	}
+	status, err := sink.Decide(im.decideJob(j), le, seen)
+	if err != nil {
+		return fail(o, err)
+	}
+	if status == sink.StatusSkipped {
+		o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
+		if im.policy.DryRun {
+			o.Action = WouldSkip
 		}
-		if le.Rows > j.Rows && !opts.AllowDowngrade {
-			return fail(o, fmt.Errorf("%w: the ledger has %d rows from %s, the plan %d (a stale plan?); --allow-downgrade replaces it",
-				sink.ErrDowngrade, le.Rows, le.Source, j.Rows))
-		}
+		return o
 	}
 	if j.empty() {
 		o.Action, o.Note = Skipped, "empty file (0 bytes)"
 		return o
 	}
-	if opts.DryRun {
+	if im.policy.DryRun {
 		o.Action, o.Rows = WouldLoad, j.Rows
 		if seen {
 			o.Action = WouldReplace
@@ -311,7 +280,7 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 	}
 
 	cols := j.cols
-	existing, exists, err := s.Columns(ctx, j.table)
+	existing, exists, err := im.sink.Columns(ctx, j.table)
 	if err != nil {
 		return fail(o, err)
 	}
@@ -323,16 +292,16 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 		// A new table: infer its types over every value of the file
 		// (no database call: the watchdog rests).
 		w.pause()
-		cols, err = newColumns(ctx, j, opts)
+		cols, err = im.newColumns(ctx, j)
 		w.resume()
 		if err != nil {
 			return fail(o, err)
 		}
 	}
 	var res sink.Result
-	err = opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
+	err = im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
 		v := newVerifier(r, j.SHA256)
-		err := loadFrom(ctx, s, v, j, cols, exists, opts, w, &res)
+		err := im.loadFrom(ctx, v, j, cols, exists, w, &res)
 		if err != nil {
 			w.pause() // reading the rest of the file for its sha256
 			defer w.resume()
@@ -362,46 +331,46 @@ func loadWatched(ctx context.Context, s sink.Sink, j *job, opts Options, w *watc
 	return o
 }
 
-// loadFrom loads j from the verified stream v into s, setting *res.
-func loadFrom(ctx context.Context, s sink.Sink, v *verifier, j *job, cols []schema.Column, exists bool, opts Options, w *watchdog, res *sink.Result) error {
-	src, err := newSource(v, j, cols, exists, opts)
+// loadFrom loads j from the verified stream v into the sink, setting *res.
+func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []schema.Column, exists bool, w *watchdog, res *sink.Result) error {
+	src, err := im.newSource(v, j, cols, exists)
 	if err != nil {
 		return err
 	}
 	// Parse and convert on another goroutine, ahead of the sink.
-	pf := newPrefetch(src, opts.Progress)
+	pf := newPrefetch(src, im.hooks.Progress)
 	defer pf.stop()
-	*res, err = s.Load(ctx, src.job(opts), tickingSource{pf, w})
+	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done
 	if err != nil {
 		return err
 	}
-	if rejects := src.allRejects(); rejects != nil && opts.Rejects != nil {
-		return opts.Rejects(rejects)
+	if rejects := src.allRejects(); rejects != nil && im.hooks.Rejects != nil {
+		return im.hooks.Rejects(rejects)
 	}
 	return nil
 }
 
 // inferColumns reads a chosen file once to infer its column types.
-func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, error) {
+func (im *Importer) inferColumns(ctx context.Context, j *job) ([]schema.Column, error) {
 	var cols []schema.Column
-	err := opts.Open(ctx, opts.Base, j.Source, func(r io.Reader) error {
-		rd, err := record.NewReader(r, opts.Record)
+	err := im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
+		rd, err := record.NewReader(r, im.parse.Record)
 		if err != nil {
 			return problem.New(j.Source, 0, err)
 		}
-		if err := checkColumns(len(rd.Header()), opts); err != nil {
+		if err := im.checkColumns(len(rd.Header())); err != nil {
 			return problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
 		}
 		names := schema.ColumnNames(rd.Header())
-		in := schema.Inferrer{AllText: opts.AllText, Limits: opts.limits}
+		in := schema.Inferrer{AllText: im.parse.AllText, Limits: im.limits}
 		for rd.Next() {
 			if rec := rd.Record(); len(rec) == len(names) {
 				in.Add(rec)
 			}
 		}
 		if err := rd.Err(); err != nil {
-			return problem.New(j.Source, rd.Line(), err)
+			return problem.New(j.Source, rd.RecordNumber(), err)
 		}
 		cols = in.Columns(names)
 		return nil
@@ -413,11 +382,11 @@ func inferColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, e
 // load whose table does not exist yet: the files must have the same
 // columns, in any order, and each column gets the widest type any file
 // needs.
-func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options) error {
+func (im *Importer) oneTableColumns(ctx context.Context, jobs []*job) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	if _, exists, err := s.Columns(ctx, jobs[0].table); err != nil || exists {
+	if _, exists, err := im.sink.Columns(ctx, jobs[0].table); err != nil || exists {
 		return err
 	}
 	var merged []schema.Column
@@ -426,7 +395,7 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 		if j.empty() {
 			continue
 		}
-		cols, err := inferColumns(ctx, j, opts)
+		cols, err := im.inferColumns(ctx, j)
 		if err != nil {
 			return fmt.Errorf("key %s: %w", j.Key, err)
 		}
@@ -455,11 +424,11 @@ func oneTableColumns(ctx context.Context, s sink.Sink, jobs []*job, opts Options
 // checkColumns refuses a file of n columns that the sink's table cannot
 // hold (one more, source_key, in one-table mode), before anything else is
 // read or written.
-func checkColumns(n int, opts Options) error {
-	if opts.OneTable != "" {
+func (im *Importer) checkColumns(n int) error {
+	if im.tables.One != "" {
 		n++
 	}
-	return opts.limits.CheckColumns(n)
+	return im.limits.CheckColumns(n)
 }
 
 // diffColumns says how two lists of column names differ, "" when they
@@ -513,13 +482,13 @@ type source struct {
 	done      bool
 }
 
-func newSource(v *verifier, j *job, cols []schema.Column, exists bool, opts Options) (*source, error) {
-	rd, err := record.NewReader(v, opts.Record)
+func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists bool) (*source, error) {
+	rd, err := record.NewReader(v, im.parse.Record)
 	if err != nil {
 		return nil, problem.New(j.Source, 0, err)
 	}
-	src := &source{j: j, rd: rd, v: v, maxBad: opts.MaxBadRows}
-	if err := checkColumns(len(rd.Header()), opts); err != nil {
+	src := &source{j: j, rd: rd, v: v, maxBad: im.parse.MaxBadRows}
+	if err := im.checkColumns(len(rd.Header())); err != nil {
 		return nil, problem.New(j.Source, 0, fmt.Errorf("header: %w", err))
 	}
 	names := schema.ColumnNames(rd.Header())
@@ -528,7 +497,7 @@ func newSource(v *verifier, j *job, cols []schema.Column, exists bool, opts Opti
 	var tableNames []string
 	byName := make(map[string]schema.Column, len(cols))
 	for _, c := range cols {
-		if opts.OneTable != "" && c.Name == sink.SourceKeyColumn && exists {
+		if im.tables.One != "" && c.Name == sink.SourceKeyColumn && exists {
 			continue
 		}
 		tableNames = append(tableNames, c.Name)
@@ -540,20 +509,21 @@ func newSource(v *verifier, j *job, cols []schema.Column, exists bool, opts Opti
 	for _, n := range names {
 		src.table.Columns = append(src.table.Columns, byName[n])
 	}
-	src.conv = schema.NewConverter(src.table.Columns, opts.limits)
+	src.conv = schema.NewConverter(src.table.Columns, im.limits)
 	return src, nil
 }
 
-func (s *source) job(opts Options) sink.LoadJob {
+// loadJob is the sink's job for the file src streams.
+func (im *Importer) loadJob(src *source) sink.LoadJob {
 	return sink.LoadJob{
-		Key:            s.j.Key,
-		Source:         s.j.Source,
-		SHA256:         s.j.SHA256,
-		Rows:           s.j.Rows,
-		Table:          s.table,
-		OneTable:       opts.OneTable != "",
-		AllowDowngrade: opts.AllowDowngrade,
-		Version:        opts.Version,
+		Key:            src.j.Key,
+		Source:         src.j.Source,
+		SHA256:         src.j.SHA256,
+		Rows:           src.j.Rows,
+		Table:          src.table,
+		OneTable:       im.tables.One != "",
+		AllowDowngrade: im.policy.AllowDowngrade,
+		Version:        im.policy.Version,
 	}
 }
 
@@ -582,15 +552,15 @@ func (s *source) Next() bool {
 		if !full {
 			// Raw is bounded (record.MaxRaw), so the rejects kept until
 			// the commit are at most MaxBadRows small strings.
-			s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.Line(), Reason: bad.Error(), Raw: s.rd.Raw()})
+			s.rejects = append(s.rejects, plan.Reject{Source: s.j.Source, Record: s.rd.RecordNumber(), Reason: bad.Error(), Raw: s.rd.Raw()})
 		}
 		s.mu.Unlock()
 		if full {
-			return s.end(problem.New(s.j.Source, s.rd.Line(), bad))
+			return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), bad))
 		}
 	}
 	if err := s.rd.Err(); err != nil {
-		return s.end(problem.New(s.j.Source, s.rd.Line(), err))
+		return s.end(problem.New(s.j.Source, s.rd.RecordNumber(), err))
 	}
 	// Hash whatever the CSV reader left unread, then compare.
 	ok, err := s.v.finish(context.Background()) // the stream's reads end with the import's context
@@ -646,9 +616,3 @@ func (s *source) allRejects() []plan.Reject {
 }
 
 var _ sink.RecordSource = (*source)(nil)
-
-// SortOutcomes sorts outcomes by key, for output that does not depend on
-// the number of workers.
-func SortOutcomes(os []Outcome) {
-	slices.SortFunc(os, func(a, b Outcome) int { return cmp.Compare(a.Key, b.Key) })
-}

@@ -33,7 +33,7 @@ const (
 // key that, as the sink says now, loadOne will load into a new table (not
 // already loaded, no existing table), so that a re-run reads no file. The
 // returned stop cancels the lookahead and waits for it.
-func startLookahead(ctx context.Context, s sink.Sink, jobs []*job, opts Options) (stop func()) {
+func (im *Importer) startLookahead(ctx context.Context, jobs []*job) (stop func()) {
 	for _, j := range jobs {
 		j.ahead = &inference{done: make(chan struct{})}
 	}
@@ -47,7 +47,7 @@ func startLookahead(ctx context.Context, s sink.Sink, jobs []*job, opts Options)
 			if !j.ahead.claim.CompareAndSwap(0, claimLookahead) {
 				continue
 			}
-			j.ahead.cols, j.ahead.err = speculate(ctx, s, j, opts)
+			j.ahead.cols, j.ahead.err = im.speculate(ctx, j)
 			close(j.ahead.done)
 		}
 	})
@@ -60,24 +60,27 @@ func startLookahead(ctx context.Context, s sink.Sink, jobs []*job, opts Options)
 // speculate infers j's columns when its load will need them: nil, nil
 // when the load will skip the key, fail before reading it, or load into
 // an existing table (loadOne then decides again).
-func speculate(ctx context.Context, s sink.Sink, j *job, opts Options) ([]schema.Column, error) {
+func (im *Importer) speculate(ctx context.Context, j *job) ([]schema.Column, error) {
 	if j.empty() {
 		return nil, nil
 	}
-	le, seen, err := s.Ledger(ctx, j.Key)
-	if err != nil || seen && (le.SHA256 == j.SHA256 || le.Rows > j.Rows && !opts.AllowDowngrade) {
+	le, seen, err := im.sink.Ledger(ctx, j.Key)
+	if err != nil {
 		return nil, nil
 	}
-	if _, exists, err := s.Columns(ctx, j.table); err != nil || exists {
+	if status, err := sink.Decide(im.decideJob(j), le, seen); err != nil || status == sink.StatusSkipped {
 		return nil, nil
 	}
-	return inferColumns(ctx, j, opts)
+	if _, exists, err := im.sink.Columns(ctx, j.table); err != nil || exists {
+		return nil, nil
+	}
+	return im.inferColumns(ctx, j)
 }
 
 // newColumns returns the inferred columns of j's new table: the
 // lookahead's when it has started on j (waiting for it to finish), else
 // its own.
-func newColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, error) {
+func (im *Importer) newColumns(ctx context.Context, j *job) ([]schema.Column, error) {
 	if a := j.ahead; a != nil && !a.claim.CompareAndSwap(0, claimLoad) {
 		select {
 		case <-a.done:
@@ -89,5 +92,5 @@ func newColumns(ctx context.Context, j *job, opts Options) ([]schema.Column, err
 		}
 		// The lookahead saw no need (the sink has changed since): infer now.
 	}
-	return inferColumns(ctx, j, opts)
+	return im.inferColumns(ctx, j)
 }

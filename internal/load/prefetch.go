@@ -84,7 +84,7 @@ func (p *prefetch) produce() {
 		for b.n < p.rows && p.src.Next() {
 			vals, _ := p.src.Values() // a source's Values never fails
 			copy(b.vals[b.n*p.ncol:(b.n+1)*p.ncol], vals)
-			b.lines[b.n] = p.src.rd.Line()
+			b.lines[b.n] = p.src.rd.RecordNumber()
 			b.n++
 		}
 		b.rejected = p.src.Rejected()

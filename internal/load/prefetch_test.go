@@ -59,6 +59,7 @@ func drain(t testing.TB, src sink.RecordSource) [][]any {
 // TestPrefetch checks that a prefetch gives the records, the error and
 // the rejects of the source it reads ahead of.
 func TestPrefetch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		Name       string
 		Rows, Bad  int
@@ -82,13 +83,13 @@ func TestPrefetch(t *testing.T) {
 			if tt.Corrupt {
 				j.SHA256 = strings.Repeat("0", 64)
 			}
-			opts := Options{MaxBadRows: tt.MaxBad}
-			direct, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
+			im := NewImporter(nil, Config{Parsing: Parsing{MaxBadRows: tt.MaxBad}})
+			direct, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := drain(t, direct)
-			src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, opts)
+			src, err := im.newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,12 +127,13 @@ func TestPrefetch(t *testing.T) {
 // returns, the source's reader is not read after it, and the goroutine
 // had read only a few batches ahead, not to the end of the file.
 func TestPrefetchStop(t *testing.T) {
+	t.Parallel()
 	data := testCSV(50_000, 0)
 	j := testJob(data)
 	for _, after := range []int{0, 1, 1000, 5000} {
 		t.Run(fmt.Sprint(after), func(t *testing.T) {
 			r := &countingReader{r: bytes.NewReader(data)}
-			src, err := newSource(newVerifier(r, j.SHA256), j, testCols, false, Options{})
+			src, err := NewImporter(nil, Config{}).newSource(newVerifier(r, j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,6 +170,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // infers every new table's columns once (ahead of its load or in it), and
 // the second, which skips every key, opens no file.
 func TestLookahead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	files := map[string][]byte{"a.csv": testCSV(3000, 0), "b.csv": testCSV(10, 0), "c.csv": testCSV(7000, 0)}
 	var entries []plan.Entry
@@ -177,10 +180,10 @@ func TestLookahead(t *testing.T) {
 			Rows: int64(bytes.Count(files[k], []byte("\n")) - 1), Bytes: int64(len(files[k]))}})
 	}
 	var opens atomic.Int64
-	opts := Options{Workers: 1, Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
+	cfg := Config{Concurrency: Concurrency{Workers: 1}, Files: Files{Open: func(_ context.Context, _, source string, fn func(io.Reader) error) error {
 		opens.Add(1)
 		return fn(bytes.NewReader(files[source]))
-	}}
+	}}}
 	s, err := sqlite.Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sink.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +197,7 @@ func TestLookahead(t *testing.T) {
 		{Name: "Rerun", WantLoaded: 0, Opens: 0},
 	} {
 		opens.Store(0)
-		sum, err := Run(ctx, s, entries, opts)
+		sum, err := NewImporter(s, cfg).Run(ctx, entries)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.Name, err)
 		}

@@ -32,7 +32,7 @@ func TestPrefetchReject(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			data := testCSV(tt.Rows, tt.Bad)
 			j := testJob(data)
-			src, err := newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false, Options{MaxBadRows: tt.MaxBad})
+			src, err := NewImporter(nil, Config{Parsing: Parsing{MaxBadRows: tt.MaxBad}}).newSource(newVerifier(bytes.NewReader(data), j.SHA256), j, testCols, false)
 			if err != nil {
 				t.Fatal(err)
 			}

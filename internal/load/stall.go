@@ -12,7 +12,7 @@ import (
 )
 
 // ErrStalled is the reason a key fails when its load made no progress for
-// Options.StallTimeout.
+// Concurrency.StallTimeout.
 var ErrStalled = errors.New("no progress")
 
 // watchdog cancels a context when its work makes no progress for d while

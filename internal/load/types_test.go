@@ -23,6 +23,7 @@ import (
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/postgres"
 	"github.com/siftload/siftload/internal/sink/sqlite"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // memFiles serves files from memory as sources and returns their plan.
@@ -41,9 +42,9 @@ func memFiles(files map[string][]byte, rows map[string]int64) ([]plan.Entry, Ope
 }
 
 // runOne imports one file into s and returns its outcome and rejects.
-func runOne(t *testing.T, s sink.Sink, key string, data []byte, rows int64, opts Options) (Outcome, []plan.Reject) {
+func runOne(t *testing.T, s sink.Sink, key string, data []byte, rows int64, cfg Config) (Outcome, []plan.Reject) {
 	t.Helper()
-	o, rejects, err := tryOne(s, key, data, rows, opts)
+	o, rejects, err := tryOne(s, key, data, rows, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,14 +52,14 @@ func runOne(t *testing.T, s sink.Sink, key string, data []byte, rows int64, opts
 }
 
 // tryOne is runOne returning an error of Run as a whole.
-func tryOne(s sink.Sink, key string, data []byte, rows int64, opts Options) (Outcome, []plan.Reject, error) {
+func tryOne(s sink.Sink, key string, data []byte, rows int64, cfg Config) (Outcome, []plan.Reject, error) {
 	entries, open := memFiles(map[string][]byte{key: data}, map[string]int64{key: rows})
-	opts.Open = open
+	cfg.Files.Open = open
 	var outs []Outcome
 	var rejects []plan.Reject
-	opts.Report = func(o Outcome) { outs = append(outs, o) }
-	opts.Rejects = func(r []plan.Reject) error { rejects = append(rejects, r...); return nil }
-	_, err := Run(context.Background(), s, entries, opts)
+	cfg.Hooks.Report = func(o Outcome) { outs = append(outs, o) }
+	cfg.Hooks.Rejects = func(r []plan.Reject) error { rejects = append(rejects, r...); return nil }
+	_, err := NewImporter(s, cfg).Run(context.Background(), entries)
 	if err != nil && !errors.Is(err, ErrFailed) {
 		return Outcome{Table: schema.TableName(key)}, nil, fmt.Errorf("run: %w", err)
 	}
@@ -83,6 +84,7 @@ func openSQLite(t *testing.T) (sink.Sink, string) {
 // its header, with the number and the limit, before any table exists.
 // (Matching that many columns took quadratic time before.)
 func TestTooManyColumns(t *testing.T) {
+	t.Parallel()
 	const n = 100_000
 	var b bytes.Buffer
 	for i := range n {
@@ -101,7 +103,7 @@ func TestTooManyColumns(t *testing.T) {
 			s, _ := openSQLite(t)
 			// One-table mode refuses the plan as a whole (its columns
 			// are inferred first); one table per key fails the key.
-			o, _, err := tryOne(s, "wide.csv", b.Bytes(), 1, Options{OneTable: tc.oneTable})
+			o, _, err := tryOne(s, "wide.csv", b.Bytes(), 1, Config{Tables: Tables{One: tc.oneTable}})
 			if err != nil {
 				o.Action, o.Err, o.Table = Failed, err, "all"
 			}
@@ -143,12 +145,10 @@ var nulFile = []byte("id,note\n1,plain\n2,a\x00b\n3,\"\"\n")
 // record holding one is a bad record named by its number: it goes to the
 // rejects within --max-bad-rows and fails the file, naming it, beyond.
 func TestNULRecordPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
 	if dsn == "" {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatal("SIFTLOAD_TEST_POSTGRES_URL is not set and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping")
-		}
-		t.Skip("SIFTLOAD_TEST_POSTGRES_URL is not set")
+		testenv.Skip(t, "SIFTLOAD_TEST_POSTGRES_URL is not set")
 	}
 	ctx := context.Background()
 	s, err := postgres.Factory{}.Open(ctx, dsn, sink.Options{Password: os.Getenv("SIFTLOAD_TEST_POSTGRES_PASSWORD")})
@@ -163,7 +163,7 @@ func TestNULRecordPostgres(t *testing.T) {
 	}{{"Fails", 0}, {"Rejected", 1}} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := "nul_" + strings.ToLower(tc.name) + "_" + suffix + ".csv"
-			o, rejects := runOne(t, s, key, nulFile, 3, Options{MaxBadRows: tc.maxBad})
+			o, rejects := runOne(t, s, key, nulFile, 3, Config{Parsing: Parsing{MaxBadRows: tc.maxBad}})
 			t.Cleanup(func() { dropPostgres(t, dsn, o.Table, key) })
 			if tc.maxBad == 0 {
 				pe := problem.As(o.Err)
@@ -202,8 +202,9 @@ func dropPostgres(t *testing.T, dsn, table, key string) {
 // TestNULRecordSQLite: SQLite stores the same record, NUL byte and all,
 // and reads it back byte for byte.
 func TestNULRecordSQLite(t *testing.T) {
+	t.Parallel()
 	s, path := openSQLite(t)
-	o, rejects := runOne(t, s, "nul.csv", nulFile, 3, Options{})
+	o, rejects := runOne(t, s, "nul.csv", nulFile, 3, Config{})
 	if o.Action != Loaded || o.Rows != 3 || len(rejects) != 0 {
 		t.Fatalf("outcome %s, %d rows, %v, rejects %v; want 3 rows loaded", o.Action, o.Rows, o.Err, rejects)
 	}

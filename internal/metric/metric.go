@@ -4,7 +4,8 @@
 // Every candidate is always measured for rows (CSV records after the
 // header) and bytes (decompressed size); a Metric turns those, and what its
 // own Measurer saw of the file's text, into a comparable value. The default
-// metric is "rows". A new metric is one type and one line in Lookup.
+// metric is "rows". A new metric is one type, one case in Lookup and
+// its form in Names.
 package metric
 
 import (

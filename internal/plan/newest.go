@@ -1,6 +1,9 @@
 package plan
 
-import "regexp"
+import (
+	"regexp"
+	"strconv"
+)
 
 // snapshotDate matches a calendar date at the start of a string: four
 // digits of a year from 1900 to 2099, a month and a day, written together
@@ -53,9 +56,44 @@ func snapshotOf(source string) string {
 // with one; between equal dates, or no dates, the source larger in byte
 // order is newer. It is a strict total order, so choices never depend on
 // the order candidates arrive in.
+//
+// Copies of one member path in one archive (locators ending "#2", "#3",
+// see archive.MemberLevel) are ordered by their place in the archive, a
+// later copy being newer: "x.csv#10" is newer than "x.csv#9".
 func Newer(a, b string) bool {
 	if da, db := snapshotOf(a), snapshotOf(b); da != db {
 		return da > db
 	}
-	return a > b
+	pa, na := occurrence(a)
+	pb, nb := occurrence(b)
+	if pa != pb {
+		return pa > pb
+	}
+	return na > nb
+}
+
+// occurrence splits a locator into the locator of a member's first copy
+// and the copy's number: "a.tar!/x.csv#3" is ("a.tar!/x.csv", 3), and a
+// locator without a copy number is copy 1. A '#' is a copy number's only
+// when it is not one of the "##" that stand for a '#' in a name.
+func occurrence(source string) (string, int) {
+	i := len(source)
+	for i > 0 && isDigit(source[i-1]) {
+		i--
+	}
+	if i == len(source) || i == 0 || source[i-1] != '#' || source[i] == '0' || len(source)-i > 9 {
+		return source, 1
+	}
+	hashes := 0
+	for j := i - 1; j >= 0 && source[j] == '#'; j-- {
+		hashes++
+	}
+	if hashes%2 == 0 {
+		return source, 1 // "x##2": the name "x#2"
+	}
+	n, err := strconv.Atoi(source[i:])
+	if err != nil || n < 2 {
+		return source, 1
+	}
+	return source[:i-1], n
 }

@@ -30,6 +30,12 @@ func TestNewer(t *testing.T) {
 		{"NotADate", "x/b20231345.zip!/a.csv", "x/a.zip!/a.csv", true}, // month 13: no date, byte order
 		{"LongNumberNotADate", "x/120230102999.zip", "x/20200101.zip", false},
 		{"Equal", "a.zip!/a.csv", "a.zip!/a.csv", false},
+		{"SecondCopy", "a.tar!/x.csv#2", "a.tar!/x.csv", true},
+		{"TenthCopyAfterNinth", "a.tar!/x.csv#10", "a.tar!/x.csv#9", true},
+		{"NinthCopyBeforeTenth", "a.tar!/x.csv#9", "a.tar!/x.csv#10", false},
+		{"EscapedHashIsName", "a.tar!/x##9", "a.tar!/x##10", true}, // names "x#9" and "x#10": byte order
+		{"CopyOfEscapedName", "a.tar!/x###3", "a.tar!/x##", true},  // third copy of "x#"
+		{"OtherArchiveByteOrder", "b.tar!/x.csv", "a.tar!/x.csv#10", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {

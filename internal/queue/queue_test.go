@@ -17,6 +17,7 @@ import (
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/metric"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // testNATS connects to the NATS server of SIFTLOAD_TEST_NATS_URL (default
@@ -37,10 +38,7 @@ func testNATS(t *testing.T) (*nats.Conn, Names) {
 		}
 	}
 	if err != nil {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatalf("no NATS JetStream server at %s (%v) and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping", url, err)
-		}
-		t.Skipf("no NATS JetStream server at %s (%v): set SIFTLOAD_TEST_NATS_URL or start nats-server -js", url, err)
+		testenv.Skipf(t, "no NATS JetStream server at %s (%v): set SIFTLOAD_TEST_NATS_URL or start nats-server -js", url, err)
 	}
 	names, err := NewNames(fmt.Sprintf("sifttest_%d", rand.Uint64()%1e12))
 	if err != nil {

@@ -45,12 +45,12 @@ func (r *Reader) more() bool {
 	return true
 }
 
-// recordNo is the number, as Line counts, of the record being parsed.
+// recordNo is the number, as RecordNumber counts, of the record being parsed.
 func (r *Reader) recordNo() int64 {
 	if r.header == nil && !r.noHeader {
 		return 0
 	}
-	return r.line + 1
+	return r.recno + 1
 }
 
 // failRead ends the reader with a read error (or, at the end of the

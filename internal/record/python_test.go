@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/siftload/siftload/internal/rowcount"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // pythonCSV reads every input with Python's csv module (default dialect,
@@ -92,10 +92,7 @@ func pythonCorpus() (inputs []string, delims []byte) {
 func TestMatchesPython(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			t.Fatalf("python3 not found and SIFTLOAD_TEST_DISALLOW_SKIP is set: %v", err)
-		}
-		t.Skipf("python3 not found: %v", err)
+		testenv.Skipf(t, "python3 not found: %v", err)
 	}
 	inputs, delims := pythonCorpus()
 	cases := make([]pyCase, len(inputs))

@@ -9,12 +9,12 @@
 // field's bytes ("\r\n" inside quotes included) are kept as they are. So
 // the records Reader returns are exactly the ones the analyze step counts
 // (a differential fuzz test checks it): the first record is the header,
-// and Line numbers the records after it from 1. A file that ends inside a
+// and RecordNumber numbers the records after it from 1. A file that ends inside a
 // quoted field, or a record over the size limit, is an error, never a
 // short read.
 //
 // Errors name no file: callers know the source and wrap them, with the
-// record number from Line, in a *problem.Error.
+// record number from RecordNumber, in a *problem.Error.
 package record
 
 import (
@@ -59,7 +59,7 @@ type Options struct {
 // quoted field (rowcount.ErrUnclosedQuote), or it is longer than the limit
 // (rowcount.ErrRecordTooLong).
 type ParseError struct {
-	// Record is the data record's number, as Line counts (0: the
+	// Record is the data record's number, as RecordNumber counts (0: the
 	// header).
 	Record int64
 	// Err is the reason.
@@ -95,8 +95,9 @@ func (e *FieldCountError) Unwrap() error { return ErrFieldCount }
 // record size limit. A Reader is not safe for concurrent use.
 //
 // Reader does not check field counts: Next returns records of any length
-// so that the caller decides (reject or fail); CheckFields compares the
-// current record with the header.
+// so that the caller decides (reject or fail). The import compares each
+// record with its table's columns itself; CheckFields compares the current
+// record with the header, for other callers.
 type Reader struct {
 	src      io.Reader
 	buf      []byte // read buffer; buf[pos:end] is unread
@@ -116,7 +117,7 @@ type Reader struct {
 	header   []string
 	pending  bool // NoHeader: the first record is parsed and not returned yet
 	noHeader bool
-	line     int64
+	recno    int64 // see RecordNumber
 	err      error
 	raw      []byte
 }
@@ -157,7 +158,7 @@ func NewReader(r io.Reader, opts Options) (*Reader, error) {
 	case !ok && rd.err == nil:
 	case !ok && opts.NoHeader:
 		// The first record is data: Next reports its error.
-		rd.line++
+		rd.recno++
 	case !ok:
 		return nil, fmt.Errorf("header: %w", rd.err)
 	case opts.NoHeader:
@@ -189,17 +190,17 @@ func (r *Reader) Next() bool {
 	}
 	if r.pending {
 		r.pending = false
-		r.line++
+		r.recno++
 		return true
 	}
 	if !r.parse() {
 		r.record = r.record[:0]
 		if r.err != nil {
-			r.line++
+			r.recno++
 		}
 		return false
 	}
-	r.line++
+	r.recno++
 	return true
 }
 
@@ -212,11 +213,12 @@ func (r *Reader) Record() []string { return r.record }
 // The slice is valid only until the next call to Next.
 func (r *Reader) Quoted() []bool { return r.quoted }
 
-// Line returns the current data record's number: 1 for the first record
-// after the header (the first record of the file with NoHeader). Once Next
-// has returned false on an error, it is the number of the record that
-// failed.
-func (r *Reader) Line() int64 { return r.line }
+// RecordNumber returns the current data record's number (not a line
+// number: a quoted field may span lines, blank lines are not counted): 1
+// for the first record after the header (the first record of the file
+// with NoHeader). Once Next has returned false on an error, it is the
+// number of the record that failed.
+func (r *Reader) RecordNumber() int64 { return r.recno }
 
 // CheckFields returns nil when the current record has as many fields as
 // the header, else a *FieldCountError.
@@ -260,5 +262,5 @@ func (r *Reader) Raw() string {
 
 // Err returns the error that ended Next, nil at a clean end of file: a
 // *ParseError for a record that cannot be read, or a read error of the
-// file or its decoding. Line then numbers the record that failed.
+// file or its decoding. RecordNumber then numbers the record that failed.
 func (r *Reader) Err() error { return r.err }

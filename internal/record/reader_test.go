@@ -24,10 +24,10 @@ func TestRead(t *testing.T) {
 		WantHeader []string
 		Want       [][]string
 		// WantErr is the error as a caller reports it:
-		// problem.New("f.csv", r.Line(), err), or
+		// problem.New("f.csv", r.RecordNumber(), err), or
 		// problem.New("f.csv", 0, err) for NewReader's.
 		WantErr    string
-		WantRecord int64 // ParseError.Record and Line() after the error
+		WantRecord int64 // ParseError.Record and RecordNumber() after the error
 	}{{
 		Name:       "Simple",
 		Input:      "a,b\n1,2\n3,4\n",
@@ -250,8 +250,8 @@ func TestRead(t *testing.T) {
 			}
 			var got [][]string
 			for r.Next() {
-				if r.Line() != int64(len(got)+1) {
-					t.Errorf("Line() = %d, want %d", r.Line(), len(got)+1)
+				if r.RecordNumber() != int64(len(got)+1) {
+					t.Errorf("RecordNumber() = %d, want %d", r.RecordNumber(), len(got)+1)
 				}
 				got = append(got, append([]string(nil), r.Record()...))
 			}
@@ -268,12 +268,12 @@ func TestRead(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Err() = nil, want %q", tt.WantErr)
 			}
-			if got := problem.New("f.csv", r.Line(), err).Error(); got != tt.WantErr {
+			if got := problem.New("f.csv", r.RecordNumber(), err).Error(); got != tt.WantErr {
 				t.Errorf("Err() reported:\ngot  %s\nwant %s", got, tt.WantErr)
 			}
 			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Record != tt.WantRecord || r.Line() != tt.WantRecord {
-				t.Errorf("Err() = %#v, Line() = %d, want a *ParseError for record %d", err, r.Line(), tt.WantRecord)
+			if !errors.As(err, &pe) || pe.Record != tt.WantRecord || r.RecordNumber() != tt.WantRecord {
+				t.Errorf("Err() = %#v, RecordNumber() = %d, want a *ParseError for record %d", err, r.RecordNumber(), tt.WantRecord)
 			}
 			if !errors.Is(err, rowcount.ErrUnclosedQuote) && !errors.Is(err, rowcount.ErrRecordTooLong) {
 				t.Errorf("Err() = %v does not wrap a rowcount reason", err)
@@ -329,7 +329,7 @@ func TestCheckFields(t *testing.T) {
 		if !errors.As(err, &fe) || !errors.Is(err, ErrFieldCount) {
 			t.Errorf("CheckFields() = %#v, want a *FieldCountError", err)
 		}
-		got = append(got, problem.New("f.csv", r.Line(), err).Error())
+		got = append(got, problem.New("f.csv", r.RecordNumber(), err).Error())
 	}
 	want := []string{
 		"ok",
@@ -399,8 +399,8 @@ func TestReadError(t *testing.T) {
 	for r.Next() {
 		n++
 	}
-	if err := r.Err(); n != 1 || r.Line() != 2 || !errors.Is(err, boom) || err.Error() != "read: boom" {
-		t.Errorf("after %d records, Err() = %v, Line() = %d", n, err, r.Line())
+	if err := r.Err(); n != 1 || r.RecordNumber() != 2 || !errors.Is(err, boom) || err.Error() != "read: boom" {
+		t.Errorf("after %d records, Err() = %v, RecordNumber() = %d", n, err, r.RecordNumber())
 	}
 }
 

@@ -78,7 +78,7 @@ func NewConverter(cols []Column, lim Limits) *Converter { return &Converter{cols
 // Columns returns the columns c converts for.
 func (c *Converter) Columns() []Column { return c.cols }
 
-// Convert sets out[i] to the value of fields[i] for column i: nil for SQL
+// ConvertStrings sets out[i] to the value of fields[i] for column i: nil for SQL
 // NULL (see the empty-field rule above), else a string (Text), int64
 // (Integer), canonical decimal string (Decimal) or time.Time (Date,
 // Timestamp, TimestampTZ). quoted[i] says whether field i was written in
@@ -86,13 +86,8 @@ func (c *Converter) Columns() []Column { return c.cols }
 // fields. out must have one element per column and is overwritten, so
 // callers reuse it across records. A field count other than the column
 // count, or a value that does not fit its column (a *ConvertError), is an
-// error; out is then partly written.
-func (c *Converter) Convert(fields [][]byte, quoted []bool, out []any) error {
-	return convert(c, fields, quoted, out)
-}
-
-// ConvertStrings is Convert for fields as strings. Text and most Decimal
-// values are the field strings themselves, not copies.
+// error; out is then partly written. Text and most Decimal values are the
+// field strings themselves, not copies.
 func (c *Converter) ConvertStrings(fields []string, quoted []bool, out []any) error {
 	return convert(c, fields, quoted, out)
 }

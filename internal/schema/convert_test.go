@@ -101,7 +101,7 @@ func TestConvert(t *testing.T) {
 				quoted = nil // nil: no field quoted
 			}
 			err := c.ConvertStrings([]string{tt.Input}, quoted, out)
-			errb := c.Convert([][]byte{[]byte(tt.Input)}, quoted, outb)
+			errb := c.convertBytes([][]byte{[]byte(tt.Input)}, quoted, outb)
 			if tt.WantErr != "" {
 				for _, e := range []error{err, errb} {
 					if e == nil || e.Error() != tt.WantErr {
@@ -215,7 +215,7 @@ func benchConvert(b *testing.B, cols []Column, strs bool) {
 			if strs {
 				err = conv.ConvertStrings(srecs[i], nil, out)
 			} else {
-				err = conv.Convert(recs[i], nil, out)
+				err = conv.convertBytes(recs[i], nil, out)
 			}
 			if err != nil {
 				b.Fatal(err)

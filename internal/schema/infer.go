@@ -75,9 +75,6 @@ type colState struct {
 // allocate once the columns are known.
 func (in *Inferrer) Add(record []string) { add(in, record) }
 
-// AddBytes is Add for fields as byte slices.
-func (in *Inferrer) AddBytes(record [][]byte) { add(in, record) }
-
 func add[T bytesOrString](in *Inferrer, record []T) {
 	for len(in.cols) < len(record) {
 		in.cols = append(in.cols, colState{fits: fitsAll})

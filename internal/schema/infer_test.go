@@ -191,7 +191,7 @@ func TestInfer(t *testing.T) {
 				for i, f := range rec {
 					b[i] = []byte(f)
 				}
-				inb.AddBytes(b)
+				inb.addBytes(b)
 			}
 			for _, got := range [][]Column{in.Columns(names), inb.Columns(names)} {
 				if fmt.Sprint(got) != fmt.Sprint(tt.Want) {
@@ -256,12 +256,12 @@ func BenchmarkInfer(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	var in Inferrer
-	in.AddBytes(recs[0])
+	in.addBytes(recs[0])
 	b.ResetTimer()
 	for b.Loop() {
 		in = Inferrer{cols: in.cols[:0]}
 		for _, rec := range recs {
-			in.AddBytes(rec)
+			in.addBytes(rec)
 		}
 	}
 	cols := in.Columns([]string{"a", "b", "c", "d", "e", "f"})

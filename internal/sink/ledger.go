@@ -125,12 +125,6 @@ func OtherKeySQL(d Target) string {
 		d.Quote(colKey), d.Table(LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
 }
 
-// LedgerForgetSQL returns the DELETE of the ledger rows of the table named
-// by the only argument.
-func LedgerForgetSQL(d Target) string {
-	return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Table(LedgerTable), d.Quote(colTable), d.Placeholder(1))
-}
-
 // ScanLedger reads a row of LedgerSelectSQL with scan, the Scan method of
 // a database/sql or pgx row. LoadedAt may come back as a time.Time or as
 // text in the layouts of ParseTime; it is returned in UTC.

@@ -120,9 +120,13 @@ func CheckJob(job LoadJob) error {
 
 // Decide says what a load of job does given the key's ledger row prev
 // (found=false when the key is new): StatusSkipped when the ledger holds
-// the job's SHA256, ErrDowngrade when it holds a version with more rows
-// than the job has records and the job does not allow a downgrade,
+// the job's SHA256, a *DowngradeError when it holds a version with more
+// rows than the job has records and the job does not allow a downgrade,
 // StatusReplaced for another version, StatusLoaded for a new key.
+//
+// It is the one place that decides: a sink's Load (through RunLoad), the
+// import's check before it reads a file and its lookahead all call it, so
+// they agree and word a refusal alike.
 func Decide(job LoadJob, prev LedgerEntry, found bool) (Status, error) {
 	switch {
 	case !found:
@@ -130,11 +134,26 @@ func Decide(job LoadJob, prev LedgerEntry, found bool) (Status, error) {
 	case prev.SHA256 == job.SHA256:
 		return StatusSkipped, nil
 	case prev.Rows > job.Rows && !job.AllowDowngrade:
-		return 0, fmt.Errorf("%w: the ledger has %d rows of %s, the job %d", ErrDowngrade, prev.Rows, prev.Source, job.Rows)
+		return 0, &DowngradeError{Ledger: prev, Rows: job.Rows}
 	default:
 		return StatusReplaced, nil
 	}
 }
+
+// DowngradeError is Decide's refusal to replace the ledger's fuller
+// version of a key with one of fewer rows. It matches ErrDowngrade.
+type DowngradeError struct {
+	Ledger LedgerEntry // the version the ledger holds
+	Rows   int64       // the job's records (the plan's count)
+}
+
+func (e *DowngradeError) Error() string {
+	return fmt.Sprintf("%v: the ledger has %d rows from %s, the plan %d (a stale plan?); --allow-downgrade replaces it",
+		ErrDowngrade, e.Ledger.Rows, e.Ledger.Source, e.Rows)
+}
+
+// Unwrap returns ErrDowngrade.
+func (e *DowngradeError) Unwrap() error { return ErrDowngrade }
 
 // CheckRows returns ErrRowCount unless inserted equals the job's records
 // less the rejected ones.

@@ -11,7 +11,6 @@ import (
 	go_ora "github.com/sijms/go-ora/v2"
 
 	"github.com/siftload/siftload/internal/schema"
-	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
 )
 
@@ -60,7 +59,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if _, err := s.db.ExecContext(ctx, "DROP TABLE "+s.t.Table(table)+" PURGE"); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
+	if _, err := s.db.ExecContext(ctx, sinktest.LedgerForgetSQL(s.t), table); err != nil && oraCode(err) != errNoTable {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sinktest"
 )
 
 // Rows returns every row of table's columns cols as text, for tests (see
@@ -50,7 +50,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+c.target.Table(table)); err != nil {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
-	if _, err := c.Exec(ctx, sink.LedgerForgetSQL(c.target), table); err != nil && !isUndefinedTable(err) {
+	if _, err := c.Exec(ctx, sinktest.LedgerForgetSQL(c.target), table); err != nil && !isUndefinedTable(err) {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

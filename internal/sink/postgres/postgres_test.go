@@ -14,6 +14,7 @@ import (
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 var _ sinktest.Inspector = (*Sink)(nil)
@@ -26,10 +27,7 @@ func testDSN(tb testing.TB) (string, sink.Options) {
 	dsn := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
 	if dsn == "" {
 		const msg = "SIFTLOAD_TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)"
-		if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-			tb.Fatal(msg + " and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping")
-		}
-		tb.Skip("skipping PostgreSQL tests: " + msg)
+		testenv.Skip(tb, "skipping PostgreSQL tests: "+msg)
 	}
 	return dsn, sink.Options{Password: os.Getenv("SIFTLOAD_TEST_POSTGRES_PASSWORD")}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
+	"github.com/siftload/siftload/internal/testenv"
 )
 
 // testPassword is handed to every connection of the TLS test: no error may
@@ -162,10 +163,7 @@ type server struct {
 // SIFTLOAD_TEST_DISALLOW_SKIP is set (CI).
 func skipOrFail(tb testing.TB, why string) {
 	tb.Helper()
-	if os.Getenv("SIFTLOAD_TEST_DISALLOW_SKIP") != "" {
-		tb.Fatal(why + " (and SIFTLOAD_TEST_DISALLOW_SKIP forbids skipping)")
-	}
-	tb.Skip("skipping: " + why)
+	testenv.Skip(tb, "skipping: "+why)
 }
 
 // serverBinDir returns the directory of PostgreSQL's server programs

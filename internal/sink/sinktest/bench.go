@@ -1,7 +1,6 @@
 package sinktest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -41,7 +40,7 @@ func Bench(b *testing.B, f sink.Factory, dsn string, opts sink.Options, rows int
 			Rows:   int64(rows),
 			Table:  schema.Table{Name: table, Columns: SyntheticColumns},
 		}
-		res, err := s.Load(context.Background(), j, NewSource(recs...))
+		res, err := s.Load(b.Context(), j, NewSource(recs...))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -232,7 +232,7 @@ func testRoundTrip(t *testing.T, h *harness) {
 	}
 	// Rows come back in any order: the int column's value names a row,
 	// but not every row has one, so match on the whole row instead.
-	back, err := ti.RowsText(context.Background(), table, names)
+	back, err := ti.RowsText(t.Context(), table, names)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func (h *harness) in() Inspector { return h.s.(Inspector) }
 
 func open(tb testing.TB, f sink.Factory, dsn string, opts sink.Options) sink.Sink {
 	tb.Helper()
-	s, err := f.Open(context.Background(), dsn, opts)
+	s, err := f.Open(tb.Context(), dsn, opts)
 	if err != nil {
 		tb.Fatalf("open %s: %v", f.Redact(dsn), err)
 	}
@@ -130,6 +130,7 @@ func (h *harness) table(t *testing.T, name string) string {
 func drop(tb testing.TB, in Inspector, table string) {
 	tb.Helper()
 	tb.Cleanup(func() {
+		// tb.Context() is done before cleanups run.
 		if err := in.Drop(context.Background(), table); err != nil {
 			tb.Errorf("drop %s: %v", table, err)
 		}
@@ -167,7 +168,7 @@ func sha(s string) string { return fmt.Sprintf("%064x", s) }
 
 func mustLoad(t *testing.T, s sink.Sink, j sink.LoadJob, src sink.RecordSource, want sink.Status) sink.Result {
 	t.Helper()
-	res, err := s.Load(context.Background(), j, src)
+	res, err := s.Load(t.Context(), j, src)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", j.Key, err)
 	}
@@ -179,7 +180,7 @@ func mustLoad(t *testing.T, s sink.Sink, j sink.LoadJob, src sink.RecordSource, 
 
 func mustLedger(t *testing.T, s sink.Sink, key string) (sink.LedgerEntry, bool) {
 	t.Helper()
-	e, ok, err := s.Ledger(context.Background(), key)
+	e, ok, err := s.Ledger(t.Context(), key)
 	if err != nil {
 		t.Fatalf("Ledger(%s): %v", key, err)
 	}
@@ -190,7 +191,7 @@ func mustLedger(t *testing.T, s sink.Sink, key string) (sink.LedgerEntry, bool) 
 // column names and types, want's values are typed as package schema says.
 func (h *harness) checkRows(t *testing.T, table string, cols []schema.Column, want [][]any) {
 	t.Helper()
-	got, err := h.in().Rows(context.Background(), table, schema.ColumnNamesOf(cols))
+	got, err := h.in().Rows(t.Context(), table, schema.ColumnNamesOf(cols))
 	if err != nil {
 		t.Fatalf("Rows(%s): %v", table, err)
 	}
@@ -306,7 +307,7 @@ func normalize(typ schema.Type, v any) (string, error) {
 // table, or an empty one where DDL commits by itself.
 func (h *harness) checkGone(t *testing.T, table string) {
 	t.Helper()
-	_, exists, err := h.s.Columns(context.Background(), table)
+	_, exists, err := h.s.Columns(t.Context(), table)
 	if err != nil {
 		t.Fatalf("Columns(%s): %v", table, err)
 	}
@@ -388,7 +389,7 @@ func testBadRecordNewTable(t *testing.T, h *harness) {
 			table, key := h.table(t, fmt.Sprintf("badnew%d", failAt)), h.key(fmt.Sprintf("badnew%d", failAt))
 			src := NewSource(idNameRecords(1, 3)...)
 			src.FailAt = failAt
-			_, err := h.s.Load(context.Background(), job(key, table, sha("v1"), 3, idName), src)
+			_, err := h.s.Load(t.Context(), job(key, table, sha("v1"), 3, idName), src)
 			if !errors.Is(err, ErrInjected) {
 				t.Fatalf("Load error = %v, want ErrInjected", err)
 			}
@@ -407,7 +408,7 @@ func testBadRecordReplace(t *testing.T, h *harness) {
 	before, _ := mustLedger(t, h.s, key)
 	src := NewSource(idNameRecords(10, 5)...)
 	src.FailAt = 3
-	_, err := h.s.Load(context.Background(), job(key, table, sha("v2"), 5, idName), src)
+	_, err := h.s.Load(t.Context(), job(key, table, sha("v2"), 5, idName), src)
 	if !errors.Is(err, ErrInjected) {
 		t.Fatalf("Load error = %v, want ErrInjected", err)
 	}
@@ -419,7 +420,7 @@ func testBadRecordReplace(t *testing.T, h *harness) {
 
 func testCancel(t *testing.T, h *harness) {
 	table, key := h.table(t, "cancel"), h.key("cancel")
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	recs := idNameRecords(1, 2000)
 	src := NewSource(recs...)
@@ -450,7 +451,7 @@ func testCancelRepeated(t *testing.T, h *harness) {
 	for i, at := range []int{1, 2, 999, 1000, 1001, 1500, 2000, 2001, 2999, 3000} {
 		key := h.key(fmt.Sprintf("cancelrep%d", i))
 		keys = append(keys, key)
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(t.Context())
 		src := NewSource(recs...)
 		src.OnNext = func(n int) {
 			if n == at {
@@ -463,10 +464,10 @@ func testCancelRepeated(t *testing.T, h *harness) {
 		cancel()
 	}
 	s := open(t, h.f, h.dsn, h.opts)
-	if _, exists, err := s.Columns(context.Background(), table); err != nil {
+	if _, exists, err := s.Columns(t.Context(), table); err != nil {
 		t.Fatal(err)
 	} else if exists {
-		rows, err := s.(Inspector).Rows(context.Background(), table, []string{"id"})
+		rows, err := s.(Inspector).Rows(t.Context(), table, []string{"id"})
 		if err != nil || len(rows) != 0 {
 			t.Errorf("%d rows committed by cancelled loads (%v)", len(rows), err)
 		}
@@ -485,7 +486,7 @@ func testRowCount(t *testing.T, h *harness) {
 	}{{"more", 4}, {"fewer", 2}} {
 		t.Run(tc.name, func(t *testing.T) {
 			table, key := h.table(t, "rowcount_"+tc.name), h.key("rowcount_"+tc.name)
-			_, err := h.s.Load(context.Background(), job(key, table, sha("v1"), tc.rows, idName), NewSource(idNameRecords(1, 3)...))
+			_, err := h.s.Load(t.Context(), job(key, table, sha("v1"), tc.rows, idName), NewSource(idNameRecords(1, 3)...))
 			if !errors.Is(err, sink.ErrRowCount) {
 				t.Fatalf("Load error = %v, want ErrRowCount", err)
 			}
@@ -518,7 +519,7 @@ func testDowngrade(t *testing.T, h *harness) {
 	mustLoad(t, h.s, job(key, table, sha("v1"), 5, idName), NewSource(full...), sink.StatusLoaded)
 	short := idNameRecords(10, 3)
 	src := NewSource(short...)
-	_, err := h.s.Load(context.Background(), job(key, table, sha("v2"), 3, idName), src)
+	_, err := h.s.Load(t.Context(), job(key, table, sha("v2"), 3, idName), src)
 	if !errors.Is(err, sink.ErrDowngrade) {
 		t.Fatalf("Load error = %v, want ErrDowngrade", err)
 	}
@@ -554,7 +555,7 @@ func testOneTable(t *testing.T, h *harness) {
 	withSK := append([]schema.Column{{Name: sink.SourceKeyColumn, Type: schema.Text}}, idName...)
 	h.checkRows(t, table, withSK, append(withKey(ka, ra), withKey(kb, rb)...))
 
-	cols, ok, err := h.s.Columns(context.Background(), table)
+	cols, ok, err := h.s.Columns(t.Context(), table)
 	if err != nil || !ok {
 		t.Fatalf("Columns(%s) = %v, %v", table, ok, err)
 	}
@@ -576,7 +577,7 @@ func testOneTable(t *testing.T, h *harness) {
 	jb2.OneTable = true
 	bad := NewSource(idNameRecords(200, 3)...)
 	bad.FailAt = 2
-	if _, err := h.s.Load(context.Background(), jb2, bad); !errors.Is(err, ErrInjected) {
+	if _, err := h.s.Load(t.Context(), jb2, bad); !errors.Is(err, ErrInjected) {
 		t.Fatalf("Load error = %v, want ErrInjected", err)
 	}
 	h.checkRows(t, table, withSK, append(withKey(ka, ra2), withKey(kb, rb)...))
@@ -586,7 +587,7 @@ func testTableTaken(t *testing.T, h *harness) {
 	table := h.table(t, "taken")
 	mustLoad(t, h.s, job(h.key("taken1"), table, sha("v1"), 2, idName), NewSource(idNameRecords(1, 2)...), sink.StatusLoaded)
 	src := NewSource(idNameRecords(10, 2)...)
-	_, err := h.s.Load(context.Background(), job(h.key("taken2"), table, sha("v1"), 2, idName), src)
+	_, err := h.s.Load(t.Context(), job(h.key("taken2"), table, sha("v1"), 2, idName), src)
 	if !errors.Is(err, sink.ErrTableTaken) {
 		t.Fatalf("Load of a second key into a one-key table: error = %v, want ErrTableTaken", err)
 	}
@@ -613,11 +614,11 @@ func testTableTakenConcurrently(t *testing.T, h *harness) {
 	var wg sync.WaitGroup
 	var errA, errB error
 	wg.Go(func() {
-		_, errA = h.s.Load(context.Background(), job(h.key("taken_concurrently_L"), table, sha("v1"), len(recs), idName), a)
+		_, errA = h.s.Load(t.Context(), job(h.key("taken_concurrently_L"), table, sha("v1"), len(recs), idName), a)
 	})
 	wg.Go(func() {
 		<-started
-		_, errB = other.Load(context.Background(), job(h.key("taken_concurrently_l"), table, sha("v2"), 300, idName), b)
+		_, errB = other.Load(t.Context(), job(h.key("taken_concurrently_l"), table, sha("v2"), 300, idName), b)
 	})
 	wg.Wait()
 	if errA != nil {
@@ -652,11 +653,11 @@ func testTypes(t *testing.T, h *harness) {
 
 func testColumns(t *testing.T, h *harness) {
 	table, key := h.table(t, "columns"), h.key("columns")
-	if cols, ok, err := h.s.Columns(context.Background(), table); err != nil || ok || cols != nil {
+	if cols, ok, err := h.s.Columns(t.Context(), table); err != nil || ok || cols != nil {
 		t.Fatalf("Columns of a missing table = %v, %v, %v; want nil, false, nil", cols, ok, err)
 	}
 	mustLoad(t, h.s, job(key, table, sha("v1"), 1, typedCols), NewSource(typedRecords[0]), sink.StatusLoaded)
-	cols, ok, err := h.s.Columns(context.Background(), table)
+	cols, ok, err := h.s.Columns(t.Context(), table)
 	if err != nil || !ok {
 		t.Fatalf("Columns(%s) = %v, %v", table, ok, err)
 	}
@@ -687,7 +688,7 @@ func testReservedWords(t *testing.T, h *harness) {
 	j := job(key, table, sha("v1"), 2, cols)
 	mustLoad(t, h.s, j, NewSource(recs...), sink.StatusLoaded)
 	h.checkRows(t, table, cols, recs)
-	got, _, err := h.s.Columns(context.Background(), table)
+	got, _, err := h.s.Columns(t.Context(), table)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -714,7 +715,7 @@ func testManyRows(t *testing.T, h *harness) {
 func testEmpty(t *testing.T, h *harness) {
 	table, key := h.table(t, "empty"), h.key("empty")
 	mustLoad(t, h.s, job(key, table, sha("v1"), 0, idName), NewSource(), sink.StatusLoaded)
-	if _, ok, err := h.s.Columns(context.Background(), table); err != nil || !ok {
+	if _, ok, err := h.s.Columns(t.Context(), table); err != nil || !ok {
 		t.Fatalf("Columns(%s) after loading a header-only file = %v, %v; want the table", table, ok, err)
 	}
 	h.checkRows(t, table, idName, nil)
@@ -748,10 +749,10 @@ func testConcurrent(t *testing.T, h *harness) {
 			var wg sync.WaitGroup
 			var resA, resB sink.Result
 			var errA, errB error
-			wg.Go(func() { resA, errA = h.s.Load(context.Background(), j, a) })
+			wg.Go(func() { resA, errA = h.s.Load(t.Context(), j, a) })
 			wg.Go(func() {
 				<-started
-				resB, errB = other.Load(context.Background(), j, b)
+				resB, errB = other.Load(t.Context(), j, b)
 			})
 			wg.Wait()
 			if errA != nil || errB != nil {

@@ -36,7 +36,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if _, ok, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !ok {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, sink.LedgerForgetSQL(target), table); err != nil {
+	if _, err := s.db.ExecContext(ctx, sinktest.LedgerForgetSQL(target), table); err != nil {
 		return fmt.Errorf("drop %s: ledger: %w", table, err)
 	}
 	return nil

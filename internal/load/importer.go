@@ -1,0 +1,108 @@
+package load
+
+import (
+	"time"
+
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/record"
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+)
+
+// Importer imports the versions a plan chose into one sink. Make it with
+// NewImporter, once per sink, and call Run. Its settings are fixed once it
+// is made.
+type Importer struct {
+	sink   sink.Sink
+	limits schema.Limits // the sink's (sink.LimitsOf)
+	tables Tables
+	parse  Parsing
+	policy Policy
+	conc   Concurrency
+	files  Files
+	hooks  Hooks
+}
+
+// Config is what an Importer is made of, grouped by concern.
+type Config struct {
+	Tables      Tables
+	Parsing     Parsing
+	Policy      Policy
+	Concurrency Concurrency
+	Files       Files
+	Hooks       Hooks
+}
+
+// Tables say how keys are named as tables.
+type Tables struct {
+	// Template names each key's table (see schema.ApplyTemplate); ""
+	// for the default name (schema.TableName of the key).
+	Template string
+	// One, when set, is the one table every key is appended to, with a
+	// sink.SourceKeyColumn; "" for one table per key.
+	One string
+}
+
+// Parsing says how files are read and typed.
+type Parsing struct {
+	Record     record.Options
+	AllText    bool  // create every column as text
+	MaxBadRows int64 // records per file that may go to the reject file
+}
+
+// Policy says what an import may change.
+type Policy struct {
+	// AllowDowngrade lets a version with fewer rows replace the
+	// ledger's (see sink.Decide).
+	AllowDowngrade bool
+	// DryRun reports what would happen and writes nothing.
+	DryRun bool
+	// Version is the program version recorded in the ledger.
+	Version string
+}
+
+// Concurrency says how many keys load at once and how long one may stall.
+type Concurrency struct {
+	Workers int // keys loaded at once; < 1 is 1
+	// StallTimeout fails a key whose load makes no progress for this long
+	// (no record taken by the sink, no database call returning); the key
+	// rolls back and the others go on. 0: no limit.
+	StallTimeout time.Duration
+}
+
+// Files say where the plan's sources are and how they are read.
+type Files struct {
+	Base string // directory relative sources resolve against
+	Open OpenFunc
+	// Stat checks that a source's outermost file exists and may be read
+	// (the CLI confines sources to the plan's inputs); Run calls it for
+	// every key before it reads or writes anything. nil: no check.
+	Stat func(base, source string) error
+}
+
+// Hooks are told of an import's results; each may be nil.
+type Hooks struct {
+	// Rejects receives the rejected records of each committed file.
+	Rejects func([]plan.Reject) error
+	// Progress is told how many more rows were handed to the sink, a
+	// batch at a time; with Workers > 1 it is called from several
+	// goroutines at once.
+	Progress func(rows int64)
+	// Report is called once per key with its outcome, from one goroutine
+	// at a time.
+	Report func(Outcome)
+}
+
+// NewImporter returns an Importer into s with the settings of c.
+func NewImporter(s sink.Sink, c Config) *Importer {
+	return &Importer{
+		sink:   s,
+		limits: sink.LimitsOf(s),
+		tables: c.Tables,
+		parse:  c.Parsing,
+		policy: c.Policy,
+		conc:   c.Concurrency,
+		files:  c.Files,
+		hooks:  c.Hooks,
+	}
+}
