@@ -47,6 +47,8 @@ type AnalyzeOptions struct {
 	MaxMemberSize string // bytes, with units: config.ParseSize
 	// Archive reading, shared with import (run binds these flags once).
 	Archive ArchiveOptions
+	// Coverage check of the chosen versions (coverage.go).
+	Coverage CoverageOptions
 	// own are more files siftload writes (run: the rejects file, the
 	// SQLite database and its -wal, -shm and -journal files), never
 	// analyzed; see ownOutputs.
@@ -106,6 +108,8 @@ func (o *AnalyzeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MaxMemberSize, "max-member-size", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
 	o.Archive.AddFlags(fs)
 	addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
+	// Coverage check.
+	o.Coverage.AddFlags(fs)
 }
 
 // addDialectFlags binds the CSV dialect flags, which analysis and import
@@ -279,6 +283,10 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 	if err != nil {
 		return nil, err
 	}
+	covMode, covMemory, err := opts.Coverage.parse(flagWhere)
+	if err != nil {
+		return nil, err
+	}
 	ins, err := archive.Expand(ctx, inputs)
 	if err != nil {
 		return nil, err
@@ -296,6 +304,14 @@ func runAnalyze(ctx context.Context, p *ui.Printer, opts AnalyzeOptions, inputs 
 		return nil, err
 	}
 	entries, problems := choose(res.Candidates, res.Problems, cfg.Metric.Compare)
+	if covMode != coverageOff {
+		covProblems, err := checkCoverage(ctx, p, covMode, covMemory, opts.TempDir, cfg, ins, res.Candidates, entries)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, covProblems...)
+		analysis.SortProblems(problems)
+	}
 	res.Problems = problems
 	res.Stats.Keys = len(entries)
 

@@ -73,6 +73,8 @@ func (o RunOptions) settings(kind commandKind) config.Settings {
 		s.Out, s.Problems, s.Candidates = a.Out, a.Problems, a.Candidates
 		// Decompression limits.
 		s.MaxRatio, s.MaxMemberSize = a.MaxRatio, a.MaxMemberSize
+		// Coverage check.
+		s.Coverage, s.CoverageMemory = a.Coverage.Mode, a.Coverage.Memory
 	}
 	if kind != analyzeCommand {
 		i := o.Import
@@ -114,6 +116,8 @@ func (o *RunOptions) setSettings(s config.Settings) {
 	a.Out, a.Problems, a.Candidates = s.Out, s.Problems, s.Candidates
 	// Decompression limits.
 	a.MaxRatio, a.MaxMemberSize = s.MaxRatio, s.MaxMemberSize
+	// Coverage check.
+	a.Coverage = CoverageOptions{Mode: s.Coverage, Memory: s.CoverageMemory}
 	i := &o.Import
 	i.Plan, i.NoHeader = s.Out, s.NoHeader
 	i.DB, i.Base, i.Table, i.OneTable, i.AllText = s.DB, s.Base, s.Table, s.OneTable, s.AllText

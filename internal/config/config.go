@@ -58,6 +58,10 @@ type Settings struct {
 	// ("64GiB"; ParseSize).
 	MaxRatio      int    `yaml:"max_ratio,omitempty"`
 	MaxMemberSize string `yaml:"max_member_size,omitempty"`
+	// Coverage check of analyze and run: off, warn or strict, and the
+	// memory for record hashes, with units ("512MiB"; ParseSize).
+	Coverage       string `yaml:"coverage,omitempty"`
+	CoverageMemory string `yaml:"coverage_memory,omitempty"`
 	// Archive reading: analysis and import alike.
 	NameEncoding string `yaml:"name_encoding,omitempty"`
 	MaxEntries   int64  `yaml:"max_entries,omitempty"`
@@ -385,6 +389,15 @@ func (l Layer) Validate() error {
 	if l.Has("max_member_size") {
 		if _, err := ParseSize(s.MaxMemberSize); err != nil {
 			return fail("max_member_size", "%v", err)
+		}
+	}
+	// Coverage check.
+	if l.Has("coverage") && s.Coverage != "off" && s.Coverage != "warn" && s.Coverage != "strict" {
+		return fail("coverage", "%q: want off, warn or strict", s.Coverage)
+	}
+	if l.Has("coverage_memory") {
+		if _, err := ParseSize(s.CoverageMemory); err != nil {
+			return fail("coverage_memory", "%v", err)
 		}
 	}
 	return nil

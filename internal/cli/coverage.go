@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/pflag"
+
+	"github.com/siftload/siftload/internal/analysis"
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/coverage"
+	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
+	"github.com/siftload/siftload/internal/ui"
+)
+
+// Coverage modes (--coverage).
+const (
+	coverageOff    = "off"
+	coverageWarn   = "warn"
+	coverageStrict = "strict"
+)
+
+// minCoverageMemory is the least --coverage-memory: below it a large
+// version would spill into too many runs.
+const minCoverageMemory = 16 << 20
+
+// CoverageOptions say whether and how analyze and run check that each
+// chosen version holds the rows of the key's other versions (package
+// coverage).
+type CoverageOptions struct {
+	Mode   string // off, warn or strict
+	Memory string // bytes, with units: config.ParseSize
+}
+
+// AddFlags binds the options to fs.
+func (o *CoverageOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Mode, "coverage", coverageWarn, "check that each chosen version holds every row of the key's other versions: off, warn (a warning in the plan), strict (also a problem)")
+	fs.StringVar(&o.Memory, "coverage-memory", strings.ReplaceAll(humanize.IBytes(coverage.DefaultMemoryLimit), " ", ""), "memory for the coverage check's record hashes (16 bytes a record); above it they go to sorted files in --temp-dir")
+}
+
+// parse checks the options and returns the mode ("" means warn) and the
+// memory limit, or a usage error naming the setting by where(key).
+func (o CoverageOptions) parse(where func(key string) string) (mode string, memory int64, err error) {
+	switch o.Mode {
+	case "":
+		mode = coverageWarn
+	case coverageOff, coverageWarn, coverageStrict:
+		mode = o.Mode
+	default:
+		return "", 0, usagef("%s %q: want off, warn or strict", where("coverage"), o.Mode)
+	}
+	memory = coverage.DefaultMemoryLimit
+	if o.Memory != "" {
+		if memory, err = config.ParseSize(o.Memory); err != nil {
+			return "", 0, usagef("%s: %v", where("coverage_memory"), err)
+		}
+		if memory < minCoverageMemory {
+			return "", 0, usagef("%s must be at least 16MiB", where("coverage_memory"))
+		}
+	}
+	return mode, memory, nil
+}
+
+// checkCoverage reads the versions of every key with more than one again
+// (see package coverage), records the counts in cands and entries, and
+// returns the problems: versions that could not be read again and, in
+// strict mode, keys whose chosen version lacks rows or could not be
+// compared.
+func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64, tempDir string,
+	cfg analysis.Options, ins []archive.Input, cands []plan.Candidate, entries []plan.Entry) ([]*problem.Error, error) {
+	start := time.Now()
+	chosen := make(map[string]string, len(entries))
+	for _, e := range entries {
+		chosen[e.Key] = e.Source
+	}
+	byKey := make(map[string]*coverage.Key)
+	var keys []*coverage.Key
+	for _, c := range cands {
+		if c.Source == chosen[c.Key] {
+			continue
+		}
+		k := byKey[c.Key]
+		if k == nil {
+			k = &coverage.Key{Key: c.Key, Chosen: chosen[c.Key]}
+			byKey[c.Key] = k
+			keys = append(keys, k)
+		}
+		k.Others = append(k.Others, c.Source)
+	}
+	list := make([]coverage.Key, len(keys))
+	for i, k := range keys {
+		list[i] = *k
+	}
+	res, problems, err := coverage.Check(ctx, ins, list, coverage.Options{
+		Workers: cfg.Workers,
+		Walker:  cfg.Walker,
+		Record: record.Options{
+			Delimiter:      cfg.Delimiter,
+			NoHeader:       cfg.NoHeader,
+			MaxRecordBytes: cfg.MaxRecordBytes,
+		},
+		MemoryLimit: memory,
+		TempDir:     tempDir,
+	})
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]coverage.Version)
+	for _, r := range res {
+		for _, v := range r.Versions {
+			found[v.Source] = v
+		}
+	}
+	for i := range cands {
+		v, ok := found[cands[i].Source]
+		if !ok {
+			continue
+		}
+		cands[i].Coverage = &plan.Coverage{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
+	}
+	plan.SetCoverage(entries, cands)
+	var lacking int
+	for _, e := range entries {
+		if e.MissingRows > 0 {
+			lacking++
+		}
+	}
+	p.Printf("coverage: checked %d keys with other versions in %s: %d chosen versions lack rows of another version",
+		len(list), time.Since(start).Round(time.Millisecond), lacking)
+	if mode == coverageStrict {
+		problems = append(problems, plan.CoverageProblems(entries)...)
+	}
+	return problems, nil
+}
+
+// coverageNote is what a shard says about coverage, which it cannot check.
+func coverageNote(mode string) string {
+	if mode == coverageOff {
+		return ""
+	}
+	return fmt.Sprintf("coverage (%s) is not checked by a shard: run merge --coverage %s", mode, mode)
+}
