@@ -2,7 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,4 +151,94 @@ func coverageNote(mode string) string {
 		return ""
 	}
 	return fmt.Sprintf("coverage (%s) is not checked by a shard: run merge --coverage %s", mode, mode)
+}
+
+// readingSettings are the settings that decide how an analysis reads its
+// data files, by profile key, for a shard's candidates file: merge
+// --coverage reads the versions again with them (readingOptions).
+func readingSettings(o AnalyzeOptions) map[string]string {
+	return map[string]string{
+		"no_header":        strconv.FormatBool(o.NoHeader),
+		"delimiter":        o.Delimiter,
+		"max_record_bytes": strconv.FormatInt(o.MaxRecordBytes, 10),
+		"max_depth":        strconv.Itoa(o.MaxDepth),
+		"max_ratio":        strconv.Itoa(o.MaxRatio),
+		"max_member_size":  o.MaxMemberSize,
+		"name_encoding":    o.Archive.NameEncoding,
+		"max_entries":      strconv.FormatInt(o.Archive.MaxEntries, 10),
+	}
+}
+
+// readingOptions sets the reading settings of a shard's candidates file
+// (readingSettings) in o. A file without them (from an older siftload)
+// leaves the defaults.
+func readingOptions(o *AnalyzeOptions, r map[string]string) error {
+	var errs []error
+	num := func(key string, set func(n int64)) {
+		v, ok := r[key]
+		if !ok {
+			return
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read.%s %q is not a number", key, v))
+			return
+		}
+		set(n)
+	}
+	if v, ok := r["no_header"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read.no_header %q is not true or false", v))
+		}
+		o.NoHeader = b
+	}
+	if v, ok := r["delimiter"]; ok {
+		o.Delimiter = v
+	}
+	num("max_record_bytes", func(n int64) { o.MaxRecordBytes = n })
+	num("max_depth", func(n int64) { o.MaxDepth = int(n) })
+	num("max_ratio", func(n int64) { o.MaxRatio = int(n) })
+	if v, ok := r["max_member_size"]; ok {
+		o.MaxMemberSize = v
+	}
+	if v, ok := r["name_encoding"]; ok {
+		o.Archive.NameEncoding = v
+	}
+	num("max_entries", func(n int64) { o.Archive.MaxEntries = n })
+	return errors.Join(errs...)
+}
+
+// outerInputs returns the outermost files that sources name (relative to
+// the working directory, as the shards wrote them): for each source, its
+// shortest prefix ending before a Sep that is a regular file. A source
+// whose file is gone is left out: the coverage check reports it.
+func outerInputs(sources []string) []archive.Input {
+	seen := make(map[string]bool)
+	var ins []archive.Input
+	for _, src := range sources {
+		for i := 0; ; {
+			j := strings.Index(src[i:], archive.Sep)
+			end := len(src)
+			if j >= 0 {
+				end = i + j
+			}
+			prefix := src[:end]
+			if seen[prefix] {
+				break
+			}
+			p := filepath.FromSlash(prefix)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				seen[prefix] = true
+				ins = append(ins, archive.Input{Path: p, Source: prefix, Key: path.Base(prefix), Size: fi.Size()})
+				break
+			}
+			if j < 0 {
+				break
+			}
+			i = end + len(archive.Sep)
+		}
+	}
+	slices.SortFunc(ins, func(a, b archive.Input) int { return strings.Compare(a.Source, b.Source) })
+	return ins
 }

@@ -5,13 +5,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/siftload/siftload/internal/analysis"
+	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
+	"github.com/siftload/siftload/internal/problem"
+	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -19,12 +24,21 @@ import (
 type MergeOptions struct {
 	Out      string
 	Problems string
+	// Coverage check, which merge does for the shards (coverage.go):
+	// it reads the versions again, as many at once as Workers.
+	Coverage CoverageOptions
+	Workers  int
+	TempDir  string
 }
 
 // AddFlags binds the options to fs.
 func (o *MergeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.Out, "out", "o", "plan.csv", "write the plan to `FILE`")
 	fs.StringVar(&o.Problems, "problems", "", "write the problems of every shard to `FILE` (default: the plan's name with .problems.csv)")
+	// Coverage check.
+	o.Coverage.AddFlags(fs)
+	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs read at once by the coverage check")
+	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives and the coverage check's sorted files in `DIR` (default: the system's)")
 }
 
 func newMergeCommand(p *ui.Printer) *cobra.Command {
@@ -109,6 +123,10 @@ func expandArgs(args []string) ([]string, error) {
 // files. It returns the entries; ErrProblems when some shard had
 // problems.
 func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []string) ([]plan.Entry, error) {
+	covMode, covMemory, err := opts.Coverage.parse(flagWhere)
+	if err != nil {
+		return nil, err
+	}
 	names, err := expandArgs(args)
 	if err != nil {
 		return nil, err
@@ -140,6 +158,14 @@ func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []stri
 		return nil, fmt.Errorf("merge: %s: %w", names[0], err)
 	}
 	entries, problems := choose(cands, problems, m.Compare)
+	if covMode != coverageOff {
+		covProblems, err := mergeCoverage(ctx, p, opts, covMode, covMemory, files[0].Part, cands, entries)
+		if err != nil {
+			return nil, err
+		}
+		problems = append(problems, covProblems...)
+		analysis.SortProblems(problems)
+	}
 
 	problemsPath := (&AnalyzeOptions{Out: opts.Out, Problems: opts.Problems}).problemsPath()
 	if err := writeFileAtomic(opts.Out, func(f *os.File) error {
@@ -160,4 +186,30 @@ func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []stri
 		return entries, fmt.Errorf("merge: %d problems: %w", len(problems), ErrProblems)
 	}
 	return entries, nil
+}
+
+// mergeCoverage checks the coverage of the merged plan: it reads every
+// version the candidates name again, from the outermost files their
+// sources name (relative to the working directory, as for the shards),
+// with the shards' reading settings.
+func mergeCoverage(ctx context.Context, p *ui.Printer, opts MergeOptions, mode string, memory int64,
+	part plan.Part, cands []plan.Candidate, entries []plan.Entry) ([]*problem.Error, error) {
+	ao := AnalyzeOptions{Metric: part.Metric, Workers: opts.Workers, TempDir: opts.TempDir, MaxDepth: archive.DefaultMaxDepth,
+		MaxRatio: archive.DefaultMaxRatio, MaxRecordBytes: record.DefaultMaxRecordBytes,
+		Archive: ArchiveOptions{MaxEntries: archive.DefaultMaxEntries}}
+	if err := readingOptions(&ao, part.Reading); err != nil {
+		return nil, fmt.Errorf("merge: %w: %w", plan.ErrBadPart, err)
+	}
+	cfg, err := analyzeConfig(ao, func(key string) string { return "read." + key })
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w: %w", plan.ErrBadPart, err)
+	}
+	// The candidates name the versions: every member is a candidate for
+	// the walk, whatever --include the shards had.
+	cfg.Walker.IsData = func(string) bool { return true }
+	sources := make([]string, len(cands))
+	for i, c := range cands {
+		sources[i] = c.Source
+	}
+	return checkCoverage(ctx, p, mode, memory, opts.TempDir, cfg, outerInputs(sources), cands, entries)
 }

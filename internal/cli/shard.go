@@ -96,6 +96,8 @@ func candidatesPart(opts AnalyzeOptions, cfg analysis.Options, ins []archive.Inp
 		Metric:   cfg.Metric.Name(),
 		Version:  Version(),
 		Inputs:   n,
+		// How the data files were read, for merge --coverage.
+		Reading: readingSettings(opts),
 	}
 }
 

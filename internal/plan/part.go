@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,13 +53,24 @@ type Part struct {
 	Metric        string // metric name
 	Version       string // siftload version that wrote the file
 	Inputs        int    // outermost inputs analyzed in this shard
+
+	// Reading holds the settings the shard read its data files with
+	// (profile keys, values as text), so that merge --coverage reads
+	// them again the same way. The fingerprint covers them; they travel
+	// as "read.KEY" pairs of the first row, which readers that do not
+	// know them ignore.
+	Reading map[string]string
 }
+
+// readingPrefix starts the first-row names of Part.Reading.
+const readingPrefix = "read."
+
 
 // WritePart writes a candidates file: part's metadata, cands (sorted with
 // SortCandidates) and problems (in the order given).
 func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Error) error {
 	cw := &writer{w: csv.NewWriter(w)}
-	if err := cw.write(partMagic,
+	meta := []string{partMagic,
 		"format", partFormat,
 		"shard", fmt.Sprintf("%d/%d", part.Shard, part.Shards),
 		"shard_by", part.ShardBy,
@@ -67,7 +79,12 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 		"version", part.Version,
 		"inputs", strconv.Itoa(part.Inputs),
 		"candidates", strconv.Itoa(len(cands)),
-		"problems", strconv.Itoa(len(problems))); err != nil {
+		"problems", strconv.Itoa(len(problems))}
+	// The reading settings, in key order.
+	for _, k := range slices.Sorted(maps.Keys(part.Reading)) {
+		meta = append(meta, readingPrefix+k, part.Reading[k])
+	}
+	if err := cw.write(meta...); err != nil {
 		return err
 	}
 	if err := cw.write(PartHeader...); err != nil {
@@ -157,6 +174,15 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	}
 	part.Shard, part.Shards = i, n
 	part.ShardBy, part.Settings, part.Metric, part.Version = kv["shard_by"], kv["settings"], kv["metric"], kv["version"]
+	// The reading settings.
+	for k, v := range kv {
+		if name, ok := strings.CutPrefix(k, readingPrefix); ok {
+			if part.Reading == nil {
+				part.Reading = make(map[string]string)
+			}
+			part.Reading[name] = v
+		}
+	}
 	if part.Settings == "" || part.Metric == "" {
 		return part, nil, nil, partErr(1, "settings or metric missing")
 	}
