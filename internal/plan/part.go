@@ -65,7 +65,6 @@ type Part struct {
 // readingPrefix starts the first-row names of Part.Reading.
 const readingPrefix = "read."
 
-
 // WritePart writes a candidates file: part's metadata, cands (sorted with
 // SortCandidates) and problems (in the order given).
 func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Error) error {
