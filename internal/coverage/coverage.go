@@ -20,8 +20,8 @@ import (
 )
 
 // DefaultMemoryLimit is the memory for record hashes when Options give
-// none: 512 MiB, 32 M records.
-const DefaultMemoryLimit = 512 << 20
+// none: 128 MiB, 8 M records, within the analysis RSS target of 200 MiB.
+const DefaultMemoryLimit = 128 << 20
 
 // minBuffer is the fewest hashes a worker buffers before it spills
 // (16 KiB), however low the limit.

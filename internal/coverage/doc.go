@@ -63,7 +63,7 @@
 // members are read in order, so a tar is decompressed once a pass, not
 // once a member. Keys with one version are not read at all.
 //
-// Memory: 16 bytes a record. Options.MemoryLimit (default 512 MiB) is
+// Memory: 16 bytes a record. Options.MemoryLimit (default 128 MiB) is
 // split in two: the chosen sets held between the passes take up to half
 // (the rest go to disk), and each worker's buffer for the version it
 // reads takes up to half divided by the workers (at least 16 KiB). A
