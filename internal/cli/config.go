@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/sink/all"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -83,7 +84,7 @@ func runConfigCheck(w io.Writer, p *ui.Printer, path string) error {
 	layers := make([]config.Layer, len(sites))
 	for i, s := range sites {
 		layers[i] = s.eff
-		layers[i].Settings = s.eff.Redact()
+		layers[i].Settings = s.eff.Redact(all.Registry())
 	}
 	y, err := config.Format(layers, len(sites) > 1, func(i int, key string) []string {
 		s := sites[i]

@@ -211,17 +211,15 @@ EXAMPLES
 
 func databasesHelp() string {
 	var b strings.Builder
-	examples := map[string]string{
-		"sqlite":   "sqlite:PATH                              embedded, the default (" + DefaultDB + ")",
-		"postgres": "postgres://USER@HOST:PORT/DB?sslmode=... loads with COPY",
-		"oracle":   "oracle://USER@HOST:1521/SERVICE         loads with array binding",
-	}
-	for _, n := range all.Registry().Names() {
-		if ex, ok := examples[n]; ok {
-			fmt.Fprintf(&b, "  %s\n", ex)
-		} else {
-			fmt.Fprintf(&b, "  %s:...\n", n)
+	r := all.Registry()
+	dflt, _ := r.Lookup(DefaultDB)
+	for _, n := range r.Names() {
+		f, _ := r.Lookup(n + ":")
+		dsn, about := f.Usage()
+		if f == dflt {
+			about += ", the default (" + DefaultDB + ")"
 		}
+		fmt.Fprintf(&b, "  %-40s %s\n", dsn, about)
 	}
 	return b.String()
 }
@@ -371,7 +369,7 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 	s, err := f.Open(ctx, opts.DB, opts.sinkOptions())
 	if err != nil {
 		err = fmt.Errorf("open %s: %w", shown, opts.Password.scrub(err))
-		if opts.Password == "" && needsPassword(opts.DB) {
+		if takes, _ := f.Account(opts.DB); takes && opts.Password == "" {
 			err = fmt.Errorf("%w\n(no password was given: %s)", err, config.PasswordHelp)
 		}
 		return nil, shown, err

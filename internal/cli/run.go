@@ -8,7 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/siftload/siftload/internal/sink/sqlite"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/all"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -83,9 +84,9 @@ func runRun(ctx context.Context, p *ui.Printer, d deps, opts RunOptions, inputs 
 	rej := opts.Import
 	rej.Plan = opts.Analyze.Out
 	opts.Analyze.own = append(opts.Analyze.own, rej.rejectsPath())
-	if c, err := sqlite.ParseDSN(opts.Import.DB); err == nil {
-		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-			opts.Analyze.own = append(opts.Analyze.own, c.Path+suffix)
+	if f, err := all.Registry().Lookup(opts.Import.DB); err == nil {
+		if lf, ok := f.(sink.LocalFiler); ok {
+			opts.Analyze.own = append(opts.Analyze.own, lf.LocalFiles(opts.Import.DB)...)
 		}
 	}
 	entries, aerr := runAnalyze(ctx, p, opts.Analyze, inputs)

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
@@ -53,23 +52,16 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.pw, "[redacted]") }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
-// passwordSchemes are the databases that take a password.
-var passwordSchemes = map[string]bool{"postgres": true, "postgresql": true, "oracle": true, "mysql": true}
-
-// needsPassword reports whether the database of dsn takes a password.
-func needsPassword(dsn string) bool {
-	scheme, _, _ := strings.Cut(dsn, ":")
-	return passwordSchemes[strings.ToLower(scheme)]
-}
-
-// promptKey returns the user and server of dsn, and ok when it names a
-// user (only then is a prompt worth showing).
-func promptKey(dsn string) (string, bool) {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil || u.User.Username() == "" {
-		return "", false
+// account says whether the database of dsn takes a password and names
+// the user and server a prompt asks about ("" when dsn names no user: no
+// prompt is worth showing); see sink.Factory.Account. An unknown database
+// takes none.
+func account(dsn string) (takesPassword bool, key string) {
+	f, err := all.Registry().Lookup(dsn)
+	if err != nil {
+		return false, ""
 	}
-	return strings.ToLower(u.Scheme) + "://" + u.User.Username() + "@" + strings.ToLower(u.Host), true
+	return f.Account(dsn)
 }
 
 // resolveConnections sets every site's password and checks its TLS
@@ -90,7 +82,7 @@ func resolveConnections(p *ui.Printer, sites []*siteRun, prompt func(string) (st
 
 func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, bool, error), asked map[string]secret) error {
 	imp := &s.opts.Import
-	shown := config.RedactURL(imp.DB)
+	shown := all.Registry().Redact(imp.DB)
 	if imp.InsecureNoTLS {
 		p.Errorf("WARNING: insecure_no_tls is set (%s): the connection to %s may be plain text, which anyone on the network can read and change, the password included; use TLS with --ca-file instead",
 			s.where("insecure_no_tls"), shown)
@@ -120,7 +112,8 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 		}
 	}
 
-	if !needsPassword(imp.DB) {
+	takesPassword, key := account(imp.DB)
+	if !takesPassword {
 		s.pwFrom = "none needed"
 		if imp.PasswordFile != "" {
 			p.Verbosef("%s: ignored: %s takes no password", s.where("password_file"), shown)
@@ -148,8 +141,7 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 	case imp.PasswordFile != "":
 		return fromFile()
 	}
-	key, ok := promptKey(imp.DB)
-	if !ok {
+	if key == "" {
 		s.pwFrom = "none given (the URL names no user)"
 		return nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/sink/all"
-	"github.com/siftload/siftload/internal/sink/sqlite"
 	"github.com/siftload/siftload/internal/ui"
 )
 
@@ -312,32 +310,21 @@ func checkCollisions(kind commandKind, sites []*siteRun) error {
 		id := dbIdentity(s.opts.Import.DB)
 		if other, ok := dbs[id]; ok {
 			return usagef("sites %s and %s both load into %s: the ledger (%s) knows files by key alone, so one site's keys would replace the other's; give each site its own database, or on PostgreSQL its own schema (add ?options=-csearch_path%%3D%s to the URL)",
-				other, s.name, config.RedactURL(s.opts.Import.DB), "siftload_ledger", s.name)
+				other, s.name, all.Registry().Redact(s.opts.Import.DB), "siftload_ledger", s.name)
 		}
 		dbs[id] = s.name
 	}
 	return nil
 }
 
-// dbIdentity returns a name that two URLs of one database share: an
-// SQLite file's absolute path, else the URL with its scheme and host in
-// lower case.
+// dbIdentity returns a name that two URLs of one database share (see
+// sink.Factory.Identity), or dsn itself for an unknown database.
 func dbIdentity(dsn string) string {
-	if c, err := sqlite.ParseDSN(dsn); err == nil {
-		if abs, err := filepath.Abs(c.Path); err == nil {
-			return "sqlite:" + abs
-		}
-		return "sqlite:" + filepath.Clean(c.Path)
-	}
-	u, err := url.Parse(dsn)
+	f, err := all.Registry().Lookup(dsn)
 	if err != nil {
 		return dsn
 	}
-	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if u.Scheme == "postgresql" {
-		u.Scheme = "postgres"
-	}
-	return u.String()
+	return f.Identity(dsn)
 }
 
 // runSites runs fn for every site: one after another, or up to parallel at

@@ -8,8 +8,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-
-	"github.com/siftload/siftload/internal/sink/all"
 )
 
 // PasswordHelp says where a password belongs. Messages that refuse a
@@ -57,28 +55,17 @@ func CheckURL(dsn string) error {
 	return nil
 }
 
-// RedactURL returns dsn fit for printing: through its database's
-// Factory.Redact, or, for a scheme siftload does not know, without any
-// user information and query.
-func RedactURL(dsn string) string {
-	if dsn == "" {
-		return ""
-	}
-	if f, err := all.Registry().Lookup(dsn); err == nil {
-		return f.Redact(dsn)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		return "REDACTED"
-	}
-	u.User, u.RawQuery, u.Opaque = nil, "", ""
-	return u.String()
+// Redactor removes any secret from a database URL, fit for printing: the
+// CLI passes the sink registry (sink.Registry.Redact), so that this
+// package knows no database and links no driver.
+type Redactor interface {
+	Redact(dsn string) string
 }
 
-// Redact returns s with the database URL redacted (RedactURL), fit for
-// printing. The other settings hold no secret: password_file is a path.
-func (s Settings) Redact() Settings {
-	s.DB = RedactURL(s.DB)
+// Redact returns s with the database URL redacted by r, fit for printing.
+// The other settings hold no secret: password_file is a path.
+func (s Settings) Redact(r Redactor) Settings {
+	s.DB = r.Redact(s.DB)
 	return s
 }
 

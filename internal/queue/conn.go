@@ -4,13 +4,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // Dial says how to reach a NATS server. Secrets are never part of URL:
@@ -77,7 +77,7 @@ func (d Dial) Options() ([]nats.Option, error) {
 		default:
 			return nil, fmt.Errorf("%w: URL %s: scheme %q, want nats or tls", ErrDial, raw, u.Scheme)
 		}
-		if !isLoopback(u.Hostname()) {
+		if !sink.IsLoopback(u.Hostname()) {
 			remote = u.Hostname()
 		}
 	}
@@ -151,15 +151,6 @@ func Connect(d Dial) (*nats.Conn, error) {
 		return nil, fmt.Errorf("connect to %s: %w", d.URL, err)
 	}
 	return nc, nil
-}
-
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 var validQueue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

@@ -37,6 +37,7 @@ func TestDialOptions(t *testing.T) {
 	}{
 		{Name: "Loopback", Dial: Dial{URL: "nats://127.0.0.1:4222"}},
 		{Name: "Localhost", Dial: Dial{URL: "nats://localhost:4222"}},
+		{Name: "LocalhostUpper", Dial: Dial{URL: "nats://LOCALHOST:4222"}},
 		{Name: "IPv6Loopback", Dial: Dial{URL: "nats://[::1]:4222"}},
 		{Name: "RemoteNeedsTLS", Dial: Dial{URL: "nats://nats.example:4222"}, WantTLS: true},
 		{Name: "OneRemoteOfTwo", Dial: Dial{URL: "nats://127.0.0.1:4222,nats://10.0.0.5:4222"}, WantTLS: true},

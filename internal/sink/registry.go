@@ -61,21 +61,20 @@ func (r *Registry) Names() []string {
 	return slices.Clone(r.names)
 }
 
-// RedactURL returns dsn, a URL, without any password in its user info or
-// in a "password" parameter; a DSN that is no URL becomes scheme +
-// "://REDACTED". Factories whose DSNs are URLs use it as their Redact.
-func RedactURL(dsn, scheme string) string {
+// Redact returns dsn fit for printing: through its database's
+// Factory.Redact, or, for a scheme r does not know, without any user
+// information, query or opaque part.
+func (r *Registry) Redact(dsn string) string {
+	if dsn == "" {
+		return ""
+	}
+	if f, err := r.Lookup(dsn); err == nil {
+		return f.Redact(dsn)
+	}
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
-		return scheme + "://REDACTED"
+		return "REDACTED"
 	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Del("password")
-		u.RawQuery = q.Encode()
-	}
+	u.User, u.RawQuery, u.Opaque = nil, "", ""
 	return u.String()
 }

@@ -19,7 +19,7 @@
 //     (from two plans, two processes) never both write it: the second
 //     fails with ErrTableTaken.
 //   - Every statement names its table with the schema the sink resolved
-//     once per connection (see Target): no search path, temporary schema,
+//     once per connection (see sqlsink.Target): no search path, temporary schema,
 //     synonym or system catalog can redirect a write. Table names the
 //     database reserves are refused (CheckTable) before anything is
 //     written.
@@ -28,6 +28,12 @@
 //
 // Sinks never read the environment or print: settings come in Options,
 // results and errors go back to the caller.
+//
+// This package is the contract, the registry and the errors, as
+// database/sql is for its users. What a sink on SQL needs to implement it
+// (dialects, DDL, the ledger's statements, the load transaction) is the
+// implementers' toolkit in internal/sink/sqlsink, as database/sql/driver
+// is for drivers.
 package sink
 
 import (
@@ -53,6 +59,9 @@ var (
 	// ErrRowCount is returned when the rows inserted differ from the rows
 	// expected.
 	ErrRowCount = errors.New("sink: row count differs from plan")
+	// ErrReservedName is returned for a table name that the database
+	// keeps for itself.
+	ErrReservedName = errors.New("sink: table name reserved by the database")
 )
 
 // Options are the settings a Factory needs beyond the DSN. The CLI/config
@@ -95,14 +104,37 @@ func (o Options) Timeout() time.Duration {
 // message.
 const DefaultLockTimeout = 5 * time.Minute
 
-// Factory opens sinks of one database kind.
+// Factory opens sinks of one database kind. It holds everything siftload
+// knows about that database's DSNs (as restic's backend registry does),
+// so that no other package parses them. Its methods other than Open need
+// no connection, and take DSNs that may not parse.
 type Factory interface {
 	// Scheme is the DSN scheme, e.g. "sqlite", "postgres", "oracle".
 	Scheme() string
+	// Usage returns the DSN's form ("postgres://USER@HOST:PORT/DB") and a
+	// few words on the sink, for help.
+	Usage() (dsn, about string)
 	// Redact returns dsn with any secret removed, fit for printing.
 	Redact(dsn string) string
+	// Identity returns a name that every DSN of the same database (and
+	// schema) shares and other databases do not, so that two sites that
+	// would load into one database can be refused. It does not connect:
+	// two host names of one server are two identities.
+	Identity(dsn string) string
+	// Account says whether the database of dsn takes a password and, when
+	// dsn names a user, the user and server a password prompt asks about
+	// ("postgres://loader@db:5432"), or "" when it names none.
+	Account(dsn string) (takesPassword bool, account string)
 	// Open connects to the database named by dsn.
 	Open(ctx context.Context, dsn string, opts Options) (Sink, error)
+}
+
+// LocalFiler is implemented by a Factory whose database is files on the
+// local disk (SQLite): analysis never reads them as data.
+type LocalFiler interface {
+	// LocalFiles returns the files of the database dsn names, or nil when
+	// dsn does not parse.
+	LocalFiles(dsn string) []string
 }
 
 // Sink writes files into one database.
@@ -115,8 +147,8 @@ type Sink interface {
 	// closely as the dialect allows (anything unknown is schema.Text).
 	Columns(ctx context.Context, table string) (cols []schema.Column, ok bool, err error)
 	// CheckTable returns an error when the database cannot take table as
-	// the name of a table siftload creates: CheckTableName with the sink's
-	// dialect. It needs no connection.
+	// the name of a table siftload creates (a SQL sink: sqlsink.CheckTableName
+	// with its dialect). It needs no connection.
 	CheckTable(table string) error
 	// Load writes one file; see the package comment for its contract.
 	Load(ctx context.Context, job LoadJob, src RecordSource) (Result, error)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Batches and refused rows.
@@ -63,7 +64,7 @@ type writer struct {
 	insert execFunc // the INSERT, one array per column
 	// sql runs SAVEPOINT and ROLLBACK TO SAVEPOINT; nil: batches run
 	// without savepoints and a refused row fails the load.
-	sql sink.ExecFunc
+	sql sqlsink.ExecFunc
 	// rj sets refused rows aside; nil: a refused row fails the load.
 	rj sink.RecordRejecter
 	// scales are the NUMBER(p,s) scales of the job's columns (see
@@ -135,7 +136,7 @@ func (w *writer) bisect(ctx context.Context, b *batch, lo, hi int, done int64) (
 // rollbackTo rolls back to the batch's savepoint, under a context of its
 // own: after ctx is cancelled the transaction is rolled back whole anyway.
 func (w *writer) rollbackTo(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sink.RollbackTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sqlsink.RollbackTimeout)
 	defer cancel()
 	if err := w.sql(ctx, rollbackToSQL); err != nil {
 		return fmt.Errorf("rollback to savepoint: %w", err)

@@ -2,7 +2,6 @@ package oracle
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // DDL and lock waits.
@@ -157,8 +157,8 @@ func (s *Sink) ensureIndex(ctx context.Context, table string) error {
 }
 
 // indexStmt returns the CREATE INDEX of CreateTableSQL's one-table index.
-func indexStmt(t sink.Target, table string) (string, error) {
-	stmts, err := sink.CreateTableSQL(t, schemaOneColumn(table), true)
+func indexStmt(t sqlsink.Target, table string) (string, error) {
+	stmts, err := sqlsink.CreateTableSQL(t, schemaOneColumn(table), true)
 	if err != nil {
 		return "", err
 	}
@@ -174,16 +174,14 @@ func schemaOneColumn(table string) schema.Table {
 // dropIfUnused drops table, which a failed first load of key created,
 // when it holds no row and the ledger names no other key for it.
 func (s *Sink) dropIfUnused(ctx context.Context, table, key string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sink.RollbackTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sqlsink.RollbackTimeout)
 	defer cancel()
 	var rows int64
 	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.t.Table(table)+" WHERE ROWNUM = 1").Scan(&rows)
 	if err != nil || rows > 0 {
 		return err
 	}
-	var other string
-	err = s.db.QueryRowContext(ctx, sink.OtherKeySQL(s.t), table, key).Scan(&other)
-	if !errors.Is(err, sql.ErrNoRows) {
+	if _, owned, err := sqlsink.OtherKey(ctx, s.t, sqlsink.QueryRow(s.db), table, key); owned || err != nil {
 		return err // a key owns the table, or the ledger cannot be read
 	}
 	// A load that took the table meanwhile holds a lock on it: DROP

@@ -14,6 +14,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 func TestWaitSeconds(t *testing.T) {
@@ -93,7 +94,7 @@ func TestEnsureIndex(t *testing.T) {
 // lock timeout.
 func TestLockLedgerWaits(t *testing.T) {
 	lock := lockLedgerSQL(testTarget) + " WAIT 1"
-	insert := sink.LedgerInsertSQL(testTarget)
+	insert := sqlsink.LedgerInsertSQL(testTarget)
 	tests := []struct {
 		Name    string
 		Rows    [][]driver.Value // the ledger row found
@@ -150,7 +151,7 @@ func TestLockLedgerWaits(t *testing.T) {
 // dropped only when it is empty and no other key owns it.
 func TestDropIfUnused(t *testing.T) {
 	count := `SELECT COUNT(*) FROM "LOADER"."T" WHERE ROWNUM = 1`
-	other := sink.OtherKeySQL(testTarget)
+	other := sqlsink.OtherKeySQL(testTarget)
 	drop := `DROP TABLE "LOADER"."T" PURGE`
 	tests := []struct {
 		Name     string
@@ -195,7 +196,7 @@ func TestGenerousWidths(t *testing.T) {
 		{Name: "note", Type: schema.Text, MaxLen: 4001},
 		{Name: "n", Type: schema.Integer},
 	}}
-	stmts, err := sink.CreateTableSQL(testTarget, generousWidths(table), true)
+	stmts, err := sqlsink.CreateTableSQL(testTarget, generousWidths(table), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestGenerousWidths(t *testing.T) {
 }
 
 // testTarget is the owner the unit tests' statements name.
-var testTarget = sink.Target{Dialect: Dialect, Schema: "LOADER"}
+var testTarget = sqlsink.Target{Dialect: Dialect, Schema: "LOADER"}
 
 // TestLockTableWaits checks that a load waits for another load's lock on
 // its table no longer than the lock timeout.

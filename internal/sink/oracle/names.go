@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Names Oracle would store differently from siftload's.
@@ -78,7 +78,7 @@ func (d dialect) renamed(name string) bool { return d.stored(name) != storedName
 
 // commentSQL returns the statements that record the siftload name of
 // every renamed column of t's table (nil when there is none).
-func commentSQL(t sink.Target, table string, columns []string) []string {
+func commentSQL(t sqlsink.Target, table string, columns []string) []string {
 	d := dialectOf(t)
 	var stmts []string
 	for _, c := range columns {
@@ -91,13 +91,13 @@ func commentSQL(t sink.Target, table string, columns []string) []string {
 }
 
 // dialectOf returns t's Oracle dialect (the default one for another).
-func dialectOf(t sink.Target) dialect {
+func dialectOf(t sqlsink.Target) dialect {
 	d, _ := t.Dialect.(dialect)
 	return d
 }
 
 // storedIn returns name as t's database stores it (see dialect.stored).
-func storedIn(t sink.Target, name string) string { return dialectOf(t).stored(name) }
+func storedIn(t sqlsink.Target, name string) string { return dialectOf(t).stored(name) }
 
 // maybeRenamed reports whether a column name as Columns reads it may be
 // a renamed one: it ends with "_" (a pseudo-column's) or with "_" and 8

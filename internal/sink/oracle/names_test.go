@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/siftload/siftload/internal/schema"
-	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 func TestStoredName(t *testing.T) {
@@ -68,8 +68,8 @@ func TestCreateTable30(t *testing.T) {
 		{Name: "a_rather_long_column_name_of_more_than_thirty_bytes", Type: schema.Text},
 		{Name: "qty", Type: schema.Decimal},
 	}}
-	target := sink.Target{Dialect: d, Schema: "LOADER"}
-	stmts, err := sink.CreateTableSQL(target, table, true)
+	target := sqlsink.Target{Dialect: d, Schema: "LOADER"}
+	stmts, err := sqlsink.CreateTableSQL(target, table, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestColumnsRestoresNames(t *testing.T) {
 	}}
 	db := sql.OpenDB(drv)
 	defer db.Close()
-	cols, ok, err := columns(context.Background(), db, sink.Target{Dialect: d, Schema: "LOADER"}, "t")
+	cols, ok, err := columns(context.Background(), db, sqlsink.Target{Dialect: d, Schema: "LOADER"}, "t")
 	if err != nil || !ok {
 		t.Fatalf("columns = %v, %v", ok, err)
 	}

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 
 	go_ora "github.com/sijms/go-ora/v2"
@@ -114,4 +115,39 @@ func goOraNumber(b []byte) *go_ora.Number {
 // numberBytes returns the NUMBER bytes n holds.
 func numberBytes(n *go_ora.Number) []byte {
 	return *(*[]byte)(unsafe.Pointer(n))
+}
+
+// maxDigits is the precision of Oracle's NUMBER.
+const maxDigits = 38
+
+// Number converts a canonical decimal ("-12.50", no exponent) to an exact
+// Oracle number in Oracle's own byte form (see encodeNumber).
+func Number(s string) (*go_ora.Number, error) {
+	orig := s
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" {
+		return nil, fmt.Errorf("decimal %q has no digits", orig)
+	}
+	for _, p := range []string{intPart, frac} {
+		if strings.IndexFunc(p, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			return nil, fmt.Errorf("decimal %q is not canonical (want digits with one optional point)", orig)
+		}
+	}
+	digits := intPart + frac
+	first := strings.IndexFunc(digits, func(r rune) bool { return r != '0' })
+	if first < 0 {
+		return go_ora.NewNumberFromInt64(0)
+	}
+	mant := strings.TrimRight(digits[first:], "0")
+	if len(mant) > maxDigits {
+		return nil, fmt.Errorf("decimal %q has %d significant digits, Oracle's NUMBER keeps %d", orig, len(mant), maxDigits)
+	}
+	exp := len(intPart) - 1 - first
+	nb, err := encodeNumber(neg, mant, exp)
+	if err != nil {
+		return nil, fmt.Errorf("decimal %q: %w", orig, err)
+	}
+	return goOraNumber(nb), nil
 }

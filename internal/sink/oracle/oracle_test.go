@@ -16,6 +16,7 @@ import (
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 var _ sinktest.Inspector = (*Sink)(nil)
@@ -119,23 +120,23 @@ func TestSQL(t *testing.T) {
 		{Name: "at", Type: schema.Timestamp},
 		{Name: "note", Type: schema.Text, MaxLen: 5000},
 	}}
-	d := sink.Target{Dialect: Dialect, Schema: "SIFTLOAD_RGB"}
-	create, err := sink.CreateTableSQL(d, table, true)
+	d := sqlsink.Target{Dialect: Dialect, Schema: "SIFTLOAD_RGB"}
+	create, err := sqlsink.CreateTableSQL(d, table, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ Name, Got, Want string }{
 		{"CreateTable", create[0], `CREATE TABLE "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY" VARCHAR2(1024 CHAR) NOT NULL, "ID" NUMBER(19), "ORDER" VARCHAR2(32 CHAR), "AMOUNT" NUMBER, "AT" TIMESTAMP(9), "NOTE" CLOB)`},
 		{"CreateIndex", create[1], `CREATE INDEX "SIFTLOAD_RGB"."DATA_LINE01_SOURCE_KEY" ON "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY")`},
-		{"Ledger", sink.LedgerDDL(d, false), `CREATE TABLE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY" VARCHAR2(1024 CHAR) NOT NULL PRIMARY KEY, "TABLE_NAME" VARCHAR2(128 CHAR) NOT NULL, "SOURCE" VARCHAR2(4000 CHAR), "SHA256" VARCHAR2(64 CHAR) NOT NULL, "ROW_COUNT" NUMBER(19) NOT NULL, "REJECTED" NUMBER(19) NOT NULL, "LOADED_AT" TIMESTAMP(9) NOT NULL, "VERSION" VARCHAR2(128 CHAR))`},
+		{"Ledger", sqlsink.LedgerDDL(d, false), `CREATE TABLE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY" VARCHAR2(1024 CHAR) NOT NULL PRIMARY KEY, "TABLE_NAME" VARCHAR2(128 CHAR) NOT NULL, "SOURCE" VARCHAR2(4000 CHAR), "SHA256" VARCHAR2(64 CHAR) NOT NULL, "ROW_COUNT" NUMBER(19) NOT NULL, "REJECTED" NUMBER(19) NOT NULL, "LOADED_AT" TIMESTAMP(9) NOT NULL, "VERSION" VARCHAR2(128 CHAR))`},
 		{"LockLedger", lockLedgerSQL(d), `SELECT "FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "FILE_KEY" = :1 FOR UPDATE`},
-		{"LedgerInsert", sink.LedgerInsertSQL(d), `INSERT INTO "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION") VALUES (:1, :2, :3, :4, :5, :6, :7, :8)`},
-		{"LedgerUpdate", sink.LedgerUpdateSQL(d), `UPDATE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" SET "TABLE_NAME" = :1, "SOURCE" = :2, "SHA256" = :3, "ROW_COUNT" = :4, "REJECTED" = :5, "LOADED_AT" = :6, "VERSION" = :7 WHERE "FILE_KEY" = :8`},
-		{"OtherKey", sink.OtherKeySQL(d), `SELECT "FILE_KEY" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "TABLE_NAME" = :1 AND "FILE_KEY" <> :2`},
-		{"DeleteOneTable", sink.DeleteRowsSQL(d, "data_line01", true), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01" WHERE "SOURCE_KEY" = :1`},
-		{"DeleteAll", sink.DeleteRowsSQL(d, "data_line01", false), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01"`},
+		{"LedgerInsert", sqlsink.LedgerInsertSQL(d), `INSERT INTO "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" ("FILE_KEY", "TABLE_NAME", "SOURCE", "SHA256", "ROW_COUNT", "REJECTED", "LOADED_AT", "VERSION") VALUES (:1, :2, :3, :4, :5, :6, :7, :8)`},
+		{"LedgerUpdate", sqlsink.LedgerUpdateSQL(d), `UPDATE "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" SET "TABLE_NAME" = :1, "SOURCE" = :2, "SHA256" = :3, "ROW_COUNT" = :4, "REJECTED" = :5, "LOADED_AT" = :6, "VERSION" = :7 WHERE "FILE_KEY" = :8`},
+		{"OtherKey", sqlsink.OtherKeySQL(d), `SELECT "FILE_KEY" FROM "SIFTLOAD_RGB"."SIFTLOAD_LEDGER" WHERE "TABLE_NAME" = :1 AND "FILE_KEY" <> :2`},
+		{"DeleteOneTable", sqlsink.DeleteRowsSQL(d, "data_line01", true), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01" WHERE "SOURCE_KEY" = :1`},
+		{"DeleteAll", sqlsink.DeleteRowsSQL(d, "data_line01", false), `DELETE FROM "SIFTLOAD_RGB"."DATA_LINE01"`},
 		{"LockTable", lockTableSQL(d, "data_line01"), `LOCK TABLE "SIFTLOAD_RGB"."DATA_LINE01" IN EXCLUSIVE MODE`},
-		{"Insert", sink.InsertSQL(d, "data_line01", []string{"source_key", "id", "order"}, 1), `INSERT INTO "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY", "ID", "ORDER") VALUES (:1, :2, :3)`},
+		{"Insert", sqlsink.InsertSQL(d, "data_line01", []string{"source_key", "id", "order"}, 1), `INSERT INTO "SIFTLOAD_RGB"."DATA_LINE01" ("SOURCE_KEY", "ID", "ORDER") VALUES (:1, :2, :3)`},
 	}
 	for _, tt := range tests {
 		if tt.Got != tt.Want {
@@ -143,7 +144,7 @@ func TestSQL(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"sys_export", "ORA_x"} {
-		if _, err := sink.CreateTableSQL(d, schema.Table{Name: name, Columns: table.Columns}, false); !errors.Is(err, sink.ErrReservedName) {
+		if _, err := sqlsink.CreateTableSQL(d, schema.Table{Name: name, Columns: table.Columns}, false); !errors.Is(err, sink.ErrReservedName) {
 			t.Errorf("CreateTableSQL(%s) = %v, want %v", name, err, sink.ErrReservedName)
 		}
 	}
@@ -155,7 +156,7 @@ func TestSQL(t *testing.T) {
 		}
 	}
 	long := schema.Table{Name: strings.Repeat("t", 129), Columns: table.Columns}
-	if _, err := sink.CreateTableSQL(d, long, false); err == nil {
+	if _, err := sqlsink.CreateTableSQL(d, long, false); err == nil {
 		t.Errorf("CreateTableSQL accepted a 129-byte name")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/siftload/siftload/internal/sink"
 	go_ora "github.com/sijms/go-ora/v2"
 )
 
@@ -25,7 +26,7 @@ import (
 // Identifier length. Names may be 128 bytes from Oracle 12.2 on, when
 // COMPATIBLE is 12.2 or more; otherwise 30 (ORA_MAX_NAME_LEN_SUPPORTED
 // says which). The limit goes into the sink's dialect: longer names are
-// refused before any statement runs (sink.CheckIdent).
+// refused before any statement runs (sqlsink.CheckIdent).
 //
 // Protocol. go-ora follows a listener's redirect with the protocol the
 // redirect names, so a TCPS connection to a remote host may end up as
@@ -137,15 +138,15 @@ func configurePool(db *sql.DB) { db.SetMaxIdleConns(maxIdleSessions) }
 func (c Config) remote() bool {
 	dc, err := go_ora.ParseConfig(c.driverURL(preparsePassword))
 	if err != nil {
-		return !isLoopback(c.Host)
+		return !sink.IsLoopback(c.Host)
 	}
 	if dc.UnixAddress != "" {
 		return false
 	}
 	for _, srv := range dc.Servers {
-		if !isLoopback(srv.Addr) {
+		if !sink.IsLoopback(srv.Addr) {
 			return true
 		}
 	}
-	return !isLoopback(c.Host)
+	return !sink.IsLoopback(c.Host)
 }

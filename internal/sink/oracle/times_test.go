@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // TestLedgerTime checks that a ledger time read from a database whose
@@ -33,7 +33,7 @@ func TestLedgerTime(t *testing.T) {
 			}
 			return nil
 		}
-		e, err := sink.ScanLedger(wallUTCScan(scan))
+		e, err := sqlsink.ScanLedger(wallUTCScan(scan))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,7 @@ func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, 
 	if err != nil {
 		return nil, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	q := make([]string, len(cols))
 	for i, col := range cols {
 		q[i] = Dialect.Quote(col) + "::text"
@@ -46,7 +46,7 @@ func (s *Sink) Drop(ctx context.Context, table string) error {
 	if err != nil {
 		return err
 	}
-	defer s.release(c)
+	defer c.Release()
 	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+c.target.Table(table)); err != nil {
 		return fmt.Errorf("drop %s: %w", table, err)
 	}
@@ -68,7 +68,7 @@ func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*
 	if err != nil {
 		return nil, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	if _, err := c.Exec(ctx, "SET TIME ZONE 'UTC'"); err != nil {
 		return nil, err
 	}

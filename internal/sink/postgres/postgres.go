@@ -37,6 +37,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -46,15 +47,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
-
-// maxIdle is how many idle connections a Sink keeps: enough for import
-// --workers up to 16 to reuse one connection each instead of reconnecting
-// for every key.
-const maxIdle = 16
 
 // Factory opens PostgreSQL sinks.
 type Factory struct{}
@@ -68,6 +66,18 @@ func (Factory) Aliases() []string { return []string{"postgresql"} }
 // Redact returns dsn without any password (in the user info or a
 // "password" parameter). A DSN that is no URL is reduced to its scheme.
 func (Factory) Redact(dsn string) string { return sink.RedactURL(dsn, "postgres") }
+
+// Usage returns the DSN's form for help.
+func (Factory) Usage() (dsn, about string) {
+	return "postgres://USER@HOST:PORT/DB?sslmode=...", "loads with COPY"
+}
+
+// Identity returns dsn with "postgres:" for "postgresql:" and its host in
+// lower case: the search_path option (the schema) is part of it.
+func (Factory) Identity(dsn string) string { return sink.URLIdentity(dsn, "postgres") }
+
+// Account returns true and the user and server of dsn.
+func (Factory) Account(dsn string) (bool, string) { return sink.URLAccount(dsn) }
 
 // Config returns the pgx configuration of dsn with opts applied: the
 // password, TLS files (sslrootcert, sslcert, sslkey) and, unless
@@ -145,11 +155,7 @@ func Config(dsn string, opts sink.Options) (*pgx.ConnConfig, error) {
 
 // isLocal reports whether host is a Unix socket directory or loopback.
 func isLocal(host string) bool {
-	if strings.HasPrefix(host, "/") || host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return strings.HasPrefix(host, "/") || sink.IsLoopback(host)
 }
 
 // allLocal reports whether every host cfg may connect to is local.
@@ -189,105 +195,112 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{cfg: cfg, name: f.Redact(dsn), ledgerExists: make(map[string]bool)}
+	s := &Sink{name: f.Redact(dsn), connectTimeout: cfg.ConnectTimeout, targets: make(map[*pgx.Conn]sqlsink.Target)}
+	// pgxpool takes only a Config of its ParseConfig; the connection's
+	// settings are Config's.
+	pcfg, err := pgxpool.ParseConfig("")
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
+	pcfg.ConnConfig = cfg
+	// The import bounds how many loads run at once (--load-workers);
+	// each takes a connection of its own.
+	pcfg.MaxConns = math.MaxInt32
+	pcfg.AfterConnect = s.afterConnect
+	pcfg.BeforeClose = func(pc *pgx.Conn) {
+		s.mu.Lock()
+		delete(s.targets, pc)
+		s.mu.Unlock()
+	}
+	s.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
 	c, err := s.acquire(ctx)
 	if err != nil {
+		s.pool.Close()
 		return nil, err
 	}
-	s.release(c)
+	c.Release()
 	return s, nil
 }
 
 // Sink loads into one PostgreSQL database. It is safe for concurrent use:
-// each call takes a connection of its own.
+// each call takes a connection of its own from a pgxpool.Pool, which keeps
+// the connections that come back healthy and idle (no transaction open)
+// and closes the others.
 type Sink struct {
-	cfg  *pgx.ConnConfig
-	name string // redacted DSN
+	pool           *pgxpool.Pool
+	name           string // redacted DSN
+	connectTimeout time.Duration
 
-	mu           sync.Mutex
-	idle         []*conn
-	ledgerExists map[string]bool // by schema
+	mu      sync.Mutex
+	targets map[*pgx.Conn]sqlsink.Target // by connection: its schema
+	ledger  sqlsink.LedgerOnce           // by schema
 }
 
-// conn is a connection and the schema it resolved when it connected.
+// conn is a pooled connection and the schema it resolved when it
+// connected.
 type conn struct {
-	*pgx.Conn
-	target sink.Target
+	*pgxpool.Conn
+	target sqlsink.Target
 }
 
 // currentSchemaSQL resolves the schema unqualified names are created in.
 const currentSchemaSQL = "SELECT current_schema()"
 
-func (s *Sink) acquire(ctx context.Context) (*conn, error) {
-	s.mu.Lock()
-	if n := len(s.idle); n > 0 {
-		c := s.idle[n-1]
-		s.idle = s.idle[:n-1]
-		s.mu.Unlock()
-		return c, nil
-	}
-	s.mu.Unlock()
-	pc, err := pgx.ConnectConfig(ctx, s.cfg)
-	if err != nil {
-		if pgconn.Timeout(err) && ctx.Err() == nil {
-			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.cfg.ConnectTimeout, err)
-		}
-		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
-	}
+// errNoSchema is the error of a connection whose search_path names no
+// schema that exists.
+var errNoSchema = errors.New("the search_path names no schema that exists: set it (options=-csearch_path%3DSCHEMA in the URL) or create the schema")
+
+// afterConnect prepares a new connection: it registers the numeric type
+// and resolves the connection's schema once.
+func (s *Sink) afterConnect(ctx context.Context, pc *pgx.Conn) error {
 	pc.TypeMap().RegisterType(numericType)
 	var cur *string
 	if err := pc.QueryRow(ctx, currentSchemaSQL).Scan(&cur); err != nil {
-		_ = pc.Close(context.WithoutCancel(ctx)) // the query's error says more
-		return nil, fmt.Errorf("connect to %s: current schema: %w", s.name, err)
+		return fmt.Errorf("current schema: %w", err)
 	}
 	if cur == nil || *cur == "" {
-		_ = pc.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("connect to %s: the search_path names no schema that exists: set it (options=-csearch_path%%3DSCHEMA in the URL) or create the schema", s.name)
+		return errNoSchema
 	}
-	return &conn{Conn: pc, target: sink.Target{Dialect: Dialect, Schema: *cur}}, nil
-}
-
-// release keeps c for reuse when it is healthy and idle, else closes it.
-func (s *Sink) release(c *conn) {
-	if !c.IsClosed() && !c.PgConn().IsBusy() && c.PgConn().TxStatus() == 'I' {
-		s.mu.Lock()
-		if len(s.idle) < maxIdle {
-			s.idle = append(s.idle, c)
-			c = nil
-		}
-		s.mu.Unlock()
-	}
-	if c != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = c.Close(ctx) // a broken connection has nothing left to report
-	}
-}
-
-// Close closes the idle connections; calls in progress close theirs.
-func (s *Sink) Close() error {
 	s.mu.Lock()
-	idle := s.idle
-	s.idle = nil
+	s.targets[pc] = sqlsink.Target{Dialect: Dialect, Schema: *cur}
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var errs []error
-	for _, c := range idle {
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("close %s: %w", s.name, err)
-	}
 	return nil
 }
 
-// dialect is PostgreSQL's sink.Dialect.
+// acquire takes a connection from the pool, connecting when none is
+// idle; the caller releases it (conn.Release).
+func (s *Sink) acquire(ctx context.Context) (*conn, error) {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		if pgconn.Timeout(err) && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.connectTimeout, err)
+		}
+		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
+	}
+	s.mu.Lock()
+	t, ok := s.targets[pc.Conn()]
+	s.mu.Unlock()
+	if !ok {
+		pc.Release()
+		return nil, fmt.Errorf("connect to %s: a connection without its schema", s.name)
+	}
+	return &conn{Conn: pc, target: t}, nil
+}
+
+// Close closes the connections. It waits for calls in progress to give
+// theirs back.
+func (s *Sink) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// dialect is PostgreSQL's sqlsink.Dialect.
 type dialect struct{}
 
-func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
+func (dialect) Quote(name string) string { return sqlsink.QuoteIdent(name) }
 func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 func (dialect) MaxIdent() int            { return 63 } // NAMEDATALEN-1; longer names are cut
 
@@ -297,7 +310,7 @@ func (dialect) Reserved() []string { return []string{"pg_"} }
 
 // IndexSQL: the index lives in its table's schema and takes no schema.
 func (dialect) IndexSQL(schema, index, table, column string) string {
-	return "CREATE INDEX " + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+	return "CREATE INDEX " + sqlsink.QuoteIdent(index) + " ON " + sqlsink.QuoteIdent(schema) + "." + sqlsink.QuoteIdent(table) + " (" + sqlsink.QuoteIdent(column) + ")"
 }
 
 func (dialect) ColumnType(t schema.Type, _ int) string {
@@ -326,7 +339,7 @@ func (dialect) Limits() schema.Limits {
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // Dialect is the SQL dialect of this sink.
-var Dialect sink.Dialect = dialect{}
+var Dialect sqlsink.Dialect = dialect{}
 
 // Lock ids of pg_advisory_xact_lock: hashtextextended of a prefixed name.
 const (
@@ -368,7 +381,7 @@ WHERE table_schema = $1 AND table_name = $2
 ORDER BY ordinal_position`
 
 // columns returns the columns of table in t's schema.
-func columns(ctx context.Context, q querier, t sink.Target, table string) ([]schema.Column, bool, error) {
+func columns(ctx context.Context, q querier, t sqlsink.Target, table string) ([]schema.Column, bool, error) {
 	rows, err := q.Query(ctx, columnsSQL, t.Schema, table)
 	if err != nil {
 		return nil, false, err
@@ -396,7 +409,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 	if err != nil {
 		return nil, false, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	cols, ok, err := columns(ctx, c, c.target, table)
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
@@ -409,15 +422,8 @@ func isUndefinedTable(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
 }
 
-func ledger(ctx context.Context, q querier, t sink.Target, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRow(ctx, sink.LedgerSelectSQL(t), key).Scan)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return sink.LedgerEntry{}, false, nil
-	}
-	if err != nil {
-		return sink.LedgerEntry{}, false, err
-	}
-	return e, true, nil
+func ledger(ctx context.Context, q querier, t sqlsink.Target, key string) (sink.LedgerEntry, bool, error) {
+	return sqlsink.LedgerRow(q.QueryRow(ctx, sqlsink.LedgerSelectSQL(t), key).Scan)
 }
 
 // Ledger returns the ledger row of key; ok=false also when no load ever
@@ -427,7 +433,7 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	if err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
-	defer s.release(c)
+	defer c.Release()
 	e, ok, err := ledger(ctx, c, c.target, key)
 	if isUndefinedTable(err) {
 		return sink.LedgerEntry{}, false, nil
@@ -442,34 +448,23 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // transaction of its own under an advisory lock, so that concurrent first
 // loads do not race to create it.
 func (s *Sink) ensureLedger(ctx context.Context, c *conn) error {
-	s.mu.Lock()
-	done := s.ledgerExists[c.target.Schema]
-	s.mu.Unlock()
-	if done {
-		return nil
-	}
-	err := pgx.BeginFunc(ctx, c.Conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
+	return s.ledger.Ensure(ctx, c.target.Schema, func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, lockSQL, ledgerLock+" "+c.target.Schema); err != nil {
+				return err
+			}
+			if _, exists, err := columns(ctx, tx, c.target, sink.LedgerTable); err != nil || exists {
+				return err
+			}
+			_, err := tx.Exec(ctx, sqlsink.LedgerDDL(c.target, false))
 			return err
-		}
-		if _, exists, err := columns(ctx, tx, c.target, sink.LedgerTable); err != nil || exists {
-			return err
-		}
-		_, err := tx.Exec(ctx, sink.LedgerDDL(c.target, false))
-		return err
+		})
 	})
-	if err != nil {
-		return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
-	}
-	s.mu.Lock()
-	s.ledgerExists[c.target.Schema] = true
-	s.mu.Unlock()
-	return nil
 }
 
 // CheckTable refuses names PostgreSQL cannot take or reserves; see
-// sink.CheckTableName.
-func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
+// sqlsink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sqlsink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -477,7 +472,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	defer s.release(c)
+	defer c.Release()
 	if err := s.ensureLedger(ctx, c); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
@@ -485,7 +480,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err != nil {
 		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("begin: %w", err))
 	}
-	res, err := sink.RunLoad(ctx, &loadTx{tx: tx, t: c.target}, job, src)
+	res, err := sqlsink.RunLoad(ctx, &loadTx{tx: tx, t: c.target}, job, src)
 	if err != nil || res.Status == sink.StatusSkipped {
 		// A failed rollback (a broken connection) aborts the
 		// transaction on the server just as well.
@@ -509,7 +504,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 // loadTx is one Load's transaction, on a connection whose schema is t's.
 type loadTx struct {
 	tx pgx.Tx
-	t  sink.Target
+	t  sqlsink.Target
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -533,12 +528,9 @@ func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
-	var other string
-	err := l.tx.QueryRow(ctx, sink.OtherKeySQL(l.t), table, key).Scan(&other)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	}
-	return other, err == nil, err
+	return sqlsink.OtherKey(ctx, l.t, func(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+		return l.tx.QueryRow(ctx, query, args...)
+	}, table, key)
 }
 
 // PrepareTable creates the table when missing. Two loads of different keys
@@ -551,7 +543,7 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 		}
 		if exists {
-			return sink.CheckExisting(job, cols)
+			return sqlsink.CheckExisting(job, cols)
 		}
 		if locked {
 			break
@@ -560,16 +552,16 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	return sink.CreateTable(ctx, l.t, job, l.exec)
+	return sqlsink.CreateTable(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, l.t, job, l.exec)
+	return sqlsink.DeleteRows(ctx, l.t, job, l.exec)
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cs := newCopySource(job, src)
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sink.InsertColumns(job), cs)
+	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job), cs)
 	if err != nil {
 		if cs.err != nil { // the source's own error, not COPY's
 			return n, cs.err
@@ -580,7 +572,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, l.t, e, update, func(t time.Time) any { return t }, l.exec)
+	return sqlsink.PutLedger(ctx, l.t, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
 // copySource adapts a RecordSource to pgx.CopyFromSource: it prepends the

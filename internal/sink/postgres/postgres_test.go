@@ -3,10 +3,13 @@ package postgres
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -40,6 +43,43 @@ func TestSinktest(t *testing.T) {
 func BenchmarkLoad(b *testing.B) {
 	dsn, opts := testDSN(b)
 	sinktest.Bench(b, Factory{}, dsn, opts, 100_000)
+}
+
+// BenchmarkLoadSmallParallel loads many small keys from 8 goroutines at
+// once into one table (one-table mode), as import --load-workers 8 does:
+// what it measures beyond the database is taking and giving back
+// connections.
+func BenchmarkLoadSmallParallel(b *testing.B) {
+	dsn, opts := testDSN(b)
+	s, err := Factory{}.Open(b.Context(), dsn, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const rows = 10
+	recs := sinktest.Synthetic(rows)
+	table := fmt.Sprintf("sbp_%d", time.Now().UnixNano())
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4) // 8 goroutines on 2 CPUs
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			j := sink.LoadJob{
+				Key:      fmt.Sprintf("%s/%d.csv", table, i),
+				Source:   "bench",
+				SHA256:   fmt.Sprintf("%064x", i),
+				Rows:     rows,
+				Table:    schema.Table{Name: table, Columns: sinktest.SyntheticColumns},
+				OneTable: true,
+			}
+			if _, err := s.Load(context.Background(), j, sinktest.NewSource(recs...)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(n.Load())/b.Elapsed().Seconds(), "loads/s")
 }
 
 func TestRedact(t *testing.T) {
@@ -96,6 +136,7 @@ func TestConfig(t *testing.T) {
 			Want: []attempt{{"db.example.com", false, false}}},
 		{Name: "PlainLoopback", DSN: "postgres://u@127.0.0.1/db?sslmode=disable", Want: []attempt{{"127.0.0.1", false, false}}},
 		{Name: "PlainLocalhost", DSN: "postgres://u@localhost/db?sslmode=disable", Want: []attempt{{"localhost", false, false}}},
+		{Name: "PlainLocalhostUpper", DSN: "postgres://u@LocalHost/db?sslmode=disable", Want: []attempt{{"LocalHost", false, false}}},
 		{Name: "PlainIPv6Loopback", DSN: "postgres://u@[::1]/db?sslmode=disable", Want: []attempt{{"::1", false, false}}},
 		{Name: "PlainUnixSocket", DSN: "postgres://u@/db?host=/run/postgresql&sslmode=disable", Want: []attempt{{"/run/postgresql", false, false}}},
 		{Name: "PlainSecondHostRemoteDropped", DSN: "postgres://u@127.0.0.1,db.example.com/db?sslmode=disable",
@@ -250,7 +291,7 @@ func TestNumericLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.release(c)
+	defer c.Release()
 	if _, err := c.Exec(ctx, "CREATE TEMP TABLE nums (i int, d numeric, t text, f double precision)"); err != nil {
 		t.Fatal(err)
 	}

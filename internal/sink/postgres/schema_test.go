@@ -63,7 +63,7 @@ func TestStatementsUseResolvedSchema(t *testing.T) {
 	if _, err := c.Exec(ctx, `CREATE TEMP TABLE "line" ("id" bigint)`); err != nil {
 		t.Fatal(err)
 	}
-	s.release(c) // the load reuses it
+	c.Release() // the load reuses it
 	cols := []schema.Column{{Name: "id", Type: schema.Integer}}
 	job := sink.LoadJob{Key: "line.csv", Source: "a.zip!/line.csv", SHA256: "ab", Rows: 2, Table: schema.Table{Name: "line", Columns: cols}}
 	for range 2 { // a load, then a replace: DELETE too
@@ -80,7 +80,7 @@ func TestStatementsUseResolvedSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.release(c)
+	defer c.Release()
 	if err := c.QueryRow(ctx, `SELECT COUNT(*) FROM pg_temp."line"`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the TEMP table took %d rows (%v), want 0", n, err)
 	}

@@ -113,7 +113,7 @@ func checkConnect(t *testing.T, dsn string, opts sink.Options) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.(*Sink).release(c)
+	defer c.Release()
 	var ssl bool
 	if err := c.QueryRow(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func (s *server) exec(t *testing.T, caFile string, stmts ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.(*Sink).release(c)
+	defer c.Release()
 	for _, st := range stmts {
 		if _, err := c.Exec(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st, err)

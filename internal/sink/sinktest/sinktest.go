@@ -28,6 +28,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Inspector lets the suite look into a sink's database. It is not part of
@@ -289,7 +290,7 @@ func normalize(typ schema.Type, v any) (string, error) {
 		case time.Time:
 			return x.Truncate(time.Microsecond).Format("2006-01-02 15:04:05.000000"), nil
 		case string:
-			tm, err := sink.ParseTime(x)
+			tm, err := sqlsink.ParseTime(x)
 			if err != nil {
 				return "", err
 			}

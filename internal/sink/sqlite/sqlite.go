@@ -31,8 +31,8 @@
 //	             and 38 digits keep every digit (NUMERIC affinity would
 //	             turn them into an 8-byte REAL)
 //	Date         DATE, text "2006-01-02"
-//	Timestamp    TIMESTAMP, text in sink.TimeLayout ("2006-01-02 15:04:05.5")
-//	TimestampTZ  TIMESTAMPTZ, text in sink.TimeLayout followed by "Z" or the
+//	Timestamp    TIMESTAMP, text in sqlsink.TimeLayout ("2006-01-02 15:04:05.5")
+//	TimestampTZ  TIMESTAMPTZ, text in sqlsink.TimeLayout followed by "Z" or the
 //	             offset as "+02:00": the file's wall clock and offset
 //	Text         TEXT, byte for byte (a NUL byte included)
 //
@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -55,6 +56,7 @@ import (
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // maxVars is SQLite's default limit of bound variables per statement
@@ -147,6 +149,38 @@ func (Factory) Scheme() string { return "sqlite" }
 // Redact returns dsn: a SQLite DSN holds no secret.
 func (Factory) Redact(dsn string) string { return dsn }
 
+// Usage returns the DSN's form for help.
+func (Factory) Usage() (dsn, about string) { return "sqlite:PATH", "embedded" }
+
+// Identity returns "sqlite:" and the database file's absolute path.
+func (Factory) Identity(dsn string) string {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return sink.URLIdentity(dsn, "sqlite")
+	}
+	if abs, err := filepath.Abs(c.Path); err == nil {
+		return "sqlite:" + abs
+	}
+	return "sqlite:" + filepath.Clean(c.Path)
+}
+
+// Account returns false: SQLite takes no password.
+func (Factory) Account(string) (bool, string) { return false, "" }
+
+// LocalFiles returns the database file and the files SQLite keeps beside
+// it (-wal, -shm, -journal).
+func (Factory) LocalFiles(dsn string) []string {
+	c, err := ParseDSN(dsn)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		files = append(files, c.Path+suffix)
+	}
+	return files
+}
+
 // Open opens (creating when missing) the database file named by dsn.
 // opts are unused: SQLite has no password nor TLS.
 func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink, error) {
@@ -191,10 +225,10 @@ type Sink struct {
 	writer chan struct{} // held by the Load in progress
 }
 
-// dialect is SQLite's sink.Dialect.
+// dialect is SQLite's sqlsink.Dialect.
 type dialect struct{}
 
-func (dialect) Quote(name string) string { return sink.QuoteIdent(name) }
+func (dialect) Quote(name string) string { return sqlsink.QuoteIdent(name) }
 func (dialect) Placeholder(int) string   { return "?" }
 
 // MaxIdent: SQLite has no limit; 63 keeps names portable to PostgreSQL.
@@ -212,7 +246,7 @@ func (dialect) Reserved() []string { return []string{"sqlite_"} }
 
 // IndexSQL: SQLite qualifies the index, whose table is in the same schema.
 func (dialect) IndexSQL(schema, index, table, column string) string {
-	return "CREATE INDEX " + sink.QuoteIdent(schema) + "." + sink.QuoteIdent(index) + " ON " + sink.QuoteIdent(table) + " (" + sink.QuoteIdent(column) + ")"
+	return "CREATE INDEX " + sqlsink.QuoteIdent(schema) + "." + sqlsink.QuoteIdent(index) + " ON " + sqlsink.QuoteIdent(table) + " (" + sqlsink.QuoteIdent(column) + ")"
 }
 
 func (dialect) ColumnType(t schema.Type, _ int) string {
@@ -240,10 +274,10 @@ func (dialect) Limits() schema.Limits { return schema.Limits{MaxColumns: maxColu
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
 // Dialect is the SQL dialect of this sink.
-var Dialect sink.Dialect = dialect{}
+var Dialect sqlsink.Dialect = dialect{}
 
 // target names every table in the database file's schema, "main".
-var target = sink.Target{Dialect: Dialect, Schema: "main"}
+var target = sqlsink.Target{Dialect: Dialect, Schema: "main"}
 
 // typeOf maps a declared column type back to a schema type, as SQLite's
 // affinity rules read it (and this sink's own types first).
@@ -308,14 +342,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 }
 
 func ledger(ctx context.Context, q querier, key string) (sink.LedgerEntry, bool, error) {
-	e, err := sink.ScanLedger(q.QueryRowContext(ctx, sink.LedgerSelectSQL(target), key).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sink.LedgerEntry{}, false, nil
-	}
-	if err != nil {
-		return sink.LedgerEntry{}, false, err
-	}
-	return e, true, nil
+	return sqlsink.LedgerRow(q.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(target), key).Scan)
 }
 
 // Ledger returns the ledger row of key; ok=false also when no load ever
@@ -336,8 +363,8 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 }
 
 // CheckTable refuses names SQLite cannot take or reserves; see
-// sink.CheckTableName.
-func (s *Sink) CheckTable(table string) error { return sink.CheckTableName(Dialect, table) }
+// sqlsink.CheckTableName.
+func (s *Sink) CheckTable(table string) error { return sqlsink.CheckTableName(Dialect, table) }
 
 // Load writes one file in one transaction; see package sink.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
@@ -349,7 +376,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	defer func() { <-s.writer }()
 
 	// BeginTx issues BEGIN IMMEDIATE, see driverDSN.
-	return sink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sink.LoadTx { return &loadTx{tx: tx} })
+	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
 }
 
 // Close closes the database.
@@ -373,7 +400,7 @@ func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
 func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
 	// BEGIN IMMEDIATE holds the write lock already; the ledger is created
 	// by the first load, inside its transaction.
-	if err := l.exec(ctx, sink.LedgerDDL(target, true)); err != nil {
+	if err := l.exec(ctx, sqlsink.LedgerDDL(target, true)); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	return ledger(ctx, l.tx, key)
@@ -384,12 +411,7 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 func (l *loadTx) LockTable(context.Context, sink.LoadJob) error { return nil }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
-	var other string
-	err := l.tx.QueryRowContext(ctx, sink.OtherKeySQL(target), table, key).Scan(&other)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	return other, err == nil, err
+	return sqlsink.OtherKey(ctx, target, sqlsink.QueryRow(l.tx), table, key)
 }
 
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
@@ -398,13 +420,13 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
 	}
 	if exists {
-		return sink.CheckExisting(job, cols)
+		return sqlsink.CheckExisting(job, cols)
 	}
-	return sink.CreateTable(ctx, target, job, l.exec)
+	return sqlsink.CreateTable(ctx, target, job, l.exec)
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
-	return sink.DeleteRows(ctx, target, job, l.exec)
+	return sqlsink.DeleteRows(ctx, target, job, l.exec)
 }
 
 // bind returns the value SQLite stores for v in a column of type typ:
@@ -430,9 +452,9 @@ func batchRows(ncols int) int {
 }
 
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
-	cols := sink.InsertColumns(job)
+	cols := sqlsink.InsertColumns(job)
 	per := batchRows(len(cols))
-	full, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, per))
+	full, err := l.tx.PrepareContext(ctx, sqlsink.InsertSQL(target, job.Table.Name, cols, per))
 	if err != nil {
 		return 0, fmt.Errorf("prepare insert: %w", err)
 	}
@@ -484,7 +506,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return inserted, err
 	}
 	if pending > 0 {
-		last, err := l.tx.PrepareContext(ctx, sink.InsertSQL(target, job.Table.Name, cols, int(pending)))
+		last, err := l.tx.PrepareContext(ctx, sqlsink.InsertSQL(target, job.Table.Name, cols, int(pending)))
 		if err != nil {
 			return inserted, fmt.Errorf("prepare insert: %w", err)
 		}
@@ -497,7 +519,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {
-	return sink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
+	return sqlsink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
 var _ sink.Sink = (*Sink)(nil)

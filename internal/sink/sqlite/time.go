@@ -3,17 +3,17 @@ package sqlite
 import (
 	"time"
 
-	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
-// formatTime returns sink.FormatTime(t) (t's wall clock in sink.TimeLayout)
+// formatTime returns sqlsink.FormatTime(t) (t's wall clock in sqlsink.TimeLayout)
 // without time.Format's layout interpretation, which costs about as much as
 // SQLite's bind of the text: timestamps are bound as text for every
-// timestamp value loaded. Years outside 0..9999 go to sink.FormatTime.
+// timestamp value loaded. Years outside 0..9999 go to sqlsink.FormatTime.
 func formatTime(t time.Time) string {
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return sink.FormatTime(t)
+		return sqlsink.FormatTime(t)
 	}
 	hour, minute, sec := t.Clock()
 	var b [len("2006-01-02 15:04:05.999999999")]byte

@@ -1,13 +1,16 @@
-package sink
+package sqlsink
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // The ledger's columns. Their names avoid words some databases reserve
@@ -47,7 +50,7 @@ func LedgerDDL(d Target, ifNotExists bool) string {
 		create += "IF NOT EXISTS "
 	}
 	return fmt.Sprintf(create+"%s (%s %s NOT NULL PRIMARY KEY, %s %s NOT NULL, %s %s, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s)",
-		d.Table(LedgerTable),
+		d.Table(sink.LedgerTable),
 		d.Quote(colKey), text(ledgerKeyLen),
 		d.Quote(colTable), text(ledgerTableLen),
 		d.Quote(colSource), text(ledgerSourceLen),
@@ -71,7 +74,7 @@ func quoteAll(d Dialect, names []string) string {
 // only argument; ScanLedger reads its result.
 func LedgerSelectSQL(d Target) string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s",
-		quoteAll(d, ledgerCols), d.Table(LedgerTable), d.Quote(colKey), d.Placeholder(1))
+		quoteAll(d, ledgerCols), d.Table(sink.LedgerTable), d.Quote(colKey), d.Placeholder(1))
 }
 
 // LedgerInsertSQL returns the INSERT of a ledger row, with LedgerArgs.
@@ -81,7 +84,7 @@ func LedgerInsertSQL(d Target) string {
 		ph[i] = d.Placeholder(i + 1)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)",
-		d.Table(LedgerTable), quoteAll(d, ledgerCols), strings.Join(ph, ", "))
+		d.Table(sink.LedgerTable), quoteAll(d, ledgerCols), strings.Join(ph, ", "))
 }
 
 // LedgerUpdateSQL returns the UPDATE of the ledger row of a key, with
@@ -92,26 +95,26 @@ func LedgerUpdateSQL(d Target) string {
 		set = append(set, d.Quote(c)+" = "+d.Placeholder(i+1))
 	}
 	return fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s",
-		d.Table(LedgerTable), strings.Join(set, ", "), d.Quote(colKey), d.Placeholder(len(ledgerCols)))
+		d.Table(sink.LedgerTable), strings.Join(set, ", "), d.Quote(colKey), d.Placeholder(len(ledgerCols)))
 }
 
 // LedgerArgs returns the arguments of LedgerInsertSQL for e. LoadedAt is
 // passed as bindTime returns it, so that each sink binds timestamps its
 // own way.
-func LedgerArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
+func LedgerArgs(e sink.LedgerEntry, bindTime func(time.Time) any) []any {
 	return []any{e.Key, e.Table, e.Source, e.SHA256, e.Rows, e.Rejected, bindTime(e.LoadedAt), e.Version}
 }
 
 // LedgerUpdateArgs returns the arguments of LedgerUpdateSQL for e: those
 // of LedgerArgs with the key moved last, where its placeholder is.
-func LedgerUpdateArgs(e LedgerEntry, bindTime func(time.Time) any) []any {
+func LedgerUpdateArgs(e sink.LedgerEntry, bindTime func(time.Time) any) []any {
 	a := LedgerArgs(e, bindTime)
 	return append(a[1:], a[0])
 }
 
 // PutLedger writes e with exec: the key's row is updated when update,
 // inserted otherwise. bindTime is as for LedgerArgs.
-func PutLedger(ctx context.Context, d Target, e LedgerEntry, update bool, bindTime func(time.Time) any, exec ExecFunc) error {
+func PutLedger(ctx context.Context, d Target, e sink.LedgerEntry, update bool, bindTime func(time.Time) any, exec ExecFunc) error {
 	if update {
 		return exec(ctx, LedgerUpdateSQL(d), LedgerUpdateArgs(e, bindTime)...)
 	}
@@ -122,20 +125,20 @@ func PutLedger(ctx context.Context, d Target, e LedgerEntry, update bool, bindTi
 // the ledger holds for the table named by the first.
 func OtherKeySQL(d Target) string {
 	return fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s AND %s <> %s",
-		d.Quote(colKey), d.Table(LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
+		d.Quote(colKey), d.Table(sink.LedgerTable), d.Quote(colTable), d.Placeholder(1), d.Quote(colKey), d.Placeholder(2))
 }
 
 // ScanLedger reads a row of LedgerSelectSQL with scan, the Scan method of
 // a database/sql or pgx row. LoadedAt may come back as a time.Time or as
 // text in the layouts of ParseTime; it is returned in UTC.
-func ScanLedger(scan func(dest ...any) error) (LedgerEntry, error) {
+func ScanLedger(scan func(dest ...any) error) (sink.LedgerEntry, error) {
 	var (
-		e               LedgerEntry
+		e               sink.LedgerEntry
 		source, version sql.NullString
 		loadedAt        any
 	)
 	if err := scan(&e.Key, &e.Table, &source, &e.SHA256, &e.Rows, &e.Rejected, &loadedAt, &version); err != nil {
-		return LedgerEntry{}, err
+		return sink.LedgerEntry{}, err
 	}
 	e.Source, e.Version = source.String, version.String
 	switch v := loadedAt.(type) {
@@ -144,17 +147,17 @@ func ScanLedger(scan func(dest ...any) error) (LedgerEntry, error) {
 	case string:
 		t, err := ParseTime(v)
 		if err != nil {
-			return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
+			return sink.LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
 		}
 		e.LoadedAt = t
 	case []byte:
 		t, err := ParseTime(string(v))
 		if err != nil {
-			return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
+			return sink.LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at: %w", e.Key, err)
 		}
 		e.LoadedAt = t
 	default:
-		return LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at is a %T", e.Key, loadedAt)
+		return sink.LedgerEntry{}, fmt.Errorf("ledger row of %s: loaded_at is a %T", e.Key, loadedAt)
 	}
 	return e, nil
 }
@@ -178,4 +181,81 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("timestamp %q in no known layout", s)
+}
+
+// QueryRowFunc runs query with args and returns its first row. A sink
+// adapts its driver's call to it (database/sql's QueryRowContext, pgx's
+// QueryRow). A query that returns no row must make Scan return an error
+// that wraps sql.ErrNoRows, as both do (pgx.ErrNoRows wraps it).
+type QueryRowFunc func(ctx context.Context, query string, args ...any) interface{ Scan(dest ...any) error }
+
+// OtherKey runs OtherKeySQL with query: it returns a key other than key
+// that the ledger holds for table, or ok=false.
+func OtherKey(ctx context.Context, d Target, query QueryRowFunc, table, key string) (other string, ok bool, err error) {
+	err = query(ctx, OtherKeySQL(d), table, key).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return other, true, nil
+}
+
+// LedgerRow reads a row of LedgerSelectSQL (or a statement that selects
+// the same columns) with ScanLedger: ok=false when there is no row.
+func LedgerRow(scan func(dest ...any) error) (e sink.LedgerEntry, ok bool, err error) {
+	e, err = ScanLedger(scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sink.LedgerEntry{}, false, nil
+	}
+	if err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
+	return e, true, nil
+}
+
+// LedgerOnce remembers the schemas whose ledger a sink knows to exist, so
+// that it creates each at most once. The zero value is ready to use and
+// it is safe for concurrent use.
+type LedgerOnce struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+// Ensure calls create unless the ledger of schema is known to exist, and
+// remembers it when create returns no error. create must itself be safe
+// when the ledger exists or another process creates it meanwhile (a lock,
+// IF NOT EXISTS, or an "already exists" error taken as success). Its error
+// is wrapped with the ledger's name.
+func (o *LedgerOnce) Ensure(ctx context.Context, schema string, create func(context.Context) error) error {
+	o.mu.Lock()
+	done := o.done[schema]
+	o.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := create(ctx); err != nil {
+		return fmt.Errorf("create %s: %w", sink.LedgerTable, err)
+	}
+	o.mu.Lock()
+	if o.done == nil {
+		o.done = make(map[string]bool)
+	}
+	o.done[schema] = true
+	o.mu.Unlock()
+	return nil
+}
+
+// RowQuerier is what database/sql's *DB, *Conn and *Tx have in common for
+// one-row queries.
+type RowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// QueryRow returns q's QueryRowContext as a QueryRowFunc.
+func QueryRow(q RowQuerier) QueryRowFunc {
+	return func(ctx context.Context, query string, args ...any) interface{ Scan(dest ...any) error } {
+		return q.QueryRowContext(ctx, query, args...)
+	}
 }

@@ -1,4 +1,4 @@
-package sink
+package sqlsink
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // txDriver is a database/sql driver that records what happens to its
@@ -76,19 +77,19 @@ type cancelTx struct {
 	insert func(ctx context.Context) (int64, error)
 }
 
-func (cancelTx) LockLedger(context.Context, string) (LedgerEntry, bool, error) {
-	return LedgerEntry{}, false, nil
+func (cancelTx) LockLedger(context.Context, string) (sink.LedgerEntry, bool, error) {
+	return sink.LedgerEntry{}, false, nil
 }
 func (cancelTx) OtherKey(context.Context, string, string) (string, bool, error) {
 	return "", false, nil
 }
-func (cancelTx) PrepareTable(context.Context, LoadJob) error { return nil }
-func (cancelTx) LockTable(context.Context, LoadJob) error    { return nil }
-func (cancelTx) DeleteRows(context.Context, LoadJob) error   { return nil }
-func (l cancelTx) Insert(ctx context.Context, _ LoadJob, _ RecordSource) (int64, error) {
+func (cancelTx) PrepareTable(context.Context, sink.LoadJob) error { return nil }
+func (cancelTx) LockTable(context.Context, sink.LoadJob) error    { return nil }
+func (cancelTx) DeleteRows(context.Context, sink.LoadJob) error   { return nil }
+func (l cancelTx) Insert(ctx context.Context, _ sink.LoadJob, _ sink.RecordSource) (int64, error) {
 	return l.insert(ctx)
 }
-func (cancelTx) PutLedger(context.Context, LedgerEntry, bool) error { return nil }
+func (cancelTx) PutLedger(context.Context, sink.LedgerEntry, bool) error { return nil }
 
 type noRecords struct{}
 
@@ -102,7 +103,7 @@ func (noRecords) Rejected() int64        { return 0 }
 // closed, and that the connection is kept (a discarded go-ora connection
 // logs off, and Oracle commits a session's open transaction at logoff).
 func TestLoadSQLCancel(t *testing.T) {
-	job := LoadJob{Key: "k", SHA256: "s", Rows: 2, Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "a"}}}}
+	job := sink.LoadJob{Key: "k", SHA256: "s", Rows: 2, Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "a"}}}}
 	tests := []struct {
 		Name string
 		// Insert gets the load's cancel function and the driver.

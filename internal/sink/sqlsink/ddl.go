@@ -1,14 +1,14 @@
-package sink
+package sqlsink
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // Dialect is what the shared SQL of this package needs to know about a
@@ -63,10 +63,6 @@ func (t Target) Table(name string) string {
 	return QuoteIdent(t.Schema) + "." + t.Quote(name)
 }
 
-// ErrReservedName is returned for a table name that the database keeps
-// for itself.
-var ErrReservedName = errors.New("sink: table name reserved by the database")
-
 // CheckTableName returns an error when name cannot be a table of d: it is
 // no identifier of d (CheckIdent), it is the ledger's, or it starts (in
 // any letter case) with a prefix d reserves, which wraps ErrReservedName.
@@ -74,12 +70,12 @@ func CheckTableName(d Dialect, name string) error {
 	if err := CheckIdent(d, name); err != nil {
 		return fmt.Errorf("table name: %w", err)
 	}
-	if strings.EqualFold(name, LedgerTable) {
-		return fmt.Errorf("%w: table name %s is siftload's ledger", ErrReservedName, name)
+	if strings.EqualFold(name, sink.LedgerTable) {
+		return fmt.Errorf("%w: table name %s is siftload's ledger", sink.ErrReservedName, name)
 	}
 	for _, p := range d.Reserved() {
 		if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
-			return fmt.Errorf("%w: table name %s starts with %s, which the database keeps for its own tables", ErrReservedName, name, p)
+			return fmt.Errorf("%w: table name %s starts with %s, which the database keeps for its own tables", sink.ErrReservedName, name, p)
 		}
 	}
 	return nil
@@ -129,13 +125,13 @@ func CreateTableSQL(d Target, t schema.Table, oneTable bool) ([]string, error) {
 	b.WriteString(d.Table(t.Name))
 	b.WriteString(" (")
 	if oneTable {
-		fmt.Fprintf(&b, "%s %s NOT NULL, ", d.Quote(SourceKeyColumn), d.ColumnType(schema.Text, ledgerKeyLen))
+		fmt.Fprintf(&b, "%s %s NOT NULL, ", d.Quote(sink.SourceKeyColumn), d.ColumnType(schema.Text, ledgerKeyLen))
 	}
 	for i, c := range t.Columns {
 		if err := CheckIdent(d, c.Name); err != nil {
 			return nil, fmt.Errorf("table %s: column name: %w", t.Name, err)
 		}
-		if oneTable && c.Name == SourceKeyColumn {
+		if oneTable && c.Name == sink.SourceKeyColumn {
 			return nil, fmt.Errorf("table %s: column %s is siftload's in one-table mode", t.Name, c.Name)
 		}
 		if i > 0 {
@@ -148,14 +144,14 @@ func CreateTableSQL(d Target, t schema.Table, oneTable bool) ([]string, error) {
 	b.WriteByte(')')
 	stmts := []string{b.String()}
 	if oneTable {
-		stmts = append(stmts, d.IndexSQL(d.Schema, derivedName(d, t.Name, "_"+SourceKeyColumn), t.Name, SourceKeyColumn))
+		stmts = append(stmts, d.IndexSQL(d.Schema, derivedName(d, t.Name, "_"+sink.SourceKeyColumn), t.Name, sink.SourceKeyColumn))
 	}
 	return stmts, nil
 }
 
 // CreateTable runs the statements of CreateTableSQL for job's table with
 // exec.
-func CreateTable(ctx context.Context, d Target, job LoadJob, exec ExecFunc) error {
+func CreateTable(ctx context.Context, d Target, job sink.LoadJob, exec ExecFunc) error {
 	stmts, err := CreateTableSQL(d, job.Table, job.OneTable)
 	if err != nil {
 		return err
@@ -185,14 +181,14 @@ func derivedName(d Dialect, base, suffix string) string {
 // (the table holds one key).
 func DeleteRowsSQL(d Target, table string, oneTable bool) string {
 	if oneTable {
-		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Table(table), d.Quote(SourceKeyColumn), d.Placeholder(1))
+		return fmt.Sprintf("DELETE FROM %s WHERE %s = %s", d.Table(table), d.Quote(sink.SourceKeyColumn), d.Placeholder(1))
 	}
 	return "DELETE FROM " + d.Table(table)
 }
 
 // DeleteRows runs DeleteRowsSQL for job with exec, binding job's key in
 // one-table mode.
-func DeleteRows(ctx context.Context, d Target, job LoadJob, exec ExecFunc) error {
+func DeleteRows(ctx context.Context, d Target, job sink.LoadJob, exec ExecFunc) error {
 	q := DeleteRowsSQL(d, job.Table.Name, job.OneTable)
 	if job.OneTable {
 		return exec(ctx, q, job.Key)
@@ -235,10 +231,10 @@ func InsertSQL(d Target, table string, cols []string, rows int) string {
 // InsertColumns returns the columns a load of job inserts, in the order
 // of the values it binds: SourceKeyColumn first in one-table mode, then
 // the job's columns.
-func InsertColumns(job LoadJob) []string {
+func InsertColumns(job sink.LoadJob) []string {
 	names := make([]string, 0, len(job.Table.Columns)+1)
 	if job.OneTable {
-		names = append(names, SourceKeyColumn)
+		names = append(names, sink.SourceKeyColumn)
 	}
 	for _, c := range job.Table.Columns {
 		names = append(names, c.Name)
