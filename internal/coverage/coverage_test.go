@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -413,5 +415,30 @@ func TestCancel(t *testing.T) {
 	cancel()
 	if _, _, err := Check(ctx, ins, keys, Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestSortHashes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 47, 48, 49, 1000, 100000} {
+		for _, kind := range []string{"Random", "FewHi", "Equal"} {
+			h := make([]Hash, n)
+			for i := range h {
+				switch kind {
+				case "Random":
+					h[i] = Hash{r.Uint64(), r.Uint64()}
+				case "FewHi": // equal Hi in places: Lo decides
+					h[i] = Hash{r.Uint64N(3) << 60, r.Uint64()}
+				case "Equal":
+					h[i] = Hash{7, 7}
+				}
+			}
+			want := slices.Clone(h)
+			slices.SortFunc(want, func(a, b Hash) int { return a.Compare(b) })
+			sortHashes(h)
+			if !slices.Equal(h, want) {
+				t.Errorf("%s, %d hashes: not sorted", kind, n)
+			}
+		}
 	}
 }

@@ -142,10 +142,6 @@ func removeRuns(runs []string) error {
 	return errors.Join(errs...)
 }
 
-func sortHashes(h []Hash) {
-	slices.SortFunc(h, func(a, b Hash) int { return a.Compare(b) })
-}
-
 // writeRun writes sorted hashes to a new file in dir, 16 bytes each (Hi,
 // then Lo, big-endian), and returns its name.
 func writeRun(dir string, hs []Hash) (string, error) {
