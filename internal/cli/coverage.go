@@ -103,6 +103,12 @@ func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64
 	for i, k := range keys {
 		list[i] = *k
 	}
+	digests := make(map[string]coverage.Digest, len(cands))
+	for _, c := range cands {
+		if byKey[c.Key] != nil {
+			digests[c.Source] = coverage.Digest{SHA256: c.SHA256, Bytes: c.Bytes}
+		}
+	}
 	res, problems, err := coverage.Check(ctx, ins, list, coverage.Options{
 		Workers: cfg.Workers,
 		Walker:  cfg.Walker,
@@ -113,6 +119,7 @@ func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64
 		},
 		MemoryLimit: memory,
 		TempDir:     tempDir,
+		Digests:     digests,
 	})
 	if err != nil {
 		return nil, err

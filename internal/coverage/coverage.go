@@ -38,12 +38,15 @@ type Key struct {
 // Version is what the check found for one other version of a key.
 type Version struct {
 	Source string
-	// Checked is true when Rows and Missing hold: the version was read
-	// and its header matches the chosen version's (see the package
-	// documentation). When false, Reason says why in plain words.
+	// Checked is true when Missing holds: the version was compared with
+	// the chosen one (see the package documentation). When false,
+	// Reason says why in plain words.
 	Checked bool
-	Rows    int64 // data records read
-	Missing int64 // of them, how many the chosen version does not hold
+	// Rows is how many data records the version has, -1 when it was not
+	// read: its bytes are the chosen version's, or a prefix of them (see
+	// Options.Digests).
+	Rows    int64
+	Missing int64 // of its records, how many the chosen version does not hold
 	Reason  string
 }
 
@@ -74,6 +77,14 @@ type Options struct {
 	// TempDir holds the run files ("": the system's temporary
 	// directory); they are removed before Check returns.
 	TempDir string
+	// Digests, when set, hold the sha256 and size the analysis measured
+	// of the sources' bytes. They spare reads: a version with the
+	// chosen version's digest misses nothing and is not read; versions
+	// that share a digest are read once; and a version of at least 128
+	// KiB whose bytes are the chosen version's first bytes, ending in a
+	// line feed (an export that only grew), misses nothing and is not
+	// read either. Sources without a digest are read.
+	Digests map[string]Digest
 }
 
 // ErrNotRead is the reason of a problem for a version that the check
@@ -122,7 +133,8 @@ type checker struct {
 	mu       sync.Mutex
 	problems []*problem.Error
 
-	chosen   []*set     // by key index; nil when not read
+	chosen   []*set           // by key index; nil when not read
+	prefixes []*prefixHasher // by key index: the chosen versions' prefix digests
 	headers  [][]string // the chosen versions' headers, by key index
 	versions [][]Version
 	memUsed  atomic.Int64 // bytes of chosen sets held in memory
@@ -135,6 +147,7 @@ type slot struct{ key, other int }
 func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []*problem.Error, error) {
 	n := len(c.keys)
 	c.chosen = make([]*set, n)
+	c.prefixes = make([]*prefixHasher, n)
 	c.headers = make([][]string, n)
 	c.versions = make([][]Version, n)
 	defer func() {
@@ -145,14 +158,22 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 		}
 	}()
 
-	// Pass 1: the chosen versions of keys that have others.
+	// Pass 1: the chosen versions of keys that have others, unless
+	// their digests answer for all of them.
 	want := make(map[string]slot)
 	for i, k := range c.keys {
 		c.versions[i] = make([]Version, len(k.Others))
+		needed := false
 		for j, o := range k.Others {
 			c.versions[i][j] = Version{Source: o}
+			d, ok := c.opts.Digests[o]
+			if ok && d == c.opts.Digests[k.Chosen] {
+				c.versions[i][j].Checked, c.versions[i][j].Rows = true, -1
+				continue
+			}
+			needed = true
 		}
-		if len(k.Others) > 0 {
+		if needed {
 			want[k.Chosen] = slot{i, -1}
 		}
 	}
@@ -160,19 +181,42 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 		return nil, nil, err
 	}
 
-	// Pass 2: every other version whose chosen version was read.
+	// Pass 2: every other version whose chosen version was read, but
+	// those its digest answers for, and one of each digest.
 	want = make(map[string]slot)
+	twins := make(map[slot][]slot) // a version read, and those of its digest
 	for i, k := range c.keys {
+		read := make(map[Digest]slot)
 		for j, o := range k.Others {
+			v := &c.versions[i][j]
 			if c.chosen[i] == nil {
-				c.versions[i][j].Reason = ReasonNoChosen
+				v.Reason = ReasonNoChosen
 				continue
+			}
+			d, ok := c.opts.Digests[o]
+			if ok && (d == c.opts.Digests[k.Chosen] || c.prefixes[i] != nil && c.prefixes[i].isPrefix(d)) {
+				v.Checked, v.Rows = true, -1
+				continue
+			}
+			if first, dup := read[d]; ok && dup {
+				twins[first] = append(twins[first], slot{i, j})
+				continue
+			}
+			if ok {
+				read[d] = slot{i, j}
 			}
 			want[o] = slot{i, j}
 		}
 	}
 	if err := c.pass(ctx, inputs, want, c.readOther); err != nil {
 		return nil, nil, err
+	}
+	for first, ts := range twins {
+		for _, t := range ts {
+			src := c.versions[t.key][t.other].Source
+			c.versions[t.key][t.other] = c.versions[first.key][first.other]
+			c.versions[t.key][t.other].Source = src
+		}
 	}
 
 	out := make([]Result, n)
@@ -251,7 +295,10 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 					return err
 				}
 				defer rc.Close()
-				return read(ctx, s, e.Source, rc, col)
+				if e.Size >= 0 && e.Size < aheadSize {
+					return read(ctx, s, e.Source, rc, col)
+				}
+				return readAhead(rc, func(r io.Reader) error { return read(ctx, s, e.Source, r, col) })
 			})
 		})
 	}
@@ -284,6 +331,43 @@ func (c *checker) dropChosen(i int) {
 		c.chosen[i] = nil
 	}
 }
+
+// aheadSize is the size from which a version is decompressed on one
+// goroutine while it is parsed on another (readAhead).
+const aheadSize = 256 << 10
+
+// readAhead calls read with a reader of r's bytes that a goroutine of its
+// own reads from r meanwhile, so that decompressing and parsing a large
+// version overlap (the chosen versions of a site often lie in its newest
+// archive, which one worker reads alone). Errors of r reach read as they
+// are; readAhead returns once the goroutine is done with r.
+func readAhead(r io.Reader, read func(io.Reader) error) error {
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 128<<10)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				if _, werr := pw.Write(buf[:n]); werr != nil {
+					return // the reader stopped
+				}
+			}
+			if err != nil {
+				pw.CloseWithError(err) // io.EOF: a clean end
+				return
+			}
+		}
+	}()
+	err := read(pr)
+	pr.CloseWithError(errReadDone)
+	<-done
+	return err
+}
+
+// errReadDone tells readAhead's goroutine that nothing reads any more.
+var errReadDone = errors.New("coverage: read done")
 
 // holdsAny reports whether the input named source holds a wanted source:
 // source itself, or a member under it.
@@ -342,6 +426,19 @@ func (c *checker) records(ctx context.Context, r io.Reader, start func(header []
 func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Reader, col *collector) error {
 	if err := col.reset(); err != nil {
 		return err
+	}
+	// The sizes of the other versions that may be prefixes of this one.
+	var sizes []int64
+	chosen := c.opts.Digests[c.keys[s.key].Chosen]
+	for _, o := range c.keys[s.key].Others {
+		if d, ok := c.opts.Digests[o]; ok && d.Bytes >= minPrefix && d.Bytes < chosen.Bytes {
+			sizes = append(sizes, d.Bytes)
+		}
+	}
+	if len(sizes) > 0 {
+		ph := newPrefixHasher(r, sizes)
+		c.prefixes[s.key] = ph
+		r = ph
 	}
 	h := &hasher{}
 	if _, err := c.records(ctx, r, func(header []string) (*hasher, bool) {

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -440,5 +442,66 @@ func TestSortHashes(t *testing.T) {
 				t.Errorf("%s, %d hashes: not sorted", kind, n)
 			}
 		}
+	}
+}
+
+func TestDigests(t *testing.T) {
+	digest := func(s string) Digest {
+		sum := sha256.Sum256([]byte(s))
+		return Digest{SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(s))}
+	}
+	var grown strings.Builder
+	grown.WriteString("id,v\n")
+	for i := 0; grown.Len() < 3*minPrefix; i++ {
+		fmt.Fprintf(&grown, "%d,%s\n", i, strings.Repeat("x", i%50))
+	}
+	chosen := grown.String()
+	cut := strings.IndexByte(chosen[minPrefix:], '\n') + minPrefix + 1
+	prefix := chosen[:cut]                                    // ends in "\n": proven by digest
+	midRecord := chosen[:cut+3]                               // ends inside a record: read
+	small := chosen[:1+strings.Index(chosen[100:], "\n")+100] // under minPrefix: read
+	edited := "id,v\nedited\n" + prefix[len("id,v\n0,\n"):]
+	tests := []struct {
+		Name     string
+		Other    string
+		Digest   Digest // of Other unless set
+		WantRows int64  // -1: not read
+		WantMiss int64
+	}{
+		{Name: "Identical", Other: chosen, WantRows: -1},
+		{Name: "IdenticalDigestIsTrusted", Other: "id,v\nnot,in,chosen\n", Digest: digest(chosen), WantRows: -1},
+		{Name: "Prefix", Other: prefix, WantRows: -1},
+		{Name: "PrefixEndingMidRecord", Other: midRecord, WantRows: int64(strings.Count(midRecord, "\n")), WantMiss: 1},
+		{Name: "SmallPrefix", Other: small, WantRows: int64(strings.Count(small, "\n") - 1)},
+		{Name: "SameSizeOtherBytes", Other: edited, WantRows: int64(strings.Count(edited, "\n") - 1), WantMiss: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := filepath.ToSlash(filepath.Join(dir, "a.zip")) + "!/x.csv"
+			b := filepath.ToSlash(filepath.Join(dir, "b.zip")) + "!/x.csv"
+			c := filepath.ToSlash(filepath.Join(dir, "c.zip")) + "!/x.csv"
+			writeZip(t, filepath.Join(dir, "a.zip"), "x.csv", chosen)
+			writeZip(t, filepath.Join(dir, "b.zip"), "x.csv", tt.Other)
+			writeZip(t, filepath.Join(dir, "c.zip"), "x.csv", tt.Other)
+			d := tt.Digest
+			if d == (Digest{}) {
+				d = digest(tt.Other)
+			}
+			ins, err := archive.Expand(context.Background(), []string{dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, probs, err := Check(context.Background(), ins, []Key{{Key: "x.csv", Chosen: a, Others: []string{b, c}}},
+				Options{Digests: map[string]Digest{a: digest(chosen), b: d, c: d}})
+			if err != nil || len(probs) > 0 {
+				t.Fatalf("check: %v %v", err, probs)
+			}
+			for _, v := range res[0].Versions {
+				if !v.Checked || v.Rows != tt.WantRows || v.Missing != tt.WantMiss {
+					t.Errorf("%s: got %+v, want rows %d, missing %d", v.Source, v, tt.WantRows, tt.WantMiss)
+				}
+			}
+		})
 	}
 }

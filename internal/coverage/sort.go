@@ -1,24 +1,36 @@
 package coverage
 
 // sortHashes sorts h by Hi, then Lo, in place. Hashes are uniform, so an
-// in-place MSD radix sort (American flag sort) on the bytes of Hi, from
-// the top, splits them evenly; small buckets finish by insertion sort. It
+// in-place MSD radix sort (American flag sort) on their bytes, from the
+// top, splits them evenly; small buckets finish by insertion sort, and
+// equal hashes (duplicate records) end the recursion after 16 bytes. It
 // is the hot path of the check (every record of every version is sorted
 // once) and about three times faster than slices.SortFunc here; it needs no
 // memory beyond h.
 func sortHashes(h []Hash) {
-	radixSort(h, 56)
+	radixSort(h, 0)
 }
 
-// radixSort sorts h, whose hashes agree on the bits of Hi above shift+8.
-func radixSort(h []Hash, shift uint) {
+// digit returns byte i (0-15, from the most significant) of x.
+func digit(x Hash, i int) int {
+	if i < 8 {
+		return int(byte(x.Hi >> (56 - 8*i)))
+	}
+	return int(byte(x.Lo >> (56 - 8*(i-8))))
+}
+
+// radixSort sorts h, whose hashes agree on their bytes before byte i.
+func radixSort(h []Hash, i int) {
 	if len(h) <= 48 {
 		insertionSort(h)
 		return
 	}
+	if i == 2*8 {
+		return // all equal
+	}
 	var count [256]int
 	for _, x := range h {
-		count[byte(x.Hi>>shift)]++
+		count[digit(x, i)]++
 	}
 	var start, next [256]int
 	sum := 0
@@ -30,23 +42,20 @@ func radixSort(h []Hash, shift uint) {
 		end := start[b] + count[b]
 		for next[b] < end {
 			x := h[next[b]]
-			d := int(byte(x.Hi >> shift))
+			d := digit(x, i)
 			for d != b {
 				// Put x where it belongs and take what was there.
 				x, h[next[d]] = h[next[d]], x
 				next[d]++
-				d = int(byte(x.Hi >> shift))
+				d = digit(x, i)
 			}
 			h[next[b]] = x
 			next[b]++
 		}
 	}
 	for b := range 256 {
-		bucket := h[start[b] : start[b]+count[b]]
-		if shift == 0 {
-			insertionSort(bucket) // equal Hi: by Lo
-		} else if len(bucket) > 1 {
-			radixSort(bucket, shift-8)
+		if count[b] > 1 {
+			radixSort(h[start[b]:start[b]+count[b]], i+1)
 		}
 	}
 }
