@@ -133,9 +133,9 @@ type checker struct {
 	mu       sync.Mutex
 	problems []*problem.Error
 
-	chosen   []*set           // by key index; nil when not read
+	chosen   []*set          // by key index; nil when not read
 	prefixes []*prefixHasher // by key index: the chosen versions' prefix digests
-	headers  [][]string // the chosen versions' headers, by key index
+	headers  [][]string      // the chosen versions' headers, by key index
 	versions [][]Version
 	memUsed  atomic.Int64 // bytes of chosen sets held in memory
 }
