@@ -186,7 +186,7 @@ func measure(ctx context.Context, e archive.Entry, opts Options) (plan.Candidate
 	if opts.KeyRegex != nil {
 		k, ok := KeyFromSource(opts.KeyRegex, e.Source)
 		if !ok {
-			return plan.Candidate{}, nil, problem.New(e.Source, 0, fmt.Errorf("source does not match --key %q", opts.KeyRegex))
+			return plan.Candidate{}, nil, problem.New(e.Source, 0, fmt.Errorf("source does not match the key expression %q", opts.KeyRegex))
 		}
 		key = k
 	}

@@ -275,7 +275,7 @@ func entryTests() []walkTest {
 					tf{Name: "4.md"}, tf{Name: "5.md"}, tf{Name: "6.md"}, tf{Name: "y.csv", Data: csv1})},
 			}
 		},
-		Walker: Walker{MaxEntries: 12},
+		Walker: Walker{MaxEntries: 12, MaxEntriesSetting: "--max-entries"},
 		Want: []got{
 			{"site/budget.zip!/a.zip!/a1.csv", "a1.csv", 12, 2, csv1},
 			{"site/budget.zip!/b.zip!/b1.csv", "b1.csv", 12, 2, csv1},

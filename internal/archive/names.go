@@ -46,7 +46,7 @@ func ParseNameEncoding(name string) (encoding.Encoding, error) {
 
 // errNameNotUTF8 is the reason of the problem reported for a member whose
 // name is not valid UTF-8 and that no setting decodes.
-var errNameNotUTF8 = errors.New("member name is not valid UTF-8 (set --name-encoding to its code page)")
+var errNameNotUTF8 = errors.New("member name is not valid UTF-8")
 
 // Zip name decoding: general purpose bit 11 says the name is UTF-8.
 const (

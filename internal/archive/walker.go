@@ -104,6 +104,13 @@ type Walker struct {
 	// DefaultMaxEntries; a negative value turns the limit off.
 	MaxEntries int64
 
+	// MaxEntriesSetting and NameEncodingSetting name the settings that
+	// change MaxEntries and NameEncoding (such as "--max-entries"), for
+	// the problems they would fix: "... over the limit of 12 entries per
+	// input (--max-entries)", "member name is not valid UTF-8 (set
+	// --name-encoding to its code page)". "" names none.
+	MaxEntriesSetting, NameEncodingSetting string
+
 	// NameEncoding decodes member names that are not known to be UTF-8
 	// (nil: the default; see ParseNameEncoding): zip names without the
 	// UTF-8 flag and without an Info-ZIP Unicode Path field (default
@@ -237,6 +244,9 @@ func (w *Walker) maxDepth() int {
 // that its header says it is larger than MaxMemberSize, or nil.
 func (w *Walker) unreadable(m member) error {
 	if err := m.unreadable(); err != nil {
+		if errors.Is(err, errNameNotUTF8) && w.NameEncodingSetting != "" {
+			err = fmt.Errorf("%w (set %s to its code page)", err, w.NameEncodingSetting)
+		}
 		return err
 	}
 	if lim := w.limits(); lim.size > 0 && m.size > lim.size {

@@ -53,7 +53,11 @@ func (w *Walker) addEntries(st *extractState, n int64, what string) error {
 	case st.entries > 0:
 		what = fmt.Sprintf("%s, %d with the archives before it", what, st.entries+n)
 	}
-	return &entriesError{fmt.Sprintf("%s: over the limit of %d entries per input (--max-entries)", what, max)}
+	msg := fmt.Sprintf("%s: over the limit of %d entries per input", what, max)
+	if w.MaxEntriesSetting != "" {
+		msg += " (" + w.MaxEntriesSetting + ")"
+	}
+	return &entriesError{msg}
 }
 
 // Zip record layouts (APPNOTE.TXT 4.3.12, 4.3.14 to 4.3.16).

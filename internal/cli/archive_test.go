@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
 )
 
 // writeArchive writes a tar (or, for a .zip path, a zip) whose members
@@ -64,7 +67,7 @@ func TestDuplicateMembersLoadTheChosenCopy(t *testing.T) {
 	writeArchive(t, "site/a.tar", [2]string{"data/LINE01.csv", short}, [2]string{"data/LINE01.csv", full})
 	writeArchive(t, "site/b.zip", [2]string{"data/LINE02.csv", full + "6\n"}, [2]string{"data/LINE02.csv", short})
 	p, out := quiet(t)
-	entries, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}, []string{"site"})
+	entries, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}}, []string{"site"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -129,15 +132,40 @@ func TestNameEncodingAndEntryLimitSettings(t *testing.T) {
 }
 
 // TestQueueMaxEntries: --max-entries survives the trip through a queue
-// task, and a task without the field (from before it) gets the default.
+// task (its walker's limit is the one a local analysis has), and a task
+// without the field (from before it) gets the default.
 func TestQueueMaxEntries(t *testing.T) {
 	t.Parallel()
+	walkerLimit := func(n int64) int64 {
+		w, err := importWalker(config.Settings{Archive: config.Archive{MaxEntries: n}}, flagWhere)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.MaxEntries
+	}
 	for _, n := range []int64{0, 1, 12, archive.DefaultMaxEntries, 5_000_000} {
-		if got := taskMaxEntries(queueMaxEntries(n)); got != n {
-			t.Errorf("--max-entries %d comes back from a task as %d", n, got)
+		s := config.Settings{Analysis: config.Analysis{Metric: "rows", MaxDepth: 4}, Archive: config.Archive{MaxEntries: n}}
+		as, err := analysisSettings(s, flagWhere)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(as)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var task analysis.Settings
+		if err := json.Unmarshal(b, &task); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := task.Options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := opts.Walker.MaxEntries, walkerLimit(n); got != want {
+			t.Errorf("--max-entries %d comes back from a task as a walker limit %d, want %d", n, got, want)
 		}
 	}
-	if got := taskMaxEntries(0); got != archive.DefaultMaxEntries {
-		t.Errorf("a task without max_entries: --max-entries %d, want %d", got, archive.DefaultMaxEntries)
+	if opts, err := (analysis.Settings{Metric: "rows", MaxDepth: 4}).Options(); err != nil || opts.Walker.MaxEntries != 0 {
+		t.Errorf("a task without max_entries: walker limit %d (%v), want 0 (the default)", opts.Walker.MaxEntries, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/sitegen"
 	"github.com/siftload/siftload/internal/ui"
@@ -70,7 +71,7 @@ func TestAnalyzeExampleGolden(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "plan.csv")
 	t.Chdir("../..")
 	p, _ := quiet(t)
-	_, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: out, Workers: 4, Metric: "rows", MaxDepth: 4}, []string{"examples/site-rgb"})
+	_, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: out, Workers: 4, Metric: "rows", MaxDepth: 4}}, []string{"examples/site-rgb"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestAnalyzeExampleGolden(t *testing.T) {
 func TestAnalyzeMatchesTruth(t *testing.T) {
 	dir, truth := site(t, tricky)
 	p, _ := quiet(t)
-	entries, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}, []string{dir})
+	entries, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}}, []string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestAnalyzeDeterministicAcrossWorkers(t *testing.T) {
 	var plans, cands []string
 	for _, w := range []int{1, 8} {
 		p, _ := quiet(t)
-		o := AnalyzeOptions{Out: "plan.csv", Candidates: "cands.csv", Workers: w, Metric: "rows", MaxDepth: 4}
+		o := config.Settings{Analysis: config.Analysis{Out: "plan.csv", Candidates: "cands.csv", Workers: w, Metric: "rows", MaxDepth: 4}}
 		if _, err := runAnalyze(t.Context(), p, o, []string{dir}); err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestAnalyzeProblemsKeepGoing(t *testing.T) {
 	writeBadCRCZip(t, filepath.Join(dir, "2023", "2023-02-02_export.zip"), "data/LINE01.csv")
 
 	p, out := quiet(t)
-	entries, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}, []string{dir})
+	entries, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}}, []string{dir})
 	if !errors.Is(err, ErrProblems) {
 		t.Fatalf("err = %v, want ErrProblems", err)
 	}
@@ -216,7 +217,7 @@ func TestPlanFileIsSpreadsheetSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := quiet(t)
-	if _, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: "plan.csv", Workers: 1, Metric: "rows", MaxDepth: 4}, []string{"in"}); err != nil {
+	if _, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: 1, Metric: "rows", MaxDepth: 4}}, []string{"in"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := readFile(t, "plan.csv"); !strings.Contains(s, "'=HYPERLINK(1).csv") {

@@ -61,10 +61,13 @@ EXAMPLES
 // runConfigCheck validates the profile in path and writes its effective
 // settings to w.
 func runConfigCheck(w io.Writer, p *ui.Printer, path string) error {
-	var opts RunOptions
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	opts.AddFlags(fs) // the defaults of run, which has every setting
-	sites, err := resolveSettings(fs, runCommand, opts, profileOptions{Config: path, ParallelSites: 1}, nil, p)
+	// The defaults of every setting: run's, analyze's scale settings and
+	// worker's.
+	bound := newBoundSettings(pflag.NewFlagSet("config", pflag.ContinueOnError))
+	bound.runFlags()
+	bound.scaleFlags()
+	bound.workerFlags()
+	sites, err := resolveSettings(runCommand, bound, profileOptions{Config: path, ParallelSites: 1}, nil, p)
 	if err != nil {
 		return err
 	}

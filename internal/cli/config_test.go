@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/config"
@@ -38,85 +39,77 @@ func copyExamples(t testing.TB) {
 	}
 }
 
-// TestEveryFlagIsASetting checks that the settings map 1:1 to the flags:
-// every flag of analyze, import and run is a profile key (but the few that
-// are about one invocation), and every key but name and inputs is a flag
-// of run. A new flag needs a field in config.Settings and a line in
-// RunOptions.settings/setSettings.
+// TestEveryFlagIsASetting checks that the settings map 1:1 to the flags
+// by one rule: every flag of every command (but the few that are about one
+// invocation) is bound onto the field of config.Settings whose key is the
+// flag in snake_case (import's --plan and --workers are out and
+// load_workers), every key but name and inputs has a flag, and a flag
+// given sets its field and nothing else.
 func TestEveryFlagIsASetting(t *testing.T) {
 	t.Parallel()
 	notSettings := map[string]bool{"config": true, "parallel-sites": true, "dry-run": true, "help": true}
-	// The flags of distributed analysis (shard.go, queue.go, worker.go)
-	// came in while profiles were written: not profile keys yet.
-	for _, f := range []string{"shard", "shard-by", "queue", "queue-name", "ack-wait",
-		"nats-ca", "nats-cert", "nats-key", "nats-creds", "nats-nkey", "nats-insecure-no-tls"} {
-		notSettings[f] = true
-	}
-	keys := map[string]bool{}
-	for _, k := range config.Keys() {
-		keys[k] = true
-	}
+	aliases := map[string]string{"plan": "out", "workers": "load_workers"} // import's
 	p, _ := quiet(t)
-	for _, cmd := range []struct {
-		kind commandKind
-		fs   *pflag.FlagSet
-	}{
-		{analyzeCommand, newAnalyzeCommand(p).Flags()},
-		{importCommand, newImportCommand(p, defaultDeps()).Flags()},
-		{runCommand, newRunCommand(p, defaultDeps()).Flags()},
-	} {
-		cmd.fs.VisitAll(func(f *pflag.Flag) {
-			if notSettings[f.Name] {
-				return
+	bindings := map[string]func(*boundSettings){
+		"analyze": func(b *boundSettings) { b.analysisFlags(); b.scaleFlags() },
+		"import":  func(b *boundSettings) { b.importFlags(false) },
+		"run":     (*boundSettings).runFlags,
+		"worker":  (*boundSettings).workerFlags,
+		"merge":   (*boundSettings).mergeFlags,
+	}
+	flagged := map[string]bool{}
+	for _, cmd := range []*cobra.Command{newAnalyzeCommand(p), newImportCommand(p, defaultDeps()), newRunCommand(p, defaultDeps()), newWorkerCommand(p), newMergeCommand(p)} {
+		name := cmd.Name()
+		b := newBoundSettings(pflag.NewFlagSet(name, pflag.ContinueOnError))
+		bindings[name](b)
+		bound := map[string]string{}
+		for key, flag := range b.flags {
+			bound[flag] = key
+			flagged[key] = true
+			want := config.FlagName(key)
+			if name == "import" && aliases[flag] == key {
+				want = flag
 			}
-			found := false
-			for k := range keys {
-				if cmd.kind.flagName(k) == f.Name {
-					found = true
-				}
+			if flag != want {
+				t.Errorf("%s: --%s sets %s: want --%s", name, flag, key, want)
 			}
-			if !found {
-				t.Errorf("command %d: flag --%s is no profile key (add it to config.Settings)", cmd.kind, f.Name)
+		}
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if !notSettings[f.Name] && bound[f.Name] == "" {
+				t.Errorf("%s: flag --%s is bound to no setting (bind it with boundSettings)", name, f.Name)
 			}
 		})
-	}
-	runFlags := newRunCommand(p, defaultDeps()).Flags()
-	for k := range keys {
-		if k == config.KeyName || k == config.KeyInputs {
-			continue
-		}
-		if runFlags.Lookup(runCommand.flagName(k)) == nil {
-			t.Errorf("key %s has no flag in run", k)
-		}
-	}
-	// Every setting survives the trip through the options; each key gets
-	// a value of its own, so that two swapped fields show.
-	var l config.Layer
-	for i, k := range config.Keys() {
-		if err := l.Set(k, strconv.Itoa(i+2), config.Origin{}); err != nil {
-			if err := l.Set(k, "true", config.Origin{}); err != nil {
+		// A flag given sets its own field, and no other.
+		for flag, key := range bound {
+			fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+			b := newBoundSettings(fs)
+			bindings[name](b)
+			before := b.Settings
+			value := "7"
+			if f := fs.Lookup(flag); f.Value.Type() == "bool" {
+				value = strconv.FormatBool(f.DefValue != "true")
+			}
+			if err := fs.Parse([]string{"--" + flag + "=" + value}); err != nil {
 				t.Fatal(err)
+			}
+			_, flags := b.layers()
+			if got, _ := b.Value(key); got != value || !flags.Has(key) || len(flags.Origins) != 1 {
+				t.Errorf("%s --%s=%s: %s is %q (origins %v)", name, flag, value, key, got, flags.Origins)
+			}
+			for _, k := range config.Keys() {
+				v1, _ := before.Value(k)
+				v2, _ := b.Value(k)
+				if k != key && v1 != v2 {
+					t.Errorf("%s --%s=%s changed %s too", name, flag, value, k)
+				}
 			}
 		}
 	}
-	full := l.Settings
-	full.Name, full.Inputs = "", nil
-	var o RunOptions
-	o.setSettings(full)
-	if got := o.settings(runCommand); !equalSettings(got, full) {
-		t.Errorf("settings lost on the way through RunOptions:\n got %+v\nwant %+v", got, full)
-	}
-}
-
-func equalSettings(a, b config.Settings) bool {
 	for _, k := range config.Keys() {
-		va, _ := a.Value(k)
-		vb, _ := b.Value(k)
-		if va != vb {
-			return false
+		if k != config.KeyName && k != config.KeyInputs && !flagged[k] {
+			t.Errorf("key %s has no flag", k)
 		}
 	}
-	return true
 }
 
 // TestRunConfigExample is the one-click migration of the example site:
@@ -328,11 +321,10 @@ func TestSitesMustNotCollide(t *testing.T) {
 	}
 	// A PostgreSQL schema of its own per site is fine.
 	writeProfile(t, "p.yaml", "sites:\n  - name: a\n    inputs: [x]\n    db: postgres://u@db.example/mes?options=-csearch_path%3Da\n  - name: b\n    inputs: [y]\n    db: postgres://u@db.example/mes?options=-csearch_path%3Db\n")
-	var o RunOptions
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	o.AddFlags(fs)
+	b := newBoundSettings(pflag.NewFlagSet("run", pflag.ContinueOnError))
+	b.runFlags()
 	p, _ := quiet(t)
-	sites, err := resolveSettings(fs, runCommand, o, profileOptions{Config: "p.yaml", ParallelSites: 1}, nil, p)
+	sites, err := resolveSettings(runCommand, b, profileOptions{Config: "p.yaml", ParallelSites: 1}, nil, p)
 	if err != nil {
 		t.Fatal(err)
 	}

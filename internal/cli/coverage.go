@@ -2,18 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
-	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
@@ -25,52 +23,68 @@ import (
 	"github.com/siftload/siftload/internal/ui"
 )
 
-// Coverage modes (--coverage).
+// Coverage modes (the coverage setting).
 const (
 	coverageOff    = "off"
 	coverageWarn   = "warn"
 	coverageStrict = "strict"
 )
 
-// minCoverageMemory is the least --coverage-memory: below it a large
+// minCoverageMemory is the least coverage_memory: below it a large
 // version would spill into too many runs.
 const minCoverageMemory = 16 << 20
 
-// CoverageOptions say whether and how analyze and run check that each
-// chosen version holds the rows of the key's other versions (package
-// coverage).
-type CoverageOptions struct {
-	Mode   string // off, warn or strict
-	Memory string // bytes, with units: config.ParseSize
+// coverageFlags bind the coverage check's settings: analyze, run and
+// merge.
+func (b *boundSettings) coverageFlags() {
+	b.bind("coverage", "", coverageWarn, "check that each chosen version holds every row of the key's other versions: off, warn (a warning in the plan), strict (also a problem)")
+	b.bind("coverage_memory", "", strings.ReplaceAll(humanize.IBytes(coverage.DefaultMemoryLimit), " ", ""), "memory for the coverage check's record hashes (16 bytes a record); above it they go to sorted files in the temp dir")
 }
 
-// AddFlags binds the options to fs.
-func (o *CoverageOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Mode, "coverage", coverageWarn, "check that each chosen version holds every row of the key's other versions: off, warn (a warning in the plan), strict (also a problem)")
-	fs.StringVar(&o.Memory, "coverage-memory", strings.ReplaceAll(humanize.IBytes(coverage.DefaultMemoryLimit), " ", ""), "memory for the coverage check's record hashes (16 bytes a record); above it they go to sorted files in --temp-dir")
+// coverageJob is a coverage check with its settings checked: what
+// analyze, run and merge do after choosing the plan (package coverage).
+type coverageJob struct {
+	mode    string // warn or strict
+	memory  int64
+	tempDir string
 }
 
-// parse checks the options and returns the mode ("" means warn) and the
-// memory limit, or a usage error naming the setting by where(key).
-func (o CoverageOptions) parse(where func(key string) string) (mode string, memory int64, err error) {
-	switch o.Mode {
+// newCoverageJob checks the coverage settings of s, naming a wrong one by
+// where(key); it returns nil for coverage off.
+func newCoverageJob(s config.Settings, where func(key string) string) (*coverageJob, error) {
+	j := &coverageJob{mode: s.Coverage, memory: coverage.DefaultMemoryLimit, tempDir: s.TempDir}
+	switch s.Coverage {
 	case "":
-		mode = coverageWarn
-	case coverageOff, coverageWarn, coverageStrict:
-		mode = o.Mode
+		j.mode = coverageWarn
+	case coverageOff:
+		return nil, nil
+	case coverageWarn, coverageStrict:
 	default:
-		return "", 0, usagef("%s %q: want off, warn or strict", where("coverage"), o.Mode)
+		return nil, usagef("%s %q: want off, warn or strict", where("coverage"), s.Coverage)
 	}
-	memory = coverage.DefaultMemoryLimit
-	if o.Memory != "" {
-		if memory, err = config.ParseSize(o.Memory); err != nil {
-			return "", 0, usagef("%s: %v", where("coverage_memory"), err)
+	if s.CoverageMemory != "" {
+		n, err := config.ParseSize(s.CoverageMemory)
+		if err != nil {
+			return nil, usagef("%s: %v", where("coverage_memory"), err)
 		}
-		if memory < minCoverageMemory {
-			return "", 0, usagef("%s must be at least 16MiB", where("coverage_memory"))
+		if n < minCoverageMemory {
+			return nil, usagef("%s must be at least 16MiB", where("coverage_memory"))
 		}
+		j.memory = n
 	}
-	return mode, memory, nil
+	return j, nil
+}
+
+// checker returns the step of planOutputs.write that checks the chosen
+// plan's coverage: it reads the versions in ins with opts (the analysis's
+// walker and CSV dialect, workers and temp dir).
+func (j *coverageJob) checker(ctx context.Context, p *ui.Printer, opts analysis.Options, ins []archive.Input) func([]plan.Entry, []plan.Candidate) ([]*problem.Error, error) {
+	if j == nil {
+		return nil
+	}
+	return func(entries []plan.Entry, cands []plan.Candidate) ([]*problem.Error, error) {
+		return checkCoverage(ctx, p, j.mode, j.memory, j.tempDir, opts, ins, cands, entries)
+	}
 }
 
 // checkCoverage reads the versions of every key with more than one again
@@ -152,70 +166,6 @@ func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64
 	return problems, nil
 }
 
-// coverageNote is what a shard says about coverage, which it cannot check.
-func coverageNote(mode string) string {
-	if mode == coverageOff {
-		return ""
-	}
-	return fmt.Sprintf("coverage (%s) is not checked by a shard: run merge --coverage %s", mode, mode)
-}
-
-// readingSettings are the settings that decide how an analysis reads its
-// data files, by profile key, for a shard's candidates file: merge
-// --coverage reads the versions again with them (readingOptions).
-func readingSettings(o AnalyzeOptions) map[string]string {
-	return map[string]string{
-		"no_header":        strconv.FormatBool(o.NoHeader),
-		"delimiter":        o.Delimiter,
-		"max_record_bytes": strconv.FormatInt(o.MaxRecordBytes, 10),
-		"max_depth":        strconv.Itoa(o.MaxDepth),
-		"max_ratio":        strconv.Itoa(o.MaxRatio),
-		"max_member_size":  o.MaxMemberSize,
-		"name_encoding":    o.Archive.NameEncoding,
-		"max_entries":      strconv.FormatInt(o.Archive.MaxEntries, 10),
-	}
-}
-
-// readingOptions sets the reading settings of a shard's candidates file
-// (readingSettings) in o. A file without them (from an older siftload)
-// leaves the defaults.
-func readingOptions(o *AnalyzeOptions, r map[string]string) error {
-	var errs []error
-	num := func(key string, set func(n int64)) {
-		v, ok := r[key]
-		if !ok {
-			return
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read.%s %q is not a number", key, v))
-			return
-		}
-		set(n)
-	}
-	if v, ok := r["no_header"]; ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("read.no_header %q is not true or false", v))
-		}
-		o.NoHeader = b
-	}
-	if v, ok := r["delimiter"]; ok {
-		o.Delimiter = v
-	}
-	num("max_record_bytes", func(n int64) { o.MaxRecordBytes = n })
-	num("max_depth", func(n int64) { o.MaxDepth = int(n) })
-	num("max_ratio", func(n int64) { o.MaxRatio = int(n) })
-	if v, ok := r["max_member_size"]; ok {
-		o.MaxMemberSize = v
-	}
-	if v, ok := r["name_encoding"]; ok {
-		o.Archive.NameEncoding = v
-	}
-	num("max_entries", func(n int64) { o.Archive.MaxEntries = n })
-	return errors.Join(errs...)
-}
-
 // outerInputs returns the outermost files that sources name (relative to
 // the working directory, as the shards wrote them): for each source, its
 // shortest prefix ending before a Sep that is a regular file. A source
@@ -248,4 +198,35 @@ func outerInputs(sources []string) []archive.Input {
 	}
 	slices.SortFunc(ins, func(a, b archive.Input) int { return strings.Compare(a.Source, b.Source) })
 	return ins
+}
+
+// partAnalysis encodes a shard's analysis settings for its candidates
+// file (plan.Part.Analysis), from which merge --coverage reads the
+// versions again (mergeAnalysis).
+func partAnalysis(s analysis.Settings) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "" // strings, numbers and lists: cannot fail
+	}
+	return string(b)
+}
+
+// mergeAnalysis returns the options merge --coverage reads versions with:
+// the shards' analysis settings from a candidates file (those of a file
+// without them, from an older siftload: the defaults with its metric),
+// with the workers and temp dir of s.
+func mergeAnalysis(f plan.PartFile, s config.Settings) (analysis.Options, error) {
+	as := analysis.Settings{Metric: f.Part.Metric, MaxDepth: archive.DefaultMaxDepth}
+	if f.Part.Analysis != "" {
+		if err := json.Unmarshal([]byte(f.Part.Analysis), &as); err != nil {
+			return analysis.Options{}, fmt.Errorf("merge: %s: %w: analysis settings: %w", f.Name, plan.ErrBadPart, err)
+		}
+	}
+	opts, err := as.Options()
+	if err != nil {
+		return analysis.Options{}, fmt.Errorf("merge: %s: %w: analysis settings: %w", f.Name, plan.ErrBadPart, err)
+	}
+	opts.Workers = s.Workers
+	opts.Walker.TempDir = s.TempDir
+	return opts, nil
 }

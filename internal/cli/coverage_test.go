@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/plan"
 )
 
@@ -49,8 +50,8 @@ func TestCoverageModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
 			p, _ := quiet(t)
-			o := AnalyzeOptions{Out: tt.Name + ".csv", Candidates: tt.Name + ".cands.csv", Workers: 2, Metric: "rows", MaxDepth: 4,
-				Coverage: CoverageOptions{Mode: tt.Mode}}
+			o := config.Settings{Analysis: config.Analysis{Out: tt.Name + ".csv", Candidates: tt.Name + ".cands.csv", Workers: 2, Metric: "rows", MaxDepth: 4,
+				Coverage: tt.Mode}}
 			entries, err := runAnalyze(t.Context(), p, o, []string{dir})
 			if tt.WantProblem != errors.Is(err, ErrProblems) || (err != nil && !errors.Is(err, ErrProblems)) {
 				t.Fatalf("analyze = %v, want problems: %v", err, tt.WantProblem)
@@ -134,7 +135,7 @@ func TestCoverageSameForWorkersAndShards(t *testing.T) {
 	var plans []string
 	for _, w := range []int{1, 4} {
 		p, _ := quiet(t)
-		o := AnalyzeOptions{Out: "plan.csv", Workers: w, Metric: "rows", MaxDepth: 4, Coverage: CoverageOptions{Memory: "16MiB"}}
+		o := config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: w, Metric: "rows", MaxDepth: 4, CoverageMemory: "16MiB"}}
 		if _, err := runAnalyze(t.Context(), p, o, []string{dir}); err != nil {
 			t.Fatal(err)
 		}
@@ -150,14 +151,14 @@ func TestCoverageSameForWorkersAndShards(t *testing.T) {
 		analyzeShard(t, dir, fmt.Sprintf("%d/2", i), "hash", fmt.Sprintf("part-%d.csv", i), nil)
 	}
 	p, out := quiet(t)
-	if _, err := runMerge(t.Context(), p, MergeOptions{Out: "merged.csv", Workers: 2}, []string{"part-0.csv", "part-1.csv"}); err != nil {
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "merged.csv", Workers: 2}}, []string{"part-0.csv", "part-1.csv"}); err != nil {
 		t.Fatalf("merge: %v\n%s", err, out)
 	}
 	if got := readFile(t, "merged.csv"); got != plans[0] {
 		t.Errorf("shards and merge give\n%s\nwant the local plan\n%s", got, plans[0])
 	}
 	// Without the check, merge leaves the columns empty.
-	if _, err := runMerge(t.Context(), p, MergeOptions{Out: "unchecked.csv", Coverage: CoverageOptions{Mode: "off"}}, []string{"part-*.csv"}); err != nil {
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "unchecked.csv", Coverage: "off"}}, []string{"part-*.csv"}); err != nil {
 		t.Fatal(err)
 	}
 	if row := planRow(t, "unchecked.csv", "data/X.csv"); !strings.HasSuffix(row, ",,") {

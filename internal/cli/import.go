@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/load"
 	"github.com/siftload/siftload/internal/plan"
@@ -28,85 +27,26 @@ import (
 // DefaultDB is the embedded default database.
 const DefaultDB = "sqlite:siftload.db"
 
-// ImportOptions are the settings of an import.
+// ImportOptions are an import: its settings (the plan is Out, the
+// workers LoadWorkers) and what no setting holds.
 type ImportOptions struct {
-	Plan           string
-	DB             string
-	Base           string
-	Table          string
-	OneTable       string
-	AllText        bool
-	MaxBadRows     int64
-	Rejects        string
-	Encoding       string
-	Delimiter      string
-	MaxRecordBytes int64
-	NoHeader       bool
-	AllowDowngrade bool
-	DryRun         bool
-	Workers        int
-	Archive        ArchiveOptions // in run, analysis's
-
-	// Connection: the file that holds the password (see resolvePassword)
-	// and TLS settings, handed to the sink.
-	PasswordFile  string
-	CAFile        string
-	CertFile      string
-	KeyFile       string
-	InsecureNoTLS bool
-
-	// Timeouts, as durations: connecting, and a load without progress.
-	ConnectTimeout   string
-	StatementTimeout string
+	config.Settings
+	DryRun bool
 
 	// roots are where sources may lie: run's INPUTs; empty for import,
 	// whose root is Base (default: the current directory).
 	roots []string
-
-	// LockTimeout bounds a load's wait for another load's lock (a Go
-	// duration); see lockTimeout.
-	LockTimeout string
+	// parsed are the settings parsed by resolveSettings; nil for options
+	// built otherwise (see parsedOrFlags).
+	parsed *importParsed
+	// setting names a setting in the import's messages ("--table", or
+	// "table (site.yaml:4:1)" from a profile); nil names it by its flag.
+	setting func(key string) string
 
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
 	Password secret
-}
-
-// AddFlags binds the options to fs. In run, the plan, header and worker
-// flags are shared with analysis, so forRun leaves them out or renames them.
-func (o *ImportOptions) AddFlags(fs *pflag.FlagSet, forRun bool) {
-	if !forRun {
-		fs.StringVar(&o.Plan, "plan", "plan.csv", "import the plan in `FILE` (- for standard input)")
-		fs.BoolVar(&o.NoHeader, "no-header", false, "files have no header record: columns are col_1, col_2, ...")
-		fs.IntVarP(&o.Workers, "workers", "w", 1, "keys loaded at once, each over its own connection")
-		o.Archive.AddFlags(fs)
-	} else {
-		fs.IntVar(&o.Workers, "load-workers", 1, "keys loaded at once, each over its own connection")
-	}
-	fs.StringVar(&o.DB, "db", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
-	fs.StringVar(&o.Base, "base", "", "resolve relative sources of the plan against `DIR`, and read no file outside it (default: the current directory)")
-	fs.StringVar(&o.Table, "table", "", "name tables by `TEMPLATE`: {name} (data_line01), {base} (line01), {dir} (data)")
-	fs.StringVar(&o.OneTable, "one-table", "", "append every key into table `NAME`, with a source_key column")
-	fs.BoolVar(&o.AllText, "all-text", false, "create every column as text instead of inferring types")
-	fs.Int64Var(&o.MaxBadRows, "max-bad-rows", 0, "set aside up to `N` bad records per file in the reject file and load the rest")
-	fs.StringVar(&o.Rejects, "rejects", "", "write set-aside records to `FILE` (default: the plan's name with .rejects.csv)")
-	fs.StringVar(&o.Encoding, "encoding", "auto", "text encoding of the files: auto (UTF-8, or UTF-16 with a BOM), windows-1252, iso-8859-1, ...")
-	if !forRun {
-		addDialectFlags(fs, &o.Delimiter, &o.MaxRecordBytes)
-	}
-	fs.BoolVar(&o.AllowDowngrade, "allow-downgrade", false, "replace a loaded version even when it has more rows than the plan's")
-	fs.BoolVar(&o.DryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
-	fs.StringVar(&o.PasswordFile, "password-file", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
-	fs.StringVar(&o.CAFile, "ca-file", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
-	fs.StringVar(&o.CertFile, "cert-file", "", "present the client certificate in `FILE` (PEM; with --key-file)")
-	fs.StringVar(&o.KeyFile, "key-file", "", "the client certificate's private key in `FILE` (PEM)")
-	fs.BoolVar(&o.InsecureNoTLS, "insecure-no-tls", false, "allow a plain-text database connection to a host that is not loopback (INSECURE: the password and data cross the network readable)")
-	// Timeouts.
-	fs.StringVar(&o.ConnectTimeout, "connect-timeout", DefaultConnectTimeout.String(), "give up connecting to the database after `DURATION` (PostgreSQL: connect_timeout in the URL wins)")
-	fs.StringVar(&o.StatementTimeout, "statement-timeout", DefaultStatementTimeout.String(), "fail a key whose load makes no progress for `DURATION` (a stalled server, a lock held elsewhere)")
-	// Lock waits.
-	fs.StringVar(&o.LockTimeout, "lock-timeout", sink.DefaultLockTimeout.String(), "wait at most `DURATION` for another load's lock on a key or table, then fail the key (Oracle)")
 }
 
 // The default timeouts of import.
@@ -155,7 +95,7 @@ func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, e
 
 func newImportCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		opts ImportOptions
+		b    *boundSettings
 		prof profileOptions
 	)
 	cmd := &cobra.Command{
@@ -191,20 +131,21 @@ EXAMPLES
   siftload import --config site-rgb.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sites, err := resolveSites(cmd.Flags(), importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
+			sites, err := resolveSites(importCommand, b, prof, nil, p, d.prompt)
 			if err != nil {
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				entries, err := readPlanContext(ctx, s.opts.Import.Plan)
+				entries, err := readPlanContext(ctx, s.imp.Out)
 				if err != nil {
 					return err
 				}
-				return runImport(ctx, p, d, s.opts.Import, entries)
+				return runImport(ctx, p, d, s.imp, entries)
 			})
 		},
 	}
-	opts.AddFlags(cmd.Flags(), false)
+	b = newBoundSettings(cmd.Flags())
+	b.importFlags(false)
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -330,7 +271,7 @@ func (rc readCloser) Close() error { return rc.close() }
 
 func (o *ImportOptions) recordOptions(where func(key string) string) (record.Options, error) {
 	ro := record.Options{Encoding: o.Encoding, NoHeader: o.NoHeader, MaxRecordBytes: o.MaxRecordBytes}
-	d, ok := parseDelimiter(o.Delimiter)
+	d, ok := analysis.ParseDelimiter(o.Delimiter)
 	if !ok {
 		return ro, usagef("%s %q: want one of , ; tab |", where("delimiter"), o.Delimiter)
 	}
@@ -344,11 +285,20 @@ func (o *ImportOptions) recordOptions(where func(key string) string) (record.Opt
 	return ro, nil
 }
 
+// settingName names a setting of the import in a message: by what set it
+// when resolveSettings made the options, else by its flag.
+func (o *ImportOptions) settingName(key string) string {
+	if o.setting == nil {
+		return flagWhere(key)
+	}
+	return o.setting(key)
+}
+
 func (o *ImportOptions) rejectsPath() string {
 	if o.Rejects != "" {
 		return o.Rejects
 	}
-	plan := o.Plan
+	plan := o.Out
 	if plan == "" {
 		plan = "plan.csv"
 	}
@@ -380,8 +330,11 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 // sinkOptions are the settings the sink takes beyond the URL. The
 // timeouts were checked before (runImport, resolveSites).
 func (o *ImportOptions) sinkOptions() sink.Options {
-	t, _ := o.timeouts(flagWhere)
-	lockTimeout, _ := o.lockTimeout(flagWhere) // checked by resolveSettings
+	var t importTimeouts
+	var lockTimeout time.Duration
+	if pr, err := o.parsedOrFlags(); err == nil { // checked before
+		t, lockTimeout = pr.timeouts, pr.lock
+	}
 	return sink.Options{
 		Password:       string(o.Password),
 		CAFile:         o.CAFile,
@@ -395,17 +348,11 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 
 // runImport loads entries. It returns ErrProblems when some key failed.
 func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, entries []plan.Entry) error {
-	ro, err := opts.recordOptions(flagWhere)
+	pr, err := opts.parsedOrFlags()
 	if err != nil {
 		return err
 	}
-	if opts.MaxBadRows < 0 {
-		return usagef("--max-bad-rows must not be negative")
-	}
-	timeouts, err := opts.timeouts(flagWhere)
-	if err != nil {
-		return err
-	}
+	ro, timeouts := pr.record, pr.timeouts
 	roots := opts.roots
 	if len(roots) == 0 {
 		roots = []string{cmp.Or(opts.Base, ".")}
@@ -420,10 +367,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	}
 	defer s.Close()
 
-	var walker archive.Walker
-	if err := opts.Archive.apply(&walker, flagWhere); err != nil {
-		return err
-	}
+	walker := pr.walker
 	var (
 		rejMu  sync.Mutex
 		rejW   *plan.RejectWriter
@@ -459,8 +403,9 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
 		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
 		Policy:      load.Policy{AllowDowngrade: opts.AllowDowngrade, DryRun: opts.DryRun, Version: Version()},
-		Concurrency: load.Concurrency{Workers: opts.Workers, StallTimeout: timeouts.Statement},
+		Concurrency: load.Concurrency{Workers: opts.LoadWorkers, StallTimeout: timeouts.Statement},
 		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
+		Setting:     opts.settingName,
 		Hooks: load.Hooks{
 			Rejects:  writeRejects,
 			Progress: d.importProgress,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sitegen"
 )
@@ -16,7 +17,7 @@ import (
 func TestTwoImportersLoadEachKeyOnce(t *testing.T) {
 	dir, truth := site(t, sitegen.Params{Snapshots: 4, Keys: 16, Rows: 3000, Columns: 6, Seed: 9})
 	p, out := quiet(t)
-	entries, err := runAnalyze(t.Context(), p, AnalyzeOptions{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}, []string{dir})
+	entries, err := runAnalyze(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "plan.csv", Workers: 2, Metric: "rows", MaxDepth: 4}}, []string{dir})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
-	"github.com/siftload/siftload/internal/queue"
+	"github.com/siftload/siftload/internal/config"
 )
 
 // writeZerosGzip writes a gzip of n zero bytes (about 1030:1) at path.
@@ -40,7 +41,9 @@ func writeZerosGzip(t testing.TB, path string, n int) {
 
 // TestDecompressionLimitSettings checks that --max-ratio and
 // --max-member-size reach the walk from a flag, an environment variable
-// and a profile, and that the problem of a crossed limit names the flag.
+// and a profile, and that the problem of a crossed limit names what set
+// the limit: the flag (or, for a default, the flag that changes it), the
+// variable, or the profile's key and line.
 func TestDecompressionLimitSettings(t *testing.T) {
 	t.Chdir(t.TempDir())
 	writeZerosGzip(t, "site/z.csv.gz", 24<<20) // past the 16 MiB grace
@@ -59,8 +62,12 @@ func TestDecompressionLimitSettings(t *testing.T) {
 		{Name: "RatioProfile", Profile: "max_ratio: 5000\n"},
 		{Name: "RatioFlagOverEnv", Args: []string{"--max-ratio", "1000"}, Env: map[string]string{"SIFTLOAD_MAX_RATIO": "5000"}, WantProblem: ratioProblem},
 		{Name: "SizeFlag", Args: []string{"--max-ratio", "5000", "--max-member-size", "1MiB"}, WantProblem: sizeProblem},
-		{Name: "SizeEnv", Args: []string{"--max-ratio", "5000"}, Env: map[string]string{"SIFTLOAD_MAX_MEMBER_SIZE": "1 MiB"}, WantProblem: sizeProblem},
-		{Name: "SizeProfile", Profile: "max_ratio: 5000\nmax_member_size: 1048576\n", WantProblem: sizeProblem},
+		{Name: "SizeEnv", Args: []string{"--max-ratio", "5000"}, Env: map[string]string{"SIFTLOAD_MAX_MEMBER_SIZE": "1 MiB"},
+			WantProblem: "file larger than 1.0 MiB limit (raise SIFTLOAD_MAX_MEMBER_SIZE to allow it)"},
+		{Name: "SizeProfile", Profile: "max_ratio: 5000\nmax_member_size: 1048576\n",
+			WantProblem: "file larger than 1.0 MiB limit (raise max_member_size (p.yaml:2:1) to allow it)"},
+		{Name: "RatioProfileCrossed", Profile: "max_ratio: 1000\n",
+			WantProblem: "compression ratio above 1000:1: possible decompression bomb (raise max_ratio (p.yaml:1:1) to allow it)"},
 		{Name: "SizeLargeEnough", Args: []string{"--max-ratio", "5000", "--max-member-size", "26MB"}},
 	}
 	for _, tt := range tests {
@@ -123,33 +130,39 @@ func TestDecompressionLimitUsageErrors(t *testing.T) {
 // task's settings, effective values compared.
 func TestDecompressionLimitsTravel(t *testing.T) {
 	t.Parallel()
-	fp := func(o AnalyzeOptions) string { return settingsFingerprint(o, "rows", nil) }
-	base := AnalyzeOptions{Metric: "rows", MaxDepth: 4}
-	same := []AnalyzeOptions{base, {Metric: "rows", MaxDepth: 4, MaxRatio: archive.DefaultMaxRatio, MaxMemberSize: "64GiB"}, {Metric: "rows", MaxDepth: 4, MaxMemberSize: "68719476736"}}
+	fp := func(o config.Analysis) string {
+		as, err := analysisSettings(config.Settings{Analysis: o}, flagWhere)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return as.Fingerprint(nil)
+	}
+	base := config.Analysis{Metric: "rows", MaxDepth: 4}
+	same := []config.Analysis{base, {Metric: "rows", MaxDepth: 4, MaxRatio: archive.DefaultMaxRatio, MaxMemberSize: "64GiB"}, {Metric: "rows", MaxDepth: 4, MaxMemberSize: "68719476736"}}
 	for _, o := range same {
 		if fp(o) != fp(base) {
 			t.Errorf("fingerprint of %+v differs from the defaults'", o)
 		}
 	}
-	for _, o := range []AnalyzeOptions{{Metric: "rows", MaxDepth: 4, MaxRatio: 2000}, {Metric: "rows", MaxDepth: 4, MaxMemberSize: "1GiB"}} {
+	for _, o := range []config.Analysis{{Metric: "rows", MaxDepth: 4, MaxRatio: 2000}, {Metric: "rows", MaxDepth: 4, MaxMemberSize: "1GiB"}} {
 		if fp(o) == fp(base) {
 			t.Errorf("fingerprint of %+v is the defaults'", o)
 		}
 	}
 
 	for _, tt := range []struct {
-		In        queue.Settings
+		In        analysis.Settings
 		WantRatio int
 		WantSize  int64
 	}{
-		{queue.Settings{Metric: "rows", MaxDepth: 4}, archive.DefaultMaxRatio, archive.DefaultMaxMemberSize},
-		{queue.Settings{Metric: "rows", MaxDepth: 4, MaxRatio: 5000, MaxMemberSize: 1 << 20}, 5000, 1 << 20},
+		{analysis.Settings{Metric: "rows", MaxDepth: 4}, archive.DefaultMaxRatio, archive.DefaultMaxMemberSize},
+		{analysis.Settings{Metric: "rows", MaxDepth: 4, MaxRatio: 5000, MaxMemberSize: 1 << 20}, 5000, 1 << 20},
 	} {
-		cfg, err := workerSettings(t.TempDir())(tt.In)
+		cfg, err := tt.In.Options()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Walker.MaxRatio != tt.WantRatio || cfg.Walker.MaxMemberSize != tt.WantSize || cfg.Walker.MaxRatioSetting != "--max-ratio" {
+		if cfg.Walker.MaxRatio != tt.WantRatio || cfg.Walker.MaxMemberSize != tt.WantSize {
 			t.Errorf("worker settings of %+v: ratio %d size %d (%q), want %d %d", tt.In, cfg.Walker.MaxRatio, cfg.Walker.MaxMemberSize, cfg.Walker.MaxRatioSetting, tt.WantRatio, tt.WantSize)
 		}
 	}

@@ -9,40 +9,15 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
-	"github.com/siftload/siftload/internal/analysis"
-	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/plan"
-	"github.com/siftload/siftload/internal/problem"
-	"github.com/siftload/siftload/internal/record"
 	"github.com/siftload/siftload/internal/ui"
 )
 
-// MergeOptions are the settings of merge.
-type MergeOptions struct {
-	Out      string
-	Problems string
-	// Coverage check, which merge does for the shards (coverage.go):
-	// it reads the versions again, as many at once as Workers.
-	Coverage CoverageOptions
-	Workers  int
-	TempDir  string
-}
-
-// AddFlags binds the options to fs.
-func (o *MergeOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVarP(&o.Out, "out", "o", "plan.csv", "write the plan to `FILE`")
-	fs.StringVar(&o.Problems, "problems", "", "write the problems of every shard to `FILE` (default: the plan's name with .problems.csv)")
-	// Coverage check.
-	o.Coverage.AddFlags(fs)
-	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "inputs read at once by the coverage check")
-	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives and the coverage check's sorted files in `DIR` (default: the system's)")
-}
-
 func newMergeCommand(p *ui.Printer) *cobra.Command {
-	var opts MergeOptions
+	var b *boundSettings
 	cmd := &cobra.Command{
 		Use:   "merge [flags] CANDIDATES...",
 		Short: "Join the candidates files of analysis shards into one plan",
@@ -62,7 +37,9 @@ go, at the price of a balance by count only.
 A candidates file records its shard I/N, how the inputs were partitioned,
 the siftload version, and a fingerprint of every setting that changes the
 candidates (--metric, --include, --exclude, --key, --no-header,
---max-depth, --delimiter, --max-record-bytes) and of every input's path and size. Merge refuses files that
+--max-depth, --delimiter, --max-record-bytes, --max-ratio,
+--max-member-size, --name-encoding, --max-entries) and of every input's
+path and size. Merge refuses files that
 do not make up one analysis: different fingerprints (other settings, or a
 machine that saw another set of archives), a shard missing or given twice,
 or a source in two files. It writes nothing then.
@@ -71,6 +48,9 @@ A shard's problems travel in its candidates file, so a shard's result is
 one file written at once; merge writes them all to the problems file, and
 exits 1 when there are any. A shard exits 0 once its file is written, so
 that a batch scheduler does not run it again for problems of the data.
+
+--out and --problems are also SIFTLOAD_OUT and SIFTLOAD_PROBLEMS; flags
+override them. Merge takes no profile.
 
 "--shard 0/1" makes the one part of an analysis on one machine. The
 --candidates file of an analysis without --shard is a plain list of
@@ -90,12 +70,27 @@ EXAMPLES
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := runMerge(cmd.Context(), p, opts, args)
+			s, err := b.withEnvironment()
+			if err != nil {
+				return err
+			}
+			_, err = runMerge(cmd.Context(), p, s, args)
 			return err
 		},
 	}
-	opts.AddFlags(cmd.Flags())
+	b = newBoundSettings(cmd.Flags())
+	b.mergeFlags()
 	return cmd
+}
+
+// mergeFlags bind merge's settings.
+func (b *boundSettings) mergeFlags() {
+	b.bind("out", "o", "plan.csv", "write the plan to `FILE`")
+	b.bind("problems", "", "", "write the problems of every shard to `FILE` (default: the plan's name with .problems.csv)")
+	// Coverage check, which merge does for the shards.
+	b.coverageFlags()
+	b.bind("workers", "w", runtime.NumCPU(), "inputs the coverage check reads at once")
+	b.bind("temp_dir", "", "", "spool nested zip/7z archives and the coverage check's sorted files in `DIR` (default: the system's)")
 }
 
 // expandArgs expands the glob patterns among args that name no file as
@@ -122,8 +117,8 @@ func expandArgs(args []string) ([]string, error) {
 // runMerge merges the candidates files and writes the plan and problems
 // files. It returns the entries; ErrProblems when some shard had
 // problems.
-func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []string) ([]plan.Entry, error) {
-	covMode, covMemory, err := opts.Coverage.parse(flagWhere)
+func runMerge(ctx context.Context, p *ui.Printer, s config.Settings, args []string) ([]plan.Entry, error) {
+	cov, err := newCoverageJob(s, flagWhere)
 	if err != nil {
 		return nil, err
 	}
@@ -157,59 +152,23 @@ func runMerge(ctx context.Context, p *ui.Printer, opts MergeOptions, args []stri
 	if err != nil {
 		return nil, fmt.Errorf("merge: %s: %w", names[0], err)
 	}
-	entries, problems := choose(cands, problems, m.Compare)
-	if covMode != coverageOff {
-		covProblems, err := mergeCoverage(ctx, p, opts, covMode, covMemory, files[0].Part, cands, entries)
+	out := planOutputs{Plan: s.Out, Problems: problemsPath(s)}
+	if cov != nil {
+		opts, err := mergeAnalysis(files[0], s)
 		if err != nil {
 			return nil, err
 		}
-		problems = append(problems, covProblems...)
-		analysis.SortProblems(problems)
+		sources := make([]string, len(cands))
+		for i, c := range cands {
+			sources[i] = c.Source
+		}
+		out.Check = cov.checker(ctx, p, opts, outerInputs(sources))
 	}
-
-	problemsPath := (&AnalyzeOptions{Out: opts.Out, Problems: opts.Problems}).problemsPath()
-	if err := writeFileAtomic(opts.Out, func(f *os.File) error {
-		return plan.WritePlan(f, m.Name(), entries)
-	}); err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(problemsPath, func(f *os.File) error {
-		return plan.WriteProblems(f, problems)
-	}); err != nil {
-		return nil, err
-	}
-	printProblems(p, problems)
-	p.Printf("merged %d shards (%d inputs): %d candidates, %d keys, %d problems -> %s",
-		len(files), inputs, len(cands), len(entries), len(problems), opts.Out)
-	if len(problems) > 0 {
-		p.Printf("problems written to %s", problemsPath)
-		return entries, fmt.Errorf("merge: %d problems: %w", len(problems), ErrProblems)
-	}
-	return entries, nil
-}
-
-// mergeCoverage checks the coverage of the merged plan: it reads every
-// version the candidates name again, from the outermost files their
-// sources name (relative to the working directory, as for the shards),
-// with the shards' reading settings.
-func mergeCoverage(ctx context.Context, p *ui.Printer, opts MergeOptions, mode string, memory int64,
-	part plan.Part, cands []plan.Candidate, entries []plan.Entry) ([]*problem.Error, error) {
-	ao := AnalyzeOptions{Metric: part.Metric, Workers: opts.Workers, TempDir: opts.TempDir, MaxDepth: archive.DefaultMaxDepth,
-		MaxRatio: archive.DefaultMaxRatio, MaxRecordBytes: record.DefaultMaxRecordBytes,
-		Archive: ArchiveOptions{MaxEntries: archive.DefaultMaxEntries}}
-	if err := readingOptions(&ao, part.Reading); err != nil {
-		return nil, fmt.Errorf("merge: %w: %w", plan.ErrBadPart, err)
-	}
-	cfg, err := analyzeConfig(ao, func(key string) string { return "read." + key })
+	entries, problems, err := out.write(p, m, cands, problems)
 	if err != nil {
-		return nil, fmt.Errorf("merge: %w: %w", plan.ErrBadPart, err)
+		return nil, err
 	}
-	// The candidates name the versions: every member is a candidate for
-	// the walk, whatever --include the shards had.
-	cfg.Walker.IsData = func(string) bool { return true }
-	sources := make([]string, len(cands))
-	for i, c := range cands {
-		sources[i] = c.Source
-	}
-	return checkCoverage(ctx, p, mode, memory, opts.TempDir, cfg, outerInputs(sources), cands, entries)
+	p.Printf("merged %d shards (%d inputs): %d candidates, %d keys, %d problems -> %s",
+		len(files), inputs, len(cands), len(entries), len(problems), s.Out)
+	return entries, out.problemsError("merge", p, problems)
 }

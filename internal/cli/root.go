@@ -1,6 +1,9 @@
 // Package cli holds siftload's commands: one file per subcommand, each a
-// newXCommand that binds flags to an XOptions and a runX(ctx, ...) that
-// does the work, so that tests call runX in-process.
+// newXCommand that binds its flags onto the fields of config.Settings
+// (flags.go) and a runX(ctx, ...) that does the work, so that tests call
+// runX in-process. A setting's value comes from its flag when given, else
+// its SIFTLOAD_* variable, else the profile, else the default; sites.go
+// resolves them once per site and keeps the parsed values.
 package cli
 
 import (

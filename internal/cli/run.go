@@ -4,32 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/all"
 	"github.com/siftload/siftload/internal/ui"
 )
 
-// RunOptions are the settings of run: an analysis, then an import.
-type RunOptions struct {
-	Analyze   AnalyzeOptions
-	Import    ImportOptions
-	KeepGoing bool
-}
-
-// AddFlags binds the options to fs.
-func (o *RunOptions) AddFlags(fs *pflag.FlagSet) {
-	o.Analyze.AddFlags(fs)
-	o.Import.AddFlags(fs, true)
-	fs.BoolVar(&o.KeepGoing, "keep-going", false, "import even when the analysis had problems")
-}
-
 func newRunCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		opts RunOptions
+		b    *boundSettings
 		prof profileOptions
 	)
 	cmd := &cobra.Command{
@@ -65,43 +51,42 @@ EXAMPLES
   siftload run --config all-sites.yaml --parallel-sites 2`,
 		Args: cobra.ArbitraryArgs, // INPUTs may come from the profile
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sites, err := resolveSites(cmd.Flags(), runCommand, opts, prof, args, p, d.prompt)
+			sites, err := resolveSites(runCommand, b, prof, args, p, d.prompt)
 			if err != nil {
 				return err
 			}
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
-				return runRun(ctx, p, d, s.opts, s.inputs)
+				return runRun(ctx, p, d, s.analyze, s.imp, s.inputs)
 			})
 		},
 	}
-	opts.AddFlags(cmd.Flags())
+	b = newBoundSettings(cmd.Flags())
+	b.runFlags()
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func runRun(ctx context.Context, p *ui.Printer, d deps, opts RunOptions, inputs []string) error {
+// runRun analyzes inputs with a and imports the plan with imp; both hold
+// the same settings (the plan is a's Out), so nothing is copied between
+// them.
+func runRun(ctx context.Context, p *ui.Printer, d deps, a *analyzeJob, imp ImportOptions, inputs []string) error {
 	// The import's files are siftload's own too: never data.
-	rej := opts.Import
-	rej.Plan = opts.Analyze.Out
-	opts.Analyze.own = append(opts.Analyze.own, rej.rejectsPath())
-	if f, err := all.Registry().Lookup(opts.Import.DB); err == nil {
+	own := *a
+	own.own = append(slices.Clone(a.own), imp.rejectsPath())
+	if f, err := all.Registry().Lookup(imp.DB); err == nil {
 		if lf, ok := f.(sink.LocalFiler); ok {
-			opts.Analyze.own = append(opts.Analyze.own, lf.LocalFiles(opts.Import.DB)...)
+			own.own = append(own.own, lf.LocalFiles(imp.DB)...)
 		}
 	}
-	entries, aerr := runAnalyze(ctx, p, opts.Analyze, inputs)
+	entries, aerr := own.run(ctx, p, inputs)
 	if aerr != nil && !errors.Is(aerr, ErrProblems) {
 		return aerr
 	}
-	if aerr != nil && !opts.KeepGoing {
+	if aerr != nil && !imp.KeepGoing {
 		p.Errorf("not importing: the analysis had problems (see above); fix them, or use --keep-going")
 		return aerr
 	}
-	imp := opts.Import
-	imp.Plan = opts.Analyze.Out
-	imp.NoHeader = opts.Analyze.NoHeader
 	imp.roots = inputs // the plan's sources lie under the inputs analyzed
-	imp.Archive = opts.Analyze.Archive
 	if err := runImport(ctx, p, d, imp, entries); err != nil {
 		return err
 	}

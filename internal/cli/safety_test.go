@@ -447,3 +447,20 @@ func TestRunIgnoresItsOwnOutputs(t *testing.T) {
 		t.Errorf("the second run analyzed its own files:\nfirst:\n%s\nsecond:\n%s", first, second)
 	}
 }
+
+// TestShardRefusesCandidatesInsideInputs: a shard cannot know its
+// siblings' candidates files, so one written inside an input (where the
+// other shards would analyze it) is refused before anything is read.
+func TestShardRefusesCandidatesInsideInputs(t *testing.T) {
+	dir, _ := site(t, sitegen.Params{Snapshots: 2, Keys: 2, Rows: 5, Columns: 5, Seed: 6})
+	p, out := quiet(t)
+	err := execute(t.Context(), p, []string{"analyze", dir, "--shard", "0/2", "--candidates", dir + "/work/part-0.csv"})
+	if !errors.Is(err, ErrUsage) || !strings.Contains(out.String()+err.Error(), "lies inside the input") {
+		t.Fatalf("err = %v, want a usage error about the candidates file inside the input\n%s", err, out)
+	}
+	if _, err := os.Stat(dir + "/work/part-0.csv"); !os.IsNotExist(err) {
+		t.Errorf("the refused shard wrote its file: %v", err)
+	}
+	// Outside the inputs it runs.
+	mustExecute(t, "analyze", dir, "--shard", "0/2", "--candidates", t.TempDir()+"/part-0.csv")
+}

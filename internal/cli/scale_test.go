@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/testenv"
 	"github.com/siftload/siftload/internal/ui"
@@ -59,14 +60,14 @@ func problemSite(t *testing.T) string {
 // local.problems.csv and returns both files' contents.
 func localPlan(t *testing.T, args ...string) (string, string) {
 	t.Helper()
-	return localPlanWith(t, CoverageOptions{}, args...)
+	return localPlanWith(t, "", args...)
 }
 
-// localPlanWith is localPlan with a coverage check as cov says.
-func localPlanWith(t *testing.T, cov CoverageOptions, args ...string) (string, string) {
+// localPlanWith is localPlan with the coverage setting cov.
+func localPlanWith(t *testing.T, cov string, args ...string) (string, string) {
 	t.Helper()
 	p, out := quiet(t)
-	opts := AnalyzeOptions{Out: "local.csv", Workers: 2, Metric: "rows", MaxDepth: 4, Coverage: cov}
+	opts := config.Settings{Analysis: config.Analysis{Out: "local.csv", Workers: 2, Metric: "rows", MaxDepth: 4, Coverage: cov}}
 	if _, err := runAnalyze(t.Context(), p, opts, args); err != nil && !errors.Is(err, ErrProblems) {
 		t.Fatalf("local analysis: %v\n%s", err, out)
 	}
@@ -144,11 +145,11 @@ func TestShardProcessesAndMergeGiveTheLocalPlan(t *testing.T) {
 }
 
 // analyzeShard runs shard spec of dir in-process into file.
-func analyzeShard(t *testing.T, dir, spec, by, file string, mod func(*AnalyzeOptions)) {
+func analyzeShard(t *testing.T, dir, spec, by, file string, mod func(*config.Settings)) {
 	t.Helper()
 	p, out := quiet(t)
-	opts := AnalyzeOptions{Out: "unused.csv", Candidates: file, Workers: 2, Metric: "rows", MaxDepth: 4,
-		Scale: ScaleOptions{Shard: spec, ShardBy: by}}
+	opts := config.Settings{Analysis: config.Analysis{Out: "unused.csv", Candidates: file, Workers: 2, Metric: "rows", MaxDepth: 4},
+		Scale: config.Scale{Shard: spec, ShardBy: by}}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -168,7 +169,7 @@ func TestMergeRefusesPartsOfDifferentAnalyses(t *testing.T) {
 	}
 	// The good set merges to the local plan (hash partition this time).
 	p, _ := quiet(t)
-	if _, err := runMerge(t.Context(), p, MergeOptions{Out: "hash.csv"}, []string{"h-*.csv"}); !errors.Is(err, ErrProblems) {
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "hash.csv"}}, []string{"h-*.csv"}); !errors.Is(err, ErrProblems) {
 		t.Fatalf("merge = %v, want ErrProblems", err)
 	}
 	if readFile(t, "hash.csv") != wantPlan || readFile(t, "hash.problems.csv") != wantProbs {
@@ -177,7 +178,7 @@ func TestMergeRefusesPartsOfDifferentAnalyses(t *testing.T) {
 
 	// Shard 2 again, with other settings, and on a machine that misses an
 	// archive; and shard 1 partitioned by size.
-	analyzeShard(t, dir, "2/3", "hash", "other-settings.csv", func(o *AnalyzeOptions) { o.Include = []string{"LINE*.csv"} })
+	analyzeShard(t, dir, "2/3", "hash", "other-settings.csv", func(o *config.Settings) { o.Include = []string{"LINE*.csv"} })
 	analyzeShard(t, dir, "1/3", "size", "by-size.csv", nil)
 	victim := filepath.Join(dir, "old", "broken.zip")
 	saved, _ := os.ReadFile(victim)
@@ -202,7 +203,7 @@ func TestMergeRefusesPartsOfDifferentAnalyses(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			out := "refused-" + tt.Name + ".csv"
 			p, _ := quiet(t)
-			_, err := runMerge(t.Context(), p, MergeOptions{Out: out}, tt.Files)
+			_, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: out}}, tt.Files)
 			if err == nil || errors.Is(err, ErrProblems) || !strings.Contains(err.Error(), tt.WantErr) {
 				t.Fatalf("merge %v = %v, want a refusal with %q", tt.Files, err, tt.WantErr)
 			}
@@ -216,21 +217,21 @@ func TestMergeRefusesPartsOfDifferentAnalyses(t *testing.T) {
 func TestOneShardOfOneMergesBack(t *testing.T) {
 	dir := problemSite(t)
 	p, _ := quiet(t)
-	opts := AnalyzeOptions{Out: "local.csv", Candidates: "plain.csv", Workers: 2, Metric: "max:ts", MaxDepth: 4}
+	opts := config.Settings{Analysis: config.Analysis{Out: "local.csv", Candidates: "plain.csv", Workers: 2, Metric: "max:ts", MaxDepth: 4}}
 	if _, err := runAnalyze(t.Context(), p, opts, []string{dir}); !errors.Is(err, ErrProblems) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(readFile(t, "plain.csv"), strings.Join(plan.CandidatesHeader, ",")+"\n") {
 		t.Errorf("--candidates without --shard is no longer the plain list:\n%.200s", readFile(t, "plain.csv"))
 	}
-	analyzeShard(t, dir, "0/1", "size", "all.csv", func(o *AnalyzeOptions) { o.Metric = "max:ts" })
-	if _, err := runMerge(t.Context(), p, MergeOptions{Out: "merged.csv"}, []string{"all.csv"}); !errors.Is(err, ErrProblems) {
+	analyzeShard(t, dir, "0/1", "size", "all.csv", func(o *config.Settings) { o.Metric = "max:ts" })
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "merged.csv"}}, []string{"all.csv"}); !errors.Is(err, ErrProblems) {
 		t.Fatal(err)
 	}
 	if readFile(t, "merged.csv") != readFile(t, "local.csv") || readFile(t, "merged.problems.csv") != readFile(t, "local.problems.csv") {
 		t.Error("shard 0/1 does not merge to the plan of the same analysis")
 	}
-	if _, err := runMerge(t.Context(), p, MergeOptions{Out: "refused.csv"}, []string{"plain.csv"}); err == nil || !strings.Contains(err.Error(), "--shard 0/1") {
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "refused.csv"}}, []string{"plain.csv"}); err == nil || !strings.Contains(err.Error(), "--shard 0/1") {
 		t.Errorf("merge of a plain candidates list = %v, want a refusal that points to --shard 0/1", err)
 	}
 }
@@ -383,8 +384,8 @@ func TestQueueWorkerKilledMidArchive(t *testing.T) {
 	}()
 
 	p, out := quiet(t)
-	opts := AnalyzeOptions{Out: "queue.csv", Workers: 2, Metric: "rows", MaxDepth: 4,
-		Scale: ScaleOptions{Queue: QueueOptions{URL: url, Name: queueName, AckWait: 2 * time.Second}}}
+	opts := config.Settings{Analysis: config.Analysis{Out: "queue.csv", Workers: 2, Metric: "rows", MaxDepth: 4},
+		Scale: config.Scale{Queue: url, QueueName: queueName, AckWait: "2s"}}
 	start := time.Now()
 	_, err := runAnalyze(ctx, p, opts, []string{dir})
 	if !errors.Is(err, ErrProblems) {
@@ -431,8 +432,7 @@ func TestQueuePathMap(t *testing.T) {
 	dir := problemSite(t)
 	// The site leaves the analyzing machine, where a coverage check
 	// would read it again: no check here.
-	off := CoverageOptions{Mode: coverageOff}
-	wantPlan, wantProbs := localPlanWith(t, off, dir)
+	wantPlan, wantProbs := localPlanWith(t, "off", dir)
 	abs, _ := filepath.Abs(dir)
 	mirror := filepath.Join(t.TempDir(), "mirror")
 	if err := os.CopyFS(mirror, os.DirFS(dir)); err != nil {
@@ -442,8 +442,8 @@ func TestQueuePathMap(t *testing.T) {
 	defer cancel()
 	var out syncBuffer
 	p := ui.NewPrinter(&out, false)
-	opts := AnalyzeOptions{Out: "queue.csv", Workers: 2, Metric: "rows", MaxDepth: 4, Coverage: off,
-		Scale: ScaleOptions{Queue: QueueOptions{URL: url, Name: queueName, AckWait: 5 * time.Second}}}
+	opts := config.Settings{Analysis: config.Analysis{Out: "queue.csv", Workers: 2, Metric: "rows", MaxDepth: 4, Coverage: "off"},
+		Scale: config.Scale{Queue: url, QueueName: queueName, AckWait: "5s"}}
 	done := make(chan error, 1)
 	go func() {
 		_, err := runAnalyze(ctx, p, opts, []string{dir})
@@ -464,8 +464,8 @@ func TestQueuePathMap(t *testing.T) {
 	var wout syncBuffer
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		runWorker(ctx, ui.NewPrinter(&wout, false), WorkerOptions{Queue: QueueOptions{URL: url, Name: queueName}, Workers: 2,
-			PathMap: []string{filepath.ToSlash(abs) + "=" + filepath.ToSlash(mirror)}})
+		runWorker(ctx, ui.NewPrinter(&wout, false), config.Settings{Scale: config.Scale{Queue: url, QueueName: queueName}, Analysis: config.Analysis{Workers: 2},
+			Worker: config.Worker{PathMap: []string{filepath.ToSlash(abs) + "=" + filepath.ToSlash(mirror)}}})
 	})
 	err := <-done
 	cancel()

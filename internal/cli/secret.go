@@ -81,7 +81,7 @@ func resolveConnections(p *ui.Printer, sites []*siteRun, prompt func(string) (st
 }
 
 func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, bool, error), asked map[string]secret) error {
-	imp := &s.opts.Import
+	imp := &s.imp
 	shown := all.Registry().Redact(imp.DB)
 	if imp.InsecureNoTLS {
 		p.Errorf("WARNING: insecure_no_tls is set (%s): the connection to %s may be plain text, which anyone on the network can read and change, the password included; use TLS with --ca-file instead",

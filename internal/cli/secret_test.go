@@ -323,22 +323,20 @@ func TestInsecureNoTLS(t *testing.T) {
 			}
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+remote+"\n"+tt.Profile)
 			// What import's RunE does, without connecting.
-			var (
-				opts ImportOptions
-				prof profileOptions
-			)
+			var prof profileOptions
 			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
-			opts.AddFlags(fs, false)
+			b := newBoundSettings(fs)
+			b.importFlags(false)
 			prof.AddFlags(fs)
 			if err := fs.Parse(append([]string{"--config", "p.yaml"}, tt.Args...)); err != nil {
 				t.Fatal(err)
 			}
 			p, out := quiet(t)
-			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
+			sites, err := resolveSites(importCommand, b, prof, nil, p, d.prompt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sites[0].opts.Import.sinkOptions().InsecureNoTLS {
+			if !sites[0].imp.sinkOptions().InsecureNoTLS {
 				t.Errorf("the sink does not get InsecureNoTLS")
 			}
 			if n := strings.Count(out.String(), "WARNING: insecure_no_tls is set"); n != 1 || !strings.Contains(out.String(), "db.example.invalid") {
@@ -365,18 +363,16 @@ func TestSSLVerifyOffWarns(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			t.Setenv("SIFTLOAD_DB_PASSWORD", "x")
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: "+tt.DB+"\n")
-			var (
-				opts ImportOptions
-				prof profileOptions
-			)
+			var prof profileOptions
 			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
-			opts.AddFlags(fs, false)
+			b := newBoundSettings(fs)
+			b.importFlags(false)
 			prof.AddFlags(fs)
 			if err := fs.Parse([]string{"--config", "p.yaml"}); err != nil {
 				t.Fatal(err)
 			}
 			p, out := quiet(t)
-			if _, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt); err != nil {
+			if _, err := resolveSites(importCommand, b, prof, nil, p, d.prompt); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.Count(out.String(), "WARNING: ") == 1 && strings.Contains(out.String(), "SSL VERIFY=false"); got != tt.Warn {
@@ -471,7 +467,7 @@ func writeTestCA(t testing.TB) string {
 // it.
 func TestSecretFormatsRedacted(t *testing.T) {
 	t.Parallel()
-	o := ImportOptions{DB: "postgres://loader@db/mes", Password: testPassword}
+	o := ImportOptions{Settings: config.Settings{Import: config.Import{DB: "postgres://loader@db/mes"}}, Password: testPassword}
 	for _, s := range []string{fmt.Sprintf("%v", o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%s %q", o.Password, o.Password)} {
 		if strings.Contains(s, testPassword) {
 			t.Errorf("printed: %s", s)
@@ -569,18 +565,16 @@ func TestLockTimeout(t *testing.T) {
 				t.Setenv("SIFTLOAD_LOCK_TIMEOUT", tt.Env)
 			}
 			writeProfile(t, "p.yaml", "out: plan.csv\ndb: sqlite:x.db\n"+tt.Profile)
-			var (
-				opts ImportOptions
-				prof profileOptions
-			)
+			var prof profileOptions
 			fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
-			opts.AddFlags(fs, false)
+			b := newBoundSettings(fs)
+			b.importFlags(false)
 			prof.AddFlags(fs)
 			if err := fs.Parse(append([]string{"--config", "p.yaml"}, tt.Args...)); err != nil {
 				t.Fatal(err)
 			}
 			p, _ := quiet(t)
-			sites, err := resolveSites(fs, importCommand, RunOptions{Import: opts}, prof, nil, p, d.prompt)
+			sites, err := resolveSites(importCommand, b, prof, nil, p, d.prompt)
 			if tt.WantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.WantErr) {
 					t.Fatalf("error = %v, want one with %q", err, tt.WantErr)
@@ -590,7 +584,7 @@ func TestLockTimeout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sites[0].opts.Import.sinkOptions().LockTimeout; got != tt.Want {
+			if got := sites[0].imp.sinkOptions().LockTimeout; got != tt.Want {
 				t.Errorf("sink lock timeout = %v, want %v", got, tt.Want)
 			}
 		})

@@ -37,110 +37,23 @@ const (
 	runCommand
 )
 
-// flagName returns the flag of the setting key in the command, or "" when
-// the command has none. Keys and flags match (max_bad_rows is
-// --max-bad-rows) but in import, whose plan is --plan and whose load
-// workers are --workers.
-func (k commandKind) flagName(key string) string {
-	if k == importCommand {
-		switch key {
-		case "out":
-			return "plan"
-		case "load_workers":
-			return "workers"
-		case "workers":
-			return ""
-		}
-	}
-	return strings.ReplaceAll(key, "_", "-")
-}
-
 // flagWhere names a setting by its flag, for messages about the command
 // line.
 func flagWhere(key string) string {
-	return "--" + strings.ReplaceAll(key, "_", "-")
+	return "--" + config.FlagName(key)
 }
 
-// settings returns the options of a command as settings.
-func (o RunOptions) settings(kind commandKind) config.Settings {
-	var s config.Settings
-	if kind != importCommand {
-		a := o.Analyze
-		s.Include, s.Exclude, s.Key, s.Metric = a.Include, a.Exclude, a.Key, a.Metric
-		s.NoHeader, s.Workers, s.MaxDepth, s.TempDir = a.NoHeader, a.Workers, a.MaxDepth, a.TempDir
-		s.Out, s.Problems, s.Candidates = a.Out, a.Problems, a.Candidates
-		// Decompression limits.
-		s.MaxRatio, s.MaxMemberSize = a.MaxRatio, a.MaxMemberSize
-		// Coverage check.
-		s.Coverage, s.CoverageMemory = a.Coverage.Mode, a.Coverage.Memory
-	}
-	if kind != analyzeCommand {
-		i := o.Import
-		s.DB, s.Base, s.Table, s.OneTable, s.AllText = i.DB, i.Base, i.Table, i.OneTable, i.AllText
-		s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter = i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter
-		s.AllowDowngrade, s.LoadWorkers = i.AllowDowngrade, i.Workers
-		s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS = i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS
-		// Lock waits.
-		s.LockTimeout = i.LockTimeout
-		// Timeouts.
-		s.ConnectTimeout, s.StatementTimeout = i.ConnectTimeout, i.StatementTimeout
-		if kind == importCommand {
-			s.Out, s.NoHeader = i.Plan, i.NoHeader
-		}
-	}
-	// Archive reading: analysis's options, or import's in import.
-	ar := o.Analyze.Archive
-	if kind == importCommand {
-		ar = o.Import.Archive
-	}
-	s.NameEncoding, s.MaxEntries = ar.NameEncoding, ar.MaxEntries
-	s.KeepGoing = o.KeepGoing
-	// The CSV dialect: run and analyze bind its flags to the analysis
-	// options, import to its own.
-	if kind == importCommand {
-		s.Delimiter, s.MaxRecordBytes = o.Import.Delimiter, o.Import.MaxRecordBytes
-	} else {
-		s.Delimiter, s.MaxRecordBytes = o.Analyze.Delimiter, o.Analyze.MaxRecordBytes
-	}
-	return s
-}
-
-// setSettings sets the options from settings; what no setting holds
-// (--dry-run) is left as it is.
-func (o *RunOptions) setSettings(s config.Settings) {
-	a := &o.Analyze
-	a.Include, a.Exclude, a.Key, a.Metric = s.Include, s.Exclude, s.Key, s.Metric
-	a.NoHeader, a.Workers, a.MaxDepth, a.TempDir = s.NoHeader, s.Workers, s.MaxDepth, s.TempDir
-	a.Out, a.Problems, a.Candidates = s.Out, s.Problems, s.Candidates
-	// Decompression limits.
-	a.MaxRatio, a.MaxMemberSize = s.MaxRatio, s.MaxMemberSize
-	// Coverage check.
-	a.Coverage = CoverageOptions{Mode: s.Coverage, Memory: s.CoverageMemory}
-	i := &o.Import
-	i.Plan, i.NoHeader = s.Out, s.NoHeader
-	i.DB, i.Base, i.Table, i.OneTable, i.AllText = s.DB, s.Base, s.Table, s.OneTable, s.AllText
-	i.MaxBadRows, i.Rejects, i.Encoding, i.Delimiter = s.MaxBadRows, s.Rejects, s.Encoding, s.Delimiter
-	i.AllowDowngrade, i.Workers = s.AllowDowngrade, s.LoadWorkers
-	i.PasswordFile, i.CAFile, i.CertFile, i.KeyFile, i.InsecureNoTLS = s.PasswordFile, s.CAFile, s.CertFile, s.KeyFile, s.InsecureNoTLS
-	// Lock waits.
-	i.LockTimeout = s.LockTimeout
-	// Timeouts.
-	i.ConnectTimeout, i.StatementTimeout = s.ConnectTimeout, s.StatementTimeout
-	// Archive reading: analysis and import alike.
-	a.Archive = ArchiveOptions{NameEncoding: s.NameEncoding, MaxEntries: s.MaxEntries}
-	i.Archive = a.Archive
-	o.KeepGoing = s.KeepGoing
-	// The CSV dialect, the same for analysis and import.
-	a.Delimiter, a.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
-	i.Delimiter, i.MaxRecordBytes = s.Delimiter, s.MaxRecordBytes
-}
-
-// siteRun is one site's effective settings, ready to run.
+// siteRun is one site's effective settings, checked and parsed once,
+// ready to run.
 type siteRun struct {
 	name   string       // "" for a command line or a profile without a name
 	eff    config.Layer // the effective settings and their origins
-	opts   RunOptions
 	inputs []string
+	// analyze is the site's analysis (analyze and run).
+	analyze *analyzeJob
+	// imp is the site's import (import and run); its password is set by
+	// resolveConnections.
+	imp ImportOptions
 	// pwFrom says where the password comes from, for config check.
 	pwFrom string
 }
@@ -159,6 +72,21 @@ func (s *siteRun) where(key string) string {
 	}
 }
 
+// setting names a setting of the site for a problem, which says what
+// to change: "--max-ratio", "SIFTLOAD_MAX_RATIO" or "max_ratio
+// (site.yaml:5:1)".
+func (s *siteRun) setting(key string) string {
+	o, ok := s.eff.Origins[key]
+	switch {
+	case !ok || o.Kind == config.FromDefault:
+		return flagWhere(key)
+	case o.Kind == config.FromFile:
+		return key + " (" + o.String() + ")"
+	default:
+		return o.Name
+	}
+}
+
 // wrap prefixes err with the site's name when it has one.
 func (s *siteRun) wrap(err error) error {
 	if s.name == "" || err == nil {
@@ -169,13 +97,12 @@ func (s *siteRun) wrap(err error) error {
 
 // resolveSites returns the sites a command runs: one per site of the
 // --config profile (one without a profile), each with the profile's
-// settings under the environment's under the flags that fs says were
-// changed. It checks every site before any runs, refuses sites that would
+// settings under the environment's under the flags given (b). It checks every site before any runs, refuses sites that would
 // write the same file or load into the same database, and resolves each
 // database's password (asking prompt, which may be nil for analyze) and
 // TLS settings.
-func resolveSites(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof profileOptions, args []string, p *ui.Printer, prompt func(string) (string, bool, error)) ([]*siteRun, error) {
-	sites, err := resolveSettings(fs, kind, opts, prof, args, p)
+func resolveSites(kind commandKind, b *boundSettings, prof profileOptions, args []string, p *ui.Printer, prompt func(string) (string, bool, error)) ([]*siteRun, error) {
+	sites, err := resolveSettings(kind, b, prof, args, p)
 	if err != nil {
 		return nil, err
 	}
@@ -197,24 +124,13 @@ func resolveSites(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof pro
 	return sites, nil
 }
 
-// resolveSettings merges the layers of every site and validates them.
-func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof profileOptions, args []string, p *ui.Printer) ([]*siteRun, error) {
+// resolveSettings merges the layers of every site, validates them, and
+// keeps the parsed settings of the site's analysis and import.
+func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, args []string, p *ui.Printer) ([]*siteRun, error) {
 	if prof.ParallelSites < 1 {
 		return nil, usagef("--parallel-sites must be at least 1")
 	}
-	base := opts.settings(kind)
-	defaults := config.Layer{Settings: base, Origins: map[string]config.Origin{}}
-	flags := config.Layer{Settings: base, Origins: map[string]config.Origin{}}
-	for _, key := range config.Keys() {
-		name := kind.flagName(key)
-		if name == "" || fs.Lookup(name) == nil {
-			continue
-		}
-		defaults.Origins[key] = config.Origin{Kind: config.FromDefault}
-		if fs.Changed(name) {
-			flags.Origins[key] = config.Origin{Kind: config.FromFlag, Name: "--" + name}
-		}
-	}
+	defaults, flags := b.layers()
 	if len(args) > 0 {
 		flags.Inputs = args
 		flags.Origins[config.KeyInputs] = config.Origin{Kind: config.FromFlag, Name: "INPUT arguments"}
@@ -240,29 +156,29 @@ func resolveSettings(fs *pflag.FlagSet, kind commandKind, opts RunOptions, prof 
 	var sites []*siteRun
 	for _, f := range files {
 		eff := config.Merge(defaults, f, env, flags)
-		s := &siteRun{name: eff.Name, eff: eff, opts: opts, inputs: eff.Inputs}
-		s.opts.setSettings(eff.Settings)
+		s := &siteRun{name: eff.Name, eff: eff, inputs: eff.Inputs}
 		if err := eff.Validate(); err != nil {
 			return nil, s.wrap(fmt.Errorf("%w: %w", ErrUsage, err))
 		}
 		if kind != importCommand {
-			if _, err := analyzeConfig(s.opts.Analyze, s.where); err != nil {
+			if s.analyze, err = newAnalyzeJob(eff.Settings, s.where, s.setting, kind == analyzeCommand); err != nil {
 				return nil, s.wrap(err)
+			}
+			if kind == runCommand && (eff.Shard != "" || eff.Queue != "") {
+				key := "shard"
+				if eff.Shard == "" {
+					key = "queue"
+				}
+				p.Errorf("warning: %s is ignored: run analyzes every input on this machine (shards and the queue are analyze's)", s.where(key))
 			}
 		}
 		if kind != analyzeCommand {
-			if _, err := s.opts.Import.recordOptions(s.where); err != nil {
+			s.imp = ImportOptions{Settings: eff.Settings, DryRun: b.dryRun, setting: s.setting}
+			if s.imp.parsed, err = s.imp.parse(s.where); err != nil {
 				return nil, s.wrap(err)
 			}
-			if _, err := all.Registry().Lookup(s.opts.Import.DB); err != nil {
+			if _, err := all.Registry().Lookup(s.imp.DB); err != nil {
 				return nil, s.wrap(usagef("%s: %v", s.where("db"), err))
-			}
-			if _, err := s.opts.Import.timeouts(s.where); err != nil {
-				return nil, s.wrap(err)
-			}
-			// Lock waits.
-			if _, err := s.opts.Import.lockTimeout(s.where); err != nil {
-				return nil, s.wrap(err)
 			}
 		}
 		sites = append(sites, s)
@@ -296,21 +212,21 @@ func checkCollisions(kind commandKind, sites []*siteRun) error {
 	dbs := map[string]string{}
 	for _, s := range sites {
 		if kind != importCommand {
-			a := s.opts.Analyze
-			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", a.problemsPath()), take(s, "candidates", a.Candidates)); err != nil {
+			a := s.eff.Settings
+			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates)); err != nil {
 				return err
 			}
 		}
 		if kind == analyzeCommand {
 			continue
 		}
-		if err := take(s, "rejects", s.opts.Import.rejectsPath()); err != nil {
+		if err := take(s, "rejects", s.imp.rejectsPath()); err != nil {
 			return err
 		}
-		id := dbIdentity(s.opts.Import.DB)
+		id := dbIdentity(s.imp.DB)
 		if other, ok := dbs[id]; ok {
 			return usagef("sites %s and %s both load into %s: the ledger (%s) knows files by key alone, so one site's keys would replace the other's; give each site its own database, or on PostgreSQL its own schema (add ?options=-csearch_path%%3D%s to the URL)",
-				other, s.name, all.Registry().Redact(s.opts.Import.DB), "siftload_ledger", s.name)
+				other, s.name, all.Registry().Redact(s.imp.DB), "siftload_ledger", s.name)
 		}
 		dbs[id] = s.name
 	}

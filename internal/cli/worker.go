@@ -4,38 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
+	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/queue"
 	"github.com/siftload/siftload/internal/ui"
 )
 
-// WorkerOptions are the settings of worker.
-type WorkerOptions struct {
-	Queue    QueueOptions
-	PathMap  []string
-	Roots    []string
-	Workers  int
-	TempDir  string
-	IdleExit time.Duration
-}
-
-// AddFlags binds the options to fs.
-func (o *WorkerOptions) AddFlags(fs *pflag.FlagSet) {
-	o.Queue.AddFlags(fs, false)
-	fs.StringArrayVar(&o.PathMap, "path-map", nil, "read the analyzing machine's paths under `FROM=TO` from TO here (repeatable; the longest FROM wins), e.g. /mnt/site=S:/site")
-	fs.StringArrayVar(&o.Roots, "root", nil, "read only archives under `DIR` (repeatable; after --path-map; default: wherever the tasks say)")
-	fs.IntVarP(&o.Workers, "workers", "w", runtime.NumCPU(), "tasks (outermost archives) analyzed at once")
-	fs.StringVar(&o.TempDir, "temp-dir", "", "spool nested zip/7z archives in `DIR` (default: the system's)")
-	fs.DurationVar(&o.IdleExit, "idle-exit", 0, "stop after `DURATION` without a task (default: run until interrupted)")
-}
-
 func newWorkerCommand(p *ui.Printer) *cobra.Command {
-	var opts WorkerOptions
+	var b *boundSettings
 	cmd := &cobra.Command{
 		Use:   "worker --queue URL [flags]",
 		Short: "Analyze archives for siftload analyze --queue, from a NATS JetStream work queue",
@@ -63,9 +41,13 @@ so a task done twice counts once. A task that fails on three deliveries
 that archive in the plan's problems file instead of coming back for ever.
 
 Workers take the settings that change candidates (--metric, --include,
---exclude, --key, --no-header, --max-depth, --delimiter, --max-record-bytes)
-from each task, so they need
-none of those flags.
+--exclude, --key, --no-header, --max-depth, --delimiter, --max-record-bytes,
+--max-ratio, --max-member-size, --name-encoding, --max-entries) from each
+task, so they need none of those flags.
+
+Every flag is also an environment variable: SIFTLOAD_ and the flag in
+upper case with underscores (SIFTLOAD_QUEUE, SIFTLOAD_QUEUE_NAME,
+SIFTLOAD_PATH_MAP; lists are comma-separated). Flags override it.
 
 ` + queueHelp + `
 ` + exitStatus + `
@@ -76,22 +58,31 @@ EXAMPLES
   siftload analyze /mnt/site --queue nats://127.0.0.1:4222 --out plan.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWorker(cmd.Context(), p, opts)
+			s, err := b.withEnvironment()
+			if err != nil {
+				return err
+			}
+			return runWorker(cmd.Context(), p, s)
 		},
 	}
-	opts.AddFlags(cmd.Flags())
+	b = newBoundSettings(cmd.Flags())
+	b.workerFlags()
 	return cmd
 }
 
 // runWorker serves tasks until ctx is done or the worker has been idle
-// for opts.IdleExit.
-func runWorker(ctx context.Context, p *ui.Printer, opts WorkerOptions) error {
-	if opts.Queue.URL == "" {
+// for s.IdleExit.
+func runWorker(ctx context.Context, p *ui.Printer, s config.Settings) error {
+	if s.Queue == "" {
 		return usagef("worker needs --queue URL")
 	}
+	idle, err := parseDuration(s.IdleExit, 0)
+	if err != nil || idle < 0 {
+		return usagef("--idle-exit %q: want a duration such as 10m", s.IdleExit)
+	}
 	var maps []queue.PathMap
-	for _, s := range opts.PathMap {
-		m, err := queue.ParsePathMap(s)
+	for _, pm := range s.PathMap {
+		m, err := queue.ParsePathMap(pm)
 		if err != nil {
 			return usagef("--path-map: %v", err)
 		}
@@ -99,22 +90,22 @@ func runWorker(ctx context.Context, p *ui.Printer, opts WorkerOptions) error {
 	}
 	host, _ := os.Hostname()
 	id := fmt.Sprintf("%s-%d", host, os.Getpid())
-	nc, names, err := opts.Queue.connect("siftload worker " + id)
+	nc, names, err := connectQueue(s, "siftload worker "+id)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	p.Printf("worker %s: %d slots on queue %s at %s", id, max(opts.Workers, 1), names.Queue, opts.Queue.URL)
+	p.Printf("worker %s: %d slots on queue %s at %s", id, max(s.Workers, 1), names.Queue, s.Queue)
 	w := &queue.Worker{
-		Conn:      nc,
-		Names:     names,
-		Slots:     opts.Workers,
-		PathMap:   maps,
-		Roots:     opts.Roots,
-		Configure: workerSettings(opts.TempDir),
-		ID:        id,
-		IdleExit:  opts.IdleExit,
-		Logf:      p.Printf,
+		Conn:     nc,
+		Names:    names,
+		Slots:    s.Workers,
+		PathMap:  maps,
+		Roots:    s.Root,
+		TempDir:  s.TempDir,
+		ID:       id,
+		IdleExit: idle,
+		Logf:     p.Printf,
 	}
 	if err := w.Serve(ctx); err != nil {
 		return err

@@ -4,8 +4,10 @@
 //
 // Every setting is one field of Settings and has one name, its profile key
 // (snake_case, e.g. max_bad_rows). The same name gives its flag (kebab-case,
-// --max-bad-rows; see the cli package for the few exceptions) and its
-// environment variable (SIFTLOAD_MAX_BAD_ROWS). A Layer holds the settings
+// --max-bad-rows: FlagName) and its environment variable
+// (SIFTLOAD_MAX_BAD_ROWS: EnvName). The one flag that is named otherwise
+// is import's: there --plan is out and --workers is load_workers, since
+// import has no analysis of its own. A Layer holds the settings
 // one source gave and remembers, per key, where each came from (Origin);
 // Merge stacks layers, so that a value a lower layer set is kept unless a
 // higher one sets the key too, even to a zero value.
@@ -29,27 +31,47 @@ import (
 	"github.com/dustin/go-humanize"
 )
 
-// Settings are the settings of one site: what analyze, import and run
-// take. The yaml tag of each field is its key. A zero value means the
-// default, except where a Layer says the key was set.
+// Settings are the settings of one site: what every command takes. It is
+// the one model of siftload's settings: the cli package binds each flag
+// to a field, and the profile key and environment variable come from the
+// field's yaml tag. It is made of parts that match the work; each part's
+// fields are promoted, so that s.Metric is s.Analysis.Metric. A zero value
+// means the default, except where a Layer says the key was set.
+//
+// A new setting is a field in its part, its flag in the cli package, and
+// the code that uses it; Keys, the environment, profiles and config check
+// follow.
 type Settings struct {
-	// Name names the site in messages and gives its default plan path
-	// (NAME.plan.csv). Profile only.
-	Name string `yaml:"name,omitempty"`
-	// Inputs are the directories, archives and files to analyze. Profile
-	// only; INPUT arguments replace them.
-	Inputs []string `yaml:"inputs,omitempty"`
+	Site       `yaml:",inline"`
+	Analysis   `yaml:",inline"`
+	Archive    `yaml:",inline"`
+	Import     `yaml:",inline"`
+	Connection `yaml:",inline"`
+	Scale      `yaml:",inline"`
+	Worker     `yaml:",inline"`
+}
 
-	// Analysis.
+// Site names a site and its inputs. Profile only: no flag or variable
+// sets them (INPUT arguments replace the inputs).
+type Site struct {
+	// Name names the site in messages and gives its default plan path
+	// (NAME.plan.csv).
+	Name   string   `yaml:"name,omitempty"`
+	Inputs []string `yaml:"inputs,omitempty"`
+}
+
+// Analysis are the settings of analyze (and of run's analysis): what is
+// measured, how, and where the plan, problems and candidates go.
+type Analysis struct {
 	Include    []string `yaml:"include,omitempty"`
 	Exclude    []string `yaml:"exclude,omitempty"`
 	Key        string   `yaml:"key,omitempty"`
 	Metric     string   `yaml:"metric,omitempty"`
-	NoHeader   bool     `yaml:"no_header,omitempty"`
+	NoHeader   bool     `yaml:"no_header,omitempty"` // import too
 	Workers    int      `yaml:"workers,omitempty"`
 	MaxDepth   int      `yaml:"max_depth,omitempty"`
 	TempDir    string   `yaml:"temp_dir,omitempty"`
-	Out        string   `yaml:"out,omitempty"` // the plan
+	Out        string   `yaml:"out,omitempty"` // the plan (import's --plan)
 	Problems   string   `yaml:"problems,omitempty"`
 	Candidates string   `yaml:"candidates,omitempty"`
 
@@ -58,15 +80,27 @@ type Settings struct {
 	// ("64GiB"; ParseSize).
 	MaxRatio      int    `yaml:"max_ratio,omitempty"`
 	MaxMemberSize string `yaml:"max_member_size,omitempty"`
-	// Coverage check of analyze and run: off, warn or strict, and the
-	// memory for record hashes, with units ("512MiB"; ParseSize).
+
+	// Coverage check of analyze, run and merge (package coverage): off,
+	// warn or strict, and the memory for record hashes, with units
+	// ("128MiB"; ParseSize).
 	Coverage       string `yaml:"coverage,omitempty"`
 	CoverageMemory string `yaml:"coverage_memory,omitempty"`
-	// Archive reading: analysis and import alike.
-	NameEncoding string `yaml:"name_encoding,omitempty"`
-	MaxEntries   int64  `yaml:"max_entries,omitempty"`
+}
 
-	// Import.
+// Archive are how archives and CSV files are read, by analysis and import
+// alike: import must find the members analysis found, by the same names,
+// and count their records as analysis did.
+type Archive struct {
+	NameEncoding string `yaml:"name_encoding,omitempty"`
+	MaxEntries   int64  `yaml:"max_entries,omitempty"` // 0: no limit
+	// The CSV dialect.
+	Delimiter      string `yaml:"delimiter,omitempty"`
+	MaxRecordBytes int64  `yaml:"max_record_bytes,omitempty"`
+}
+
+// Import are the settings of import (and of run's import).
+type Import struct {
 	DB             string `yaml:"db,omitempty"` // a URL without a password
 	Base           string `yaml:"base,omitempty"`
 	Table          string `yaml:"table,omitempty"`
@@ -75,17 +109,14 @@ type Settings struct {
 	MaxBadRows     int64  `yaml:"max_bad_rows,omitempty"`
 	Rejects        string `yaml:"rejects,omitempty"`
 	Encoding       string `yaml:"encoding,omitempty"`
-	Delimiter      string `yaml:"delimiter,omitempty"`
 	AllowDowngrade bool   `yaml:"allow_downgrade,omitempty"`
-	LoadWorkers    int    `yaml:"load_workers,omitempty"`
-	KeepGoing      bool   `yaml:"keep_going,omitempty"` // run only
+	LoadWorkers    int    `yaml:"load_workers,omitempty"` // import's --workers
+	KeepGoing      bool   `yaml:"keep_going,omitempty"`   // run only
+}
 
-	// CSV dialect, for analysis and import alike (delimiter above is one
-	// too): counting must read files as the import does.
-	MaxRecordBytes int64 `yaml:"max_record_bytes,omitempty"`
-
-	// Connection. PasswordFile names a file that holds the password; it
-	// is no secret itself.
+// Connection are how the database is reached. PasswordFile names a file
+// that holds the password; it is no secret itself.
+type Connection struct {
 	PasswordFile  string `yaml:"password_file,omitempty"`
 	CAFile        string `yaml:"ca_file,omitempty"`
 	CertFile      string `yaml:"cert_file,omitempty"`
@@ -102,6 +133,35 @@ type Settings struct {
 	StatementTimeout string `yaml:"statement_timeout,omitempty"`
 }
 
+// Scale spread an analysis over many processes (analyze only): a static
+// shard, or a NATS JetStream work queue that workers serve. The NATS
+// secrets are no settings: they come from SIFTLOAD_NATS_TOKEN, or
+// SIFTLOAD_NATS_USER and SIFTLOAD_NATS_PASSWORD, or the files NATSCreds
+// and NATSNKey name.
+type Scale struct {
+	Shard   string `yaml:"shard,omitempty"`    // I/N or auto
+	ShardBy string `yaml:"shard_by,omitempty"` // size or hash
+
+	Queue     string `yaml:"queue,omitempty"` // the NATS server's URL
+	QueueName string `yaml:"queue_name,omitempty"`
+	AckWait   string `yaml:"ack_wait,omitempty"` // a Go duration
+	NATSCreds string `yaml:"nats_creds,omitempty"`
+	NATSNKey  string `yaml:"nats_nkey,omitempty"`
+	NATSCA    string `yaml:"nats_ca,omitempty"`
+	NATSCert  string `yaml:"nats_cert,omitempty"`
+	NATSKey   string `yaml:"nats_key,omitempty"`
+	// NATSInsecureNoTLS allows plain text to a server not on loopback.
+	NATSInsecureNoTLS bool `yaml:"nats_insecure_no_tls,omitempty"`
+}
+
+// Worker are the settings of worker, beyond the queue's (Scale) and
+// workers and temp_dir (Analysis).
+type Worker struct {
+	PathMap  []string `yaml:"path_map,omitempty"` // FROM=TO
+	Root     []string `yaml:"root,omitempty"`
+	IdleExit string   `yaml:"idle_exit,omitempty"` // a Go duration
+}
+
 // Keys of the settings that no environment variable sets: they describe a
 // site of a profile, not a machine.
 const (
@@ -116,23 +176,72 @@ const PasswordEnv = "SIFTLOAD_DB_PASSWORD"
 // EnvPrefix starts every environment variable of a setting.
 const EnvPrefix = "SIFTLOAD_"
 
+// Environment variables that hold NATS secrets (see Scale); no flag and
+// no profile key does.
+const (
+	NATSTokenEnv    = "SIFTLOAD_NATS_TOKEN"
+	NATSUserEnv     = "SIFTLOAD_NATS_USER"
+	NATSPasswordEnv = "SIFTLOAD_NATS_PASSWORD"
+)
+
 // field is one setting, found by reflection on Settings.
 type field struct {
 	key   string
-	index int
+	name  string       // the Go field's name
+	index []int        // the path of the field in Settings, through its part
 	kind  reflect.Kind // String, Bool, Int, Int64 or Slice (of string)
 }
 
 var fields = sync.OnceValue(func() []field {
-	t := reflect.TypeFor[Settings]()
-	fs := make([]field, t.NumField())
-	for i := range fs {
-		f := t.Field(i)
-		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		fs[i] = field{key: key, index: i, kind: f.Type.Kind()}
+	var fs []field
+	var walk func(t reflect.Type, path []int)
+	walk = func(t reflect.Type, path []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			index := append(slices.Clone(path), i)
+			if f.Anonymous {
+				walk(f.Type, index)
+				continue
+			}
+			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			fs = append(fs, field{key: key, name: f.Name, index: index, kind: f.Type.Kind()})
+		}
 	}
+	walk(reflect.TypeFor[Settings](), nil)
 	return fs
 })
+
+// fieldByName returns the setting of a Go field's name.
+func fieldByName(name string) (field, bool) {
+	for _, f := range fields() {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+// Pointer returns a pointer to the field of key in s (*string, *bool,
+// *int, *int64 or *[]string), for binding a flag to it; it panics on an
+// unknown key, which is a programming error.
+func (s *Settings) Pointer(key string) any {
+	f, ok := lookupField(key)
+	if !ok {
+		panic(fmt.Sprintf("config: no setting %q", key))
+	}
+	return reflect.ValueOf(s).Elem().FieldByIndex(f.index).Addr().Interface()
+}
+
+// FlagName returns the flag of key: the key in kebab-case
+// (max_bad_rows is max-bad-rows).
+func FlagName(key string) string {
+	return strings.ReplaceAll(key, "_", "-")
+}
+
+// KeyOfFlag returns the key of a flag's name, the inverse of FlagName.
+func KeyOfFlag(flag string) string {
+	return strings.ReplaceAll(flag, "-", "_")
+}
 
 func lookupField(key string) (field, bool) {
 	for _, f := range fields() {
@@ -169,7 +278,7 @@ func (s Settings) Value(key string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	v := reflect.ValueOf(s).Field(f.index)
+	v := reflect.ValueOf(s).FieldByIndex(f.index)
 	switch f.kind {
 	case reflect.String:
 		return v.String(), true
@@ -238,7 +347,7 @@ func (l *Layer) Set(key, value string, origin Origin) error {
 	if !ok {
 		return fmt.Errorf("unknown setting %q", key)
 	}
-	v := reflect.ValueOf(&l.Settings).Elem().Field(f.index)
+	v := reflect.ValueOf(&l.Settings).Elem().FieldByIndex(f.index)
 	switch f.kind {
 	case reflect.String:
 		v.SetString(value)
@@ -282,11 +391,11 @@ func Merge(layers ...Layer) Layer {
 			if !ok {
 				continue
 			}
-			v := src.Field(f.index)
+			v := src.FieldByIndex(f.index)
 			if f.kind == reflect.Slice {
 				v = reflect.ValueOf(slices.Clone(v.Interface().([]string)))
 			}
-			dst.Field(f.index).Set(v)
+			dst.FieldByIndex(f.index).Set(v)
 			out.Origins[f.key] = o
 		}
 	}
@@ -325,9 +434,10 @@ func FromEnvironment(lookup func(string) (string, bool)) (Layer, error) {
 
 // UnknownEnv returns the names of the SIFTLOAD_* variables in environ
 // (os.Environ) that are no setting, sorted: most likely typing mistakes.
-// SIFTLOAD_DB_PASSWORD and the test variables (SIFTLOAD_TEST_*) are known.
+// The secrets (SIFTLOAD_DB_PASSWORD, SIFTLOAD_NATS_*) and the test
+// variables (SIFTLOAD_TEST_*) are known.
 func UnknownEnv(environ []string) []string {
-	known := map[string]bool{PasswordEnv: true}
+	known := map[string]bool{PasswordEnv: true, NATSTokenEnv: true, NATSUserEnv: true, NATSPasswordEnv: true}
 	for _, k := range Keys() {
 		known[EnvName(k)] = true
 	}
@@ -373,7 +483,7 @@ func (l Layer) Validate() error {
 		return fail(KeyName, "%q is no valid site name: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", s.Name)
 	}
 	for _, f := range fields() {
-		if (f.kind == reflect.Int || f.kind == reflect.Int64) && l.Has(f.key) && reflect.ValueOf(s).Field(f.index).Int() < 0 {
+		if (f.kind == reflect.Int || f.kind == reflect.Int64) && l.Has(f.key) && reflect.ValueOf(s).FieldByIndex(f.index).Int() < 0 {
 			return fail(f.key, "must not be negative")
 		}
 	}

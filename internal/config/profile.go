@@ -227,11 +227,11 @@ func newFileLayer(name string, s Settings, present map[string]any, entries map[s
 		if !ok || v == nil {
 			continue
 		}
-		fv := src.Field(f.index)
+		fv := src.FieldByIndex(f.index)
 		if f.kind == reflect.Slice && fv.Len() == 0 {
 			continue // an empty list is no list: the default applies
 		}
-		set.Field(f.index).Set(fv)
+		set.FieldByIndex(f.index).Set(fv)
 		o := Origin{Kind: FromFile, Name: name}
 		if e := entries[f.key]; e != nil {
 			o = posOrigin(name, e.keyTok)
@@ -415,8 +415,8 @@ func yamlError(name string, err error, idx *index) error {
 		if typ.StructFieldName != nil {
 			fieldName := *typ.StructFieldName
 			fieldName = fieldName[strings.LastIndex(fieldName, ".")+1:]
-			if f, ok := reflect.TypeFor[Settings]().FieldByName(fieldName); ok {
-				e.Key, _, _ = strings.Cut(f.Tag.Get("yaml"), ",")
+			if f, ok := fieldByName(fieldName); ok {
+				e.Key = f.key
 			} else if fieldName == "Sites" {
 				e.Key = keySites
 			}
@@ -611,7 +611,7 @@ func (l Layer) mapSlice() yaml.MapSlice {
 	v := reflect.ValueOf(l.Settings)
 	for _, f := range fields() {
 		if l.Has(f.key) {
-			m = append(m, yaml.MapItem{Key: f.key, Value: v.Field(f.index).Interface()})
+			m = append(m, yaml.MapItem{Key: f.key, Value: v.FieldByIndex(f.index).Interface()})
 		}
 	}
 	return m

@@ -18,23 +18,23 @@ func TestParse(t *testing.T) {
 	}{{
 		Name:  "Single",
 		Input: "name: rgb\ninputs: [site/rgb]\nworkers: 3\nno_header: true\ndb: sqlite:rgb.db\ninclude:\n  - '*.csv'\n",
-		Want: []Settings{{Name: "rgb", Inputs: []string{"site/rgb"}, Workers: 3, NoHeader: true,
-			DB: "sqlite:rgb.db", Include: []string{"*.csv"}, Out: "rgb.plan.csv"}},
+		Want: []Settings{{Site: Site{Name: "rgb", Inputs: []string{"site/rgb"}}, Analysis: Analysis{Workers: 3, NoHeader: true,
+			Include: []string{"*.csv"}, Out: "rgb.plan.csv"}, Import: Import{DB: "sqlite:rgb.db"}}},
 	}, {
 		Name:  "Unnamed",
 		Input: "inputs: [a]\nout: x.csv\n",
-		Want:  []Settings{{Inputs: []string{"a"}, Out: "x.csv"}},
+		Want:  []Settings{{Site: Site{Inputs: []string{"a"}}, Analysis: Analysis{Out: "x.csv"}}},
 	}, {
 		Name:  "SitesWithSharedSettings",
 		Input: "workers: 2\nno_header: true\nsites:\n  - name: a\n    inputs: [x]\n  - name: b\n    workers: 5\n    no_header: false\n    out: b.csv\n",
 		Want: []Settings{
-			{Name: "a", Inputs: []string{"x"}, Workers: 2, NoHeader: true, Out: "a.plan.csv"},
-			{Name: "b", Workers: 5, NoHeader: false, Out: "b.csv"},
+			{Site: Site{Name: "a", Inputs: []string{"x"}}, Analysis: Analysis{Workers: 2, NoHeader: true, Out: "a.plan.csv"}},
+			{Site: Site{Name: "b"}, Analysis: Analysis{Workers: 5, NoHeader: false, Out: "b.csv"}},
 		},
 	}, {
 		Name:  "NullIsUnset",
 		Input: "workers:\nmetric: rows\n",
-		Want:  []Settings{{Metric: "rows"}},
+		Want:  []Settings{{Analysis: Analysis{Metric: "rows"}}},
 	}, {
 		Name:    "UnknownKey",
 		Input:   "name: rgb\ninputs: [a]\nwrokers: 4\n",
@@ -204,7 +204,7 @@ func TestMergePrecedence(t *testing.T) {
 	env := layer(FromEnv, "metric", "max:ts", "no_header", "false", "out", "env.csv")
 	flags := layer(FromFlag, "out", "flag.csv", "max_bad_rows", "0")
 	got := Merge(defaults, file, env, flags)
-	want := Settings{Workers: 3, Metric: "max:ts", NoHeader: false, Out: "flag.csv", MaxBadRows: 0, Include: []string{"*.csv"}}
+	want := Settings{Analysis: Analysis{Workers: 3, Metric: "max:ts", NoHeader: false, Out: "flag.csv", Include: []string{"*.csv"}}, Import: Import{MaxBadRows: 0}}
 	if !reflect.DeepEqual(got.Settings, want) {
 		t.Errorf("Merge:\n got %+v\nwant %+v", got.Settings, want)
 	}
@@ -230,7 +230,7 @@ func TestFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Settings{Workers: 6, Include: []string{"*.csv", "data/*.txt"}, DB: "postgres://loader@db.example/mes", InsecureNoTLS: true}
+	want := Settings{Analysis: Analysis{Workers: 6, Include: []string{"*.csv", "data/*.txt"}}, Import: Import{DB: "postgres://loader@db.example/mes"}, Connection: Connection{InsecureNoTLS: true}}
 	if !reflect.DeepEqual(l.Settings, want) {
 		t.Errorf("got %+v\nwant %+v", l.Settings, want)
 	}
@@ -290,7 +290,15 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 }
 
-func reflectFields() int { return reflect.TypeFor[Settings]().NumField() }
+// reflectFields counts the fields of Settings' parts.
+func reflectFields() int {
+	n := 0
+	t := reflect.TypeFor[Settings]()
+	for i := range t.NumField() {
+		n += t.Field(i).Type.NumField()
+	}
+	return n
+}
 
 // sameSites reports whether two profiles hold the same settings and set
 // the same keys.

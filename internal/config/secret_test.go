@@ -54,7 +54,7 @@ type upperRedactor struct{}
 func (upperRedactor) Redact(dsn string) string { return strings.ToUpper(dsn) }
 
 func TestRedact(t *testing.T) {
-	s := Settings{DB: "postgres://loader@db/mes", Out: "x.csv"}
+	s := Settings{Import: Import{DB: "postgres://loader@db/mes"}, Analysis: Analysis{Out: "x.csv"}}
 	r := s.Redact(upperRedactor{})
 	if r.DB != "POSTGRES://LOADER@DB/MES" || r.Out != "x.csv" || s.DB != "postgres://loader@db/mes" {
 		t.Errorf("Redact: %+v (from %+v)", r, s)

@@ -21,6 +21,8 @@ type Importer struct {
 	conc   Concurrency
 	files  Files
 	hooks  Hooks
+	// setting names a setting in messages (Config.Setting).
+	setting func(key string) string
 }
 
 // Config is what an Importer is made of, grouped by concern.
@@ -31,6 +33,11 @@ type Config struct {
 	Concurrency Concurrency
 	Files       Files
 	Hooks       Hooks
+	// Setting names a setting in the messages of errors that changing it
+	// fixes, given its profile key ("table", "one_table",
+	// "statement_timeout"): a command names the flag, variable or profile
+	// key that set the value. nil names a setting by its key.
+	Setting func(key string) string
 }
 
 // Tables say how keys are named as tables.
@@ -96,13 +103,22 @@ type Hooks struct {
 // NewImporter returns an Importer into s with the settings of c.
 func NewImporter(s sink.Sink, c Config) *Importer {
 	return &Importer{
-		sink:   s,
-		limits: sink.LimitsOf(s),
-		tables: c.Tables,
-		parse:  c.Parsing,
-		policy: c.Policy,
-		conc:   c.Concurrency,
-		files:  c.Files,
-		hooks:  c.Hooks,
+		sink:    s,
+		limits:  sink.LimitsOf(s),
+		tables:  c.Tables,
+		parse:   c.Parsing,
+		policy:  c.Policy,
+		conc:    c.Concurrency,
+		files:   c.Files,
+		hooks:   c.Hooks,
+		setting: c.Setting,
 	}
+}
+
+// name names the setting of key in a message (Config.Setting).
+func (im *Importer) name(key string) string {
+	if im.setting == nil {
+		return key
+	}
+	return im.setting(key)
 }

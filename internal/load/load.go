@@ -208,13 +208,13 @@ func (im *Importer) prepare(entries []plan.Entry) ([]*job, error) {
 			name = schema.TableName(name)
 		case im.tables.Template != "":
 			if name, err = schema.ApplyTemplate(im.tables.Template, e.Key); err != nil {
-				return nil, fmt.Errorf("--table: %w", err)
+				return nil, fmt.Errorf("%s: %w", im.name("table"), err)
 			}
 		default:
 			name = schema.TableName(e.Key)
 		}
 		if err := im.sink.CheckTable(name); err != nil {
-			return nil, fmt.Errorf("key %q: %w: name its table with --table (e.g. --table 'x_{name}') or --one-table", e.Key, err)
+			return nil, fmt.Errorf("key %q: %w: name its table with %s (a template such as 'x_{name}') or %s", e.Key, err, im.name("table"), im.name("one_table"))
 		}
 		if prev, ok := byTable[name]; ok && im.tables.One == "" {
 			clashes = append(clashes, fmt.Sprintf("keys %q and %q both map to table %s", prev, e.Key, name))
@@ -223,7 +223,7 @@ func (im *Importer) prepare(entries []plan.Entry) ([]*job, error) {
 		jobs = append(jobs, &job{Entry: e, table: name})
 	}
 	if len(clashes) > 0 {
-		return nil, fmt.Errorf("table names clash (use --table or --one-table):\n  %s", strings.Join(clashes, "\n  "))
+		return nil, fmt.Errorf("table names clash (use %s or %s):\n  %s", im.name("table"), im.name("one_table"), strings.Join(clashes, "\n  "))
 	}
 	return jobs, nil
 }
@@ -236,7 +236,7 @@ func fail(o Outcome, err error) Outcome {
 // loadOne loads one key and says how it went. A load that makes no
 // progress for the StallTimeout fails with ErrStalled.
 func (im *Importer) loadOne(ctx context.Context, j *job) Outcome {
-	wctx, w := newWatchdog(ctx, im.conc.StallTimeout)
+	wctx, w := newWatchdog(ctx, im.conc.StallTimeout, im.name("statement_timeout"))
 	defer w.stop()
 	o := im.loadWatched(wctx, j, w)
 	if o.Err != nil {
@@ -404,7 +404,7 @@ func (im *Importer) oneTableColumns(ctx context.Context, jobs []*job) error {
 			continue
 		}
 		if d := diffColumns(schema.ColumnNamesOf(merged), schema.ColumnNamesOf(cols)); d != "" {
-			return fmt.Errorf("--one-table %s: key %s and key %s have different columns: %s", jobs[0].table, first, j.Key, d)
+			return fmt.Errorf("%s: table %s: key %s and key %s have different columns: %s", im.name("one_table"), jobs[0].table, first, j.Key, d)
 		}
 		at := make(map[string]int, len(merged))
 		for i, m := range merged {

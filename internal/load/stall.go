@@ -29,9 +29,10 @@ type watchdog struct {
 	wg     sync.WaitGroup
 }
 
-// newWatchdog returns ctx with a watchdog over it, armed. With d <= 0
-// there is none: the watchdog does nothing. Call stop when done.
-func newWatchdog(ctx context.Context, d time.Duration) (context.Context, *watchdog) {
+// newWatchdog returns ctx with a watchdog over it, armed; setting names
+// the setting of d in the error. With d <= 0 there is none: the watchdog
+// does nothing. Call stop when done.
+func newWatchdog(ctx context.Context, d time.Duration, setting string) (context.Context, *watchdog) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	w := &watchdog{d: d, cancel: cancel, quit: make(chan struct{})}
 	if d <= 0 {
@@ -55,7 +56,7 @@ func newWatchdog(ctx context.Context, d time.Duration) (context.Context, *watchd
 					continue
 				}
 				if now.Sub(since) >= d {
-					cancel(fmt.Errorf("%w for %s: the database (or the source) stopped answering; the key was rolled back (--statement-timeout sets the limit)", ErrStalled, d))
+					cancel(fmt.Errorf("%w for %s: the database (or the source) stopped answering; the key was rolled back (%s sets the limit)", ErrStalled, d, setting))
 					return
 				}
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,16 +53,14 @@ type Part struct {
 	Version       string // siftload version that wrote the file
 	Inputs        int    // outermost inputs analyzed in this shard
 
-	// Reading holds the settings the shard read its data files with
-	// (profile keys, values as text), so that merge --coverage reads
-	// them again the same way. The fingerprint covers them; they travel
-	// as "read.KEY" pairs of the first row, which readers that do not
-	// know them ignore.
-	Reading map[string]string
+	// Analysis holds the settings the shard analyzed with, as the
+	// caller encodes them (the cli: analysis.Settings as JSON), so that
+	// merge --coverage reads the versions again the same way. The
+	// fingerprint covers them. They travel as the pair "analysis" of
+	// the first row, which readers that do not know it ignore; "" for
+	// none (a file of an older siftload).
+	Analysis string
 }
-
-// readingPrefix starts the first-row names of Part.Reading.
-const readingPrefix = "read."
 
 // WritePart writes a candidates file: part's metadata, cands (sorted with
 // SortCandidates) and problems (in the order given).
@@ -79,9 +76,8 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 		"inputs", strconv.Itoa(part.Inputs),
 		"candidates", strconv.Itoa(len(cands)),
 		"problems", strconv.Itoa(len(problems))}
-	// The reading settings, in key order.
-	for _, k := range slices.Sorted(maps.Keys(part.Reading)) {
-		meta = append(meta, readingPrefix+k, part.Reading[k])
+	if part.Analysis != "" {
+		meta = append(meta, "analysis", part.Analysis)
 	}
 	if err := cw.write(meta...); err != nil {
 		return err
@@ -173,15 +169,7 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	}
 	part.Shard, part.Shards = i, n
 	part.ShardBy, part.Settings, part.Metric, part.Version = kv["shard_by"], kv["settings"], kv["metric"], kv["version"]
-	// The reading settings.
-	for k, v := range kv {
-		if name, ok := strings.CutPrefix(k, readingPrefix); ok {
-			if part.Reading == nil {
-				part.Reading = make(map[string]string)
-			}
-			part.Reading[name] = v
-		}
-	}
+	part.Analysis = kv["analysis"]
 	if part.Settings == "" || part.Metric == "" {
 		return part, nil, nil, partErr(1, "settings or metric missing")
 	}

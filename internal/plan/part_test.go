@@ -26,7 +26,7 @@ func TestPartRoundTrip(t *testing.T) {
 		problem.New("@site/b.tar.gz!/x.csv", 12, errors.New("+decode text, \"bad\"\nbytes")),
 	}
 	part := testPart(1, 4)
-	part.Reading = map[string]string{"delimiter": ";", "no_header": "true", "name_encoding": "=cp866"}
+	part.Analysis = `{"metric":"rows","delimiter":";","name_encoding":"=cp866"}`
 	var buf bytes.Buffer
 	if err := WritePart(&buf, part, cands, probs); err != nil {
 		t.Fatal(err)

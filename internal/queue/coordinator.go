@@ -74,6 +74,9 @@ type Coordinator struct {
 	Conn    *nats.Conn
 	Names   Names
 	AckWait time.Duration // 0 means DefaultAckWait
+	// SettingNames name settings in the problems they would fix (see
+	// Task.SettingNames).
+	SettingNames SettingNames
 	// Progress, when set, is told the size of every input once it is
 	// done.
 	Progress func(n int64)
@@ -93,7 +96,7 @@ func (c *Coordinator) logf(format string, args ...any) {
 // or failed on MaxDeliver deliveries, which is a problem of the input),
 // or with ctx's error; either way it removes the run's tasks and results
 // from the server.
-func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s Settings) (*analysis.Result, error) {
+func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s analysis.Settings) (*analysis.Result, error) {
 	start := time.Now()
 	js, err := jetstream.New(c.Conn)
 	if err != nil {
@@ -160,7 +163,7 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s Set
 			return nil, fmt.Errorf("task %s: %w", in.Source, err)
 		}
 		t := Task{Format: Format, Run: run, Index: i, Path: filepath.ToSlash(abs), Source: in.Source,
-			Key: in.Key, Size: in.Size, Dir: in.Dir, Settings: s, Reply: c.Names.ResultSubject(run)}
+			Key: in.Key, Size: in.Size, Dir: in.Dir, Settings: s, SettingNames: c.SettingNames, Reply: c.Names.ResultSubject(run)}
 		b, err := json.Marshal(t)
 		if err != nil {
 			return nil, err

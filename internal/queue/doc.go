@@ -26,9 +26,10 @@
 // A Task (JSON) names one outermost input: its absolute path on the
 // coordinator's machine (with '/' separators, which a worker rewrites with
 // its path map), its source and key base as a local run names them, its
-// size, and the settings that change candidates (metric, include/exclude,
-// key expression, no-header, max depth). Tasks are published largest
-// first.
+// size, the settings that change candidates (analysis.Settings, which the
+// worker analyzes with, whatever its own settings) and the names of the
+// limit settings for the problems of a crossed limit. Tasks are published
+// largest first.
 //
 // A worker fetches one task at a time per slot (no prefetch, so a task
 // never waits in a busy worker's buffer), checks that the file has the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
@@ -20,40 +21,40 @@ const Format = 1
 // problem.
 const MaxDeliver = 3
 
-// Settings are the analysis settings that change candidates. Every worker
-// applies the task's, whatever its own command line says.
-type Settings struct {
-	Metric   string   `json:"metric"`
-	Include  []string `json:"include,omitempty"`
-	Exclude  []string `json:"exclude,omitempty"`
-	Key      string   `json:"key,omitempty"`
-	NoHeader bool     `json:"no_header,omitempty"`
-	MaxDepth int      `json:"max_depth"`
-
-	// The CSV dialect, so that every worker counts as import reads.
-	Delimiter      string `json:"delimiter,omitempty"`
-	MaxRecordBytes int64  `json:"max_record_bytes,omitempty"`
-	// Decompression limits (archive.Walker); 0 means the default.
-	MaxRatio      int   `json:"max_ratio,omitempty"`
-	MaxMemberSize int64 `json:"max_member_size,omitempty"` // bytes
-	// Archive reading. MaxEntries 0 (a task from before the setting) is
-	// the default limit, a negative one no limit.
-	NameEncoding string `json:"name_encoding,omitempty"`
-	MaxEntries   int64  `json:"max_entries,omitempty"`
-}
-
 // Task is one outermost input to analyze.
 type Task struct {
-	Format   int      `json:"format"`
-	Run      string   `json:"run"`
-	Index    int      `json:"index"`         // the input's index in the run
-	Path     string   `json:"path"`          // absolute, '/' separators, on the coordinator's machine
-	Source   string   `json:"source"`        // archive.Input.Source
-	Key      string   `json:"key"`           // archive.Input.Key
-	Size     int64    `json:"size"`          // bytes; -1 for a dangling link
-	Dir      bool     `json:"dir,omitempty"` // archive.Input.Dir: an unreadable directory
-	Settings Settings `json:"settings"`
-	Reply    string   `json:"reply"` // the results subject
+	Format int    `json:"format"`
+	Run    string `json:"run"`
+	Index  int    `json:"index"`         // the input's index in the run
+	Path   string `json:"path"`          // absolute, '/' separators, on the coordinator's machine
+	Source string `json:"source"`        // archive.Input.Source
+	Key    string `json:"key"`           // archive.Input.Key
+	Size   int64  `json:"size"`          // bytes; -1 for a dangling link
+	Dir    bool   `json:"dir,omitempty"` // archive.Input.Dir: an unreadable directory
+	// Settings are the settings that change candidates: every worker
+	// applies the task's, whatever its own command line says.
+	Settings analysis.Settings `json:"settings"`
+	// SettingNames name the settings in the problems they would fix (a
+	// crossed limit, an undecodable name): the analyzing side words them,
+	// as the value's flag, variable or profile key.
+	SettingNames SettingNames `json:"setting_names,omitzero"`
+	Reply        string       `json:"reply"` // the results subject
+}
+
+// SettingNames name settings in problems, for archive.Walker's
+// MaxRatioSetting, MaxMemberSizeSetting, MaxEntriesSetting and
+// NameEncodingSetting; "" names none.
+type SettingNames struct {
+	Ratio        string `json:"ratio,omitempty"`
+	MemberSize   string `json:"member_size,omitempty"`
+	Entries      string `json:"entries,omitempty"`
+	NameEncoding string `json:"name_encoding,omitempty"`
+}
+
+// Apply sets the names of w.
+func (n SettingNames) Apply(w *archive.Walker) {
+	w.MaxRatioSetting, w.MaxMemberSizeSetting = n.Ratio, n.MemberSize
+	w.MaxEntriesSetting, w.NameEncodingSetting = n.Entries, n.NameEncoding
 }
 
 // Input returns the archive input of t at path (t.Path after mapping).

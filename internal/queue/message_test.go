@@ -20,7 +20,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/problem"
@@ -336,9 +335,7 @@ func TestWorkerReadsOnlyUnderRoots(t *testing.T) {
 		{Path: outside, Roots: []string{site, other}},
 	}
 	for _, tt := range tests {
-		w := &Worker{Roots: tt.Roots, Configure: func(Settings) (analysis.Options, error) {
-			return analysis.Options{}, errors.New("configured") // the root check passed
-		}}
+		w := &Worker{Roots: tt.Roots} // the task has no settings: an error past the root check
 		_, _, err := w.analyze(t.Context(), &Task{Format: Format, Path: filepath.ToSlash(tt.Path), Size: 4}, 1)
 		outside := err != nil && strings.Contains(err.Error(), "outside the directories")
 		if outside != tt.WantErr {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
-	"github.com/siftload/siftload/internal/metric"
 	"github.com/siftload/siftload/internal/testenv"
 )
 
@@ -53,11 +52,6 @@ func testNATS(t *testing.T) (*nats.Conn, Names) {
 		nc.Close()
 	})
 	return nc, names
-}
-
-func rowsConfig(Settings) (analysis.Options, error) {
-	m, err := metric.Lookup("rows")
-	return analysis.Options{Metric: m, Workers: 1}, err
 }
 
 // csvInputs writes n small CSV files into dir and expands them.
@@ -118,12 +112,12 @@ func TestTaskFailingThreeTimesIsAProblem(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for i := range 2 {
-		w := &Worker{Conn: nc, Names: names, Slots: 1, Configure: rowsConfig, ID: fmt.Sprintf("w%d", i),
+		w := &Worker{Conn: nc, Names: names, Slots: 1, ID: fmt.Sprintf("w%d", i),
 			PathMap: []PathMap{{From: filepath.ToSlash(abs), To: filepath.ToSlash(mirror)}}, Logf: logf}
 		wg.Go(func() { w.Serve(ctx) })
 	}
 	c := &Coordinator{Conn: nc, Names: names, AckWait: 5 * time.Second}
-	res, err := c.Analyze(t.Context(), ins, Settings{Metric: "rows", MaxDepth: 4})
+	res, err := c.Analyze(t.Context(), ins, analysis.Settings{Metric: "rows", MaxDepth: 4})
 	cancel()
 	wg.Wait()
 	if err != nil {
@@ -166,7 +160,7 @@ func TestTaskAbandonedByDeadWorkersIsAProblem(t *testing.T) {
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, err := c.Analyze(t.Context(), ins, Settings{Metric: "rows", MaxDepth: 4})
+		res, err := c.Analyze(t.Context(), ins, analysis.Settings{Metric: "rows", MaxDepth: 4})
 		done <- out{res, err}
 	}()
 	// Three workers that take the task and die before they answer.
@@ -226,7 +220,7 @@ func TestCoordinatorInterruptedPurgesItsTasks(t *testing.T) {
 			cancel() // no worker: interrupt once the tasks are out
 		}
 	}}
-	_, err := c.Analyze(ctx, ins, Settings{Metric: "rows", MaxDepth: 4})
+	_, err := c.Analyze(ctx, ins, analysis.Settings{Metric: "rows", MaxDepth: 4})
 	if err != context.Canceled {
 		t.Fatalf("Analyze = %v, want context.Canceled", err)
 	}

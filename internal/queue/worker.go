@@ -33,9 +33,9 @@ type Worker struct {
 	// for another path fails. Without Roots, whoever may publish tasks
 	// can have the worker measure any file the worker may read.
 	Roots []string
-	// Configure turns a task's settings into analysis options (the
-	// worker's own temp directory and the like included).
-	Configure func(Settings) (analysis.Options, error)
+	// TempDir is where nested zip/7z archives are spooled ("" for the
+	// system's temp directory).
+	TempDir string
 	// ID names the worker in results and notes.
 	ID string
 	// IdleExit, when > 0, ends Serve once the worker has had no task for
@@ -266,12 +266,13 @@ func (w *Worker) analyze(ctx context.Context, t *Task, delivered uint64) ([][]by
 			return nil, "", fmt.Errorf("%s has %d bytes here, %d where analyze runs: another file, or changed since (check --path-map)", path, fi.Size(), t.Size)
 		}
 	}
-	opts, err := w.Configure(t.Settings)
+	opts, err := t.Settings.Options()
 	if err != nil {
-		return nil, "", fmt.Errorf("settings: %w", err)
+		return nil, "", fmt.Errorf("the task's settings: %w", err)
 	}
 	opts.Workers = 1
-	opts.Progress = nil
+	opts.Walker.TempDir = w.TempDir
+	t.SettingNames.Apply(&opts.Walker)
 	res, err := analysis.Run(ctx, []archive.Input{t.Input(path)}, opts)
 	if err != nil {
 		return nil, "", err
