@@ -179,3 +179,40 @@ func TestCoverageUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeCoverageUsesTheShardsSettings: merge reads the versions again
+// with the shards' analysis settings (here --include and --delimiter),
+// which their candidates files carry.
+func TestMergeCoverageUsesTheShardsSettings(t *testing.T) {
+	t.Chdir(t.TempDir())
+	months := func(first, last int) string {
+		var b strings.Builder
+		b.WriteString("month;qty\n")
+		for m := first; m <= last; m++ {
+			fmt.Fprintf(&b, "2023-%02d;%d,5\n", m, m*7)
+		}
+		return b.String()
+	}
+	writeZip(t, "site/2023-06-30_export.zip", map[string]string{"data/X.dat": months(1, 6)})
+	writeZip(t, "site/2023-12-31_export.zip", map[string]string{"data/X.dat": months(4, 12)})
+	set := func(s *config.Settings) { s.Include, s.Delimiter = []string{"*.dat"}, ";" }
+	p, out := quiet(t)
+	local := config.Settings{Analysis: config.Analysis{Out: "local.csv", Workers: 2, Metric: "rows", MaxDepth: 4}}
+	set(&local)
+	if _, err := runAnalyze(t.Context(), p, local, []string{"site"}); err != nil {
+		t.Fatalf("analyze: %v\n%s", err, out)
+	}
+	want := readFile(t, "local.csv")
+	if !strings.Contains(want, ",3,site/2023-06-30_export.zip!/data/X.dat\n") {
+		t.Fatalf("the local plan misses the rotation:\n%s", want)
+	}
+	for i := range 2 {
+		analyzeShard(t, "site", fmt.Sprintf("%d/2", i), "size", fmt.Sprintf("part-%d.csv", i), set)
+	}
+	if _, err := runMerge(t.Context(), p, config.Settings{Analysis: config.Analysis{Out: "merged.csv", Workers: 1}}, []string{"part-*.csv"}); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	if got := readFile(t, "merged.csv"); got != want {
+		t.Errorf("merge gives\n%s\nwant the local plan\n%s", got, want)
+	}
+}
