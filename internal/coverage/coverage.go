@@ -250,9 +250,23 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 	if len(want) == 0 {
 		return nil
 	}
+	// The inputs that hold a wanted source: the source itself, or a
+	// prefix of it that ends before a Sep.
+	outer := make(map[string]bool)
+	for src := range want {
+		outer[src] = true
+		for i := 0; ; {
+			j := strings.Index(src[i:], archive.Sep)
+			if j < 0 {
+				break
+			}
+			outer[src[:i+j]] = true
+			i += j + len(archive.Sep)
+		}
+	}
 	var ins []archive.Input
 	for _, in := range inputs {
-		if holdsAny(in.Source, want) {
+		if outer[in.Source] {
 			ins = append(ins, in)
 		}
 	}
@@ -368,21 +382,6 @@ func readAhead(r io.Reader, read func(io.Reader) error) error {
 
 // errReadDone tells readAhead's goroutine that nothing reads any more.
 var errReadDone = errors.New("coverage: read done")
-
-// holdsAny reports whether the input named source holds a wanted source:
-// source itself, or a member under it.
-func holdsAny(source string, want map[string]slot) bool {
-	if _, ok := want[source]; ok {
-		return true
-	}
-	prefix := source + archive.Sep
-	for s := range want {
-		if strings.HasPrefix(s, prefix) {
-			return true
-		}
-	}
-	return false
-}
 
 // records calls fn for the hash of every data record of r, read by the
 // dialect with h's column order, after calling start with the header. A
