@@ -49,8 +49,17 @@ one file written at once; merge writes them all to the problems file, and
 exits 1 when there are any. A shard exits 0 once its file is written, so
 that a batch scheduler does not run it again for problems of the data.
 
+A shard checks no coverage (see "siftload analyze --help"): merge does, with
+--coverage (default warn, as analyze). It reads every key's versions again
+from the sources the candidates name, relative to the directory merge runs
+in (run it where the shards' INPUT paths resolve), with the analysis
+settings the shards wrote into their files, --workers at once; so shards
+and merge give the plan of one analyze, coverage columns included.
+--coverage off leaves them empty and reads nothing.
+
 --out and --problems are also SIFTLOAD_OUT and SIFTLOAD_PROBLEMS; flags
-override them. Merge takes no profile.
+override them (and so the coverage settings, --workers and --temp-dir).
+Merge takes no profile.
 
 "--shard 0/1" makes the one part of an analysis on one machine. The
 --candidates file of an analysis without --shard is a plain list of
