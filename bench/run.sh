@@ -37,6 +37,11 @@ usage: bench/run.sh [--quick] [--big] [--scaling] [--runs N] [--work DIR]
 Environment: SIFTLOAD_BENCH_POSTGRES_URL (default
 postgres://postgres@127.0.0.1:5432/test?sslmode=disable) names the
 PostgreSQL to compare against psql \copy; it is skipped when unreachable.
+SIFTLOAD_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/) names the
+MariaDB/MySQL server to compare against the mariadb client's LOAD DATA
+LOCAL INFILE (in a database of its own, dropped at the end); it is skipped
+when the client is missing or the server unreachable or has local_infile
+off.
 EOF
 }
 
@@ -96,7 +101,12 @@ scratch=$(mktemp -d "$work/scratch.XXXXXX")
 mkdir -p "$scratch/log" "$scratch/tmp" "$scratch/bin"
 pg=0
 pg_schema="siftload_bench_$$"
+my=0
+my_db="siftload_bench_$$"
 cleanup() {
+	if [[ $my == 1 ]]; then
+		"${my_client[@]}" -e "DROP DATABASE IF EXISTS $my_db" >/dev/null 2>&1 || true
+	fi
 	if [[ $pg == 1 ]]; then
 		PGOPTIONS="-c client_min_messages=warning" psql "$pg_url" -qc "DROP SCHEMA IF EXISTS $pg_schema CASCADE" >/dev/null 2>&1 || true
 	fi
@@ -142,6 +152,30 @@ elif PGCONNECT_TIMEOUT=5 psql "$pg_url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
 	pg=1
 else
 	note "no PostgreSQL at SIFTLOAD_BENCH_POSTGRES_URL (or its default): no PostgreSQL comparison"
+fi
+
+# MariaDB/MySQL: the mariadb client (or mysql) on the server of the URL.
+my_url=${SIFTLOAD_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/}
+my_bin=""
+my_dump=""
+have mariadb && my_bin=mariadb my_dump=mariadb-dump
+[[ -z $my_bin ]] && have mysql && my_bin=mysql my_dump=mysqldump
+if [[ -z $my_bin ]]; then
+	note "the mariadb client is missing: no MariaDB comparison"
+else
+	# mysql://USER@HOST:PORT/ (no password: the bench's server is local)
+	my_rest=${my_url#*://} my_user=${my_rest%%@*} my_host=${my_rest#*@}
+	my_host=${my_host%%/*} my_port=3306
+	[[ $my_host == *:* ]] && my_port=${my_host##*:} my_host=${my_host%:*}
+	my_client=("$my_bin" --protocol=tcp -h "$my_host" -P "$my_port" -u "$my_user" --local-infile=1)
+	if ! local_infile=$("${my_client[@]}" -N -B -e 'SELECT @@local_infile' 2>/dev/null); then
+		note "no MariaDB at SIFTLOAD_BENCH_MYSQL_URL (or its default): no MariaDB comparison"
+	elif [[ $local_infile != 1 ]]; then
+		note "MariaDB has local_infile off (SET GLOBAL local_infile=1): no MariaDB comparison"
+	else
+		my=1
+		my_sl_url="mysql://$my_user@$my_host:$my_port/$my_db"
+	fi
 fi
 
 # ---- machine -----------------------------------------------------------------
@@ -309,6 +343,8 @@ def psql_text rows "psql \`\\copy\` of the extracted winners, all-text tables"
 def imp_pg_text rows "siftload import into PostgreSQL, --all-text"
 def psql_typed rows "psql \`\\copy\` of the extracted winners, typed tables"
 def imp_pg rows "siftload import into PostgreSQL (typed)"
+def my_load rows "mariadb client \`LOAD DATA LOCAL INFILE\` of the extracted winners, typed tables"
+def imp_my rows "siftload import into MariaDB (typed)"
 
 # Preparations (untimed).
 prep_none() { :; }
@@ -319,6 +355,9 @@ prep_imp_sqlite() { rm -f "$scratch/imp.db"*; }
 prep_pg() {
 	PGOPTIONS="-c client_min_messages=warning" psql "$pg_url" -v ON_ERROR_STOP=1 -qc \
 		"DROP SCHEMA IF EXISTS $pg_schema CASCADE; CREATE SCHEMA $pg_schema" >/dev/null
+}
+prep_my() {
+	"${my_client[@]}" -e "DROP DATABASE IF EXISTS $my_db; CREATE DATABASE $my_db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 }
 case $pg_url in *\?*) pg_sl_url="$pg_url&" ;; *) pg_sl_url="$pg_url?" ;; esac
 pg_sl_url+="options=-csearch_path%3D$pg_schema"
@@ -359,6 +398,24 @@ if [[ $pg == 1 ]]; then
 		die "PostgreSQL: siftload made $(wc -l <"$scratch/pg.typed.ddl") tables for $plan_keys keys"
 fi
 
+if [[ $my == 1 ]]; then
+	# As for PostgreSQL: the client loads into the tables siftload makes,
+	# read back after one untimed import, from the files as they are
+	# (CSV: comma, optional quotes, "" for a quote, no backslash escapes).
+	say "MariaDB: derive the tables from one untimed siftload import"
+	prep_my
+	"$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$my_sl_url" -q
+	{
+		cut -f1 "$scratch/winners.txt" | xargs "$my_dump" --protocol=tcp -h "$my_host" -P "$my_port" -u "$my_user" \
+			--no-data --skip-comments --skip-add-drop-table --compact "$my_db"
+		while IFS=$'\t' read -r table file; do
+			printf "LOAD DATA LOCAL INFILE '%s' INTO TABLE \`%s\` CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\\n' IGNORE 1 LINES;\n" "$file" "$table"
+		done <"$scratch/winners.txt"
+	} >"$scratch/my.sql"
+	[[ $(grep -c '^CREATE TABLE' "$scratch/my.sql") == "$plan_keys" ]] ||
+		die "MariaDB: siftload made $(grep -c '^CREATE TABLE' "$scratch/my.sql") tables for $plan_keys keys"
+fi
+
 say "measure, $runs round(s), on $(basename "$site_dir"): $data_files CSV files, $data_bytes bytes, $narchives archives"
 for round in $(seq 1 "$runs"); do
 	say "round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -385,6 +442,10 @@ for round in $(seq 1 "$runs"); do
 		measure psql_typed prep_pg env PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -q -v ON_ERROR_STOP=1 -f "$scratch/pg.typed.sql"
 		measure imp_pg prep_pg "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$pg_sl_url" -q
 	fi
+	if [[ $my == 1 ]]; then
+		measure my_load prep_my "${my_client[@]}" "$my_db" -e "source $scratch/my.sql"
+		measure imp_my prep_my "$sl" import --base "$site" --plan "$scratch/plan.csv" --db "$my_sl_url" -q
+	fi
 done
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/an1.plan.csv") || die "the one-core plan differs from the warm-up plan"
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/anN.plan.csv") || die "the all-core plan differs from the warm-up plan"
@@ -392,6 +453,10 @@ cmp -s "$scratch/plan.csv" "$scratch/anN_cov.plan.csv" || die "the plan with the
 if [[ $pg == 1 ]]; then
 	got=$(PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -Atqc "SELECT sum(row_count) FROM siftload_ledger")
 	[[ $got == "$plan_rows" ]] || die "PostgreSQL: the ledger holds $got rows, the plan $plan_rows"
+fi
+if [[ $my == 1 ]]; then
+	got=$("${my_client[@]}" -N -B "$my_db" -e "SELECT SUM(row_count) FROM siftload_ledger")
+	[[ $got == "$plan_rows" ]] || die "MariaDB: the ledger holds $got rows, the plan $plan_rows"
 fi
 
 # ---- the 2 GiB member --------------------------------------------------------
@@ -502,14 +567,18 @@ ratios() {
 		v=$(ratio "$(rows_per_s imp_pg)" "$(rows_per_s psql_typed)")
 		echo "| PostgreSQL: siftload import typed ÷ psql \\copy typed (rows/s) | $v | ≥ 0.9 | $(verdict "$v" '>=' 0.9) |"
 	fi
+	if done_case imp_my; then
+		v=$(ratio "$(rows_per_s imp_my)" "$(rows_per_s my_load)")
+		echo "| MariaDB: siftload import typed ÷ mariadb LOAD DATA LOCAL INFILE typed (rows/s) | $v | ≥ 0.9 | $(verdict "$v" '>=' 0.9) |"
+	fi
 	if [[ -n $gnutime ]]; then
 		local a=0 l=0 n
 		for n in an1 anN anN_cov; do ((${rss[$n]:-0} > a)) && a=${rss[$n]}; done
-		for n in run_sqlite imp_sqlite imp_sqlite_text imp_pg imp_pg_text; do ((${rss[$n]:-0} > l)) && l=${rss[$n]}; done
+		for n in run_sqlite imp_sqlite imp_sqlite_text imp_pg imp_pg_text imp_my; do ((${rss[$n]:-0} > l)) && l=${rss[$n]}; done
 		v=$(mib "$a")
 		echo "| peak RSS of the analysis (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
 		v=$(mib "$l")
-		echo "| peak RSS of a load: run, import SQLite/PostgreSQL (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
+		echo "| peak RSS of a load: run, import SQLite/PostgreSQL/MariaDB (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
 		if done_case big_anN; then
 			local b=$((rss[big_anN] > rss[big_an1] ? rss[big_anN] : rss[big_an1]))
 			v=$(ratio "$b" "$a")

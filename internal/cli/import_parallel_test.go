@@ -24,7 +24,7 @@ func TestTwoImportersLoadEachKeyOnce(t *testing.T) {
 	if len(entries) != len(truth) {
 		t.Fatalf("%d keys, want %d", len(entries), len(truth))
 	}
-	for _, tg := range targets(t) {
+	for _, tg := range append(targets(t), mysqlTargets(t)...) {
 		t.Run(tg.name, func(t *testing.T) {
 			var cmds []*exec.Cmd
 			outs := []*syncBuffer{new(syncBuffer), new(syncBuffer)}

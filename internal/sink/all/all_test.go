@@ -11,16 +11,19 @@ import (
 
 func TestRegistry(t *testing.T) {
 	r := Registry()
-	if got, want := r.Names(), []string{"oracle", "postgres", "sqlite"}; !slices.Equal(got, want) {
+	if got, want := r.Names(), []string{"mysql", "oracle", "postgres", "sqlite", "sqlserver"}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %q, want %q", got, want)
 	}
 	for dsn, scheme := range map[string]string{
-		"sqlite:x.db":          "sqlite",
-		"sqlite:///abs/x.db":   "sqlite",
-		"postgres://u@h/db":    "postgres",
-		"postgresql://u@h/db":  "postgres",
-		"oracle://u@h:1521/XE": "oracle",
-		"POSTGRES://u@h/db":    "postgres",
+		"sqlite:x.db":                 "sqlite",
+		"sqlite:///abs/x.db":          "sqlite",
+		"postgres://u@h/db":           "postgres",
+		"postgresql://u@h/db":         "postgres",
+		"oracle://u@h:1521/XE":        "oracle",
+		"POSTGRES://u@h/db":           "postgres",
+		"mysql://u@h:3306/db":         "mysql",
+		"mariadb://u@h/db":            "mysql",
+		"sqlserver://u@h?database=db": "sqlserver",
 	} {
 		f, err := r.Lookup(dsn)
 		if err != nil {
@@ -31,9 +34,9 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("Lookup(%q) = %s, want %s", dsn, f.Scheme(), scheme)
 		}
 	}
-	_, err := r.Lookup("mysql://u@h/db")
-	if want := `unknown database "mysql" (known: oracle, postgres, sqlite)`; err == nil || err.Error() != want {
-		t.Errorf("Lookup(mysql) error = %v, want %s", err, want)
+	_, err := r.Lookup("db2://u@h/db")
+	if want := `unknown database "db2" (known: mysql, oracle, postgres, sqlite, sqlserver)`; err == nil || err.Error() != want {
+		t.Errorf("Lookup(db2) error = %v, want %s", err, want)
 	}
 }
 

@@ -114,23 +114,23 @@ var roundTripCorpus = []rtColumn{{
 		{Raw: "2024-03-01", Want: all("2024-03-01 00:00:00")}, // a date among datetimes
 	},
 }, {
-	// Nanoseconds: PostgreSQL keeps microseconds, so there the column
-	// is text, never rounded.
-	Name: "ts9", Type: map[string]schema.Type{"*": schema.Timestamp, "postgres": schema.Text},
+	// Nanoseconds: PostgreSQL and MySQL keep microseconds, so there the
+	// column is text, never rounded.
+	Name: "ts9", Type: map[string]schema.Type{"*": schema.Timestamp, "postgres": schema.Text, "mysql": schema.Text, "sqlserver": schema.Text},
 	Cells: []rtCell{
-		{Raw: "2024-02-29T13:14:15.123456789", Want: map[string]string{"*": "2024-02-29 13:14:15.123456789", "postgres": "2024-02-29T13:14:15.123456789"}},
+		{Raw: "2024-02-29T13:14:15.123456789", Want: map[string]string{"*": "2024-02-29 13:14:15.123456789", "postgres": "2024-02-29T13:14:15.123456789", "mysql": "2024-02-29T13:14:15.123456789", "sqlserver": "2024-02-29T13:14:15.123456789"}},
 		{Raw: "9999-12-31 23:59:59.999999999", Want: map[string]string{"*": "9999-12-31 23:59:59.999999999"}},
 	},
 }, {
 	Name: "tz", Type: each(schema.TimestampTZ),
 	Cells: []rtCell{
-		{Raw: "2024-02-29T13:14:15Z", Want: map[string]string{"*": "2024-02-29 13:14:15Z", "postgres": "2024-02-29 13:14:15+00", "oracle": "2024-02-29 13:14:15+00:00"}},
-		{Raw: "2024-02-29 13:14:15.25+02:00", Want: map[string]string{"*": "2024-02-29 13:14:15.25+02:00", "postgres": "2024-02-29 11:14:15.25+00"}},
-		{Raw: "2024-02-29T13:14:15-0530", Want: map[string]string{"*": "2024-02-29 13:14:15-05:30", "postgres": "2024-02-29 18:44:15+00"}},
-		{Raw: "2024-02-29T13:14:15+01", Want: map[string]string{"*": "2024-02-29 13:14:15+01:00", "postgres": "2024-02-29 12:14:15+00"}},
-		{Raw: "2024-02-29T13:14:15+00:00", Want: map[string]string{"*": "2024-02-29 13:14:15+00:00", "postgres": "2024-02-29 13:14:15+00"}},
-		{Raw: "0001-01-01T01:00:00+01:00", Want: map[string]string{"*": "0001-01-01 01:00:00+01:00", "postgres": "0001-01-01 00:00:00+00"}},
-		{Raw: "9999-12-31T23:59:59.999999Z", Want: map[string]string{"*": "9999-12-31 23:59:59.999999Z", "postgres": "9999-12-31 23:59:59.999999+00", "oracle": "9999-12-31 23:59:59.999999+00:00"}},
+		{Raw: "2024-02-29T13:14:15Z", Want: map[string]string{"*": "2024-02-29 13:14:15Z", "postgres": "2024-02-29 13:14:15+00", "mysql": "2024-02-29 13:14:15", "sqlserver": "2024-02-29 13:14:15 +00:00", "oracle": "2024-02-29 13:14:15+00:00"}},
+		{Raw: "2024-02-29 13:14:15.25+02:00", Want: map[string]string{"*": "2024-02-29 13:14:15.25+02:00", "postgres": "2024-02-29 11:14:15.25+00", "mysql": "2024-02-29 11:14:15.25", "sqlserver": "2024-02-29 13:14:15.25 +02:00"}},
+		{Raw: "2024-02-29T13:14:15-0530", Want: map[string]string{"*": "2024-02-29 13:14:15-05:30", "postgres": "2024-02-29 18:44:15+00", "mysql": "2024-02-29 18:44:15", "sqlserver": "2024-02-29 13:14:15 -05:30"}},
+		{Raw: "2024-02-29T13:14:15+01", Want: map[string]string{"*": "2024-02-29 13:14:15+01:00", "postgres": "2024-02-29 12:14:15+00", "mysql": "2024-02-29 12:14:15", "sqlserver": "2024-02-29 13:14:15 +01:00"}},
+		{Raw: "2024-02-29T13:14:15+00:00", Want: map[string]string{"*": "2024-02-29 13:14:15+00:00", "postgres": "2024-02-29 13:14:15+00", "mysql": "2024-02-29 13:14:15", "sqlserver": "2024-02-29 13:14:15 +00:00"}},
+		{Raw: "0001-01-01T01:00:00+01:00", Want: map[string]string{"*": "0001-01-01 01:00:00+01:00", "postgres": "0001-01-01 00:00:00+00", "mysql": "0001-01-01 00:00:00", "sqlserver": "0001-01-01 01:00:00 +01:00"}},
+		{Raw: "9999-12-31T23:59:59.999999Z", Want: map[string]string{"*": "9999-12-31 23:59:59.999999Z", "postgres": "9999-12-31 23:59:59.999999+00", "mysql": "9999-12-31 23:59:59.999999", "sqlserver": "9999-12-31 23:59:59.999999 +00:00", "oracle": "9999-12-31 23:59:59.999999+00:00"}},
 		{Raw: ``, Want: all(null)},
 	},
 }}
@@ -266,7 +266,8 @@ func testRoundTrip(t *testing.T, h *harness) {
 
 // rowMatches compares a row read back with the wanted text. Oracle's
 // NUMBER keeps a decimal's value but not its scale ("1.50" is 1.5) and
-// its TO_CHAR writes nine fraction digits: those compare by value.
+// its TO_CHAR writes nine fraction digits, MySQL's DATETIME(6) six and SQL
+// Server's CONVERT style 121 seven: those compare by value.
 func rowMatches(scheme string, cols []schema.Column, row []*string, want []string) bool {
 	for i, w := range want {
 		g := row[i]
@@ -281,7 +282,9 @@ func rowMatches(scheme string, cols []schema.Column, row []*string, want []strin
 			if !ok1 || !ok2 || a.Cmp(b) != 0 {
 				return false
 			}
-		case scheme == "oracle" && (cols[i].Type == schema.Timestamp || cols[i].Type == schema.TimestampTZ):
+		case scheme == "oracle" && (cols[i].Type == schema.Timestamp || cols[i].Type == schema.TimestampTZ),
+			scheme == "mysql" && (cols[i].Type == schema.Timestamp || cols[i].Type == schema.TimestampTZ),
+			scheme == "sqlserver" && (cols[i].Type == schema.Timestamp || cols[i].Type == schema.TimestampTZ):
 			if trimFraction(*g) != w {
 				return false
 			}
@@ -295,13 +298,19 @@ func rowMatches(scheme string, cols []schema.Column, row []*string, want []strin
 }
 
 // trimFraction drops the trailing zeros of the fractional seconds of an
-// Oracle TO_CHAR "YYYY-MM-DD HH24:MI:SS.FF9[TZH:TZM]", and the point when
-// nothing is left.
+// Oracle TO_CHAR "YYYY-MM-DD HH24:MI:SS.FF9[TZH:TZM]", a MySQL
+// DATETIME(6) "YYYY-MM-DD HH:MM:SS.ffffff" or a SQL Server style 121
+// "YYYY-MM-DD HH:MM:SS.fffffff [+hh:mm]", and the point when nothing is
+// left.
 func trimFraction(s string) string {
-	if len(s) < 29 || s[19] != '.' {
+	if len(s) < 21 || s[19] != '.' {
 		return s
 	}
-	frac, rest := strings.TrimRight(s[20:29], "0"), s[29:]
+	end := 20
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	frac, rest := strings.TrimRight(s[20:end], "0"), s[end:]
 	if frac == "" {
 		return s[:19] + rest
 	}
