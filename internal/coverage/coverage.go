@@ -194,7 +194,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 				continue
 			}
 			d, ok := c.opts.Digests[o]
-			if ok && (d == c.opts.Digests[k.Chosen] || c.prefixes[i] != nil && c.prefixes[i].isPrefix(d)) {
+			if ok && (d == c.opts.Digests[k.Chosen] || c.prefixes[i] != nil && c.prefixes[i].isPrefix(d, c.opts.Record)) {
 				v.Checked, v.Rows = true, -1
 				continue
 			}
@@ -430,7 +430,7 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 	var sizes []int64
 	chosen := c.opts.Digests[c.keys[s.key].Chosen]
 	for _, o := range c.keys[s.key].Others {
-		if d, ok := c.opts.Digests[o]; ok && d.Bytes >= minPrefix && d.Bytes < chosen.Bytes {
+		if d, ok := c.opts.Digests[o]; ok && d.Bytes > 0 && d.Bytes < chosen.Bytes {
 			sizes = append(sizes, d.Bytes)
 		}
 	}
