@@ -518,10 +518,12 @@ func TestDigestsChangeNoCount(t *testing.T) {
 		}
 		return string(b)
 	}
+	// The whole sniffs ';' (41 records of 2), its first two records ','
+	// (1 each, where ';' has 1 and 2).
 	var sniffed strings.Builder
-	sniffed.WriteString("a;b,c\n1;2,3\n")
+	sniffed.WriteString("a;b,c\n1;2;3,4\n")
 	for i := range 40 {
-		fmt.Fprintf(&sniffed, "%d;5;6,7\n", i)
+		fmt.Fprintf(&sniffed, "%d;y;z\n", i)
 	}
 	chosens := map[string]string{
 		"Sniff":  sniffed.String(),
