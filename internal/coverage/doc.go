@@ -65,7 +65,9 @@
 // digests of the analysis (Options.Digests) spare more: a version with
 // the chosen version's sha256, or whose bytes are a prefix of the chosen
 // version's ending in a line feed (proven by the sha256 of the chosen
-// version's first bytes, taken in pass 1), misses nothing; versions that
+// version's first bytes, taken in pass 1; a prefix under 128 KiB must
+// also decode to the start of the chosen text and sniff its delimiter),
+// misses nothing; versions that
 // share a sha256 are read once. A large version is decompressed on one
 // goroutine while another parses it.
 //
