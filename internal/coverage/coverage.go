@@ -80,10 +80,11 @@ type Options struct {
 	// Digests, when set, hold the sha256 and size the analysis measured
 	// of the sources' bytes. They spare reads: a version with the
 	// chosen version's digest misses nothing and is not read; versions
-	// that share a digest are read once; and a version of at least 128
-	// KiB whose bytes are the chosen version's first bytes, ending in a
-	// line feed (an export that only grew), misses nothing and is not
-	// read either. Sources without a digest are read.
+	// that share a digest are read once; and a version whose bytes are
+	// the chosen version's first bytes, ending in a line feed (an export
+	// that only grew), misses nothing and is not read either (under 128
+	// KiB, when it also reads as the chosen version's start: sameStart).
+	// Sources without a digest are read.
 	Digests map[string]Digest
 }
 
