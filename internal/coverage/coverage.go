@@ -190,6 +190,9 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 		read := make(map[Digest]slot)
 		for j, o := range k.Others {
 			v := &c.versions[i][j]
+			if v.Checked {
+				continue // the chosen version's digest
+			}
 			if c.chosen[i] == nil {
 				v.Reason = ReasonNoChosen
 				continue

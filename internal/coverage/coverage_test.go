@@ -570,3 +570,25 @@ func TestDigestsChangeNoCount(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestsOnly: a key whose other versions all have the chosen
+// version's digest reads nothing, even when the chosen version is gone.
+func TestDigestsOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeZip(t, filepath.Join(dir, "b.zip"), "x.csv", "a\n1\n")
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.ToSlash(filepath.Join(dir, "a.zip")) + "!/x.csv" // no such file
+	b := filepath.ToSlash(filepath.Join(dir, "b.zip")) + "!/x.csv"
+	d := Digest{SHA256: "00", Bytes: 4}
+	res, probs, err := Check(context.Background(), ins, []Key{{Key: "x.csv", Chosen: a, Others: []string{b}}},
+		Options{Digests: map[string]Digest{a: d, b: d}})
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("check: %v %v", err, probs)
+	}
+	if want := (Version{Source: b, Checked: true, Rows: -1}); res[0].Versions[0] != want {
+		t.Errorf("got %+v, want %+v", res[0].Versions[0], want)
+	}
+}
