@@ -53,10 +53,11 @@ func problemsPath(s config.Settings) string {
 	return strings.TrimSuffix(s.Out, filepath.Ext(s.Out)) + ".problems.csv"
 }
 
-func newAnalyzeCommand(p *ui.Printer) *cobra.Command {
+func newAnalyzeCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		b    *boundSettings
-		prof profileOptions
+		b       *boundSettings
+		prof    profileOptions
+		jsonOut bool
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze [flags] INPUT...",
@@ -108,7 +109,9 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			out := newJSONLines(d.out(), jsonOut)
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				s.analyze.json = out
 				_, err := s.analyze.run(ctx, p, s.inputs)
 				return err
 			})
@@ -117,6 +120,7 @@ EXAMPLES
 	b = newBoundSettings(cmd.Flags())
 	b.analysisFlags()
 	b.scaleFlags()
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "write the plan's keys, the problems and the summary as JSON Lines to standard output")
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }

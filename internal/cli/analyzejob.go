@@ -49,6 +49,10 @@ type analyzeJob struct {
 
 	// Coverage check (coverage.go); nil when off.
 	coverage *coverageJob
+
+	// json receives the plan's keys, the problems and the summary
+	// (--json); nil for none.
+	json *jsonLines
 }
 
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
@@ -269,6 +273,10 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
+	if err := j.json.Err(); err != nil {
+		return nil, err
+	}
 	return entries, out.problemsError("analyze", p, problems)
 }
 

@@ -1,6 +1,11 @@
 package cli
 
-import "github.com/siftload/siftload/internal/ui"
+import (
+	"io"
+	"os"
+
+	"github.com/siftload/siftload/internal/ui"
+)
 
 // deps are what the commands take from the world outside their flags and
 // files, which tests replace. They are handed down from execute to the
@@ -14,6 +19,16 @@ type deps struct {
 	// the database, from several goroutines with --workers > 1 (tests stop
 	// an import at a known point with it).
 	importProgress func(rows int64)
+	// stdout is where --json output goes; nil is os.Stdout.
+	stdout io.Writer
+}
+
+// out returns d.stdout, or os.Stdout.
+func (d deps) out() io.Writer {
+	if d.stdout == nil {
+		return os.Stdout
+	}
+	return d.stdout
 }
 
 // defaultDeps are the deps of the program: the terminal, no progress hook.

@@ -43,6 +43,10 @@ type ImportOptions struct {
 	// "table (site.yaml:4:1)" from a profile); nil names it by its flag.
 	setting func(key string) string
 
+	// json receives every key's outcome and the summary (--json); nil
+	// for none.
+	json *jsonLines
+
 	// Password is resolved from the environment, PasswordFile or a
 	// prompt before the import starts (never from a flag); it prints as
 	// [redacted], also inside a printed ImportOptions.
@@ -95,8 +99,9 @@ func (o *ImportOptions) lockTimeout(where func(string) string) (time.Duration, e
 
 func newImportCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		b    *boundSettings
-		prof profileOptions
+		b       *boundSettings
+		prof    profileOptions
+		jsonOut bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import [flags]",
@@ -135,17 +140,20 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			out := newJSONLines(d.out(), jsonOut)
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
 				entries, err := readPlanContext(ctx, s.imp.Out)
 				if err != nil {
 					return err
 				}
+				s.imp.json = out
 				return runImport(ctx, p, d, s.imp, entries)
 			})
 		},
 	}
 	b = newBoundSettings(cmd.Flags())
 	b.importFlags(false)
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "write every key's outcome and the summary as JSON Lines to standard output")
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -412,6 +420,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 			Report: func(o load.Outcome) {
 				o.Err = opts.Password.scrub(o.Err)
 				printOutcome(p, o)
+				writeOutcomeJSON(opts.json, o)
 			},
 		},
 	})
@@ -436,6 +445,10 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		p.Errorf("run the same import again to resume: committed keys are skipped")
 	}
 	err = opts.Password.scrub(err)
+	writeImportSummaryJSON(opts.json, sum, opts.DryRun, err)
+	if jerr := opts.json.Err(); jerr != nil && err == nil {
+		err = jerr
+	}
 	if errors.Is(err, load.ErrFailed) {
 		return fmt.Errorf("import: %w: %w", err, ErrProblems)
 	}

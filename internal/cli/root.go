@@ -83,12 +83,14 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	})
 	root.AddCommand(
-		newAnalyzeCommand(p),
+		newAnalyzeCommand(p, d),
 		newImportCommand(p, d),
 		newRunCommand(p, d),
 		newMergeCommand(p),
 		newWorkerCommand(p),
 		newConfigCommand(p),
+		newStatusCommand(p, d),
+		newVerifyCommand(p, d),
 	)
 	return root
 }

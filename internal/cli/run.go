@@ -15,8 +15,9 @@ import (
 
 func newRunCommand(p *ui.Printer, d deps) *cobra.Command {
 	var (
-		b    *boundSettings
-		prof profileOptions
+		b       *boundSettings
+		prof    profileOptions
+		jsonOut bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [flags] INPUT...",
@@ -55,13 +56,16 @@ EXAMPLES
 			if err != nil {
 				return err
 			}
+			out := newJSONLines(d.out(), jsonOut)
 			return runSites(cmd.Context(), p, sites, prof.ParallelSites, func(ctx context.Context, p *ui.Printer, s *siteRun) error {
+				s.analyze.json, s.imp.json = out, out
 				return runRun(ctx, p, d, s.analyze, s.imp, s.inputs)
 			})
 		},
 	}
 	b = newBoundSettings(cmd.Flags())
 	b.runFlags()
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "write the analysis' keys, problems and summary, then every key's import outcome and the import's summary, as JSON Lines to standard output")
 	prof.AddFlags(cmd.Flags())
 	return cmd
 }

@@ -222,6 +222,9 @@ type LedgerEntry struct {
 	Rejected int64
 	LoadedAt time.Time
 	Version  string
+	// Digest is the content digest of the rows loaded (see Digest), ""
+	// for a key loaded before siftload recorded digests.
+	Digest string
 }
 
 // Status says what Load did.

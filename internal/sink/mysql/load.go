@@ -95,6 +95,7 @@ type Sink struct {
 	target      sqlsink.Target
 	lockTimeout time.Duration
 	ledger      sqlsink.LedgerOnce
+	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
 }
 
 // Close closes the connections.
@@ -133,6 +134,7 @@ func ledgerDDL(t sqlsink.Target) string {
 		"`rejected` BIGINT NOT NULL, " +
 		"`loaded_at` DATETIME(6) NOT NULL, " +
 		"`version` VARCHAR(100), " +
+		"`digest` VARCHAR(64), " +
 		"INDEX `siftload_ledger_table` (`table_name`))" + tableOptions
 }
 
@@ -181,6 +183,9 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
 	if isError(err, errNoSuchTable) {
 		return sink.LedgerEntry{}, false, nil
@@ -204,6 +209,9 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 		_, err := s.db.ExecContext(ctx, ledgerDDL(s.target))
 		return err
 	}); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	// The connection lives beyond ctx: a cancelled load is rolled back

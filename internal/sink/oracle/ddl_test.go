@@ -103,7 +103,7 @@ func TestLockLedgerWaits(t *testing.T) {
 		WantErr error
 		WantOK  bool
 	}{
-		{Name: "Found", Rows: [][]driver.Value{{"k", "t", "s", "sha", int64(1), int64(0), time.Now(), "v"}}, WantOK: true},
+		{Name: "Found", Rows: [][]driver.Value{{"k", "t", "s", "sha", int64(1), int64(0), time.Now(), "v", "d"}}, WantOK: true},
 		{Name: "RowLocked", LockErr: &network.OracleError{ErrCode: errWaitTimeout, ErrMsg: "ORA-30006: resource busy; acquire with WAIT timeout expired"}, WantErr: ErrLockTimeout},
 		{Name: "NewKey", Rows: [][]driver.Value{}},
 		{Name: "NewKeyLoading", Rows: [][]driver.Value{}, Block: true, WantErr: ErrLockTimeout},

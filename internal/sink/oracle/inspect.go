@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	go_ora "github.com/sijms/go-ora/v2"
+
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sqlsink"
@@ -111,6 +113,9 @@ func ledger(ctx context.Context, q querier, query, key string) (sink.LedgerEntry
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.t.Schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := ledger(ctx, s.db, sqlsink.LedgerSelectSQL(s.t), key)
 	if oraCode(err) == errNoTable {
 		return sink.LedgerEntry{}, false, nil
@@ -120,3 +125,118 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 	}
 	return e, ok, nil
 }
+
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	if err := s.migrated.Ensure(ctx, s.t.Schema, s.migrateLedger); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(s.t))
+	if oraCode(err) == errNoTable {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, wallUTCScan(rows.Scan))
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(s.t, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n)
+	if oraCode(err) == errNoTable {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)
+
+// digestExpr returns the expression DigestRows selects for a column of
+// type t named quoted: numbers, dates and times as text in the forms
+// sink.Canonical reads (TO_CHAR, independent of the session's NLS
+// settings), anything else as it is.
+func digestExpr(t schema.Type, quoted string) string {
+	switch t {
+	case schema.Integer, schema.Decimal:
+		return "TO_CHAR(" + quoted + ", 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''')"
+	case schema.Date:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD')"
+	case schema.Timestamp:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD HH24:MI:SS.FF9')"
+	case schema.TimestampTZ:
+		return "TO_CHAR(" + quoted + ", 'YYYY-MM-DD HH24:MI:SS.FF9TZH:TZM')"
+	default:
+		return quoted
+	}
+}
+
+// digestValue maps a value go-ora read for DigestRows: a CLOB becomes its
+// text.
+func digestValue(v any) any {
+	switch x := v.(type) {
+	case go_ora.Clob:
+		if !x.Valid {
+			return nil
+		}
+		return x.String
+	case *go_ora.Clob:
+		if x == nil || !x.Valid {
+			return nil
+		}
+		return x.String
+	}
+	return v
+}
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester).
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	all, exists, err := columns(ctx, s.db, s.t, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	plain := make([]schema.Column, len(all))
+	for i, c := range all {
+		plain[i] = c.Column
+	}
+	cols := sqlsink.DataColumns(plain)
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = digestExpr(c.Type, s.t.Quote(c.Name))
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(s.t, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, digestValue)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)

@@ -38,11 +38,35 @@ func (s *Sink) ensureLedger(ctx context.Context) error {
 	return s.ledger.Ensure(ctx, s.t.Schema, func(ctx context.Context) error {
 		_, exists, err := columns(ctx, s.db, s.t, sink.LedgerTable)
 		if err != nil || exists {
+			if err == nil {
+				err = s.migrateLedger(ctx)
+			}
 			return err
 		}
 		_, err = s.createTable(ctx, []string{sqlsink.LedgerDDL(s.t, false)})
 		return err
 	})
+}
+
+// migrateLedger adds the digest column to a ledger made before it; a
+// ledger that does not exist, or that another session migrated meanwhile
+// (ORA-01430), is fine.
+func (s *Sink) migrateLedger(ctx context.Context) error {
+	cols, _, err := columns(ctx, s.db, s.t, sink.LedgerTable)
+	if err != nil {
+		return err
+	}
+	plain := make([]schema.Column, len(cols))
+	for i, c := range cols {
+		plain[i] = c.Column
+	}
+	if !sqlsink.LedgerLacksDigest(plain) {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(s.t, false)); err != nil && oraCode(err) != errColumnExists {
+		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
+	}
+	return nil
 }
 
 // placeholderSHA256 marks the ledger row a load inserts for a new key

@@ -76,9 +76,10 @@ const DefaultBatch = 1000
 
 // Oracle error codes this sink acts on.
 const (
-	errUniqueViolation = 1   // ORA-00001
-	errNameUsed        = 955 // ORA-00955
-	errNoTable         = 942 // ORA-00942
+	errUniqueViolation = 1    // ORA-00001
+	errNameUsed        = 955  // ORA-00955
+	errNoTable         = 942  // ORA-00942
+	errColumnExists    = 1430 // ORA-01430: column being added already exists
 )
 
 func oraCode(err error) int {
@@ -188,6 +189,8 @@ type Sink struct {
 	indexed     map[string]bool
 
 	ledger sqlsink.LedgerOnce
+	// migrated: the ledger has the digest column (or does not exist).
+	migrated sqlsink.LedgerOnce
 }
 
 // Close closes the connections.

@@ -14,7 +14,7 @@ func TestLedgerTime(t *testing.T) {
 	written := time.Date(2024, 3, 31, 1, 30, 0, 123456000, time.UTC)
 	for _, zone := range []*time.Location{time.UTC, time.FixedZone("CET", 3600), time.FixedZone("PDT", -7*3600), time.FixedZone("IST", 5*3600+1800)} {
 		scan := func(dest ...any) error {
-			vals := []any{"k", "t", "s", "sha", int64(1), int64(0), wallIn(written, zone), "v"}
+			vals := []any{"k", "t", "s", "sha", int64(1), int64(0), wallIn(written, zone), "v", "d"}
 			for i, d := range dest {
 				switch p := d.(type) {
 				case *string:

@@ -32,7 +32,7 @@ func testLoad(t *testing.T, h *harness) {
 	if !ok {
 		t.Fatalf("ledger has no row for %s", key)
 	}
-	want := sink.LedgerEntry{Key: key, Table: table, Source: "archive.zip!/" + key, SHA256: sha("v1"), Rows: 3, Rejected: 0, Version: "sinktest"}
+	want := sink.LedgerEntry{Key: key, Table: table, Source: "archive.zip!/" + key, SHA256: sha("v1"), Rows: 3, Rejected: 0, Version: "sinktest", Digest: digestOf(t, idName, recs)}
 	gotAt := e.LoadedAt
 	e.LoadedAt = time.Time{}
 	if e != want {
@@ -346,6 +346,7 @@ func testTypes(t *testing.T, h *harness) {
 	table, key := h.table(t, "types"), h.key("types")
 	mustLoad(t, h.s, job(key, table, sha("v1"), len(typedRecords), typedCols), NewSource(typedRecords...), sink.StatusLoaded)
 	h.checkRows(t, table, typedCols, typedRecords)
+	checkDigest(t, h, table, key, false, len(typedRecords))
 }
 
 func testColumns(t *testing.T, h *harness) {

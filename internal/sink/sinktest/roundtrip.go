@@ -226,6 +226,7 @@ func testRoundTrip(t *testing.T, h *harness) {
 
 	table, key := h.table(t, "roundtrip"), h.key("roundtrip")
 	mustLoad(t, h.s, job(key, table, sha("v1"), len(values), cols), NewSource(values...), sink.StatusLoaded)
+	checkDigest(t, h, table, key, false, len(values))
 	ti, ok := h.s.(TextInspector)
 	if !ok {
 		t.Fatalf("%T does not implement sinktest.TextInspector", h.s)

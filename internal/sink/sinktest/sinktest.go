@@ -75,6 +75,7 @@ func Run(t *testing.T, f sink.Factory, dsn string, opts sink.Options) {
 		{"Empty", testEmpty},
 		{"Concurrent", testConcurrent},
 		{"Redact", testRedact},
+		{"ListCount", testListCount},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}

@@ -195,7 +195,23 @@ func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink,
 	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
+	if err := migrateLedger(ctx, db); err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+	}
 	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+}
+
+// migrateLedger adds the digest column to a ledger made before it. A
+// ledger that another process migrated meanwhile is fine.
+func migrateLedger(ctx context.Context, db *sql.DB) error {
+	cols, _, err := columns(ctx, db, sink.LedgerTable)
+	if err != nil || !sqlsink.LedgerLacksDigest(cols) {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(target, true)); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
+	}
+	return nil
 }
 
 // ping opens the first connection, retrying while another process holds
@@ -523,3 +539,79 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 }
 
 var _ sink.Sink = (*Sink)(nil)
+
+// LedgerEntries returns every ledger row sorted by key (sink.Lister);
+// none when no load ever created the ledger.
+func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
+	if _, exists, err := columns(ctx, s.db, sink.LedgerTable); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+		}
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(target))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	defer rows.Close()
+	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
+	}
+	return es, nil
+}
+
+// CountRows counts key's rows in table (sink.Counter).
+func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
+	if _, exists, err := columns(ctx, s.db, table); err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("count rows of %s: %w", table, err)
+		}
+		return 0, false, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	return n, true, nil
+}
+
+var (
+	_ sink.Lister  = (*Sink)(nil)
+	_ sink.Counter = (*Sink)(nil)
+)
+
+// DigestRows reads key's rows in table back and digests them
+// (sink.Digester).
+func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
+	all, exists, err := columns(ctx, s.db, table)
+	if err != nil || !exists {
+		if err != nil {
+			err = fmt.Errorf("read rows of %s: %w", table, err)
+		}
+		return 0, "", false, err
+	}
+	cols := sqlsink.DataColumns(all)
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = target.Quote(c.Name)
+	}
+	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
+	}
+	return n, d, true, nil
+}
+
+var _ sink.Digester = (*Sink)(nil)

@@ -120,6 +120,7 @@ type Sink struct {
 	target      sqlsink.Target
 	lockTimeout time.Duration
 	ledger      sqlsink.LedgerOnce
+	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
 }
 
 // Close closes the connections.
@@ -149,7 +150,8 @@ func ledgerDDL(t sqlsink.Target) string {
 		"[row_count] BIGINT NOT NULL, " +
 		"[rejected] BIGINT NOT NULL, " +
 		"[loaded_at] DATETIME2(7) NOT NULL, " +
-		"[version] NVARCHAR(100))"
+		"[version] NVARCHAR(100), " +
+		"[digest] NVARCHAR(64))"
 }
 
 // ensureLedger creates the ledger once, in a transaction of its own under
@@ -264,6 +266,9 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+		return sink.LedgerEntry{}, false, err
+	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
 	if isError(err, errInvalidObject) {
 		return sink.LedgerEntry{}, false, nil
@@ -277,6 +282,9 @@ func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, 
 // Load writes one file; see package sink and the package comment.
 func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (sink.Result, error) {
 	if err := s.ensureLedger(ctx); err != nil {
+		return sink.Result{}, sink.WrapLoad(job, err)
+	}
+	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{s: s, tx: tx} })

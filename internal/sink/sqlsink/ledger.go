@@ -24,6 +24,8 @@ const (
 	colRejected = "rejected"
 	colLoadedAt = "loaded_at"
 	colVersion  = "version"
+	// ColDigest is added to ledgers made before it (LedgerMigrateSQL).
+	ColDigest = "digest"
 )
 
 // Text lengths the ledger declares where a dialect bounds text (Oracle's
@@ -34,22 +36,24 @@ const (
 	ledgerTableLen   = 128
 	ledgerSHA256Len  = 64
 	ledgerVersionLen = 100
+	ledgerDigestLen  = 64
 )
 
 // ledgerCols lists the ledger's columns in the order of LedgerArgs and
 // ScanLedger.
-var ledgerCols = []string{colKey, colTable, colSource, colSHA256, colRows, colRejected, colLoadedAt, colVersion}
+var ledgerCols = []string{colKey, colTable, colSource, colSHA256, colRows, colRejected, colLoadedAt, colVersion, ColDigest}
 
 // LedgerDDL returns the CREATE TABLE statement of the ledger, with "IF NOT
-// EXISTS" when ifNotExists (not every dialect has it). Source and version
-// may be empty, which Oracle stores as NULL, so they are nullable.
+// EXISTS" when ifNotExists (not every dialect has it). Source, version
+// and digest may be empty, which Oracle stores as NULL, so they are
+// nullable.
 func LedgerDDL(d Target, ifNotExists bool) string {
 	text := func(n int) string { return d.ColumnType(schema.Text, n) }
 	create := "CREATE TABLE "
 	if ifNotExists {
 		create += "IF NOT EXISTS "
 	}
-	return fmt.Sprintf(create+"%s (%s %s NOT NULL PRIMARY KEY, %s %s NOT NULL, %s %s, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s)",
+	return fmt.Sprintf(create+"%s (%s %s NOT NULL PRIMARY KEY, %s %s NOT NULL, %s %s, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s NOT NULL, %s %s, %s %s)",
 		d.Table(sink.LedgerTable),
 		d.Quote(colKey), text(ledgerKeyLen),
 		d.Quote(colTable), text(ledgerTableLen),
@@ -59,7 +63,21 @@ func LedgerDDL(d Target, ifNotExists bool) string {
 		d.Quote(colRejected), d.ColumnType(schema.Integer, 0),
 		d.Quote(colLoadedAt), d.ColumnType(schema.Timestamp, 0),
 		d.Quote(colVersion), text(ledgerVersionLen),
+		d.Quote(ColDigest), text(ledgerDigestLen),
 	)
+}
+
+// LedgerMigrateSQL returns the ALTER TABLE that adds the digest column to
+// a ledger made before it: "ALTER TABLE ledger ADD COLUMN digest TEXT"
+// when addColumn, else Oracle's "ALTER TABLE ledger ADD (digest ...)". A
+// sink runs it when the ledger lacks the column, taking "the column
+// exists" (another process migrated it meanwhile) as success.
+func LedgerMigrateSQL(d Target, addColumn bool) string {
+	typ := d.ColumnType(schema.Text, ledgerDigestLen)
+	if addColumn {
+		return fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", d.Table(sink.LedgerTable), d.Quote(ColDigest), typ)
+	}
+	return fmt.Sprintf("ALTER TABLE %s ADD (%s %s)", d.Table(sink.LedgerTable), d.Quote(ColDigest), typ)
 }
 
 func quoteAll(d Dialect, names []string) string {
@@ -102,7 +120,7 @@ func LedgerUpdateSQL(d Target) string {
 // passed as bindTime returns it, so that each sink binds timestamps its
 // own way.
 func LedgerArgs(e sink.LedgerEntry, bindTime func(time.Time) any) []any {
-	return []any{e.Key, e.Table, e.Source, e.SHA256, e.Rows, e.Rejected, bindTime(e.LoadedAt), e.Version}
+	return []any{e.Key, e.Table, e.Source, e.SHA256, e.Rows, e.Rejected, bindTime(e.LoadedAt), e.Version, e.Digest}
 }
 
 // LedgerUpdateArgs returns the arguments of LedgerUpdateSQL for e: those
@@ -135,12 +153,13 @@ func ScanLedger(scan func(dest ...any) error) (sink.LedgerEntry, error) {
 	var (
 		e               sink.LedgerEntry
 		source, version sql.NullString
+		digest          sql.NullString
 		loadedAt        any
 	)
-	if err := scan(&e.Key, &e.Table, &source, &e.SHA256, &e.Rows, &e.Rejected, &loadedAt, &version); err != nil {
+	if err := scan(&e.Key, &e.Table, &source, &e.SHA256, &e.Rows, &e.Rejected, &loadedAt, &version, &digest); err != nil {
 		return sink.LedgerEntry{}, err
 	}
-	e.Source, e.Version = source.String, version.String
+	e.Source, e.Version, e.Digest = source.String, version.String, digest.String
 	switch v := loadedAt.(type) {
 	case time.Time:
 		e.LoadedAt = v.UTC()

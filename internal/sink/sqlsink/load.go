@@ -138,11 +138,16 @@ func RunLoad(ctx context.Context, tx LoadTx, job sink.LoadJob, src sink.RecordSo
 			return sink.Result{}, fmt.Errorf("delete rows of the old version: %w", err)
 		}
 	}
-	n, err := tx.Insert(ctx, job, src)
+	digestCols := job.Table.Columns
+	if dt, ok := tx.(DigestTyper); ok {
+		digestCols = dt.DigestColumns(digestCols)
+	}
+	dsrc := sink.NewDigestSource(src, digestCols)
+	n, err := tx.Insert(ctx, job, dsrc.Source())
 	if err != nil {
 		return sink.Result{}, err
 	}
-	if err := src.Err(); err != nil {
+	if err := dsrc.Err(); err != nil {
 		return sink.Result{}, err
 	}
 	rejected := src.Rejected()
@@ -158,6 +163,7 @@ func RunLoad(ctx context.Context, tx LoadTx, job sink.LoadJob, src sink.RecordSo
 		Rejected: rejected,
 		LoadedAt: time.Now().UTC().Truncate(time.Microsecond),
 		Version:  job.Version,
+		Digest:   dsrc.Digest(),
 	}
 	if err := tx.PutLedger(ctx, e, found); err != nil {
 		return sink.Result{}, fmt.Errorf("write ledger: %w", err)

@@ -96,10 +96,15 @@ func TestSQL(t *testing.T) {
 		{"Insert", InsertSQL(d, "t", []string{"a", "order"}, 2), `INSERT INTO "s"."t" ("a", "order") VALUES (?1, ?2), (?3, ?4)`},
 		{"DeleteOneTable", DeleteRowsSQL(d, "t", true), `DELETE FROM "s"."t" WHERE "source_key" = ?1`},
 		{"DeleteAll", DeleteRowsSQL(d, "t", false), `DELETE FROM "s"."t"`},
-		{"LedgerDDL", LedgerDDL(d, true), `CREATE TABLE IF NOT EXISTS "s"."siftload_ledger" ("file_key" VARCHAR(1000) NOT NULL PRIMARY KEY, "table_name" VARCHAR(128) NOT NULL, "source" VARCHAR(4000), "sha256" VARCHAR(64) NOT NULL, "row_count" INTEGER NOT NULL, "rejected" INTEGER NOT NULL, "loaded_at" TIMESTAMP NOT NULL, "version" VARCHAR(100))`},
-		{"LedgerSelect", LedgerSelectSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version" FROM "s"."siftload_ledger" WHERE "file_key" = ?1`},
-		{"LedgerInsert", LedgerInsertSQL(d), `INSERT INTO "s"."siftload_ledger" ("file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`},
-		{"LedgerUpdate", LedgerUpdateSQL(d), `UPDATE "s"."siftload_ledger" SET "table_name" = ?1, "source" = ?2, "sha256" = ?3, "row_count" = ?4, "rejected" = ?5, "loaded_at" = ?6, "version" = ?7 WHERE "file_key" = ?8`},
+		{"LedgerDDL", LedgerDDL(d, true), `CREATE TABLE IF NOT EXISTS "s"."siftload_ledger" ("file_key" VARCHAR(1000) NOT NULL PRIMARY KEY, "table_name" VARCHAR(128) NOT NULL, "source" VARCHAR(4000), "sha256" VARCHAR(64) NOT NULL, "row_count" INTEGER NOT NULL, "rejected" INTEGER NOT NULL, "loaded_at" TIMESTAMP NOT NULL, "version" VARCHAR(100), "digest" VARCHAR(64))`},
+		{"LedgerMigrate", LedgerMigrateSQL(d, true), `ALTER TABLE "s"."siftload_ledger" ADD COLUMN "digest" VARCHAR(64)`},
+		{"LedgerMigrateOracle", LedgerMigrateSQL(d, false), `ALTER TABLE "s"."siftload_ledger" ADD ("digest" VARCHAR(64))`},
+		{"LedgerList", LedgerListSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version", "digest" FROM "s"."siftload_ledger" ORDER BY "file_key"`},
+		{"CountRows", CountRowsSQL(d, "t", false), `SELECT COUNT(*) FROM "s"."t"`},
+		{"CountRowsOneTable", CountRowsSQL(d, "t", true), `SELECT COUNT(*) FROM "s"."t" WHERE "source_key" = ?1`},
+		{"LedgerSelect", LedgerSelectSQL(d), `SELECT "file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version", "digest" FROM "s"."siftload_ledger" WHERE "file_key" = ?1`},
+		{"LedgerInsert", LedgerInsertSQL(d), `INSERT INTO "s"."siftload_ledger" ("file_key", "table_name", "source", "sha256", "row_count", "rejected", "loaded_at", "version", "digest") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`},
+		{"LedgerUpdate", LedgerUpdateSQL(d), `UPDATE "s"."siftload_ledger" SET "table_name" = ?1, "source" = ?2, "sha256" = ?3, "row_count" = ?4, "rejected" = ?5, "loaded_at" = ?6, "version" = ?7, "digest" = ?8 WHERE "file_key" = ?9`},
 		{"OtherKey", OtherKeySQL(d), `SELECT "file_key" FROM "s"."siftload_ledger" WHERE "table_name" = ?1 AND "file_key" <> ?2`},
 	}
 	for _, tt := range tests {
@@ -108,9 +113,9 @@ func TestSQL(t *testing.T) {
 		}
 	}
 	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	e := sink.LedgerEntry{Key: "k", Table: "t", Source: "s", SHA256: "h", Rows: 3, Rejected: 1, LoadedAt: at, Version: "v"}
+	e := sink.LedgerEntry{Key: "k", Table: "t", Source: "s", SHA256: "h", Rows: 3, Rejected: 1, LoadedAt: at, Version: "v", Digest: "d"}
 	id := func(t time.Time) any { return t }
-	if got := LedgerUpdateArgs(e, id); len(got) != 8 || got[0] != "t" || got[7] != "k" || got[5] != any(at) {
+	if got := LedgerUpdateArgs(e, id); len(got) != 9 || got[0] != "t" || got[7] != "d" || got[8] != "k" || got[5] != any(at) {
 		t.Errorf("LedgerUpdateArgs = %v", got)
 	}
 	if got := LedgerArgs(e, id); got[0] != "k" || got[4] != any(int64(3)) {

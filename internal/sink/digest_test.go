@@ -1,0 +1,199 @@
+package sink
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+)
+
+// TestCanonical checks that a converted value (as package schema hands it
+// to a sink) and the forms databases read it back in (the driver's types,
+// PostgreSQL's text, Oracle's TO_CHAR text as DigestRows selects it) have
+// one canonical form.
+func TestCanonical(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	tests := []struct {
+		Name   string
+		Type   schema.Type
+		Inputs []any // the converted value first
+		Want   string
+		WantOK bool
+	}{
+		{"Text", schema.Text, []any{"a, \"b\"\r\n", []byte("a, \"b\"\r\n")}, "a, \"b\"\r\n", true},
+		{"EmptyTextIsNull", schema.Text, []any{"", nil}, "", false},
+		{"Null", schema.Integer, []any{nil}, "", false},
+		{"Integer", schema.Integer, []any{int64(-42), "-42", float64(-42), int32(-42), []byte("-42"), "-42.0"}, "-42", true},
+		{"BigInteger", schema.Integer, []any{int64(9007199254740993), "9007199254740993"}, "9007199254740993", true},
+		{"DecimalOracleTM9", schema.Decimal, []any{"-0.50", "-.5", "-0.5", float64(-0.5), "-5E-1", " -0.5 "}, "-0.5", true},
+		{"DecimalPositiveFraction", schema.Decimal, []any{"12.50", "12.5", "+12.5", "0012.5", "1.25e1", "1.25E+1"}, "12.5", true},
+		{"DecimalWhole", schema.Decimal, []any{"100.00", "100", int64(100)}, "100", true},
+		{"DecimalManyDigits", schema.Decimal, []any{"12345678901234567890.123456789", "12345678901234567890.123456789000"}, "12345678901234567890.123456789", true},
+		{"DecimalZero", schema.Decimal, []any{"0", "-0.0", "000.000", int64(0), float64(0), "0E+5"}, "0", true},
+		{"DecimalSmall", schema.Decimal, []any{"0.0025", ".0025", "2.5e-3", float64(0.0025)}, "0.0025", true},
+		{"DecimalExponent", schema.Decimal, []any{"1.5E+3", "1500", "1500.000", float64(1500)}, "1500", true},
+		{"Date", schema.Date, []any{time.Date(2023, 5, 2, 0, 0, 0, 0, time.UTC), "2023-05-02", "2023-05-02 00:00:00"}, "2023-05-02 00:00:00.000000", true},
+		{"Timestamp", schema.Timestamp, []any{
+			time.Date(2023, 5, 2, 10, 4, 5, 123456000, time.UTC),
+			"2023-05-02 10:04:05.123456000", // Oracle FF9
+			"2023-05-02 10:04:05.123456",    // PostgreSQL, SQLite
+			"2023-05-02T10:04:05.123456",
+		}, "2023-05-02 10:04:05.123456", true},
+		{"TimestampSubMicro", schema.Timestamp, []any{time.Date(2023, 5, 2, 10, 4, 5, 123456789, time.UTC), "2023-05-02 10:04:05.123456789"}, "2023-05-02 10:04:05.123456", true},
+		{"TimestampTZ", schema.TimestampTZ, []any{
+			time.Date(2023, 5, 2, 10, 4, 5, 0, cet),
+			time.Date(2023, 5, 2, 9, 4, 5, 0, time.UTC),
+			"2023-05-02 10:04:05.000000000+01:00", // Oracle TZH:TZM
+			"2023-05-02 10:04:05+01",              // PostgreSQL
+			"2023-05-02T09:04:05Z",
+		}, "2023-05-02 09:04:05.000000", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			for _, in := range tt.Inputs {
+				got, ok, err := Canonical(tt.Type, in)
+				if err != nil || got != tt.Want || ok != tt.WantOK {
+					t.Errorf("Canonical(%s, %#v) = %q, %v, %v; want %q, %v, nil", tt.Type, in, got, ok, err, tt.Want, tt.WantOK)
+				}
+			}
+		})
+	}
+}
+
+func TestCanonicalErrors(t *testing.T) {
+	tests := []struct {
+		Name  string
+		Type  schema.Type
+		Input any
+	}{
+		{"NotANumber", schema.Decimal, "12,5"},
+		{"NoDigits", schema.Decimal, "-."},
+		{"TwoPoints", schema.Decimal, "1.2.3"},
+		{"HugeExponent", schema.Decimal, "1e999999999"},
+		{"NumberIsBool", schema.Integer, true},
+		{"NotATime", schema.Timestamp, "May 2nd"},
+		{"BoolAsText", schema.Text, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got, _, err := Canonical(tt.Type, tt.Input); err == nil {
+				t.Errorf("Canonical(%s, %#v) = %q, want an error", tt.Type, tt.Input, got)
+			}
+		})
+	}
+}
+
+// TestDigest checks the multiset rules: the order of rows and columns
+// does not count, a duplicate and every change does.
+func TestDigest(t *testing.T) {
+	cols := []schema.Column{{Name: "id", Type: schema.Integer}, {Name: "name", Type: schema.Text}}
+	swapped := []schema.Column{cols[1], cols[0]}
+	digest := func(cols []schema.Column, rows ...[]any) string {
+		t.Helper()
+		var d Digest
+		for _, r := range rows {
+			if err := d.Add(cols, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d.String()
+	}
+	a, b, c := []any{int64(1), "a"}, []any{int64(2), "b"}, []any{int64(3), "c"}
+	base := digest(cols, a, b, c)
+	same := map[string]string{
+		"RowOrder":    digest(cols, c, a, b),
+		"ColumnOrder": digest(swapped, []any{"a", int64(1)}, []any{"b", int64(2)}, []any{"c", int64(3)}),
+		"AsReadBack":  digest(cols, []any{"1", []byte("a")}, []any{float64(2), "b"}, []any{int64(3), "c"}),
+		"NullColumn":  digest(append(cols[:2:2], schema.Column{Name: "extra", Type: schema.Text}), []any{int64(1), "a", nil}, []any{int64(2), "b", nil}, []any{int64(3), "c", nil}),
+	}
+	for name, d := range same {
+		if d != base {
+			t.Errorf("%s: digest %s, want %s", name, d, base)
+		}
+	}
+	differ := map[string]string{
+		"Deleted":    digest(cols, a, b),
+		"Duplicated": digest(cols, a, b, c, c),
+		"Updated":    digest(cols, a, b, []any{int64(3), "C"}),
+		"Nulled":     digest(cols, a, b, []any{int64(3), nil}),
+		"Moved":      digest(cols, []any{int64(1), "b"}, []any{int64(2), "a"}, c),
+		"Empty":      digest(cols),
+	}
+	for name, d := range differ {
+		if d == base {
+			t.Errorf("%s: digest equals the original's", name)
+		}
+	}
+	if digest(cols) != EmptyDigest {
+		t.Errorf("digest of no rows = %s, want EmptyDigest %s", digest(cols), EmptyDigest)
+	}
+}
+
+// rejectingSource is a RecordSource and RecordRejecter of records
+// numbered from 1, for TestDigestSourceReject.
+type rejectingSource struct {
+	rows     [][]any
+	i        int
+	rejected []int64
+}
+
+func (s *rejectingSource) Next() bool             { s.i++; return s.i <= len(s.rows) }
+func (s *rejectingSource) Values() ([]any, error) { return s.rows[s.i-1], nil }
+func (s *rejectingSource) Err() error             { return nil }
+func (s *rejectingSource) Rejected() int64        { return int64(len(s.rejected)) }
+func (s *rejectingSource) Record() int64          { return int64(s.i) }
+func (s *rejectingSource) Reject(rec int64, _ error) error {
+	s.rejected = append(s.rejected, rec)
+	return nil
+}
+
+// TestDigestSourceReject checks that a record the database refuses after
+// it was read (Oracle) is taken out of the digest, and that the digest
+// source passes RecordRejecter on.
+func TestDigestSourceReject(t *testing.T) {
+	cols := []schema.Column{{Name: "id", Type: schema.Integer}}
+	rows := [][]any{{int64(1)}, {int64(2)}, {int64(3)}, {int64(4)}}
+	src := &rejectingSource{rows: rows}
+	ds := NewDigestSource(src, cols)
+	s := ds.Source()
+	rj, ok := s.(RecordRejecter)
+	if !ok {
+		t.Fatalf("Source() of a RecordRejecter is no RecordRejecter")
+	}
+	for s.Next() {
+		if _, err := s.Values(); err != nil {
+			t.Fatal(err)
+		}
+		if rj.Record() == 3 {
+			if err := rj.Reject(2, errors.New("refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want Digest
+	for _, r := range [][]any{rows[0], rows[2], rows[3]} {
+		if err := want.Add(cols, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ds.Digest(); got != want.String() {
+		t.Errorf("digest after a refused record = %s, want that of the others %s", got, want.String())
+	}
+	if len(src.rejected) != 1 || src.rejected[0] != 2 {
+		t.Errorf("the source set aside %v, want [2]", src.rejected)
+	}
+	if err := rj.Reject(99, errors.New("refused")); err != nil || ds.Digest() != "" {
+		t.Errorf("after a refused record never read: digest %q, error %v; want \"\" (unknown)", ds.Digest(), err)
+	}
+	if _, ok := NewDigestSource(&plainSource{}, cols).Source().(RecordRejecter); ok {
+		t.Errorf("Source() of a plain source is a RecordRejecter")
+	}
+}
+
+type plainSource struct{}
+
+func (plainSource) Next() bool             { return false }
+func (plainSource) Values() ([]any, error) { return nil, nil }
+func (plainSource) Err() error             { return nil }
+func (plainSource) Rejected() int64        { return 0 }
