@@ -216,3 +216,27 @@ func TestMergeCoverageUsesTheShardsSettings(t *testing.T) {
 		t.Errorf("merge gives\n%s\nwant the local plan\n%s", got, want)
 	}
 }
+
+func TestCoverageJSON(t *testing.T) {
+	dir, old, _ := rotationSite(t)
+	for _, mode := range []string{"warn", "off"} {
+		stdout, _, err := executeJSON(t, "analyze", dir, "--out", "plan.csv", "--coverage", mode, "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x map[string]any
+		for _, o := range jsonObjects(t, stdout) {
+			if o["type"] == "key" && o["key"] == "data/X.csv" {
+				x = o
+			}
+		}
+		switch {
+		case x == nil:
+			t.Fatalf("--coverage %s: no key data/X.csv in\n%s", mode, stdout)
+		case mode == "warn" && (x["missing_rows"] != float64(3) || x["missing_from"] != old):
+			t.Errorf("--coverage warn: %v, want missing_rows 3 from %s", x, old)
+		case mode == "off" && (x["missing_rows"] != nil || x["missing_from"] != nil):
+			t.Errorf("--coverage off: %v, want no coverage fields", x)
+		}
+	}
+}
