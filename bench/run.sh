@@ -6,6 +6,7 @@
 #   bench/run.sh --quick         # tiny site, 1 run: the CI smoke test (< 1 min)
 #   bench/run.sh --big           # also a site whose one member is 2 GiB (slow)
 #   bench/run.sh --scaling       # also analysis time per GB at 0.25, 0.5, 1, 2 GB
+#   bench/run.sh --many-small    # also peak RSS over 5,000 and 20,000 tiny snapshots
 #
 # It prints a table of medians and the issue's ratios, and writes them with
 # the machine's description to bench/RESULTS.md (--quick: to the work
@@ -18,12 +19,15 @@ unset GOMAXPROCS
 
 usage() {
 	cat <<'EOF'
-usage: bench/run.sh [--quick] [--big] [--scaling] [--runs N] [--work DIR]
-                    [--results FILE] [--keep] [dataset flags]
+usage: bench/run.sh [--quick] [--big] [--scaling] [--many-small] [--runs N]
+                    [--work DIR] [--results FILE] [--keep] [dataset flags]
 
   --quick          tiny dataset, 1 run, results in the work dir (CI smoke test)
   --big            also analyze and import a site whose one member is 2 GiB
   --scaling        also time the analysis at 0.25, 0.5, 1 and 2x the dataset
+  --many-small     also analyze sites of many tiny snapshots (40 keys each;
+                   --many-small-sizes "5000 20000": 200,000 and 800,000
+                   versions) for peak RSS and time per archive
   --runs N         runs of each measurement; medians are reported (default 3)
   --work DIR       work directory (default ${TMPDIR:-/tmp}/siftload-bench);
                    generated datasets are kept there and reused, keyed by
@@ -48,6 +52,7 @@ EOF
 # ---- arguments ---------------------------------------------------------------
 
 quick=0 big=0 scaling=0 keep=0 runs="" work="" results=""
+many_small=0 many_small_sizes="5000 20000"
 snapshots=60 keys=40 rows=16800 columns=8 tar_every=5 seed=1 big_size=2GiB
 args_shown="$*"
 while [[ $# -gt 0 ]]; do
@@ -55,6 +60,8 @@ while [[ $# -gt 0 ]]; do
 	--quick) quick=1 ;;
 	--big) big=1 ;;
 	--scaling) scaling=1 ;;
+	--many-small) many_small=1 ;;
+	--many-small-sizes) many_small_sizes=$2; shift ;;
 	--keep) keep=1 ;;
 	--runs) runs=$2; shift ;;
 	--work) work=$2; shift ;;
@@ -74,6 +81,7 @@ done
 if [[ $quick == 1 ]]; then
 	runs=${runs:-1}
 	snapshots=6 keys=8 rows=300 columns=8 tar_every=3 big_size=16MiB
+	[[ $many_small_sizes == "5000 20000" ]] && many_small_sizes="200 400"
 fi
 runs=${runs:-3}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs wants a positive number" >&2; exit 2; }
@@ -459,6 +467,61 @@ if [[ $my == 1 ]]; then
 	[[ $got == "$plan_rows" ]] || die "MariaDB: the ledger holds $got rows, the plan $plan_rows"
 fi
 
+# ---- the incremental cache (issue 17) -----------------------------------------
+
+# A site of links to every archive but the newest: a cold analysis with the
+# cache, then the newest snapshot added (one input to read), then a warm
+# analysis (nothing to read). Each ends with the plan an analysis without
+# the cache writes, which is checked below.
+held=$(find "$site" -type f \( -name '*.zip' -o -name '*.tar.gz' \) | sort | tail -n 1)
+# The cache keeps no input modified less than 3 s before it is read (see
+# README): a site generated just now must age first.
+newest=$(find "$site" -type f -printf '%T@\n' | sort -g | tail -n 1)
+wait_s=$(awk -v n="$newest" -v now="$EPOCHREALTIME" 'BEGIN{w = n + 3.5 - now; printf "%.1f", (w > 0 ? w : 0)}')
+[[ $wait_s == 0.0 ]] || sleep "$wait_s"
+lsite="$scratch/cachesite"
+prep_cache_cold() {
+	rm -rf "$lsite" "$scratch/cache"
+	mkdir -p "$lsite"
+	local a
+	while IFS= read -r a; do
+		[[ $a == "$held" ]] || ln -s "$a" "$lsite/$(basename "$a")"
+	done <"$scratch/archives.txt"
+}
+prep_cache_add() { ln -s "$held" "$lsite/$(basename "$held")"; }
+def cache_cold none "siftload analyze --cache, cold, all but the newest snapshot ($ncpu cores)"
+def cache_add none "siftload analyze --cache after the newest snapshot is added (reads it only)"
+def cache_warm none "siftload analyze --cache, warm: nothing new"
+for round in $(seq 1 "$runs"); do
+	say "cache: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	measure cache_cold prep_cache_cold "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.cold.plan.csv" -q
+	measure cache_add prep_cache_add "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.add.plan.csv" -q
+	measure cache_warm prep_none "$sl" analyze "$lsite" --cache "$scratch/cache" --out "$scratch/cache.warm.plan.csv" -q
+done
+"$sl" analyze "$lsite" --no-cache --out "$scratch/cache.none.plan.csv" -q
+cmp -s "$scratch/cache.none.plan.csv" "$scratch/cache.add.plan.csv" || die "the plan after a snapshot was added differs from the plan without the cache"
+cmp -s "$scratch/cache.none.plan.csv" "$scratch/cache.warm.plan.csv" || die "the warm plan differs from the plan without the cache"
+# One snapshot's read, for the target: the all-core analysis per archive.
+one_snapshot=$(awk -v t="$(med anN)" -v n="$narchives" 'BEGIN{printf "%.3f", t/n}')
+
+# ---- many small snapshots (issue 17) -----------------------------------------
+
+declare -A ms_versions
+if [[ $many_small == 1 ]]; then
+	declare -A ms_site
+	for n in $many_small_sizes; do
+		ms_site[$n]=$(dataset "small-s$n-k40-r20-c$columns-seed$seed" -snapshots "$n" -keys 40 -rows 20 -columns "$columns" -seed "$seed")
+		def "ms_$n" none "siftload analyze, $n tiny snapshots × 40 keys, default settings"
+	done
+	for round in $(seq 1 "$runs"); do
+		say "many small: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		for n in $many_small_sizes; do
+			measure "ms_$n" prep_none "$sl" analyze "${ms_site[$n]}" --out "$scratch/ms.plan.csv" -q
+			ms_versions[$n]=$(csvsum "$scratch/ms.plan.csv" candidates)
+		done
+	done
+fi
+
 # ---- the 2 GiB member --------------------------------------------------------
 
 if [[ $big == 1 ]]; then
@@ -586,6 +649,27 @@ ratios() {
 			v=$(ratio "${rss[big_imp_sqlite]}" "${rss[imp_sqlite]}")
 			echo "| peak RSS, import of the $big_size member ÷ import of the plan ($(mib "${rss[big_imp_sqlite]}") ÷ $(mib "${rss[imp_sqlite]}") MiB) | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 		fi
+	fi
+	v=$(ratio "$(med cache_warm)" "$(med cache_cold)")
+	echo "| cache: warm ÷ cold analysis (time) | $v | ≤ 0.05 | $(verdict "$v" '<=' 0.05) |"
+	if done_case cache_add; then
+		local budget
+		budget=$(awk -v c="$(med cache_cold)" -v o="$one_snapshot" 'BEGIN{print 0.05*c + o}')
+		v=$(ratio "$(med cache_add)" "$budget")
+		echo "| cache: one snapshot added ÷ (5% of cold + one snapshot's read, $one_snapshot s) (time) | $v | ≤ 1.0 | $(verdict "$v" '<=' 1.0) |"
+	fi
+	if [[ $many_small == 1 ]]; then
+		local n first="" last=""
+		for n in $many_small_sizes; do
+			v=$(mib "${rss[ms_$n]}")
+			echo "| many small: peak RSS, $n snapshots, ${ms_versions[$n]} versions (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
+			v=$(awk -v t="$(med "ms_$n")" -v n="$n" 'BEGIN{printf "%.3f", t/n*1000}')
+			echo "| many small: ms per archive, $n snapshots | $v | (≤ 0.2) | $(verdict "$v" '<=' 0.2) |"
+			[[ -z $first ]] && first=${rss[ms_$n]}
+			last=${rss[ms_$n]}
+		done
+		v=$(ratio "$last" "$first")
+		echo "| many small: peak RSS, largest ÷ smallest site | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 	fi
 	if [[ $scaling == 1 ]]; then
 		local kind

@@ -1,6 +1,9 @@
 // Package deploy_test checks the deployment files in this directory
 // without a cluster: every Kubernetes manifest decodes strictly into the
-// fields the Kubernetes API has (a misspelt field fails), the Jobs are
+// Kubernetes API's own types (k8s.io/api, with apimachinery's strict
+// decoder; a test-only dependency), so a misspelt field, a malformed
+// quantity or a field given twice fails, and the enums and names the
+// manifests use are checked against the API's values; the Jobs are
 // wired together (the merge reads what the Indexed Job writes, the import
 // what the merge writes), secrets come from Secrets, and every siftload
 // command line in the manifests and the Slurm scripts parses with the
@@ -11,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"os"
@@ -23,140 +27,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-yaml"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/siftload/siftload/internal/cli"
 )
 
-// The subset of the Kubernetes API the manifests use, with the API's
-// field names. Strict decoding refuses any other field.
+// The manifests decode into the Kubernetes API's own types (k8s.io/api),
+// through apimachinery's strict decoder: a field the API does not have, a
+// field given twice, a value of the wrong type or a malformed quantity
+// fails. The API types do not check enums (the API server does), so
+// checkEnums checks those the manifests use against the API's constants.
 type (
-	meta struct {
-		Name        string            `yaml:"name"`
-		Labels      map[string]string `yaml:"labels"`
-		Annotations map[string]string `yaml:"annotations"`
-	}
-	header struct {
-		APIVersion string `yaml:"apiVersion"`
-		Kind       string `yaml:"kind"`
-	}
-	job struct {
-		APIVersion string  `yaml:"apiVersion"`
-		Kind       string  `yaml:"kind"`
-		Metadata   meta    `yaml:"metadata"`
-		Spec       jobSpec `yaml:"spec"`
-	}
-	jobSpec struct {
-		CompletionMode   string            `yaml:"completionMode"`
-		Completions      *int              `yaml:"completions"`
-		Parallelism      *int              `yaml:"parallelism"`
-		BackoffLimit     *int              `yaml:"backoffLimit"`
-		PodFailurePolicy *podFailurePolicy `yaml:"podFailurePolicy"`
-		Template         podTemplate       `yaml:"template"`
-	}
-	podFailurePolicy struct {
-		Rules []struct {
-			Action      string `yaml:"action"`
-			OnExitCodes *struct {
-				ContainerName string `yaml:"containerName"`
-				Operator      string `yaml:"operator"`
-				Values        []int  `yaml:"values"`
-			} `yaml:"onExitCodes"`
-		} `yaml:"rules"`
-	}
-	deployment struct {
-		APIVersion string `yaml:"apiVersion"`
-		Kind       string `yaml:"kind"`
-		Metadata   meta   `yaml:"metadata"`
-		Spec       struct {
-			Replicas *int `yaml:"replicas"`
-			Selector struct {
-				MatchLabels map[string]string `yaml:"matchLabels"`
-			} `yaml:"selector"`
-			Template podTemplate `yaml:"template"`
-		} `yaml:"spec"`
-	}
-	pvc struct {
-		APIVersion string `yaml:"apiVersion"`
-		Kind       string `yaml:"kind"`
-		Metadata   meta   `yaml:"metadata"`
-		Spec       struct {
-			AccessModes []string `yaml:"accessModes"`
-			Resources   struct {
-				Requests map[string]string `yaml:"requests"`
-			} `yaml:"resources"`
-			StorageClassName *string `yaml:"storageClassName"`
-		} `yaml:"spec"`
-	}
-	podTemplate struct {
-		Metadata meta    `yaml:"metadata"`
-		Spec     podSpec `yaml:"spec"`
-	}
-	podSpec struct {
-		RestartPolicy                 string `yaml:"restartPolicy"`
-		TerminationGracePeriodSeconds *int   `yaml:"terminationGracePeriodSeconds"`
-		SecurityContext               *struct {
-			RunAsNonRoot *bool  `yaml:"runAsNonRoot"`
-			RunAsUser    *int64 `yaml:"runAsUser"`
-			RunAsGroup   *int64 `yaml:"runAsGroup"`
-			FSGroup      *int64 `yaml:"fsGroup"`
-		} `yaml:"securityContext"`
-		Containers []container `yaml:"containers"`
-		Volumes    []volume    `yaml:"volumes"`
-	}
-	container struct {
-		Name      string   `yaml:"name"`
-		Image     string   `yaml:"image"`
-		Command   []string `yaml:"command"`
-		Args      []string `yaml:"args"`
-		Env       []envVar `yaml:"env"`
-		Resources struct {
-			Requests map[string]string `yaml:"requests"`
-			Limits   map[string]string `yaml:"limits"`
-		} `yaml:"resources"`
-		SecurityContext *struct {
-			AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
-			ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
-			Capabilities             *struct {
-				Drop []string `yaml:"drop"`
-			} `yaml:"capabilities"`
-		} `yaml:"securityContext"`
-		VolumeMounts []struct {
-			Name      string `yaml:"name"`
-			MountPath string `yaml:"mountPath"`
-			SubPath   string `yaml:"subPath"`
-			ReadOnly  bool   `yaml:"readOnly"`
-		} `yaml:"volumeMounts"`
-	}
-	envVar struct {
-		Name      string `yaml:"name"`
-		Value     string `yaml:"value"`
-		ValueFrom *struct {
-			FieldRef *struct {
-				FieldPath string `yaml:"fieldPath"`
-			} `yaml:"fieldRef"`
-			SecretKeyRef *struct {
-				Name string `yaml:"name"`
-				Key  string `yaml:"key"`
-			} `yaml:"secretKeyRef"`
-		} `yaml:"valueFrom"`
-	}
-	volume struct {
-		Name                  string `yaml:"name"`
-		PersistentVolumeClaim *struct {
-			ClaimName string `yaml:"claimName"`
-		} `yaml:"persistentVolumeClaim"`
-		EmptyDir *struct {
-			SizeLimit string `yaml:"sizeLimit"`
-		} `yaml:"emptyDir"`
-		Secret *struct {
-			SecretName  string `yaml:"secretName"`
-			DefaultMode *int   `yaml:"defaultMode"`
-		} `yaml:"secret"`
-		ConfigMap *struct {
-			Name string `yaml:"name"`
-		} `yaml:"configMap"`
-	}
+	job        = batchv1.Job
+	deployment = appsv1.Deployment
+	pvc        = corev1.PersistentVolumeClaim
+	container  = corev1.Container
+	envVar     = corev1.EnvVar
 )
 
 // manifests decodes every manifest under kubernetes/, strictly, by kind.
@@ -166,66 +58,76 @@ type manifests struct {
 	claims      map[string]*pvc
 }
 
+// decoder returns apimachinery's strict YAML decoder for the kinds the
+// manifests may have: batch/v1, apps/v1 and core v1.
+func decoder(t *testing.T) runtime.Decoder {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{batchv1.AddToScheme, appsv1.AddToScheme, corev1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, scheme, scheme,
+		kjson.SerializerOptions{Yaml: true, Strict: true})
+}
+
 func load(t *testing.T) manifests {
 	t.Helper()
 	files, err := filepath.Glob("kubernetes/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests: %v", err)
 	}
+	dec := decoder(t)
 	m := manifests{jobs: map[string]*job{}, deployments: map[string]*deployment{}, claims: map[string]*pvc{}}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var h header
-		if err := yaml.Unmarshal(b, &h); err != nil {
+		obj, gvk, err := dec.Decode(b, nil, nil)
+		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		var name string
-		strict := func(v any) {
-			t.Helper()
-			if err := yaml.UnmarshalWithOptions(b, v, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
-		switch h.APIVersion + " " + h.Kind {
-		case "batch/v1 Job":
-			var j job
-			strict(&j)
-			name = j.Metadata.Name
-			m.jobs[name] = &j
-			checkPod(t, f, &j.Spec.Template.Spec)
-			if p := j.Spec.Template.Spec.RestartPolicy; p != "Never" && p != "OnFailure" {
+		switch o := obj.(type) {
+		case *batchv1.Job:
+			name = o.Name
+			m.jobs[name] = o
+			checkPod(t, f, &o.Spec.Template.Spec)
+			if p := o.Spec.Template.Spec.RestartPolicy; p != corev1.RestartPolicyNever && p != corev1.RestartPolicyOnFailure {
 				t.Errorf("%s: a Job's restartPolicy is %q, want Never or OnFailure", f, p)
 			}
-			if j.Spec.PodFailurePolicy != nil && j.Spec.Template.Spec.RestartPolicy != "Never" {
+			if o.Spec.PodFailurePolicy != nil && o.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
 				t.Errorf("%s: podFailurePolicy needs restartPolicy Never", f)
 			}
-		case "apps/v1 Deployment":
-			var d deployment
-			strict(&d)
-			name = d.Metadata.Name
-			m.deployments[name] = &d
-			checkPod(t, f, &d.Spec.Template.Spec)
-			for k, v := range d.Spec.Selector.MatchLabels {
-				if d.Spec.Template.Metadata.Labels[k] != v {
-					t.Errorf("%s: the selector's %s=%s is not on the pods", f, k, v)
+		case *appsv1.Deployment:
+			name = o.Name
+			m.deployments[name] = o
+			checkPod(t, f, &o.Spec.Template.Spec)
+			if o.Spec.Selector == nil || len(o.Spec.Selector.MatchLabels) == 0 {
+				t.Errorf("%s: a Deployment needs a selector", f)
+			} else {
+				for k, v := range o.Spec.Selector.MatchLabels {
+					if o.Spec.Template.Labels[k] != v {
+						t.Errorf("%s: the selector's %s=%s is not on the pods", f, k, v)
+					}
 				}
 			}
-		case "v1 PersistentVolumeClaim":
-			var c pvc
-			strict(&c)
-			name = c.Metadata.Name
-			m.claims[name] = &c
-			if !slices.Contains(c.Spec.AccessModes, "ReadWriteMany") {
-				t.Errorf("%s: pods on several nodes share the claim: want ReadWriteMany, have %v", f, c.Spec.AccessModes)
+		case *corev1.PersistentVolumeClaim:
+			name = o.Name
+			m.claims[name] = o
+			if !slices.Contains(o.Spec.AccessModes, corev1.ReadWriteMany) {
+				t.Errorf("%s: pods on several nodes share the claim: want ReadWriteMany, have %v", f, o.Spec.AccessModes)
 			}
 		default:
-			t.Fatalf("%s: unexpected %s %s", f, h.APIVersion, h.Kind)
+			t.Fatalf("%s: unexpected %s", f, gvk)
 		}
-		if !regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`).MatchString(name) {
-			t.Errorf("%s: name %q is not a DNS label", f, name)
+		for _, msg := range checkEnums(obj) {
+			t.Errorf("%s: %s", f, msg)
+		}
+		for _, msg := range validation.IsDNS1123Label(name) {
+			t.Errorf("%s: name %q: %s", f, name, msg)
 		}
 	}
 	for name, j := range m.jobs {
@@ -237,8 +139,79 @@ func load(t *testing.T) manifests {
 	return m
 }
 
+// checkEnums checks the enum fields the manifests use against the values
+// the API defines, and the names the API server checks (labels, env
+// variables, resources), and returns what is wrong.
+func checkEnums(obj runtime.Object) []string {
+	var bad []string
+	in := func(field string, v any, allowed ...any) {
+		if !slices.Contains(allowed, v) {
+			bad = append(bad, fmt.Sprintf("%s %q is none of %v", field, v, allowed))
+		}
+	}
+	labels := func(field string, l map[string]string) {
+		for k, v := range l {
+			for _, msg := range append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...) {
+				bad = append(bad, fmt.Sprintf("%s %s=%s: %s", field, k, v, msg))
+			}
+		}
+	}
+	resources := func(field string, l corev1.ResourceList) {
+		for name := range l {
+			in(field, name, corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourceStorage)
+		}
+	}
+	pod := func(meta metav1.ObjectMeta, ps *corev1.PodSpec) {
+		labels("the pod's label", meta.Labels)
+		in("restartPolicy", ps.RestartPolicy, corev1.RestartPolicy(""), corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)
+		for _, c := range ps.Containers {
+			in("imagePullPolicy", c.ImagePullPolicy, corev1.PullPolicy(""), corev1.PullAlways, corev1.PullNever, corev1.PullIfNotPresent)
+			resources("a resource request", c.Resources.Requests)
+			resources("a resource limit", c.Resources.Limits)
+			for _, e := range c.Env {
+				for _, msg := range validation.IsEnvVarName(e.Name) {
+					bad = append(bad, fmt.Sprintf("env %s: %s", e.Name, msg))
+				}
+			}
+		}
+	}
+	switch o := obj.(type) {
+	case *batchv1.Job:
+		labels("label", o.Labels)
+		if o.Spec.CompletionMode != nil {
+			in("completionMode", *o.Spec.CompletionMode, batchv1.NonIndexedCompletion, batchv1.IndexedCompletion)
+		}
+		if pf := o.Spec.PodFailurePolicy; pf != nil {
+			for _, r := range pf.Rules {
+				in("podFailurePolicy action", r.Action, batchv1.PodFailurePolicyActionFailJob, batchv1.PodFailurePolicyActionFailIndex,
+					batchv1.PodFailurePolicyActionIgnore, batchv1.PodFailurePolicyActionCount)
+				if r.OnExitCodes != nil {
+					in("onExitCodes operator", r.OnExitCodes.Operator, batchv1.PodFailurePolicyOnExitCodesOpIn, batchv1.PodFailurePolicyOnExitCodesOpNotIn)
+				}
+			}
+		}
+		pod(o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec)
+	case *appsv1.Deployment:
+		labels("label", o.Labels)
+		if o.Spec.Strategy.Type != "" {
+			in("strategy", o.Spec.Strategy.Type, appsv1.RecreateDeploymentStrategyType, appsv1.RollingUpdateDeploymentStrategyType)
+		}
+		pod(o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec)
+	case *corev1.PersistentVolumeClaim:
+		labels("label", o.Labels)
+		for _, am := range o.Spec.AccessModes {
+			in("accessMode", am, corev1.ReadWriteOnce, corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOncePod)
+		}
+		if o.Spec.VolumeMode != nil {
+			in("volumeMode", *o.Spec.VolumeMode, corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem)
+		}
+		resources("a storage request", o.Spec.Resources.Requests)
+	}
+	return bad
+}
+
 // checkPod checks what every siftload pod must do.
-func checkPod(t *testing.T, file string, ps *podSpec) {
+func checkPod(t *testing.T, file string, ps *corev1.PodSpec) {
 	t.Helper()
 	if len(ps.Containers) != 1 {
 		t.Fatalf("%s: %d containers, want 1", file, len(ps.Containers))
@@ -246,6 +219,11 @@ func checkPod(t *testing.T, file string, ps *podSpec) {
 	c := ps.Containers[0]
 	if c.Image == "" || len(c.Command) > 0 || len(c.Args) == 0 {
 		t.Errorf("%s: want an image whose entrypoint is siftload and the command line in args", file)
+	}
+	// The image stays the placeholder the README names, so that one
+	// replacement makes the manifests the user's.
+	if c.Image != "registry.example.com/siftload:latest" {
+		t.Errorf("%s: image %q, want the placeholder registry.example.com/siftload:latest", file, c.Image)
 	}
 	if sc := ps.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 		t.Errorf("%s: pods must run as non-root", file)
@@ -284,7 +262,7 @@ func checkPod(t *testing.T, file string, ps *podSpec) {
 	}
 }
 
-func checkClaims(t *testing.T, name string, ps *podSpec, claims map[string]*pvc) {
+func checkClaims(t *testing.T, name string, ps *corev1.PodSpec, claims map[string]*pvc) {
 	t.Helper()
 	for _, v := range ps.Volumes {
 		if v.PersistentVolumeClaim != nil && claims[v.PersistentVolumeClaim.ClaimName] == nil {
@@ -321,14 +299,14 @@ func TestKubernetesManifests(t *testing.T) {
 
 	// The Indexed Job: one shard per index, N given to siftload.
 	s := analyze.Spec
-	if s.CompletionMode != "Indexed" || s.Completions == nil || *s.Completions < 2 {
-		t.Fatalf("siftload-analyze: completionMode %q, completions %v; want Indexed with several", s.CompletionMode, s.Completions)
+	if s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion || s.Completions == nil || *s.Completions < 2 {
+		t.Fatalf("siftload-analyze: completionMode %v, completions %v; want Indexed with several", s.CompletionMode, s.Completions)
 	}
 	ac := s.Template.Spec.Containers[0]
 	if flagValue(ac.Args, "shard") != "auto" {
 		t.Errorf("siftload-analyze: want --shard=auto, have %q", ac.Args)
 	}
-	if e := envOf(ac, "JOB_COMPLETIONS"); e == nil || e.Value != strconv.Itoa(*s.Completions) {
+	if e := envOf(ac, "JOB_COMPLETIONS"); e == nil || e.Value != strconv.Itoa(int(*s.Completions)) {
 		t.Errorf("siftload-analyze: JOB_COMPLETIONS must be set to completions (%d): %+v", *s.Completions, e)
 	}
 	if e := envOf(ac, "JOB_COMPLETION_INDEX"); e != nil && (e.ValueFrom == nil || e.ValueFrom.FieldRef == nil ||
@@ -346,12 +324,12 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Fatalf("siftload-merge: args %q", mc.Args)
 	}
 	for i := range *s.Completions {
-		p := strings.ReplaceAll(part, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(i))
+		p := strings.ReplaceAll(part, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(int(i)))
 		if ok, _ := path.Match(mc.Args[1], p); !ok {
 			t.Errorf("siftload-merge: %q does not match part %s", mc.Args[1], p)
 		}
 	}
-	if merge.Spec.CompletionMode == "Indexed" {
+	if merge.Spec.CompletionMode != nil && *merge.Spec.CompletionMode == batchv1.IndexedCompletion {
 		t.Error("siftload-merge must be one pod")
 	}
 	if !failsOn(merge, 1) {
@@ -380,7 +358,7 @@ func TestKubernetesManifests(t *testing.T) {
 	// them mounts the site there.
 	for _, j := range []*job{analyze, imp} {
 		if !mounts(j.Spec.Template.Spec.Containers[0], "/data/site", true) {
-			t.Errorf("%s: want the site read-only at /data/site", j.Metadata.Name)
+			t.Errorf("%s: want the site read-only at /data/site", j.Name)
 		}
 	}
 
@@ -410,7 +388,8 @@ func failsOn(j *job, code int) bool {
 		return false
 	}
 	for _, r := range j.Spec.PodFailurePolicy.Rules {
-		if r.Action == "FailJob" && r.OnExitCodes != nil && r.OnExitCodes.Operator == "In" && slices.Contains(r.OnExitCodes.Values, code) {
+		if r.Action == batchv1.PodFailurePolicyActionFailJob && r.OnExitCodes != nil &&
+			r.OnExitCodes.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn && slices.Contains(r.OnExitCodes.Values, int32(code)) {
 			return true
 		}
 	}
@@ -512,19 +491,70 @@ func TestSlurmScripts(t *testing.T) {
 	if len(an) == 0 || an[0] != "analyze" || !slices.Contains(an, "auto") {
 		t.Errorf("analyze-array.sbatch: want analyze --shard auto, have %q", an)
 	}
-	text, _ := os.ReadFile("slurm/analyze-array.sbatch")
-	if !regexp.MustCompile(`(?m)^#SBATCH --array=0-\d+`).Match(text) {
-		t.Error("analyze-array.sbatch: want #SBATCH --array=0-N (indices from 0, contiguous)")
+	sub, _ := os.ReadFile("slurm/submit.sh")
+	for _, want := range []string{`analyze "0-$((SHARDS - 1))"`, "--kill-on-invalid-dep=yes", "export SITE WORK SHARDS"} {
+		if !bytes.Contains(sub, []byte(want)) {
+			t.Errorf("submit.sh: want %s (an array from 0, its shard count exported, a merge that a failed shard cancels)", want)
+		}
 	}
 	if mg := commands["merge.sbatch"]; len(mg) == 0 || mg[0] != "merge" {
 		t.Errorf("merge.sbatch: want merge, have %q", mg)
 	}
 	im := commands["import.sbatch"]
-	if len(im) == 0 || im[0] != "import" || !slices.Contains(im, "--password-file") {
+	imText, _ := os.ReadFile("slurm/import.sbatch")
+	if len(im) == 0 || im[0] != "import" || !bytes.Contains(imText, []byte("--password-file")) {
 		t.Errorf("import.sbatch: want import with --password-file, have %q", im)
 	}
-	sub, _ := os.ReadFile("slurm/submit.sh")
 	if !bytes.Contains(sub, []byte("--dependency=")) {
 		t.Error("submit.sh: the merge must wait for the analysis (--dependency)")
+	}
+}
+
+// TestManifestMistakes checks that the decoding and enum checks refuse
+// mistakes the hand-written subset of the API let through: each case
+// changes one line of a good manifest.
+func TestManifestMistakes(t *testing.T) {
+	tests := []struct {
+		Name     string
+		File     string
+		Old, New string
+		WantErr  string
+	}{
+		{Name: "UnknownField", File: "analyze-job.yaml", Old: "completionMode: Indexed", New: "completionMod: Indexed", WantErr: "unknown field"},
+		{Name: "EnumValue", File: "analyze-job.yaml", Old: "completionMode: Indexed", New: "completionMode: Indexd", WantErr: "completionMode"},
+		{Name: "Quantity", File: "analyze-job.yaml", Old: "memory: 1Gi", New: "memory: 1GiB", WantErr: "quantities must match"},
+		{Name: "Type", File: "merge-job.yaml", Old: "completions: 1", New: "completions: one", WantErr: "int32"},
+		{Name: "Duplicate", File: "merge-job.yaml", Old: "completions: 1", New: "completions: 1\n  completions: 2", WantErr: "already set"},
+		{Name: "AccessMode", File: "pvc.yaml", Old: `["ReadWriteMany"]`, New: `["ReadWriteMany", "ReadWriteAll"]`, WantErr: "accessMode"},
+		{Name: "FailurePolicyOperator", File: "merge-job.yaml", Old: "operator: In", New: "operator: Is", WantErr: "operator"},
+		{Name: "Label", File: "worker-deployment.yaml", Old: "app.kubernetes.io/component: worker", New: "app.kubernetes.io/component: queue worker", WantErr: "label"},
+		{Name: "ResourceName", File: "analyze-job.yaml", Old: "memory: 1Gi", New: "mem: 1Gi", WantErr: "resource"},
+		{Name: "Good", File: "analyze-job.yaml", Old: "memory: 1Gi", New: "memory: 1Gi"},
+	}
+	dec := decoder(t)
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("kubernetes", tt.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(b, []byte(tt.Old)) {
+				t.Fatalf("%s has no %q", tt.File, tt.Old)
+			}
+			b = bytes.Replace(b, []byte(tt.Old), []byte(tt.New), 1)
+			var got []string
+			obj, _, err := dec.Decode(b, nil, nil)
+			if err != nil {
+				got = append(got, err.Error())
+			} else {
+				got = checkEnums(obj)
+			}
+			switch {
+			case tt.WantErr == "" && len(got) > 0:
+				t.Errorf("errors %q, want none", got)
+			case tt.WantErr != "" && !strings.Contains(strings.Join(got, "\n"), tt.WantErr):
+				t.Errorf("errors %q, want one with %q", got, tt.WantErr)
+			}
+		})
 	}
 }

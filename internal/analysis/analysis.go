@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -48,6 +49,18 @@ type Options struct {
 	Walker archive.Walker
 	// Progress, when set, is told how many input bytes are done.
 	Progress func(n int64)
+	// Cache, when set, gives the candidates of the inputs it holds and
+	// keeps those of the inputs read (see Cache).
+	Cache *Cache
+	// Chooser, when set, is given every candidate as its input is done,
+	// and Result.Candidates stays empty: the analysis then holds the
+	// candidates of the inputs being read only, and its memory grows
+	// with the keys, not the versions.
+	Chooser *plan.Chooser
+	// Keep, when set with Chooser, is given each input's candidates too,
+	// one input at a time (e.g. a plan.Spill for the candidates file);
+	// its error stops the analysis.
+	Keep func([]plan.Candidate) error
 }
 
 // Stats summarise an analysis.
@@ -59,13 +72,14 @@ type Stats struct {
 	DataFiles  int64
 	Skipped    int64 // members that are not data files
 	DataBytes  int64 // decompressed bytes of the data files
+	Cached     int   // inputs whose candidates came from the cache (not counted in Archives, Members, Skipped)
 	Keys       int   // set by the caller, which chooses the plan
 	Elapsed    time.Duration
 }
 
 // Result is what an analysis found.
 type Result struct {
-	Candidates []plan.Candidate // sorted by key, then source
+	Candidates []plan.Candidate // sorted by key, then source; none with Options.Chooser
 	Problems   []*problem.Error // sorted by source, then reason
 	Stats      Stats
 }
@@ -105,7 +119,38 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(inputs[b].Size, inputs[a].Size) })
-	found := make([][]plan.Candidate, len(inputs))
+	var found [][]plan.Candidate
+	if opts.Chooser == nil {
+		found = make([][]plan.Candidate, len(inputs))
+	}
+	var dataBytes int64
+	// done takes the candidates of an input that is done: into its slot,
+	// or into the Chooser.
+	done := func(i int, cands []plan.Candidate) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for j := range cands {
+			dataBytes += cands[j].Bytes
+		}
+		if opts.Chooser == nil {
+			found[i] = cands
+			return nil
+		}
+		for j := range cands {
+			opts.Chooser.Add(&cands[j])
+		}
+		if opts.Keep != nil {
+			return opts.Keep(cands)
+		}
+		return nil
+	}
+	cache := opts.Cache
+	if cache != nil {
+		if err := cache.open(); err != nil {
+			return nil, err
+		}
+	}
+	var cachedFiles atomic.Int64
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -114,23 +159,54 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 		in := inputs[i]
 		inputBytes += in.Size
 		g.Go(func() error {
-			err := w.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
+			var ci *cacheInput
+			var cands []plan.Candidate
+			if cache != nil {
+				var ok bool
+				if ci, cands, ok = cache.get(in); ok {
+					cachedFiles.Add(int64(len(cands)))
+					if opts.Progress != nil {
+						opts.Progress(in.Size)
+					}
+					return done(i, cands)
+				}
+			}
+			// The input's own walker counts its problems: an input with
+			// problems is not cached.
+			var nprob int
+			wi := w
+			wi.Problem = func(p *problem.Error) {
+				mu.Lock()
+				problems = append(problems, p)
+				nprob++
+				mu.Unlock()
+			}
+			err := wi.WalkInput(gctx, in, func(ctx context.Context, e archive.Entry) error {
 				c, ps, err := measure(ctx, e, opts)
 				for _, p := range ps {
-					report(p)
+					wi.Problem(p)
 				}
 				if err != nil {
 					if pe := problem.As(err); pe != nil {
-						report(pe)
+						wi.Problem(pe)
 						return nil
 					}
 					return err
 				}
-				found[i] = append(found[i], c)
+				cands = append(cands, c)
 				return nil
 			})
 			if opts.Progress != nil {
 				opts.Progress(in.Size)
+			}
+			if err == nil && cache != nil {
+				mu.Lock()
+				n := nprob
+				mu.Unlock()
+				cache.put(in, ci, cands, n)
+			}
+			if err == nil {
+				err = done(i, cands)
 			}
 			return err
 		})
@@ -138,13 +214,14 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	cached := 0
+	if cache != nil {
+		cache.prune(ctx)
+		cached = cache.hits
+	}
 
 	var cands []plan.Candidate
-	var dataBytes int64
 	for _, f := range found {
-		for _, c := range f {
-			dataBytes += c.Bytes
-		}
 		cands = append(cands, f...)
 	}
 	plan.SortCandidates(cands)
@@ -157,9 +234,10 @@ func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, er
 			InputBytes: inputBytes,
 			Archives:   stats.Archives.Load(),
 			Members:    stats.Members.Load(),
-			DataFiles:  stats.DataFiles.Load(),
+			DataFiles:  stats.DataFiles.Load() + cachedFiles.Load(),
 			Skipped:    stats.Skipped.Load(),
 			DataBytes:  dataBytes,
+			Cached:     cached,
 			Elapsed:    time.Since(start),
 		},
 	}, nil

@@ -86,6 +86,11 @@ type Walker struct {
 	// negative value turns the rule off.
 	MaxRatio int
 
+	// Skipped, when set, is told of every file or member the walk skips
+	// as no data file and no archive (by its name: IsData), with the
+	// reason, for -v; from several goroutines at once.
+	Skipped func(source, reason string)
+
 	// MaxMemberSizeSetting and MaxRatioSetting name the settings that
 	// change MaxMemberSize and MaxRatio (such as "--max-ratio"), for the
 	// problems of a crossed limit: "compression ratio above 1000:1:
@@ -288,8 +293,16 @@ func (wk *walk) item(ctx context.Context, it item, key string, depth int, c clas
 		wk.problem(it.source, splitError(c.split))
 		return nil
 	}
-	wk.stats.Skipped.Add(1)
+	wk.skipped(it.source)
 	return nil
+}
+
+// skipped counts a file or member that is neither data nor an archive.
+func (wk *walk) skipped(source string) {
+	wk.stats.Skipped.Add(1)
+	if wk.w.Skipped != nil {
+		wk.w.Skipped(source, "no data file (its name matches no data pattern, or an exclude one) and no archive")
+	}
 }
 
 // archive walks the archive it, whose members are at depth+1.
@@ -338,7 +351,7 @@ func (wk *walk) member(ctx context.Context, arcSource string, depth int, m membe
 	c := classify(m.name, wk.w.isData())
 	it := item{name: m.name, source: JoinLocator(arcSource, m.level), size: m.size, open: m.open, cost: m.cost}
 	if c.kind == kindOther {
-		wk.stats.Skipped.Add(1)
+		wk.skipped(it.source)
 		return nil
 	}
 	if err := wk.w.unreadable(m); err != nil {

@@ -95,6 +95,12 @@ not in the chosen version", each version's count in the candidates file.
 without --keep-going); --coverage off skips the second read. A shard checks
 no coverage: merge does.
 
+With --cache DIR, the candidates of every input are kept in DIR, and the
+next analysis reads only the inputs that are new or changed (path, size,
+modification time, settings, siftload version); the plan is the one an
+analysis without the cache writes. --no-cache and --rebuild-cache turn it
+off or rewrite it.
+
 Settings may come from a site profile (--config; see "siftload run --help")
 and SIFTLOAD_* environment variables; flags override both.
 ` + exitStatus + `

@@ -58,10 +58,14 @@ type analyzeJob struct {
 // newAnalyzeJob checks the analysis settings of s. A wrong value is a
 // usage error that names the setting by where(key) (its flag, variable or
 // profile line); name(key) names a setting in problems ("raise --max-ratio
-// to allow it"). Without scale, the analysis runs here whatever the shard
-// and queue settings say (run's, which analyzes on one machine).
-func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale bool) (*analyzeJob, error) {
+// to allow it"). Without shards (run's), the analysis is never a shard,
+// whatever the shard setting says; the queue is analyze's and run's.
+func newAnalyzeJob(s config.Settings, where, name func(key string) string, shards bool) (*analyzeJob, error) {
 	j := &analyzeJob{s: s}
+	if s.Report != "" && s.Candidates == "" && s.Shard == "" {
+		// The report's charts need every version: they go beside the plan.
+		j.s.Candidates = besidePlan(s.Out, ".candidates.csv")
+	}
 	as, err := analysisSettings(s, where)
 	if err != nil {
 		return nil, err
@@ -84,11 +88,13 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, scale
 	}
 
 	switch {
-	case !scale:
-	case s.Shard != "" && s.Queue != "":
+	case shards && s.Shard != "" && s.Queue != "":
 		return nil, usagef("%s and %s exclude each other", where("shard"), where("queue"))
-	case s.Shard != "":
+	case shards && s.Shard != "":
 		j.mode = shardMode
+		if s.Report != "" {
+			return nil, usagef("%s needs a plan, which a shard does not write: run siftload report on the plan of siftload merge", where("report"))
+		}
 		if s.Candidates == "" {
 			return nil, usagef("--shard needs --candidates FILE: the shard's candidates go there, for siftload merge")
 		}
@@ -171,7 +177,7 @@ func parseDuration(s string, def time.Duration) (time.Duration, error) {
 // writes: an input directory that holds them must not have them analyzed
 // as data, or a second run would differ from the first.
 func (j *analyzeJob) ownOutputs() []string {
-	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates}, j.own...)
+	return append([]string{j.s.Out, problemsPath(j.s), j.s.Candidates, plan.MetaPath(j.s.Out), j.s.Report}, j.own...)
 }
 
 // enclosingInput returns the input directory that holds path, or "".
@@ -212,9 +218,13 @@ func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []
 // when some input had problems (the files are written all the same). A
 // shard exits 0 once its file is written: merge reports its problems.
 func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([]plan.Entry, error) {
+	start := time.Now()
 	ins, err := archive.Expand(ctx, inputs)
 	if err != nil {
 		return nil, err
+	}
+	if p.Detailed() {
+		j.opts.Walker.Skipped = func(source, reason string) { p.Verbosef("skipped %s: %s", source, reason) }
 	}
 	all := ins
 	label := "analyze"
@@ -227,7 +237,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		ins = shard.Select(all, j.shard, j.shardBy)
 		label += " shard " + j.shard.String()
 	} else {
-		ins = dropOwnOutputs(ins, j.ownOutputs())
+		ins = dropUnder(dropOwnOutputs(ins, j.ownOutputs()), j.s.Cache) // with --no-cache too
 	}
 	var total int64
 	for _, in := range ins {
@@ -239,9 +249,16 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	prog := p.NewProgress(ctx, label, len(ins), total)
 	opts := j.opts
 	opts.Progress = prog.Add
+	opts.Cache = j.newCache(p)
+	var spill *plan.Spill
+	opts.Chooser, spill = j.newCollector(opts)
+	if spill != nil {
+		defer spill.Close()
+		opts.Keep = func(cands []plan.Candidate) error { return spill.Add(cands...) }
+	}
 	var res *analysis.Result
 	if j.mode == queueMode {
-		res, err = j.analyzeQueue(ctx, p, ins, opts.Progress)
+		res, err = j.analyzeQueue(ctx, p, ins, opts)
 	} else {
 		res, err = analysis.Run(ctx, ins, opts)
 	}
@@ -249,7 +266,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates,
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill,
 		Check: j.coverage.checker(ctx, p, opts, ins)}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
@@ -259,6 +276,8 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 			// For merge --coverage.
 			Analysis: partAnalysis(j.settings),
 		}}
+	} else if out.Meta, err = j.newMeta(start, ins, all, res.Stats); err != nil {
+		return nil, err
 	}
 	entries, problems, err := out.write(p, opts.Metric, res.Candidates, res.Problems)
 	if err != nil {
@@ -266,16 +285,34 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	}
 	res.Stats.Keys = len(entries)
 	if j.mode == shardMode {
+		// A shard chooses no plan, but it knows the keys its candidates
+		// have (a key may have candidates in other shards too).
+		keys := make(map[string]struct{})
+		for _, c := range res.Candidates {
+			keys[c.Key] = struct{}{}
+		}
+		res.Stats.Keys = len(keys)
 		printAnalyzeSummary(p, res.Stats, len(problems), j.s.Candidates)
+		p.Printf("shard %s: %d candidates of %d keys; siftload merge chooses among all shards' candidates", j.shard, len(res.Candidates), len(keys))
 		if len(problems) > 0 {
 			p.Printf("the %d problems are in %s too; siftload merge reports them", len(problems), j.s.Candidates)
 		}
 		return nil, nil
 	}
 	printAnalyzeSummary(p, res.Stats, len(problems), j.s.Out)
+	if opts.Cache != nil {
+		printCacheSummary(p, opts.Cache.Dir, res.Stats)
+	}
 	writeAnalyzeJSON(j.json, j.s.Out, entries, problems, res.Stats)
 	if err := j.json.Err(); err != nil {
 		return nil, err
+	}
+	if j.s.Report != "" {
+		// The candidates file holds every version (the analysis may have
+		// streamed them through a Chooser and kept none).
+		if err := analysisReport(p, j.s.Report, j.s.Out, j.s.Candidates, opts.Metric.Name(), entries, problems, out.Meta); err != nil {
+			return nil, err
+		}
 	}
 	return entries, out.problemsError("analyze", p, problems)
 }
@@ -287,8 +324,20 @@ type planOutputs struct {
 	// Part, for a shard, makes the candidates file a part for merge,
 	// with the problems in it, and no plan is chosen.
 	Part *plan.Part
+	// Meta, when set, is written beside the plan (plan.MetaPath).
+	Meta *plan.Meta
+	// Chooser, when set, was given every candidate already (see
+	// analyzeJob.newCollector): the plan is its entries, and the cands
+	// that write gets are none. A step that needs every version (a
+	// coverage check) must then read them from Spill.Each, which gives
+	// them sorted by key, one key's versions after the other, or have
+	// newCollector return no Chooser.
+	Chooser *plan.Chooser
+	// Spill, when set, holds the candidates to write (with Chooser).
+	Spill *plan.Spill
 	// Check, when set, checks the chosen plan further (the coverage
-	// check) and returns more problems.
+	// check) and returns more problems. It needs every version: it goes
+	// with no Chooser (newCollector).
 	Check func([]plan.Entry, []plan.Candidate) ([]*problem.Error, error)
 }
 
@@ -307,8 +356,13 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		printProblems(p, probs)
 		return nil, probs, nil
 	}
-	entries, probs := choose(cands, probs, m.Compare)
-	if o.Check != nil {
+	var entries []plan.Entry
+	if o.Chooser != nil {
+		entries, probs = chosen(o.Chooser, probs)
+	} else {
+		entries, probs = choose(cands, probs, m.Compare)
+	}
+	if o.Check != nil && o.Chooser == nil {
 		more, err := o.Check(entries, cands)
 		if err != nil {
 			return nil, nil, err
@@ -316,10 +370,18 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		probs = append(probs, more...)
 		analysis.SortProblems(probs)
 	}
+	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
-		return plan.WritePlan(f, m.Name(), entries)
+		hw := newHashingWriter(f)
+		defer func() { planSHA = hw.sum() }()
+		return plan.WritePlan(hw, m.Name(), entries)
 	}); err != nil {
 		return nil, nil, err
+	}
+	if o.Meta != nil {
+		if err := writeMeta(o.Plan, o.Meta, planSHA, entries, probs); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := writeFileAtomic(o.Problems, func(f *os.File) error {
 		return plan.WriteProblems(f, probs)
@@ -328,6 +390,9 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	}
 	if o.Candidates != "" {
 		if err := writeFileAtomic(o.Candidates, func(f *os.File) error {
+			if o.Spill != nil {
+				return writeSpilled(f, m.Name(), o.Spill)
+			}
 			return plan.WriteCandidates(f, m.Name(), cands)
 		}); err != nil {
 			return nil, nil, err
@@ -341,7 +406,12 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 // entries and the problems: those found while measuring and one for every
 // key whose chosen version has a structural warning, sorted.
 func choose(cands []plan.Candidate, problems []*problem.Error, cmp plan.Compare) ([]plan.Entry, []*problem.Error) {
-	entries := plan.Choose(cands, cmp)
+	return chosen(plan.NewChooserOf(cands, cmp), problems)
+}
+
+// chosen is choose with the candidates in ch already.
+func chosen(ch *plan.Chooser, problems []*problem.Error) ([]plan.Entry, []*problem.Error) {
+	entries := ch.Entries()
 	problems = append(problems, plan.WarningProblems(entries, problems)...)
 	analysis.SortProblems(problems)
 	return entries, problems

@@ -137,6 +137,17 @@ func (b *boundSettings) analysisFlags() {
 	b.dialectFlags()
 	// Coverage check.
 	b.coverageFlags()
+	// Review (issue 14).
+	b.bind("report", "", "", "also write the plan's review report to `FILE` (one self-contained HTML file; the candidates go beside the plan, PLAN.candidates.csv, unless --candidates says where)")
+	b.cacheFlags()
+}
+
+// cacheFlags bind the incremental analysis cache's settings (analyze and
+// run).
+func (b *boundSettings) cacheFlags() {
+	b.bind("cache", "", "", "keep each input's candidates in `DIR` and read only new or changed inputs next time (default for run --config: NAME.cache)")
+	b.bind("no_cache", "", false, "use no cache, whatever the profile says")
+	b.bind("rebuild_cache", "", false, "read every input and write the cache anew")
 }
 
 // archiveFlags bind how archives are read: analysis and import alike.
@@ -178,10 +189,21 @@ func (b *boundSettings) importFlags(forRun bool) {
 	b.bind("allow_downgrade", "", false, "replace a loaded version even when it has more rows than the plan's")
 	b.fs.BoolVar(&b.dryRun, "dry-run", false, "show what would be loaded, replaced or skipped, and write nothing")
 	b.connectionFlags()
+	if !forRun {
+		b.importPathMapFlags()
+	}
+}
+
+// importPathMapFlags bind import's --path-map: a plan made on another
+// machine (issue 18). The key is the worker's, in the same form.
+func (b *boundSettings) importPathMapFlags() {
+	b.bind("path_map", "", []string(nil), "read the plan's sources under `FROM=TO` from TO here, a plan made on another machine (repeatable; the longest FROM wins; reads only under TO or --base), e.g. Z:/site=/data/site")
 }
 
 func (b *boundSettings) connectionFlags() {
 	b.bind("password_file", "", "", "read the database password from `FILE` (others may not read it; default: $"+config.PasswordEnv+", else a prompt on a terminal)")
+	// Passwords.
+	b.bind("no_password", "", false, "never ask for a password, even when the server asks for one (default: ask on a terminal when it does)")
 	b.bind("ca_file", "", "", "verify the database server's certificate with the CA certificates in `FILE` (PEM)")
 	b.bind("cert_file", "", "", "present the client certificate in `FILE` (PEM; with --key-file)")
 	b.bind("key_file", "", "", "the client certificate's private key in `FILE` (PEM)")
@@ -196,7 +218,7 @@ func (b *boundSettings) connectionFlags() {
 // scaleFlags bind the settings that spread an analysis over processes:
 // analyze's shard and queue flags.
 func (b *boundSettings) scaleFlags() {
-	b.bind("shard", "", "", "analyze only shard `I/N` of the inputs (I from 0), or auto: I and N from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); writes --candidates instead of a plan, for siftload merge")
+	b.bind("shard", "", "", "analyze only shard `I/N` of the inputs (I from 0), or auto: I and N from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS) or a Slurm array (SLURM_ARRAY_TASK_ID of SHARDS when set, else of SLURM_ARRAY_TASK_COUNT); writes --candidates instead of a plan, for siftload merge")
 	b.bind("shard_by", "", string(shard.BySize), "partition the inputs for --shard by `METHOD`: size (balanced bytes) or hash (an archive's shard never moves)")
 	b.bind("queue", "", "", "have siftload workers analyze the inputs through the NATS JetStream server at `URL` (nats://HOST:4222, tls://HOST:4222; see siftload worker --help)")
 	b.bind("ack_wait", "", queue.DefaultAckWait, "with --queue: give a task to another worker when its worker has not been heard of for `DURATION`")
@@ -231,4 +253,13 @@ func (b *boundSettings) runFlags() {
 	b.analysisFlags()
 	b.importFlags(true)
 	b.bind("keep_going", "", false, "import even when the analysis had problems")
+	b.runQueueFlags()
+}
+
+// runQueueFlags bind run's --queue: the analysis through the NATS work
+// queue, then the import here (issue 18). Shards stay analyze's.
+func (b *boundSettings) runQueueFlags() {
+	b.bind("queue", "", "", "have siftload workers analyze the inputs through the NATS JetStream server at `URL` (nats://HOST:4222, tls://HOST:4222; see siftload worker --help), then import here")
+	b.bind("ack_wait", "", queue.DefaultAckWait, "with --queue: give a task to another worker when its worker has not been heard of for `DURATION`")
+	b.queueFlags()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,10 +48,17 @@ type ImportOptions struct {
 	// for none.
 	json *jsonLines
 
-	// Password is resolved from the environment, PasswordFile or a
-	// prompt before the import starts (never from a flag); it prints as
-	// [redacted], also inside a printed ImportOptions.
+	// Password is resolved from the environment or PasswordFile before
+	// the import starts, or from a prompt when the server asks for one
+	// (never from a flag); it prints as [redacted], also inside a printed
+	// ImportOptions.
 	Password secret
+	// ask asks for the password when the server wants one and none was
+	// given; nil: never (no terminal, --no-password, a source given).
+	ask *passwordPrompt
+	// pwFrom says where the password came from, for -v (never the
+	// password itself).
+	pwFrom string
 }
 
 // The default timeouts of import.
@@ -146,6 +154,14 @@ EXAMPLES
 				if err != nil {
 					return err
 				}
+				if err := s.imp.mapSources(p, entries); err != nil {
+					return err
+				}
+				if s.imp.Base == "" { // the plan's sidecar may know where its sources lie
+					if s.imp.Base, err = recordedBase(p, s.imp.Out, entries); err != nil {
+						return err
+					}
+				}
 				s.imp.json = out
 				return runImport(ctx, p, d, s.imp, entries)
 			})
@@ -197,6 +213,10 @@ func readPlanContext(ctx context.Context, path string) ([]plan.Entry, error) {
 	} else {
 		f, err := openRegular(path, MaxPlanBytes)
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				// The first import of a newcomer.
+				return nil, fmt.Errorf("read plan: %w (no plan yet? write one with: siftload analyze INPUT... --out %s, or analyze and import in one go with: siftload run INPUT... --db URL)", err, path)
+			}
 			return nil, fmt.Errorf("read plan: %w", err)
 		}
 		defer f.Close()
@@ -314,8 +334,10 @@ func (o *ImportOptions) rejectsPath() string {
 }
 
 // openSink opens the database of opts with its password and TLS
-// settings. It returns the redacted URL for messages.
-func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error) {
+// settings. It returns the redacted URL for messages. When the server
+// asks for a password and none was given, it asks opts.ask for one (a
+// prompt), sets opts.Password and opens again.
+func openSink(ctx context.Context, opts *ImportOptions) (sink.Sink, string, error) {
 	f, err := all.Registry().Lookup(opts.DB)
 	if err != nil {
 		return nil, "", usagef("--db: %v", err)
@@ -325,9 +347,24 @@ func openSink(ctx context.Context, opts ImportOptions) (sink.Sink, string, error
 		return nil, shown, usagef("--db: %v", err)
 	}
 	s, err := f.Open(ctx, opts.DB, opts.sinkOptions())
+	if errors.Is(err, sink.ErrPasswordRequired) && opts.Password == "" && opts.ask != nil {
+		_, key := f.Account(opts.DB)
+		pw, ok, perr := opts.ask.password(key, shown)
+		if perr != nil {
+			return nil, shown, perr
+		}
+		if ok {
+			opts.Password = pw
+			opts.pwFrom = "the prompt (the server asked for one)"
+			s, err = f.Open(ctx, opts.DB, opts.sinkOptions())
+		}
+	}
 	if err != nil {
-		err = fmt.Errorf("open %s: %w", shown, opts.Password.scrub(err))
-		if takes, _ := f.Account(opts.DB); takes && opts.Password == "" {
+		err = opts.Password.scrub(err)
+		if !strings.Contains(err.Error(), shown) { // said once
+			err = fmt.Errorf("open %s: %w", shown, err)
+		}
+		if errors.Is(err, sink.ErrPasswordRequired) && opts.Password == "" {
 			err = fmt.Errorf("%w\n(no password was given: %s)", err, config.PasswordHelp)
 		}
 		return nil, shown, err
@@ -351,6 +388,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 		InsecureNoTLS:  o.InsecureNoTLS,
 		ConnectTimeout: t.Connect,
 		LockTimeout:    lockTimeout,
+		ReadOnly:       o.DryRun,
 	}
 }
 
@@ -369,7 +407,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	if err != nil {
 		return err
 	}
-	s, shown, err := openSink(ctx, opts)
+	s, shown, err := openSink(ctx, &opts)
 	if err != nil {
 		return err
 	}
@@ -407,6 +445,44 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		verb = "dry run"
 	}
 	p.Printf("%s: %d keys into %s", verb, len(entries), shown)
+	if opts.pwFrom != "" {
+		p.Verbosef("password: %s", opts.pwFrom)
+	}
+	if a, ok := s.(sink.Absence); ok && a.Absent() {
+		p.Printf("%s: %s: database does not exist yet (nothing was created): every key would be new", verb, shown)
+	}
+	// Progress and the summary table (not for a dry run, which loads
+	// nothing and lists every key).
+	var (
+		done     outcomes
+		progress *ui.LoadProgress
+		planRows = make(map[string]int64, len(entries))
+		total    int64
+	)
+	for _, e := range entries {
+		planRows[e.Key] = e.Rows
+		total += e.Rows
+	}
+	hooks := load.Hooks{
+		Rejects:  writeRejects,
+		Progress: d.importProgress,
+		Report: func(o load.Outcome) {
+			o.Err = opts.Password.scrub(o.Err)
+			printOutcome(p, o)
+			printDetail(p, o)
+			writeOutcomeJSON(opts.json, o)
+			if progress != nil {
+				progress.Finish(o.Key, planRows[o.Key])
+			}
+			done.add(o)
+		},
+	}
+	if !opts.DryRun {
+		progress = p.NewLoadProgress(ctx, len(entries), total)
+		defer progress.Done()
+		hooks.Start = func(e plan.Entry) { progress.Start(e.Key, e.Rows) }
+		hooks.KeyProgress = progress.Add
+	}
 	imp := load.NewImporter(s, load.Config{
 		Tables:      load.Tables{Template: opts.Table, One: opts.OneTable},
 		Parsing:     load.Parsing{Record: ro, AllText: opts.AllText, MaxBadRows: opts.MaxBadRows},
@@ -414,18 +490,16 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		Concurrency: load.Concurrency{Workers: opts.LoadWorkers, StallTimeout: timeouts.Statement},
 		Files:       load.Files{Base: opts.Base, Open: walker.Open, Stat: stat},
 		Setting:     opts.settingName,
-		Hooks: load.Hooks{
-			Rejects:  writeRejects,
-			Progress: d.importProgress,
-			Report: func(o load.Outcome) {
-				o.Err = opts.Password.scrub(o.Err)
-				printOutcome(p, o)
-				writeOutcomeJSON(opts.json, o)
-			},
-		},
+		Hooks:       hooks,
 	})
 	sum, err := imp.Run(ctx, entries)
-	if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
+	if progress != nil {
+		progress.Done()
+		printSummary(p, done.list, sum.Elapsed)
+	}
+	if opts.DryRun {
+		printDryRun(p, sum)
+	} else if sum.Loaded+sum.Replaced+sum.Skipped+sum.Failed > 0 {
 		rate := float64(sum.Rows) / sum.Elapsed.Seconds()
 		p.Printf("%s: %d loaded, %d replaced, %d skipped, %d failed; %d rows (%d rejected) in %s, %.0f rows/s",
 			verb, sum.Loaded, sum.Replaced, sum.Skipped, sum.Failed, sum.Rows, sum.Rejected, sum.Elapsed.Round(1e6), rate)
@@ -444,6 +518,7 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 		}
 		p.Errorf("run the same import again to resume: committed keys are skipped")
 	}
+	printFailures(p, done.list)
 	err = opts.Password.scrub(err)
 	writeImportSummaryJSON(opts.json, sum, opts.DryRun, err)
 	if jerr := opts.json.Err(); jerr != nil && err == nil {
@@ -455,6 +530,31 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	return err
 }
 
+// printDryRun prints a dry run's counts: every key of the plan is in
+// one of them (or failed: its ledger could not be read).
+func printDryRun(p *ui.Printer, sum load.Summary) {
+	p.Printf("dry run: would load %d keys (%d rows), replace %d (%d rows), skip %d (%d rows already loaded), refuse %d (%d rows); %d failed; nothing was written",
+		sum.WouldLoad.Keys, sum.WouldLoad.Rows, sum.WouldReplace.Keys, sum.WouldReplace.Rows,
+		sum.WouldSkip.Keys, sum.WouldSkip.Rows, sum.WouldRefuse.Keys, sum.WouldRefuse.Rows, sum.Failed)
+}
+
+// printDetail prints, with -v, a key's chosen source and its table's
+// columns (inferred or the existing table's).
+func printDetail(p *ui.Printer, o load.Outcome) {
+	p.Verbosef("  %s: source %s", o.Key, o.Source)
+	if len(o.Columns) > 0 {
+		cols := make([]string, len(o.Columns))
+		for i, c := range o.Columns {
+			cols[i] = c.Name + " " + c.Type.String()
+		}
+		how := "columns of the existing table"
+		if o.NewTable {
+			how = "inferred columns"
+		}
+		p.Verbosef("  %s: %s %s: %s", o.Key, how, o.Table, strings.Join(cols, ", "))
+	}
+}
+
 func printOutcome(p *ui.Printer, o load.Outcome) {
 	switch o.Action {
 	case load.Failed:
@@ -463,6 +563,8 @@ func printOutcome(p *ui.Printer, o load.Outcome) {
 		p.Printf("%-8s %s -> %s: %s", o.Action, o.Key, o.Table, o.Note)
 	case load.WouldLoad:
 		p.Printf("%-8s %s -> %s: %d rows from %s", o.Action, o.Key, o.Table, o.Rows, o.Source)
+	case load.WouldRefuse:
+		p.Errorf("%-8s %s -> %s: %v", o.Action, o.Key, o.Table, o.Err)
 	case load.WouldReplace:
 		p.Printf("%-8s %s -> %s: %d rows -> %d rows from %s", o.Action, o.Key, o.Table, o.PrevRows, o.Rows, o.Source)
 	default:

@@ -50,7 +50,7 @@ func connectQueue(s config.Settings, client string) (*nats.Conn, queue.Names, er
 
 // analyzeQueue has the workers of the job's queue analyze ins, with the
 // same result as analysis.Run.
-func (j *analyzeJob) analyzeQueue(ctx context.Context, p *ui.Printer, ins []archive.Input, progress func(int64)) (*analysis.Result, error) {
+func (j *analyzeJob) analyzeQueue(ctx context.Context, p *ui.Printer, ins []archive.Input, opts analysis.Options) (*analysis.Result, error) {
 	nc, names, err := connectQueue(j.s, "siftload analyze")
 	if err != nil {
 		return nil, err
@@ -61,8 +61,10 @@ func (j *analyzeJob) analyzeQueue(ctx context.Context, p *ui.Printer, ins []arch
 		Names:        names,
 		AckWait:      j.ackWait,
 		SettingNames: j.names,
-		Progress:     progress,
+		Progress:     opts.Progress,
 		Logf:         p.Printf,
+		Chooser:      opts.Chooser,
+		Keep:         opts.Keep,
 	}
 	return c.Analyze(ctx, ins, j.settings)
 }

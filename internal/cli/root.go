@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -46,6 +47,8 @@ func Version() string {
 type globalOptions struct {
 	Quiet   bool
 	Verbose bool
+	// LogFile receives the full log (verbose lines too) with timestamps.
+	LogFile string
 }
 
 const exitStatus = `
@@ -73,15 +76,25 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version(),
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRunE: func(*cobra.Command, []string) error {
 			p.Quiet, p.Verbose = g.Quiet, g.Verbose
+			if g.LogFile != "" {
+				f, err := os.OpenFile(g.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+				if err != nil {
+					return fmt.Errorf("--log-file: %w", err)
+				}
+				p.SetLog(f) // closed by executeWith
+			}
+			return nil
 		},
 	}
 	root.PersistentFlags().BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing but errors")
-	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	})
+	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail: per key its source, its columns and types, and where the password came from")
+	root.PersistentFlags().StringVar(&g.LogFile, "log-file", "", "also write the full log (verbose lines too) with timestamps to `FILE` (appended)")
+	root.SetFlagErrorFunc(flagError)
+	// Version: --version prints what "siftload version" prints.
+	root.SetVersionTemplate(buildInfo().String())
+	root.AddCommand(newVersionCommand())
 	root.AddCommand(
 		newAnalyzeCommand(p, d),
 		newImportCommand(p, d),
@@ -91,6 +104,7 @@ transaction, recorded in a ledger so that a re-run never loads twice.
 		newConfigCommand(p),
 		newStatusCommand(p, d),
 		newVerifyCommand(p, d),
+		newReportCommand(p, d), // review (issue 14)
 	)
 	return root
 }
@@ -112,6 +126,12 @@ func executeWith(ctx context.Context, p *ui.Printer, d deps, args []string) erro
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = fmt.Errorf("%w: %w\nRun '%s --help' for usage", ErrUsage, err, cmd.CommandPath())
+	}
+	if err != nil {
+		p.Logf("error: %v", err) // main prints it to stderr
+	}
+	if cerr := p.CloseLog(); cerr != nil && err == nil {
+		err = fmt.Errorf("--log-file: %w", cerr)
 	}
 	return err
 }

@@ -29,6 +29,12 @@ When the analysis had problems nothing is imported, since a version that
 could not be read might have been the fullest one; --keep-going imports the
 rest anyway (and still exits 1). Flags may stand before or after the INPUTs.
 
+--queue URL has siftload workers analyze the inputs through a NATS JetStream
+work queue, as "siftload analyze --queue" does, and imports here. A killed
+run leaves its tasks to the next run of the same inputs, which adopts them.
+
+` + queueHelp + `
+
 SITE PROFILES
   --config FILE reads a site's settings from a YAML profile, so that one
   command migrates a site: every flag is a key (snake_case: --max-bad-rows

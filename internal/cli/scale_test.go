@@ -80,7 +80,7 @@ func localPlanWith(t *testing.T, cov string, args ...string) (string, string) {
 
 // TestShardProcessesAndMergeGiveTheLocalPlan runs four shard processes at
 // once (two given I/N, one as a Kubernetes Indexed Job pod, one as a Slurm
-// array task) and a merge process, and compares the plan and problems
+// array task re-run alone with SHARDS) and a merge process, and compares the plan and problems
 // with a single analysis, byte for byte.
 func TestShardProcessesAndMergeGiveTheLocalPlan(t *testing.T) {
 	dir := problemSite(t)
@@ -93,7 +93,9 @@ func TestShardProcessesAndMergeGiveTheLocalPlan(t *testing.T) {
 		{"0/4", nil},
 		{"1/4", nil},
 		{"auto", []string{"JOB_COMPLETION_INDEX=2", "JOB_COMPLETIONS=4"}},
-		{"auto", []string{"SLURM_ARRAY_TASK_ID=4", "SLURM_ARRAY_TASK_MIN=1", "SLURM_ARRAY_TASK_MAX=4", "SLURM_ARRAY_TASK_COUNT=4", "SLURM_ARRAY_TASK_STEP=1"}},
+		// A Slurm array task re-run alone (sbatch --array=3), as
+		// deploy/slurm does it: SHARDS names the count.
+		{"auto", []string{"SLURM_ARRAY_TASK_ID=3", "SLURM_ARRAY_TASK_MIN=3", "SLURM_ARRAY_TASK_MAX=3", "SLURM_ARRAY_TASK_COUNT=1", "SLURM_ARRAY_TASK_STEP=1", "SHARDS=4"}},
 	}
 	var cmds []*exec.Cmd
 	outs := make([]*syncBuffer, len(shards))
@@ -118,13 +120,22 @@ func TestShardProcessesAndMergeGiveTheLocalPlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		part, _, _, err := plan.ReadPart(f)
+		part, cands, _, err := plan.ReadPart(f)
 		f.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if part.Shard != i || part.Shards != 4 || part.Inputs == 0 {
 			t.Errorf("part-%d.csv is shard %d/%d with %d inputs, want %d/4 with some", i, part.Shard, part.Shards, part.Inputs, i)
+		}
+		// The shard's log counts the keys it found, not the 0 of a plan
+		// it does not choose.
+		keys := make(map[string]bool)
+		for _, c := range cands {
+			keys[c.Key] = true
+		}
+		if want := fmt.Sprintf("%d candidates of %d keys", len(cands), len(keys)); len(keys) == 0 || !strings.Contains(outs[i].String(), want) || !strings.Contains(outs[i].String(), fmt.Sprintf(", %d keys, ", len(keys))) {
+			t.Errorf("shard %d's log does not say %q (%d keys):\n%s", i, want, len(keys), outs[i])
 		}
 	}
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/siftload/siftload/internal/config"
 	"github.com/siftload/siftload/internal/sink"
@@ -71,7 +72,10 @@ func account(dsn string) (takesPassword bool, key string) {
 // a password with no other source gets one from prompt, asked once per
 // user and server.
 func resolveConnections(p *ui.Printer, sites []*siteRun, prompt func(string) (string, bool, error)) error {
-	asked := map[string]secret{}
+	var asked *passwordPrompt
+	if prompt != nil {
+		asked = newPasswordPrompt(prompt)
+	}
 	for _, s := range sites {
 		if err := resolveConnection(p, s, prompt, asked); err != nil {
 			return s.wrap(err)
@@ -80,8 +84,9 @@ func resolveConnections(p *ui.Printer, sites []*siteRun, prompt func(string) (st
 	return nil
 }
 
-func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, bool, error), asked map[string]secret) error {
+func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, bool, error), asked *passwordPrompt) error {
 	imp := &s.imp
+	defer func() { imp.pwFrom = s.pwFrom }() // for -v
 	shown := all.Registry().Redact(imp.DB)
 	if imp.InsecureNoTLS {
 		p.Errorf("WARNING: insecure_no_tls is set (%s): the connection to %s may be plain text, which anyone on the network can read and change, the password included; use TLS with --ca-file instead",
@@ -121,7 +126,7 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 		return nil
 	}
 	fileOrigin := s.eff.Origins["password_file"]
-	env, _ := os.LookupEnv(config.PasswordEnv)
+	env, envSet := os.LookupEnv(config.PasswordEnv)
 	fromFile := func() error {
 		pw, err := config.ReadPasswordFile(imp.PasswordFile)
 		if err != nil {
@@ -134,9 +139,13 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 	switch {
 	case imp.PasswordFile != "" && fileOrigin.Kind == config.FromFlag:
 		return fromFile()
-	case env != "":
+	case envSet:
+		// Set but empty: no password, and no prompt.
 		imp.Password = secret(env)
 		s.pwFrom = "$" + config.PasswordEnv
+		if env == "" {
+			s.pwFrom += " (set but empty: no password)"
+		}
 		return nil
 	case imp.PasswordFile != "":
 		return fromFile()
@@ -145,22 +154,42 @@ func resolveConnection(p *ui.Printer, s *siteRun, prompt func(string) (string, b
 		s.pwFrom = "none given (the URL names no user)"
 		return nil
 	}
-	if prompt == nil {
-		s.pwFrom = "a prompt, when stdin is a terminal (else none)"
+	if imp.NoPassword {
+		s.pwFrom = "none (" + s.where("no_password") + ")"
 		return nil
 	}
-	if pw, done := asked[key]; done {
-		imp.Password = pw
-		return nil
+	s.pwFrom = "none, or a prompt when the server asks for one and stdin is a terminal"
+	if prompt != nil {
+		imp.ask = asked
 	}
-	pw, ok, err := prompt(fmt.Sprintf("Password for %s: ", shown))
-	if err != nil {
-		return err
-	}
-	if ok {
-		imp.Password = secret(pw)
-		s.pwFrom = "the prompt"
-	}
-	asked[key] = imp.Password
 	return nil
+}
+
+// passwordPrompt asks for passwords on the terminal, once per user and
+// server, one prompt at a time (sites run in parallel share it).
+type passwordPrompt struct {
+	mu     sync.Mutex
+	prompt func(string) (string, bool, error)
+	asked  map[string]secret // by account (see sink.Factory.Account)
+	ok     map[string]bool
+}
+
+func newPasswordPrompt(prompt func(string) (string, bool, error)) *passwordPrompt {
+	return &passwordPrompt{prompt: prompt, asked: map[string]secret{}, ok: map[string]bool{}}
+}
+
+// password asks for the password of account, which shown names; ok is
+// false when stdin is no terminal.
+func (pp *passwordPrompt) password(account, shown string) (pw secret, ok bool, err error) {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	if pw, done := pp.asked[account]; done {
+		return pw, pp.ok[account], nil
+	}
+	typed, ok, err := pp.prompt(fmt.Sprintf("Password for %s: ", shown))
+	if err != nil {
+		return "", false, err
+	}
+	pp.asked[account], pp.ok[account] = secret(typed), ok
+	return secret(typed), ok, nil
 }

@@ -162,6 +162,7 @@ func TestPasswordSources(t *testing.T) {
 	tests := []struct {
 		Name     string
 		Env      string // SIFTLOAD_DB_PASSWORD
+		EnvSet   bool   // set Env even when empty
 		Profile  string // extra profile lines
 		Args     []string
 		Prompt   string // "" = stdin is no terminal
@@ -173,12 +174,17 @@ func TestPasswordSources(t *testing.T) {
 		{Name: "FileProfile", Profile: "password_file: " + secretFile + "\n", Want: testPassword + "-file"},
 		{Name: "FlagFileOverEnv", Env: testPassword + "-env", Args: []string{"--password-file", secretFile}, Want: testPassword + "-file"},
 		{Name: "EnvOverProfileFile", Env: testPassword + "-env", Profile: "password_file: " + secretFile + "\n", Want: testPassword + "-env"},
+		// The first login goes without a password; the prompt comes
+		// when the server asks for one.
 		{Name: "Prompt", Prompt: testPassword + "-typed", Prompted: true, Want: testPassword + "-typed"},
 		{Name: "None", Prompted: true, Want: ""},
+		{Name: "EmptyEnvIsNone", EnvSet: true, Want: ""},
+		{Name: "NoPasswordFlag", Args: []string{"--no-password"}, Want: ""},
+		{Name: "NoPasswordProfile", Profile: "no_password: true\n", Want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
-			if tt.Env != "" {
+			if tt.Env != "" || tt.EnvSet {
 				t.Setenv(config.PasswordEnv, tt.Env)
 			}
 			prompts := 0
@@ -204,6 +210,10 @@ func TestPasswordSources(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), "no password was given") {
 					t.Errorf("no hint about the missing password: %v", err)
+				}
+			} else if tt.Prompted {
+				if len(got) != 2 || got[0] != "" || got[1] != tt.Want {
+					t.Errorf("server got %q, want no password, then %q", got, tt.Want)
 				}
 			} else if len(got) == 0 || got[0] != tt.Want {
 				t.Errorf("server got %q, want %q", got, tt.Want)
@@ -237,10 +247,63 @@ func TestFailingConnectionHidesPassword(t *testing.T) {
 	if err == nil {
 		t.Fatal("connected to port 1")
 	}
+	// The refusal said once, the URL once, and no hint about a
+	// password the server never asked for.
 	msg := err.Error() + out.String()
-	if !strings.Contains(msg, "open postgres://loader@127.0.0.1:1/mes") || strings.Contains(msg, testPassword) {
+	if strings.Count(msg, "postgres://loader@127.0.0.1:1/mes") != 1 || strings.Count(msg, "connection refused") != 1 ||
+		strings.Contains(msg, "password") || strings.Contains(msg, testPassword) {
 		t.Errorf("error: %s", msg)
 	}
+}
+
+// TestConnectionErrorsSaidOnce: a missing database says so, once, with
+// the URL once and no password hint.
+func TestConnectionErrorsSaidOnce(t *testing.T) {
+	url := os.Getenv("SIFTLOAD_TEST_POSTGRES_URL")
+	if url == "" {
+		testenv.SkipPart(t, "PostgreSQL: set SIFTLOAD_TEST_POSTGRES_URL to run it")
+		return
+	}
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	u, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("postgres://%s@%s:%d/siftload_no_such_db?sslmode=disable", u.User, u.Host, u.Port)
+	p, out := quiet(t)
+	err = executeWith(t.Context(), p, noPrompt(t), []string{"import", "--db", dsn})
+	msg := fmt.Sprint(err) + out.String()
+	if err == nil || strings.Count(msg, "/siftload_no_such_db") != 1 || strings.Count(msg, `database "siftload_no_such_db" does not exist`) != 1 || strings.Contains(msg, "password") {
+		t.Errorf("error: %s", msg)
+	}
+}
+
+// TestNoPromptWithoutAuthRequest: a server that lets the user in without
+// a password (trust) gets no prompt, though stdin is a terminal.
+func TestNoPromptWithoutAuthRequest(t *testing.T) {
+	t.Chdir(t.TempDir())
+	importPlan(t)
+	for _, tg := range targets(t) {
+		if tg.name != "postgres" {
+			continue
+		}
+		if _, set := os.LookupEnv(config.PasswordEnv); set {
+			t.Skip(config.PasswordEnv + " is set")
+		}
+		// The test database uses trust on loopback (a password in
+		// the URL would be refused anyway).
+		mustExecuteWith(t, noPrompt(t), "import", "--db", tg.dsn, "--dry-run")
+	}
+}
+
+func mustExecuteWith(t testing.TB, d deps, args ...string) string {
+	t.Helper()
+	p, out := quiet(t)
+	if err := executeWith(t.Context(), p, d, args); err != nil {
+		t.Fatalf("%q: %v\n%s", args, err, out)
+	}
+	return out.String()
 }
 
 func TestPasswordRefused(t *testing.T) {

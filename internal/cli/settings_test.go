@@ -217,7 +217,7 @@ func TestImportSettingsParsedOnce(t *testing.T) {
 	}
 }
 
-// TestRunIgnoresScaleSettings: a shard or queue setting from the
+// TestRunIgnoresScaleSettings: a shard setting from the
 // environment or a profile shared with analyze does not make run import a
 // part of the plan: run analyzes every input here, and says so.
 func TestRunIgnoresScaleSettings(t *testing.T) {

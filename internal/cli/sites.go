@@ -156,6 +156,9 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 	var sites []*siteRun
 	for _, f := range files {
 		eff := config.Merge(defaults, f, env, flags)
+		if kind == runCommand && prof.Config != "" {
+			defaultCache(&eff) // issue 17: run --config sites keep a cache
+		}
 		s := &siteRun{name: eff.Name, eff: eff, inputs: eff.Inputs}
 		if err := eff.Validate(); err != nil {
 			return nil, s.wrap(fmt.Errorf("%w: %w", ErrUsage, err))
@@ -164,12 +167,8 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 			if s.analyze, err = newAnalyzeJob(eff.Settings, s.where, s.setting, kind == analyzeCommand); err != nil {
 				return nil, s.wrap(err)
 			}
-			if kind == runCommand && (eff.Shard != "" || eff.Queue != "") {
-				key := "shard"
-				if eff.Shard == "" {
-					key = "queue"
-				}
-				p.Errorf("warning: %s is ignored: run analyzes every input on this machine (shards and the queue are analyze's)", s.where(key))
+			if kind == runCommand && eff.Shard != "" {
+				p.Errorf("warning: %s is ignored: run analyzes every input (shards are analyze's; run takes --queue)", s.where("shard"))
 			}
 		}
 		if kind != analyzeCommand {
@@ -213,7 +212,8 @@ func checkCollisions(kind commandKind, sites []*siteRun) error {
 	for _, s := range sites {
 		if kind != importCommand {
 			a := s.eff.Settings
-			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates)); err != nil {
+			if err := errors.Join(take(s, "out", a.Out), take(s, "problems", problemsPath(a)), take(s, "candidates", a.Candidates), take(s, "cache", a.Cache),
+				take(s, "report", a.Report)); err != nil { // report: review (issue 14)
 				return err
 			}
 		}

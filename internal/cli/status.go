@@ -159,7 +159,7 @@ type statusSummaryJSON struct {
 // runStatus lists the ledger of opts.DB, compared with entries when
 // hasPlan.
 func runStatus(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOptions, entries []plan.Entry, hasPlan bool) error {
-	s, shown, err := openSink(ctx, opts)
+	s, shown, err := openSink(ctx, &opts)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func TestStatusStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, _, err := openSink(t.Context(), ImportOptions{Settings: settingsWithDB(tg.dsn)})
+			s, _, err := openSink(t.Context(), &ImportOptions{Settings: settingsWithDB(tg.dsn)})
 			if err != nil {
 				t.Fatal(err)
 			}

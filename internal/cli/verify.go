@@ -132,7 +132,7 @@ func runVerify(ctx context.Context, p *ui.Printer, out *jsonLines, opts ImportOp
 			return err
 		}
 	}
-	s, shown, err := openSink(ctx, opts)
+	s, shown, err := openSink(ctx, &opts)
 	if err != nil {
 		return err
 	}

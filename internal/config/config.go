@@ -49,6 +49,8 @@ type Settings struct {
 	Connection `yaml:",inline"`
 	Scale      `yaml:",inline"`
 	Worker     `yaml:",inline"`
+
+	Incremental `yaml:",inline"` // issue 17
 }
 
 // Site names a site and its inputs. Profile only: no flag or variable
@@ -86,6 +88,10 @@ type Analysis struct {
 	// ("128MiB"; ParseSize).
 	Coverage       string `yaml:"coverage,omitempty"`
 	CoverageMemory string `yaml:"coverage_memory,omitempty"`
+
+	// Review (issue 14): the HTML report written beside the plan ("":
+	// none).
+	Report string `yaml:"report,omitempty"`
 }
 
 // Archive are how archives and CSV files are read, by analysis and import
@@ -122,6 +128,10 @@ type Connection struct {
 	CertFile      string `yaml:"cert_file,omitempty"`
 	KeyFile       string `yaml:"key_file,omitempty"`
 	InsecureNoTLS bool   `yaml:"insecure_no_tls,omitempty"`
+
+	// Passwords (import and run): NoPassword never asks for one, even
+	// when the server does.
+	NoPassword bool `yaml:"no_password,omitempty"`
 
 	// Lock waits (import and run): how long a load waits for another
 	// load's lock, a Go duration such as 10m. Checked by the cli package.
@@ -160,6 +170,17 @@ type Worker struct {
 	PathMap  []string `yaml:"path_map,omitempty"` // FROM=TO
 	Root     []string `yaml:"root,omitempty"`
 	IdleExit string   `yaml:"idle_exit,omitempty"` // a Go duration
+}
+
+// Incremental are the settings of the incremental analysis cache
+// (analyze and run, local analyses only): Cache is the directory of its
+// entries, "" for none (a site of run --config defaults to NAME.cache);
+// NoCache turns it off for once, RebuildCache reads no entry and writes
+// them all anew.
+type Incremental struct {
+	Cache        string `yaml:"cache,omitempty"`
+	NoCache      bool   `yaml:"no_cache,omitempty"`
+	RebuildCache bool   `yaml:"rebuild_cache,omitempty"`
 }
 
 // Keys of the settings that no environment variable sets: they describe a

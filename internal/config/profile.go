@@ -358,7 +358,7 @@ func mappingValues(n ast.Node) []*ast.MappingValueNode {
 func (idx *index) secret() *entry {
 	for _, e := range idx.all {
 		k := strings.ToLower(e.key)
-		if k == "password_file" {
+		if k == "password_file" || k == "no_password" { // no secrets
 			continue
 		}
 		if strings.Contains(k, "password") || strings.Contains(k, "passwd") || k == "pass" || k == "pwd" || k == "secret" {

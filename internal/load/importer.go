@@ -95,6 +95,13 @@ type Hooks struct {
 	// batch at a time; with Workers > 1 it is called from several
 	// goroutines at once.
 	Progress func(rows int64)
+	// Start is told that the load of a key begins: the ledger said it
+	// must load, and its file is about to be read. Report follows.
+	Start func(plan.Entry)
+	// KeyProgress is told of rows more rows of key handed to the sink
+	// and bytes more bytes of its file read by the load; with Workers > 1
+	// from several goroutines at once.
+	KeyProgress func(key string, rows, bytes int64)
 	// Report is called once per key with its outcome, from one goroutine
 	// at a time.
 	Report func(Outcome)

@@ -46,6 +46,9 @@ const (
 	WouldLoad    Action = "new"
 	WouldReplace Action = "replace"
 	WouldSkip    Action = "skip"
+	// WouldRefuse: the import would fail the key for what the ledger
+	// holds (sink.Decide refuses it: a downgrade).
+	WouldRefuse Action = "refuse"
 )
 
 // Outcome is the result line of one key.
@@ -57,6 +60,10 @@ type Outcome struct {
 	Note               string
 	Elapsed            time.Duration
 	Err                error
+	// Columns are the table's columns when the load read the file:
+	// inferred for a new table (NewTable), else the existing table's.
+	Columns  []schema.Column
+	NewTable bool
 }
 
 // Summary counts the outcomes.
@@ -69,7 +76,22 @@ type Summary struct {
 	// that committed is counted above and was reported.
 	RolledBack []string
 	NotStarted int
+
+	// A dry run's counts: what the import would do, by sink.Decide, the
+	// rule a real load follows. Rows are the plan's rows of the keys that
+	// would load, replace or be refused, and the ledger's rows of the
+	// keys that would be skipped. A dry run counts nothing above but
+	// Failed (a key whose ledger could not be read).
+	WouldLoad, WouldReplace, WouldSkip, WouldRefuse Tally
 }
+
+// Tally counts keys and their rows.
+type Tally struct {
+	Keys int
+	Rows int64
+}
+
+func (t *Tally) add(rows int64) { t.Keys++; t.Rows += rows }
 
 // ErrFailed is returned by Run when at least one key failed.
 var ErrFailed = errors.New("some files failed to load")
@@ -146,10 +168,18 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 				sum.Loaded++
 			case Replaced:
 				sum.Replaced++
-			case Skipped, WouldSkip:
+			case Skipped:
 				sum.Skipped++
 			case Failed:
 				sum.Failed++
+			case WouldLoad:
+				sum.WouldLoad.add(o.Rows)
+			case WouldReplace:
+				sum.WouldReplace.add(o.Rows)
+			case WouldSkip:
+				sum.WouldSkip.add(o.Rows)
+			case WouldRefuse:
+				sum.WouldRefuse.add(o.Rows)
 			}
 			if o.Action == Loaded || o.Action == Replaced {
 				sum.Rows += o.Rows
@@ -172,6 +202,9 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 	}
 	if sum.Failed > 0 {
 		return sum, fmt.Errorf("%d of %d files: %w", sum.Failed, len(jobs), ErrFailed)
+	}
+	if sum.WouldRefuse.Keys > 0 {
+		return sum, fmt.Errorf("%d of %d files would be refused: %w", sum.WouldRefuse.Keys, len(jobs), ErrFailed)
 	}
 	return sum, nil
 }
@@ -258,7 +291,11 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	}
 	status, err := sink.Decide(im.decideJob(j), le, seen)
 	if err != nil {
-		return fail(o, err)
+		o = fail(o, err)
+		if im.policy.DryRun && errors.Is(err, sink.ErrDowngrade) {
+			o.Action, o.Rows = WouldRefuse, j.Rows
+		}
+		return o
 	}
 	if status == sink.StatusSkipped {
 		o.Action, o.Rows, o.Note = Skipped, le.Rows, "already loaded"
@@ -269,6 +306,9 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 	}
 	if j.empty() {
 		o.Action, o.Note = Skipped, "empty file (0 bytes)"
+		if im.policy.DryRun {
+			o.Action = WouldSkip
+		}
 		return o
 	}
 	if im.policy.DryRun {
@@ -279,6 +319,9 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 		return o
 	}
 
+	if im.hooks.Start != nil {
+		im.hooks.Start(j.Entry)
+	}
 	cols := j.cols
 	existing, exists, err := im.sink.Columns(ctx, j.table)
 	if err != nil {
@@ -298,8 +341,12 @@ func (im *Importer) loadWatched(ctx context.Context, j *job, w *watchdog) Outcom
 			return fail(o, err)
 		}
 	}
+	o.Columns, o.NewTable = cols, !exists
 	var res sink.Result
 	err = im.files.Open(ctx, im.files.Base, j.Source, func(r io.Reader) error {
+		if kp := im.hooks.KeyProgress; kp != nil {
+			r = progressReader{r: r, fn: func(n int64) { kp(j.Key, 0, n) }}
+		}
 		v := newVerifier(r, j.SHA256)
 		err := im.loadFrom(ctx, v, j, cols, exists, w, &res)
 		if err != nil {
@@ -338,7 +385,16 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 		return err
 	}
 	// Parse and convert on another goroutine, ahead of the sink.
-	pf := newPrefetch(src, im.hooks.Progress)
+	progress := im.hooks.Progress
+	if kp := im.hooks.KeyProgress; kp != nil {
+		progress = func(rows int64) {
+			if im.hooks.Progress != nil {
+				im.hooks.Progress(rows)
+			}
+			kp(j.Key, rows, 0)
+		}
+	}
+	pf := newPrefetch(src, progress)
 	defer pf.stop()
 	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done
@@ -504,7 +560,8 @@ func (im *Importer) newSource(v *verifier, j *job, cols []schema.Column, exists 
 		byName[c.Name] = c
 	}
 	if d := diffColumns(tableNames, names); d != "" {
-		return nil, problem.New(j.Source, 0, fmt.Errorf("table %s has other columns than the file: %s", j.table, d))
+		return nil, problem.New(j.Source, 0, fmt.Errorf("table %s has other columns than the file: %s; load into other tables with %s (a template such as 'v2_{name}') or %s",
+			j.table, d, im.name("table"), im.name("one_table")))
 	}
 	for _, n := range names {
 		src.table.Columns = append(src.table.Columns, byName[n])

@@ -103,3 +103,17 @@ func withhold(source string, err, readErr error) error {
 	}
 	return problem.New(source, rec, fmt.Errorf("%w; the load failed%s, and the error is not shown, as it may quote a file that is not the plan's", ErrChanged, where))
 }
+
+// progressReader tells fn of every read's bytes.
+type progressReader struct {
+	r  io.Reader
+	fn func(n int64)
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.fn(int64(n))
+	}
+	return n, err
+}

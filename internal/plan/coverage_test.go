@@ -90,13 +90,16 @@ func TestCoverageColumns(t *testing.T) {
 		Covered:     true,
 		MissingRows: 3,
 		MissingFrom: "old.zip!/a",
+		Note:        "most rows",
 	}, {
 		Candidate:  Candidate{Key: "b", Rows: 1, Source: "new.zip!/b", SHA256: sha, Value: "1"},
 		Candidates: 1,
 		Covered:    true,
+		Note:       "only version",
 	}, {
 		Candidate:  Candidate{Key: "c", Rows: 1, Source: "new.zip!/c", SHA256: sha, Value: "1"},
 		Candidates: 1,
+		Note:       "only version",
 	}}
 	var buf bytes.Buffer
 	if err := WritePlan(&buf, "rows", in); err != nil {
@@ -144,6 +147,13 @@ func TestCandidatesMissingRows(t *testing.T) {
 		"a,other,0,0," + sha + ",rows,,,\n"
 	if got := buf.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	got, _, err := ReadCandidates(strings.NewReader(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Coverage != nil || got[1].Coverage == nil || *got[1].Coverage != (Coverage{Checked: true, Missing: 3}) || got[2].Coverage != nil {
+		t.Errorf("read back: coverage %v %v %v", got[0].Coverage, got[1].Coverage, got[2].Coverage)
 	}
 	if !strings.HasSuffix(want[:strings.Index(want, "\n")], ",warnings,missing_rows") {
 		t.Errorf("header %q, want missing_rows last", want[:strings.Index(want, "\n")])

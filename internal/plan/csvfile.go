@@ -16,7 +16,7 @@ import (
 // The coverage columns (missing_rows, missing_from) come last, and a plan
 // without them reads as one without a coverage check.
 var PlanHeader = []string{"key", "rows", "source", "bytes", "sha256", "candidates",
-	"runner_up_rows", "runner_up_source", "metric", "value", "warnings",
+	"runner_up_rows", "runner_up_source", "runner_up_sha256", "metric", "value", "note", "warnings",
 	"missing_rows", "missing_from"}
 
 // CandidatesHeader is the header of a candidates file, in order: the
@@ -91,16 +91,20 @@ func WritePlan(w io.Writer, metric string, entries []Entry) error {
 		return err
 	}
 	for _, e := range entries {
-		ruRows, ruSource := "", ""
+		ruRows, ruSource, ruSHA := "", "", ""
 		if e.RunnerUp != nil {
-			ruRows, ruSource = itoa(e.RunnerUp.Rows), e.RunnerUp.Source
+			ruRows, ruSource, ruSHA = itoa(e.RunnerUp.Rows), e.RunnerUp.Source, e.RunnerUp.SHA256
+		}
+		note := e.Note
+		if note == "" {
+			note = Note(metric, e)
 		}
 		missingRows := ""
 		if e.Covered {
 			missingRows = itoa(e.MissingRows)
 		}
 		if err := cw.write(e.Key, itoa(e.Rows), e.Source, itoa(e.Bytes), e.SHA256,
-			strconv.Itoa(e.Candidates), ruRows, ruSource, metric, e.Value, joinWarnings(e.Warnings),
+			strconv.Itoa(e.Candidates), ruRows, ruSource, ruSHA, metric, e.Value, note, joinWarnings(e.Warnings),
 			missingRows, e.MissingFrom); err != nil {
 			return err
 		}
@@ -285,6 +289,7 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 		var e Entry
 		e.Key, e.Source, e.SHA256 = get(rec, "key"), get(rec, "source"), get(rec, "sha256")
 		e.Value = get(rec, "value")
+		e.Note = get(rec, "note")
 		e.Warnings = splitWarnings(get(rec, "warnings"))
 		switch {
 		case e.Key == "":
@@ -320,7 +325,10 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 		}
 		e.MissingFrom = get(rec, "missing_from")
 		if src := get(rec, "runner_up_source"); src != "" {
-			ru := Candidate{Key: e.Key, Source: src}
+			ru := Candidate{Key: e.Key, Source: src, SHA256: get(rec, "runner_up_sha256")}
+			if ru.SHA256 != "" && !isSHA256(ru.SHA256) {
+				return nil, planErr(line, "key %q: runner_up_sha256 %q is not 64 hex digits", e.Key, ru.SHA256)
+			}
 			if ru.Rows, err = num(rec, "runner_up_rows", line); err != nil {
 				return nil, err
 			}

@@ -44,6 +44,14 @@ type Entry struct {
 	MissingRows int64
 	MissingFrom string
 	NotCompared int
+
+	// Newest is the newest source's version (see Newer) when it is not
+	// the chosen one; nil otherwise, and in a plan read back.
+	Newest *Candidate
+	// Note says why this version was chosen, in plain words (see Note).
+	// WritePlan writes Note(metric, e) when it is empty; ReadPlan reads
+	// it back ("" from a plan written before the column existed).
+	Note string
 }
 
 // Compare orders candidate values; see metric.Metric.Compare.
@@ -62,39 +70,77 @@ func Better(a, b *Candidate, cmpValue Compare) bool {
 // of the set of candidates: the order of cands does not matter, and the
 // result is sorted by key.
 func Choose(cands []Candidate, cmpValue Compare) []Entry {
-	byKey := make(map[string]*Entry)
-	newest := make(map[string]string)
+	return NewChooserOf(cands, cmpValue).Entries()
+}
+
+// NewChooserOf returns a Chooser with cands added.
+func NewChooserOf(cands []Candidate, cmpValue Compare) *Chooser {
+	ch := NewChooser(cmpValue)
 	for i := range cands {
-		c := &cands[i]
-		if n, ok := newest[c.Key]; !ok || Newer(c.Source, n) {
-			newest[c.Key] = c.Source
-		}
-		e, ok := byKey[c.Key]
-		if !ok {
-			byKey[c.Key] = &Entry{Candidate: *c, Candidates: 1}
-			continue
-		}
-		e.Candidates++
-		switch {
-		case Better(c, &e.Candidate, cmpValue):
-			prev := e.Candidate
-			e.RunnerUp = &prev
-			e.Candidate = *c
-		case e.RunnerUp == nil || Better(c, e.RunnerUp, cmpValue):
-			cc := *c
-			e.RunnerUp = &cc
-		}
+		ch.Add(&cands[i])
 	}
-	out := make([]Entry, 0, len(byKey))
-	for k, e := range byKey {
+	return ch
+}
+
+// Chooser is Choose as a streaming reduction: per key it keeps only the
+// best version, the runner-up, the count and the newest source, so that
+// its memory grows with the keys, not with the versions. Candidates may be
+// added in any order; Entries then returns what Choose returns for the
+// same set. A Chooser is not safe for concurrent use.
+type Chooser struct {
+	cmp    Compare
+	byKey  map[string]*Entry
+	newest map[string]*Candidate // a copy of the newest version
+}
+
+// NewChooser returns an empty Chooser that compares values with cmpValue.
+func NewChooser(cmpValue Compare) *Chooser {
+	return &Chooser{cmp: cmpValue, byKey: make(map[string]*Entry), newest: make(map[string]*Candidate)}
+}
+
+// Add adds a version. The Chooser keeps a copy of c, not c.
+func (ch *Chooser) Add(c *Candidate) {
+	if n, ok := ch.newest[c.Key]; !ok || Newer(c.Source, n.Source) || c.Source == n.Source && Better(c, n, ch.cmp) {
+		nc := *c
+		nc.Warnings = nil // the note needs its source and value only
+		ch.newest[c.Key] = &nc
+	}
+	e, ok := ch.byKey[c.Key]
+	if !ok {
+		ch.byKey[c.Key] = &Entry{Candidate: *c, Candidates: 1}
+		return
+	}
+	e.Candidates++
+	switch {
+	case Better(c, &e.Candidate, ch.cmp):
+		prev := e.Candidate
+		e.RunnerUp = &prev
+		e.Candidate = *c
+	case e.RunnerUp == nil || Better(c, e.RunnerUp, ch.cmp):
+		cc := *c
+		e.RunnerUp = &cc
+	}
+}
+
+// Keys returns how many keys were added.
+func (ch *Chooser) Keys() int { return len(ch.byKey) }
+
+// Entries returns the chosen version of every key, sorted by key.
+func (ch *Chooser) Entries() []Entry {
+	out := make([]Entry, 0, len(ch.byKey))
+	for k, e := range ch.byKey {
 		// The chosen version's own warnings, and whether a newer source
-		// had the key; a fresh slice, so that cands stay as they were.
-		w := slices.Clone(e.Warnings)
-		if n := newest[k]; n != e.Source {
-			w = append(w, WarnNotNewest(n))
+		// had the key; a fresh slice, so that the candidates added stay
+		// as they were.
+		en := *e
+		w := slices.Clone(en.Warnings)
+		if n := ch.newest[k]; n.Source != en.Source {
+			w = append(w, WarnNotNewest(n.Source))
+			nc := *n
+			en.Newest = &nc
 		}
-		e.Warnings = w
-		out = append(out, *e)
+		en.Warnings = w
+		out = append(out, en)
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
 	return out

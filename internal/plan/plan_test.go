@@ -83,10 +83,12 @@ func TestPlanRoundTrip(t *testing.T) {
 		Candidate: Candidate{Key: "=cmd|'/c calc'!A1", Rows: 3, Source: "@site/a.zip!/+x.csv", Bytes: 10, SHA256: sha, Value: "3",
 			Warnings: []string{WarnFieldCount(2, 5), WarnNotNewest("-new.zip!/+x.csv")}},
 		Candidates: 2,
-		RunnerUp:   &Candidate{Key: "=cmd|'/c calc'!A1", Rows: 1, Source: "-old.zip!/+x.csv"},
+		RunnerUp:   &Candidate{Key: "=cmd|'/c calc'!A1", Rows: 1, Source: "-old.zip!/+x.csv", SHA256: sha},
+		Note:       "=most rows: 3 vs 1 in -old.zip",
 	}, {
 		Candidate:  Candidate{Key: "'quoted", Rows: 0, Source: "\tsrc, with \"comma\"\nand newline", SHA256: sha, Value: "0"},
 		Candidates: 1,
+		Note:       "only version",
 	}}
 	var buf bytes.Buffer
 	if err := WritePlan(&buf, "rows", in); err != nil {
@@ -111,7 +113,7 @@ func TestPlanRoundTrip(t *testing.T) {
 func TestReadPlanErrors(t *testing.T) {
 	h := strings.Join(PlanHeader, ",") + "\n"
 	row := func(key, rows string) string {
-		return key + "," + rows + ",src.zip!/" + key + ",1," + sha + ",1,,,rows," + rows + ",,,\n"
+		return key + "," + rows + ",src.zip!/" + key + ",1," + sha + ",1,,,,rows," + rows + ",,,,\n"
 	}
 	tests := []struct {
 		Name    string
@@ -125,7 +127,7 @@ func TestReadPlanErrors(t *testing.T) {
 		{Name: "EmptyKey", Input: h + row("", "1"), WantErr: "line 2: empty key"},
 		{Name: "BadRows", Input: h + row("a", "x"), WantErr: `rows "x" is not a count`},
 		{Name: "NegativeRows", Input: h + row("a", "-1"), WantErr: `is not a count`},
-		{Name: "BadSHA", Input: h + "a,1,src,1,abc,1,,,rows,1,,,\n", WantErr: "not 64 hex digits"},
+		{Name: "BadSHA", Input: h + "a,1,src,1,abc,1,,,,rows,1,,,,\n", WantErr: "not 64 hex digits"},
 		{Name: "WrongFieldCount", Input: h + "a,1\n", WantErr: "wrong number of fields"},
 	}
 	for _, tt := range tests {
@@ -145,7 +147,7 @@ func FuzzPlanRoundTrip(f *testing.F) {
 		if key == "" || source == "" || rows < 0 {
 			return
 		}
-		in := []Entry{{Candidate: Candidate{Key: key, Source: source, Rows: rows, SHA256: sha, Value: value}, Candidates: 1}}
+		in := []Entry{{Candidate: Candidate{Key: key, Source: source, Rows: rows, SHA256: sha, Value: value}, Candidates: 1, Note: "only version"}}
 		var buf bytes.Buffer
 		if err := WritePlan(&buf, "rows", in); err != nil {
 			return // encoding/csv refuses some strings (invalid UTF-8 is fine, it writes it)

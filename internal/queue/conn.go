@@ -184,6 +184,10 @@ func (n Names) TaskSubject(run string) string { return n.Queue + ".tasks." + run
 // ResultSubject is where the results of run go.
 func (n Names) ResultSubject(run string) string { return n.Queue + ".results." + run }
 
+// RunSubject is where a live coordinator of run answers (core NATS, no
+// stream): a request there tells whether the run is alive.
+func (n Names) RunSubject(run string) string { return n.Queue + ".runs." + run }
+
 // maxDeliveriesSubject is the advisory JetStream publishes when a task
 // reached MaxDeliver.
 func (n Names) maxDeliveriesSubject() string {

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -82,6 +84,12 @@ type Coordinator struct {
 	Progress func(n int64)
 	// Logf, when set, receives notes on the run (queued, redelivered).
 	Logf func(format string, args ...any)
+	// Chooser and Keep, when Chooser is set, take each input's
+	// candidates as its result is complete, as analysis.Options' do, and
+	// the Result has no candidates: the collector then holds the
+	// candidates of the results being received only.
+	Chooser *plan.Chooser
+	Keep    func([]plan.Candidate) error
 }
 
 func (c *Coordinator) logf(format string, args ...any) {
@@ -105,14 +113,46 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 	if err := Setup(ctx, js, c.Names, c.AckWait); err != nil {
 		return nil, err
 	}
-	run, err := newID()
-	if err != nil {
-		return nil, err
-	}
+	run := RunID(inputs, s)
 	col := newCollector(run, inputs)
+	col.chooser, col.keep = c.Chooser, c.Keep
 	if len(inputs) == 0 {
 		return col.result(time.Since(start)), nil
 	}
+	self, err := newID()
+	if err != nil {
+		return nil, err
+	}
+
+	// Another analysis of the same inputs and settings, alive (it
+	// answers on the run's subject) or dead (killed: its tasks and
+	// results are left on the streams).
+	live, liveOK := c.peer(run)
+	tasksLeft, resultsLeft, err := c.leftovers(ctx, js, run)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case liveOK:
+		c.logf("joining the live analysis of the same inputs and settings (run %s, %s): a result counts once", run, live)
+	case tasksLeft+resultsLeft > 0:
+		c.logf("adopting run %s, a dead analysis of the same inputs and settings: its %d results are kept (failed ones are done again), its %d tasks purged", run, resultsLeft, tasksLeft)
+		st, err := js.Stream(ctx, c.Names.TaskStream())
+		if err == nil {
+			err = st.Purge(ctx, jetstream.WithPurgeSubject(c.Names.TaskSubject(run)))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("purge the dead run's tasks %s: %w", c.Names.TaskSubject(run), err)
+		}
+	}
+	// Answer whoever asks whether this run is alive.
+	host, _ := os.Hostname()
+	me, _ := json.Marshal(runInfo{ID: self, Host: host, PID: os.Getpid(), Started: start.UTC()})
+	responder, err := c.Conn.Subscribe(c.Names.RunSubject(run), func(m *nats.Msg) { m.Respond(me) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to %s: %w", c.Names.RunSubject(run), err)
+	}
+	defer responder.Unsubscribe()
 
 	// Listen before publishing, so that no result or advisory is missed.
 	results := make(chan []byte, 64)
@@ -145,7 +185,51 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 		return nil, fmt.Errorf("subscribe to advisories: %w", err)
 	}
 	defer sub.Unsubscribe()
-	defer c.cleanup(js, run)
+	defer c.cleanup(js, run, responder)
+
+	// handle takes one result message; its error (the collector's, e.g.
+	// writing the candidates) ends the analysis.
+	handle := func(b []byte, adopted bool) error {
+		var r Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			c.logf("ignored a malformed result: %v", err)
+			return nil
+		}
+		if adopted && r.Failed != "" {
+			return nil // failed in the dead run: done again
+		}
+		i, note := col.add(&r)
+		if note != "" {
+			c.logf("%s", note)
+		}
+		if col.err != nil {
+			return col.err
+		}
+		if i >= 0 && c.Progress != nil {
+			c.Progress(max(inputs[i].Size, 0))
+		}
+		return nil
+	}
+	// The results already there (of a dead run, or a live one's so far)
+	// come first, so that only the inputs without one are queued.
+	if resultsLeft > 0 {
+		wait := time.NewTimer(30 * time.Second)
+		defer wait.Stop()
+	drain:
+		for range resultsLeft {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case b := <-results:
+				if err := handle(b, !liveOK); err != nil {
+					return nil, err
+				}
+			case <-wait.C:
+				c.logf("read only some of the %d results of run %s; queueing the rest again", resultsLeft, run)
+				break drain
+			}
+		}
+	}
 
 	// Largest first, so that one big archive does not start last.
 	order := make([]int, len(inputs))
@@ -155,8 +239,13 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(inputs[b].Size, inputs[a].Size) })
 	bySeq := make(map[uint64]int, len(inputs))
 	var total int64
+	queued := 0
 	for _, i := range order {
 		in := inputs[i]
+		if col.finished[i] {
+			continue
+		}
+		queued++
 		total += max(in.Size, 0)
 		abs, err := filepath.Abs(in.Path)
 		if err != nil {
@@ -174,24 +263,15 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 		}
 		bySeq[ack.Sequence] = i
 	}
-	c.logf("queued %d tasks (%d bytes) on %s as run %s; waiting for workers", len(inputs), total, c.Names.TaskStream(), run)
+	c.logf("queued %d tasks (%d bytes) on %s as run %s; waiting for workers", queued, total, c.Names.TaskStream(), run)
 
 	for col.done < len(inputs) {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case b := <-results:
-			var r Result
-			if err := json.Unmarshal(b, &r); err != nil {
-				c.logf("ignored a malformed result: %v", err)
-				continue
-			}
-			i, note := col.add(&r)
-			if note != "" {
-				c.logf("%s", note)
-			}
-			if i >= 0 && c.Progress != nil {
-				c.Progress(max(inputs[i].Size, 0))
+			if err := handle(b, false); err != nil {
+				return nil, err
 			}
 		case b := <-advisories:
 			var a struct {
@@ -217,8 +297,16 @@ func (c *Coordinator) Analyze(ctx context.Context, inputs []archive.Input, s ana
 }
 
 // cleanup removes the run's tasks (those that failed MaxDeliver times stay
-// in the work queue otherwise) and results.
-func (c *Coordinator) cleanup(js jetstream.JetStream, run string) {
+// in the work queue otherwise) and results, unless another coordinator
+// of the same run is alive and still needs them: it stops answering on
+// the run's subject first, so that of coordinators that end together
+// the last to ask finds no other and purges.
+func (c *Coordinator) cleanup(js jetstream.JetStream, run string, responder *nats.Subscription) {
+	responder.Unsubscribe()
+	if other, ok := c.peer(run); ok {
+		c.logf("left run %s's tasks and results to the live analysis %s", run, other)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var errs []error
@@ -237,6 +325,73 @@ func (c *Coordinator) cleanup(js jetstream.JetStream, run string) {
 	if err := errors.Join(errs...); err != nil {
 		c.logf("cleanup: %v", err)
 	}
+}
+
+// RunID returns the id of the analysis of inputs with s: the same inputs
+// (absolute paths, sources, sizes and modification times) with the same
+// settings give the same id, so that an analysis finds the tasks and
+// results of a dead one (adopted) or a live one (joined), and never those
+// of an analysis of anything else.
+func RunID(inputs []archive.Input, s analysis.Settings) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "siftload queue run 1\n%s\n", s.Fingerprint(inputs))
+	for _, in := range inputs {
+		abs, _ := filepath.Abs(in.Path)
+		var mtime int64
+		if fi, err := os.Stat(in.Path); err == nil {
+			mtime = fi.ModTime().UnixNano()
+		}
+		fmt.Fprintf(h, "%q %d\n", filepath.ToSlash(abs), mtime)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// runInfo is how a coordinator answers on its run's subject.
+type runInfo struct {
+	ID      string    `json:"id"`
+	Host    string    `json:"host"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+}
+
+func (r runInfo) String() string {
+	return fmt.Sprintf("pid %d on %s, started %s", r.PID, r.Host, r.Started.Format(time.RFC3339))
+}
+
+// peer asks whether a coordinator of run is alive, and who.
+func (c *Coordinator) peer(run string) (runInfo, bool) {
+	m, err := c.Conn.Request(c.Names.RunSubject(run), nil, peerWait)
+	if err != nil {
+		return runInfo{}, false // no responders, or none in time
+	}
+	var r runInfo
+	if json.Unmarshal(m.Data, &r) != nil {
+		return runInfo{}, false
+	}
+	return r, true
+}
+
+// peerWait bounds how long a live coordinator may take to answer.
+const peerWait = 2 * time.Second
+
+// leftovers returns how many tasks and results of run the streams hold.
+func (c *Coordinator) leftovers(ctx context.Context, js jetstream.JetStream, run string) (tasks, results uint64, err error) {
+	count := func(stream, subject string) (uint64, error) {
+		st, err := js.Stream(ctx, stream)
+		if err != nil {
+			return 0, fmt.Errorf("stream %s: %w", stream, err)
+		}
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			return 0, fmt.Errorf("stream %s: %w", stream, err)
+		}
+		return info.State.Subjects[subject], nil
+	}
+	if tasks, err = count(c.Names.TaskStream(), c.Names.TaskSubject(run)); err != nil {
+		return 0, 0, err
+	}
+	results, err = count(c.Names.ResultStream(), c.Names.ResultSubject(run))
+	return tasks, results, err
 }
 
 // newID returns a random id fit for a subject token.
@@ -261,6 +416,12 @@ type collector struct {
 	problems []*problem.Error
 	stats    Stats
 	ignored  int // results for inputs already done
+
+	// A streaming reduction (Coordinator.Chooser), when chooser is set;
+	// err is keep's first error.
+	chooser *plan.Chooser
+	keep    func([]plan.Candidate) error
+	err     error
 }
 
 type attempt struct {
@@ -331,7 +492,16 @@ func (c *collector) add(r *Result) (int, string) {
 			c.stats.DataBytes += st.DataBytes
 		}
 	}
-	c.cands[r.Index] = cands
+	if c.chooser == nil {
+		c.cands[r.Index] = cands
+	} else {
+		for j := range cands {
+			c.chooser.Add(&cands[j])
+		}
+		if c.keep != nil && c.err == nil {
+			c.err = c.keep(cands)
+		}
+	}
 	c.finish(r.Index)
 	note := ""
 	if r.Delivery > 1 {

@@ -17,9 +17,27 @@
 //
 // and one durable pull consumer Q_workers on Q_tasks, which every worker
 // shares: explicit acks, AckWait as analyze's --ack-wait says, and
-// MaxDeliver 3. Each analysis is a run with a random id R; its tasks go to
-// Q.tasks.R and its results to Q.results.R, so runs never mix, and the
-// coordinator purges both subjects when it ends.
+// MaxDeliver 3. Each analysis is a run with an id R (RunID) that its
+// inputs (absolute paths, sources, sizes, modification times) and settings
+// make; its tasks go to Q.tasks.R and its results to Q.results.R, so
+// analyses of different inputs never mix, and the coordinator purges both
+// subjects when it ends, on success, error or interruption.
+//
+// # Runs that meet
+//
+// While it runs, a coordinator answers requests on Q.runs.R (core NATS).
+// A new analysis of the same inputs and settings asks there first:
+//
+//   - no answer, and tasks or results of R are on the streams: the run
+//     that left them was killed. The new analysis adopts it: it keeps its
+//     results (but for failed ones), purges its tasks and queues a task
+//     for every input without a result. So a killed "analyze --queue"
+//     leaves its tasks for its next run, not for the streams' 7 days.
+//   - an answer: the run is alive. The new analysis joins it: it purges
+//     nothing and queues the inputs without a result yet; a result counts
+//     once, for both. When a coordinator ends, it first stops answering
+//     and then asks: it purges only when no other coordinator of R
+//     answers, so the last one to end cleans up.
 //
 // # Tasks and results
 //

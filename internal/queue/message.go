@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
@@ -188,37 +187,15 @@ func chunkResults(base Result, cands []plan.Candidate, probs []*problem.Error, s
 
 // PathMap rewrites the paths of tasks that start with From (a path on
 // the coordinator's machine) to start with To (where this machine sees
-// the same files).
-type PathMap struct {
-	From, To string
-}
+// the same files); it is archive.PathMap, which import uses too.
+type PathMap = archive.PathMap
 
-// ParsePathMap reads "FROM=TO". Backslashes in FROM count as '/', so a
-// Windows path matches the '/'-separated paths of tasks.
-func ParsePathMap(s string) (PathMap, error) {
-	from, to, ok := strings.Cut(s, "=")
-	if !ok || from == "" || to == "" {
-		return PathMap{}, fmt.Errorf("path map %q: want FROM=TO, such as /mnt/site=S:/site", s)
-	}
-	from = strings.TrimSuffix(strings.ReplaceAll(from, `\`, "/"), "/")
-	return PathMap{From: from, To: to}, nil
-}
+// ParsePathMap reads "FROM=TO"; see archive.ParsePathMap.
+func ParsePathMap(s string) (PathMap, error) { return archive.ParsePathMap(s) }
 
 // MapPath applies the longest map whose From is path or a leading part of
 // path (whole path elements only) and returns the result in the local
 // form (filepath.FromSlash). A path no map matches is only converted.
 func MapPath(maps []PathMap, path string) string {
-	best := -1
-	for i, m := range maps {
-		if (path == m.From || strings.HasPrefix(path, m.From+"/") || m.From == "") && (best < 0 || len(m.From) > len(maps[best].From)) {
-			best = i
-		}
-	}
-	if best >= 0 {
-		m := maps[best]
-		rest := strings.TrimPrefix(path, m.From)
-		to := strings.TrimRight(strings.ReplaceAll(m.To, `\`, "/"), "/")
-		path = to + rest
-	}
-	return filepath.FromSlash(path)
+	return filepath.FromSlash(archive.MapSource(maps, path))
 }

@@ -105,3 +105,17 @@ func BenchmarkUTF16(b *testing.B) {
 		b.Fatalf("Records() = %d, want %d", c.Records(), want)
 	}
 }
+
+// BenchmarkCountSmallSniffed counts a small file whose delimiter is
+// sniffed, as analysis does for each of many small members: its bytes
+// allocated per file should be of the file's size, not SniffLen.
+func BenchmarkCountSmallSniffed(b *testing.B) {
+	data := plainCSV(300)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var c Counter
+		c.Write(data)
+		c.Records() // decides on the sample
+	}
+}

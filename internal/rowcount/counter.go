@@ -82,7 +82,9 @@ func (c *Counter) Write(p []byte) (int, error) {
 			c.sniffd = true
 		} else {
 			if c.sample == nil {
-				c.sample = make([]byte, 0, SniffLen)
+				// Sized by the first write, not SniffLen: a small
+				// file allocates little (issue 17: many small files).
+				c.sample = make([]byte, 0, min(SniffLen, 2*len(p)+64))
 			}
 			if len(c.sample)+len(p) < SniffLen {
 				c.sample = append(c.sample, p...)

@@ -56,9 +56,18 @@ func specErr(format string, args ...any) error {
 //   - Kubernetes Indexed Job: JOB_COMPLETION_INDEX (set by Kubernetes) and
 //     JOB_COMPLETIONS (not set by Kubernetes: the manifest must set it to
 //     the Job's spec.completions);
-//   - Slurm job array: SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN (0
-//     when unset), of SLURM_ARRAY_TASK_COUNT. The array's indices must be
-//     contiguous with step 1 ("--array=0-7", "--array=1-8%4").
+//   - Slurm job array with SHARDS=N exported (what deploy/slurm does):
+//     shard SLURM_ARRAY_TASK_ID of N. The array may be any subset of 0 to
+//     N-1, so "sbatch --array=3" re-runs shard 3 alone; the task count
+//     and bounds of the array are not used.
+//   - Slurm job array without SHARDS: SLURM_ARRAY_TASK_ID minus
+//     SLURM_ARRAY_TASK_MIN (0 when unset), of SLURM_ARRAY_TASK_COUNT. The
+//     array's indices must be contiguous with step 1 ("--array=0-7",
+//     "--array=1-8%4"). An array of one task whose ID is not 0 (what
+//     "sbatch --array=3" makes to re-run a task) is refused: its count is
+//     1, so it would analyze every input as shard 0/1; export SHARDS.
+//
+// Kubernetes wins when both are set. SHARDS is read for Slurm only.
 func Parse(s string, getenv func(string) string) (Spec, error) {
 	if s == "auto" {
 		return fromEnv(getenv)
@@ -116,6 +125,12 @@ func fromEnv(getenv func(string) string) (Spec, error) {
 		if err != nil {
 			return Spec{}, err
 		}
+		if n, ok, err := num("SHARDS"); ok {
+			if err != nil {
+				return Spec{}, err
+			}
+			return check(Spec{id, n}, fmt.Sprintf("auto (SLURM_ARRAY_TASK_ID=%d, SHARDS=%d)", id, n))
+		}
 		n, ok, err := num("SLURM_ARRAY_TASK_COUNT")
 		if err != nil {
 			return Spec{}, err
@@ -136,6 +151,9 @@ func fromEnv(getenv func(string) string) (Spec, error) {
 			return Spec{}, err
 		} else if ok && hi-lo+1 != n {
 			return Spec{}, specErr("auto: the Slurm array's indices %d-%d are not %d contiguous tasks; use --array=0-%d", lo, hi, n, n-1)
+		}
+		if n == 1 && lo != 0 {
+			return Spec{}, specErr("auto: the Slurm array has the one task %d, which would analyze every input as shard 0/1; export SHARDS=N (the shard count of the whole analysis) to re-run shard %d alone", id, id)
 		}
 		return check(Spec{id - lo, n}, fmt.Sprintf("auto (SLURM_ARRAY_TASK_ID=%d, SLURM_ARRAY_TASK_MIN=%d, SLURM_ARRAY_TASK_COUNT=%d)", id, lo, n))
 	}

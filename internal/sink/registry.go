@@ -46,14 +46,31 @@ func (r *Registry) Register(f Factory) {
 // ":" ("sqlite:PATH", "postgres://...", "oracle://..."), case-insensitive.
 func (r *Registry) Lookup(dsn string) (Factory, error) {
 	scheme, _, found := strings.Cut(dsn, ":")
-	if !found || scheme == "" {
-		return nil, fmt.Errorf("no database scheme in DSN (known: %s)", strings.Join(r.names, ", "))
+	isDrive := len(scheme) == 1 && strings.ContainsAny(dsn, `\/`) // C:\site.db
+	if !found || scheme == "" || isDrive {
+		return nil, fmt.Errorf("no database scheme in DSN%s (known: %s)", r.fileHint(dsn), strings.Join(r.names, ", "))
 	}
 	f, ok := r.byScheme[strings.ToLower(scheme)]
 	if !ok {
 		return nil, fmt.Errorf("unknown database %q (known: %s)", scheme, strings.Join(r.names, ", "))
 	}
 	return f, nil
+}
+
+// fileHint returns the DSN that names dsn as the path of a database
+// file, when a factory's databases are local files (see LocalFiler):
+// `: a database file is sqlite:site.db`, or "".
+func (r *Registry) fileHint(dsn string) string {
+	if dsn == "" || strings.Contains(dsn, "://") {
+		return ""
+	}
+	for _, n := range r.names {
+		f := r.byScheme[n]
+		if _, ok := f.(LocalFiler); ok {
+			return fmt.Sprintf(": a database file is %s:%s", f.Scheme(), dsn)
+		}
+	}
+	return ""
 }
 
 // Names returns the primary scheme of every registered factory, sorted.

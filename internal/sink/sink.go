@@ -59,6 +59,10 @@ var (
 	// ErrRowCount is returned when the rows inserted differ from the rows
 	// expected.
 	ErrRowCount = errors.New("sink: row count differs from plan")
+	// ErrPasswordRequired is returned by Open when the server asked for
+	// a password and none was given (Options.Password is empty), so that
+	// the caller may ask for one and open again.
+	ErrPasswordRequired = errors.New("sink: the server asks for a password")
 	// ErrReservedName is returned for a table name that the database
 	// keeps for itself.
 	ErrReservedName = errors.New("sink: table name reserved by the database")
@@ -81,6 +85,20 @@ type Options struct {
 	// sets its own (PostgreSQL's connect_timeout); 0 means
 	// DefaultConnectTimeout. Connections also send TCP keepalives.
 	ConnectTimeout time.Duration
+
+	// ReadOnly opens the database only to read it (a dry run): Open
+	// creates nothing, no file and no ledger, and the sink is not asked
+	// to Load. A database that does not exist yet opens as an empty one
+	// whose Absent (see Absence) is true, where the sink can tell (a
+	// SQLite file); elsewhere Open fails as it would otherwise.
+	ReadOnly bool
+}
+
+// Absence is implemented by a sink opened ReadOnly that can tell that
+// its database does not exist yet: it reads as an empty database.
+type Absence interface {
+	// Absent reports whether the database did not exist when opened.
+	Absent() bool
 }
 
 // DefaultConnectTimeout is the connect timeout when Options has none.

@@ -24,6 +24,8 @@ import (
 type Printer struct {
 	mu       sync.Mutex
 	w        io.Writer
+	over     io.Writer // a live display's writer while one runs (setOver)
+	log      io.Writer // the full log (SetLog); nil: none
 	terminal bool
 	// parent and prefix: a Prefixed printer writes through its parent.
 	parent  *Printer
@@ -44,18 +46,77 @@ func Stderr() *Printer {
 	return NewPrinter(os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
 }
 
-// Printf writes a line unless quiet.
+// Printf writes a line unless quiet (the log gets it always).
 func (p *Printer) Printf(format string, args ...any) {
 	if p.Quiet {
+		p.logf(format, args...)
 		return
 	}
 	p.write(format, args...)
 }
 
-// Verbosef writes a line only in verbose mode.
+// Verbosef writes a line only in verbose mode (the log gets it always).
 func (p *Printer) Verbosef(format string, args ...any) {
 	if p.Verbose && !p.Quiet {
 		p.write(format, args...)
+		return
+	}
+	p.logf(format, args...)
+}
+
+// Detailed reports whether Verbosef's lines go anywhere: -v, or a log.
+func (p *Printer) Detailed() bool {
+	for p.parent != nil {
+		if p.Verbose && !p.Quiet {
+			return true
+		}
+		p = p.parent
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return (p.Verbose && !p.Quiet) || p.log != nil
+}
+
+// SetLog makes p (and the printers Prefixed from it) write every line
+// also to w, each after a timestamp, whatever Quiet and Verbose say: the
+// full log of --log-file. Live progress bars are not logged; plain
+// progress lines are.
+func (p *Printer) SetLog(w io.Writer) {
+	p.mu.Lock()
+	p.log = w
+	p.mu.Unlock()
+}
+
+// Logf writes a line to the log only (see SetLog).
+func (p *Printer) Logf(format string, args ...any) { p.logf(format, args...) }
+
+// CloseLog ends the log of SetLog, closing it when it is an io.Closer.
+func (p *Printer) CloseLog() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.log
+	p.log = nil
+	if c, ok := w.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// logf writes a line to the log only.
+func (p *Printer) logf(format string, args ...any) {
+	if p.parent != nil {
+		p.parent.logf("%s"+format, append([]any{p.prefix}, args...)...)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.toLog(format, args...)
+}
+
+// toLog writes a line to the log; p.mu is held.
+func (p *Printer) toLog(format string, args ...any) {
+	if p.log != nil {
+		fmt.Fprintf(p.log, "%s "+format+"\n", append([]any{time.Now().Format("2006-01-02T15:04:05.000Z07:00")}, args...)...)
 	}
 }
 
@@ -78,6 +139,12 @@ func (p *Printer) write(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.toLog(format, args...)
+	if p.over != nil {
+		if _, err := fmt.Fprintf(p.over, format+"\n", args...); err == nil {
+			return
+		}
+	}
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 

@@ -26,6 +26,7 @@ import (
 const (
 	errNoSuchTable     = 1146 // ER_NO_SUCH_TABLE
 	errUnknownDB       = 1049 // ER_BAD_DB_ERROR
+	errAccessDenied    = 1045 // ER_ACCESS_DENIED_ERROR
 	errRowSize         = 1118 // ER_TOO_BIG_ROWSIZE
 	errRowSizeInsert   = 139  // HA_ERR_TO_BIG_ROW
 	errLocalInfileOff  = 1148 // ER_NOT_ALLOWED_COMMAND
@@ -51,6 +52,9 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	var local int
 	err = db.QueryRowContext(ctx, "SELECT DATABASE(), @@local_infile").Scan(&s.schema, &local)
 	switch {
+	case opts.Password == "" && isError(err, errAccessDenied):
+		// Refused without a password: the server wants one.
+		err = fmt.Errorf("connect to %s: %w: %w", name, sink.ErrPasswordRequired, err)
 	case isError(err, errUnknownDB):
 		err = fmt.Errorf("connect to %s: %w (siftload creates tables, not databases: CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)", name, err, cfg.DBName)
 	case err != nil:

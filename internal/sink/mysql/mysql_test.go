@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -101,4 +102,23 @@ func TestLeastPrivilege(t *testing.T) {
 	})
 	u.User = url.User(user)
 	sinktest.Run(t, Factory{}, u.String(), sink.Options{Password: "lp-secret"})
+}
+
+// TestOpenAsksPassword: a login the server refuses without a password is
+// sink.ErrPasswordRequired (the CLI then prompts); with one, it is not.
+func TestOpenAsksPassword(t *testing.T) {
+	dsn, _ := testDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User("siftload_no_such_user")
+	_, err = Factory{}.Open(t.Context(), u.String(), sink.Options{})
+	if !errors.Is(err, sink.ErrPasswordRequired) {
+		t.Errorf("no password: err %v, want sink.ErrPasswordRequired", err)
+	}
+	_, err = Factory{}.Open(t.Context(), u.String(), sink.Options{Password: "wrong"})
+	if err == nil || errors.Is(err, sink.ErrPasswordRequired) {
+		t.Errorf("a wrong password: err %v, want a refusal that is no ErrPasswordRequired", err)
+	}
 }

@@ -61,6 +61,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,6 +151,8 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err := db.PingContext(ctx); err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("no answer within the connect timeout of %s: %w", timeout, err)
+		} else if opts.Password == "" && asksPassword(err) {
+			err = fmt.Errorf("%w: %w", sink.ErrPasswordRequired, err)
 		}
 		return nil, errors.Join(fmt.Errorf("connect to %s: %w", f.Redact(dsn), err), db.Close())
 	}
@@ -166,6 +169,14 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	}
 	d := dialect{maxName: si.maxName}
 	return &Sink{db: db, name: f.Redact(dsn), batch: c.Batch, d: d, t: sqlsink.Target{Dialect: d, Schema: owner}, lockTimeout: opts.LockTimeout}, nil
+}
+
+// asksPassword reports whether err is the server's refusal of a logon
+// without a password: ORA-01005 (null password given) or ORA-01017
+// (invalid username/password), which a logon without one gets.
+func asksPassword(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "ORA-01005") || strings.Contains(msg, "ORA-01017")
 }
 
 // ownerSQL resolves the schema siftload's tables live in: the session

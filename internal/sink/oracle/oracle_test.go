@@ -425,3 +425,23 @@ func TestBatchUndoesPartialRow(t *testing.T) {
 		}
 	}
 }
+
+func TestAsksPassword(t *testing.T) {
+	tests := []struct {
+		Name  string
+		Input error
+		Want  bool
+	}{
+		{Name: "NullPassword", Input: errors.New("ORA-01005: null password given; logon denied"), Want: true},
+		{Name: "Invalid", Input: errors.New("ORA-01017: invalid username/password; logon denied"), Want: true},
+		{Name: "Refused", Input: errors.New("dial tcp 127.0.0.1:1521: connect: connection refused"), Want: false},
+		{Name: "NoListener", Input: errors.New("ORA-12514: TNS:listener does not currently know of service"), Want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got := asksPassword(tt.Input); got != tt.Want {
+				t.Errorf("asksPassword(%v) = %v, want %v", tt.Input, got, tt.Want)
+			}
+		})
+	}
+}

@@ -195,7 +195,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{name: f.Redact(dsn), connectTimeout: cfg.ConnectTimeout, targets: make(map[*pgx.Conn]sqlsink.Target)}
+	s := &Sink{name: f.Redact(dsn), connectTimeout: cfg.ConnectTimeout, password: cfg.Password != "", targets: make(map[*pgx.Conn]sqlsink.Target)}
 	// pgxpool takes only a Config of its ParseConfig; the connection's
 	// settings are Config's.
 	pcfg, err := pgxpool.ParseConfig("")
@@ -233,6 +233,7 @@ type Sink struct {
 	pool           *pgxpool.Pool
 	name           string // redacted DSN
 	connectTimeout time.Duration
+	password       bool // one was given
 
 	mu       sync.Mutex
 	targets  map[*pgx.Conn]sqlsink.Target // by connection: its schema
@@ -278,6 +279,8 @@ func (s *Sink) acquire(ctx context.Context) (*conn, error) {
 	if err != nil {
 		if pgconn.Timeout(err) && ctx.Err() == nil {
 			err = fmt.Errorf("no answer within the connect timeout of %s: %w", s.connectTimeout, err)
+		} else {
+			err = connectError(err, s.password)
 		}
 		return nil, fmt.Errorf("connect to %s: %w", s.name, err)
 	}

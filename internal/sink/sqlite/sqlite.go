@@ -46,7 +46,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -182,24 +184,68 @@ func (Factory) LocalFiles(dsn string) []string {
 }
 
 // Open opens (creating when missing) the database file named by dsn.
-// opts are unused: SQLite has no password nor TLS.
-func (Factory) Open(ctx context.Context, dsn string, _ sink.Options) (sink.Sink, error) {
+// SQLite has no password nor TLS; of opts only ReadOnly counts: the file
+// is opened read-only, and a file that does not exist is not created but
+// read as an empty database in memory, whose Absent is true.
+func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", c.driverDSN())
+	driverDSN := c.driverDSN()
+	absent := false
+	if opts.ReadOnly {
+		_, err := os.Stat(c.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			absent = true
+		case err != nil:
+			return nil, fmt.Errorf("open %s: %w", c.Path, err)
+		}
+		driverDSN = c.readOnlyDSN(absent)
+	}
+	db, err := sql.Open("sqlite", driverDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.Path, err)
 	}
 	if err := ping(ctx, db, c.BusyTimeout); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 	}
-	if err := migrateLedger(ctx, db); err != nil {
-		return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+	if !opts.ReadOnly {
+		// A read-only open (a dry run) changes nothing, the ledger's
+		// columns included: it reads an old ledger as it is.
+		if err := migrateLedger(ctx, db); err != nil {
+			return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
+		}
 	}
-	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1)}, nil
+	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), absent: absent}, nil
 }
+
+// readOnlyDSN returns the modernc.org/sqlite DSN that opens c's file
+// read-only (a URI with mode=ro, which changes nothing in the file, not
+// even its journal mode), or, when absent, an empty private database in
+// memory.
+func (c Config) readOnlyDSN(absent bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
+	if absent {
+		return "file::memory:?" + q.Encode()
+	}
+	q.Set("mode", "ro")
+	path := filepath.ToSlash(c.Path)
+	if filepath.IsAbs(c.Path) && !strings.HasPrefix(path, "/") {
+		path = "/" + path // C:/x.db: file:///C:/x.db
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	if filepath.IsAbs(c.Path) {
+		return u.String()
+	}
+	return "file:" + u.EscapedPath() + "?" + u.RawQuery
+}
+
+// Absent reports whether a ReadOnly Open found no database file; see
+// sink.Absence.
+func (s *Sink) Absent() bool { return s.absent }
 
 // migrateLedger adds the digest column to a ledger made before it. A
 // ledger that another process migrated meanwhile is fine.
@@ -239,6 +285,7 @@ type Sink struct {
 	db     *sql.DB
 	path   string
 	writer chan struct{} // held by the Load in progress
+	absent bool          // opened ReadOnly, the file did not exist
 }
 
 // dialect is SQLite's sqlsink.Dialect.
@@ -538,8 +585,6 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 	return sqlsink.PutLedger(ctx, target, e, update, func(t time.Time) any { return formatTime(t) }, l.exec)
 }
 
-var _ sink.Sink = (*Sink)(nil)
-
 // LedgerEntries returns every ledger row sorted by key (sink.Lister);
 // none when no load ever created the ledger.
 func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
@@ -615,3 +660,8 @@ func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool)
 }
 
 var _ sink.Digester = (*Sink)(nil)
+
+var (
+	_ sink.Sink    = (*Sink)(nil)
+	_ sink.Absence = (*Sink)(nil)
+)

@@ -42,11 +42,21 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		db.Close()
 		if err == nil {
 			err = errors.New("the user has no default schema")
+		} else if opts.Password == "" && loginFailed(err) {
+			err = fmt.Errorf("%w: %w", sink.ErrPasswordRequired, err)
 		}
 		return nil, fmt.Errorf("connect to %s (%s): %w", name, addr(cfg), err)
 	}
 	s.target = sqlsink.Target{Dialect: Dialect, Schema: s.schema}
 	return s, nil
+}
+
+// loginFailed reports whether err is the server's refusal of a login
+// (error 18456), which a login without a password gets when the server
+// wants one.
+func loginFailed(err error) bool {
+	var me mssql.Error
+	return errors.As(err, &me) && me.Number == 18456
 }
 
 // lockTimeout returns opts.LockTimeout or sink.DefaultLockTimeout.

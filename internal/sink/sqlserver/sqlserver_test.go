@@ -1,6 +1,8 @@
 package sqlserver
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/microsoft/go-mssqldb/msdsn"
 
 	"github.com/siftload/siftload/internal/sink"
@@ -161,4 +164,23 @@ func liveDSN(t *testing.T) (string, sink.Options) {
 func TestLive(t *testing.T) {
 	dsn, opts := liveDSN(t)
 	sinktest.Run(t, Factory{}, dsn, opts)
+}
+
+func TestLoginFailed(t *testing.T) {
+	tests := []struct {
+		Name  string
+		Input error
+		Want  bool
+	}{
+		{Name: "LoginFailed", Input: fmt.Errorf("connect: %w", mssql.Error{Number: 18456, Message: "login error: Login failed for user 'loader'."}), Want: true},
+		{Name: "OtherServerError", Input: mssql.Error{Number: 4060, Message: "Cannot open database"}, Want: false},
+		{Name: "Network", Input: errors.New("dial tcp 127.0.0.1:1433: connect: connection refused"), Want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got := loginFailed(tt.Input); got != tt.Want {
+				t.Errorf("loginFailed(%v) = %v, want %v", tt.Input, got, tt.Want)
+			}
+		})
+	}
 }

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/siftload/siftload/internal/analysis"
+	"github.com/siftload/siftload/internal/archive"
+	"github.com/siftload/siftload/internal/config"
+)
+
+// TestAnalyzeStreamingSamePlan: a local analysis reduces the versions as
+// they come (a plan.Chooser) and sorts the candidates file on disk (a
+// plan.Spill); its plan, problems and candidates files are byte for byte
+// those of an analysis that keeps every candidate in memory and chooses
+// at the end, for any number of workers.
+func TestAnalyzeStreamingSamePlan(t *testing.T) {
+	dir, _ := site(t, tricky)
+	// The analysis that keeps every candidate.
+	s := config.Settings{Analysis: config.Analysis{Out: "want.csv", Problems: "want.problems.csv", Candidates: "want.cands.csv", Metric: "rows", MaxDepth: 4, Workers: 2}}
+	j, err := newAnalyzeJob(s, flagWhere, flagWhere, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := archive.Expand(t.Context(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := analysis.Run(t.Context(), ins, j.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := quiet(t)
+	out := planOutputs{Plan: s.Out, Problems: s.Problems, Candidates: s.Candidates}
+	if _, _, err := out.write(p, j.opts.Metric, res.Candidates, res.Problems); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{readFile(t, "want.csv"), readFile(t, "want.problems.csv"), readFile(t, "want.cands.csv")}
+
+	for _, w := range []int{1, 2, 8} {
+		for _, cands := range []bool{false, true} {
+			// The streaming path: the coverage check, which needs every
+			// version, keeps every candidate instead.
+			args := []string{"analyze", dir, "-w", fmt.Sprint(w), "--out", "p.csv", "--coverage", "off"}
+			if cands {
+				args = append(args, "--candidates", "c.csv")
+			}
+			p, printed := quiet(t)
+			if err := execute(t.Context(), p, args); err != nil && !strings.Contains(err.Error(), "problems") {
+				t.Fatalf("analyze %q: %v\n%s", args, err, printed)
+			}
+			got := []string{readFile(t, "p.csv"), readFile(t, "p.problems.csv")}
+			if cands {
+				got = append(got, readFile(t, "c.csv"))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Errorf("%q: file %d differs from the analysis that keeps every candidate:\n%s\nwant:\n%s", args, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
