@@ -37,6 +37,8 @@ type ImportOptions struct {
 	// roots are where sources may lie: run's INPUTs; empty for import,
 	// whose root is Base (default: the current directory).
 	roots []string
+	// waiting is told when a load waits for another program's lock.
+	waiting func(what string)
 	// parsed are the settings parsed by resolveSettings; nil for options
 	// built otherwise (see parsedOrFlags).
 	parsed *importParsed
@@ -389,6 +391,7 @@ func (o *ImportOptions) sinkOptions() sink.Options {
 		ConnectTimeout: t.Connect,
 		LockTimeout:    lockTimeout,
 		ReadOnly:       o.DryRun,
+		Waiting:        o.waiting,
 	}
 }
 
@@ -407,6 +410,9 @@ func runImport(ctx context.Context, p *ui.Printer, d deps, opts ImportOptions, e
 	if err != nil {
 		return err
 	}
+	// A lock another program holds is waited for, up to --lock-timeout:
+	// say so, rather than wait in silence.
+	opts.waiting = func(what string) { p.Printf("waiting for %s", what) }
 	s, shown, err := openSink(ctx, &opts)
 	if err != nil {
 		return err

@@ -88,6 +88,13 @@ func runRun(ctx context.Context, p *ui.Printer, d deps, a *analyzeJob, imp Impor
 			own.own = append(own.own, lf.LocalFiles(imp.DB)...)
 		}
 	}
+	// Before a long analysis: the outputs and the database (preflight.go).
+	if err := checkOutputs(a.s.Out, problemsPath(a.s), a.s.Candidates, imp.rejectsPath()); err != nil {
+		return err
+	}
+	if err := checkDatabase(ctx, imp); err != nil {
+		return err
+	}
 	entries, aerr := own.run(ctx, p, inputs)
 	if aerr != nil && !errors.Is(aerr, ErrProblems) {
 		return aerr
@@ -98,6 +105,7 @@ func runRun(ctx context.Context, p *ui.Printer, d deps, a *analyzeJob, imp Impor
 	}
 	imp.roots = inputs // the plan's sources lie under the inputs analyzed
 	if err := runImport(ctx, p, d, imp, entries); err != nil {
+		importFailed(p, a.s.Out, err)
 		return err
 	}
 	if aerr != nil {

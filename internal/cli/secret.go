@@ -22,10 +22,23 @@ const secretsHelp = `SECRETS AND TLS
   wins over the variable, which wins over a password_file from
   SIFTLOAD_PASSWORD_FILE or the profile. SQLite needs none.
 
+  ` + shellsHelp + `
+
+  On Windows a password file's access list must not let Everyone, Users or
+  Authenticated Users read it (icacls pw.txt /inheritance:r /grant:r
+  "%USERNAME%:R"); UTF-16 files, as PowerShell's echo pw > pw.txt writes,
+  are read too.
+
   Connections to any host but loopback use TLS and verify the server's
   certificate: --ca-file FILE names the CA certificates (PEM), --cert-file
   and --key-file a client certificate. --insecure-no-tls allows plain text;
   it prints a WARNING every time.
+`
+
+// shellsHelp shows how each shell sets an environment variable.
+const shellsHelp = `Setting a variable: export ` + config.PasswordEnv + `=... (sh, bash),
+  set ` + config.PasswordEnv + `=... (cmd.exe), $env:` + config.PasswordEnv + ` = '...'
+  (PowerShell).
 `
 
 // secret is a password. It formats as [redacted] with every verb, so that

@@ -132,7 +132,12 @@ func resolveSettings(kind commandKind, b *boundSettings, prof profileOptions, ar
 	}
 	defaults, flags := b.layers()
 	if len(args) > 0 {
-		flags.Inputs = args
+		// cmd.exe and PowerShell leave D:\exports\*.zip to the program.
+		inputs, err := expandArgs(args)
+		if err != nil {
+			return nil, err
+		}
+		flags.Inputs = inputs
 		flags.Origins[config.KeyInputs] = config.Origin{Kind: config.FromFlag, Name: "INPUT arguments"}
 	}
 	env, err := config.FromEnvironment(os.LookupEnv)

@@ -508,6 +508,10 @@ func (l Layer) Validate() error {
 			return fail(f.key, "must not be negative")
 		}
 	}
+	// Control characters (control.go).
+	if err := l.checkControl(); err != nil {
+		return err
+	}
 	if l.Has("db") {
 		if err := CheckURL(s.DB); err != nil {
 			return fail("db", "%v", err)

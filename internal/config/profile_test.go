@@ -129,6 +129,28 @@ func TestParse(t *testing.T) {
 		WantErr: []string{"p.yaml:3:5: db: the database URL holds a password"},
 		NotErr:  []string{"SeCr3t"},
 	}, {
+		// In double quotes a backslash starts an escape: \e is ESC and \r
+		// is CR, where a Windows path was meant.
+		Name:    "BackslashEscapesInDoubleQuotes",
+		Input:   "name: rgb\ninputs: [\"D:\\exports\\rgb\"]\n",
+		WantErr: []string{"p.yaml:2:1: inputs:", "U+001B", "single quotes", "forward slashes"},
+	}, {
+		Name:    "BackslashNewlineInSite",
+		Input:   "sites:\n  - name: a\n    out: \"D:\\new\\a.csv\"\n",
+		WantErr: []string{"p.yaml:3:5: out:", "U+000A"},
+	}, {
+		Name:    "ControlCharacterInURL",
+		Input:   "db: \"sqlite:C:\\runs\\x.db\"\n",
+		WantErr: []string{"p.yaml:1:1: db:", "U+000D"},
+	}, {
+		Name:  "BackslashesInSingleQuotes",
+		Input: "inputs: ['D:\\exports\\rgb']\ndb: 'sqlite:C:\\runs\\x.db'\n",
+		Want:  []Settings{{Site: Site{Inputs: []string{`D:\exports\rgb`}}, Import: Import{DB: `sqlite:C:\runs\x.db`}}},
+	}, {
+		Name:  "TabDelimiter",
+		Input: "delimiter: \"\\t\"\n",
+		Want:  []Settings{{Archive: Archive{Delimiter: "\t"}}},
+	}, {
 		// The YAML library quotes the lines around an error; a secret on
 		// a line near a mistake must not be repeated.
 		Name:    "ErrorQuotesNoSource",

@@ -1,18 +1,21 @@
 package config
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"runtime"
 	"strings"
+	"unicode/utf16"
 )
 
 // PasswordHelp says where a password belongs. Messages that refuse a
 // password end with it.
 const PasswordHelp = "give the password in the environment variable " + PasswordEnv +
+	" (sh: export " + PasswordEnv + "=...; cmd.exe: set " + PasswordEnv + "=...; PowerShell: $env:" + PasswordEnv + " = '...')" +
 	", in a file named by password_file (--password-file; others may not read it), " +
 	"or type it at the prompt siftload shows on a terminal"
 
@@ -73,10 +76,14 @@ func (s Settings) Redact(r Redactor) Settings {
 const maxPasswordFile = 64 << 10
 
 // ReadPasswordFile returns the password in the file path: its content less
-// one trailing newline ("\n" or "\r\n"). On Unix the file must give others
+// one trailing newline ("\n" or "\r\n"). The content is UTF-8, or UTF-16
+// with a byte order mark (what PowerShell's echo pw > file writes); a
+// UTF-8 byte order mark is dropped. On Unix the file must give others
 // no access at all; its group may read it (mode 0600, 0640, 0440 or 0400:
 // a Kubernetes secret volume with defaultMode 0440 and fsGroup, or 0400; a
-// Docker secret with mode 0400). Errors never hold the content.
+// Docker secret with mode 0400). On Windows its access list (DACL) must
+// not let Everyone, Users or Authenticated Users read it. Errors never hold
+// the content.
 func ReadPasswordFile(path string) (string, error) {
 	fi, err := os.Stat(path) // follows symbolic links, as secret volumes use
 	if err != nil {
@@ -85,11 +92,8 @@ func ReadPasswordFile(path string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("password file %s is not a regular file", path)
 	}
-	// World access is refused; group read is allowed, because a
-	// Kubernetes secret volume is group-readable (mode 0440 with fsGroup)
-	// for a container that does not run as root.
-	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o007 != 0 {
-		return "", fmt.Errorf("password file %s may be read by others (mode %04o): make it readable by its owner or group only (chmod 600 %s; Kubernetes: defaultMode 0440 with fsGroup, or 0400; Docker: mode 0400)", path, perm, path)
+	if err := checkSecretAccess(path, fi); err != nil {
+		return "", err
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -103,7 +107,10 @@ func ReadPasswordFile(path string) (string, error) {
 	if len(b) > maxPasswordFile {
 		return "", fmt.Errorf("password file %s is larger than %d bytes: is it the right file?", path, maxPasswordFile)
 	}
-	pw := string(b)
+	pw, err := decodeSecret(b)
+	if err != nil {
+		return "", fmt.Errorf("password file %s: %w", path, err)
+	}
 	if strings.HasSuffix(pw, "\r\n") {
 		pw = pw[:len(pw)-2]
 	} else {
@@ -113,4 +120,31 @@ func ReadPasswordFile(path string) (string, error) {
 		return "", fmt.Errorf("password file %s is empty", path)
 	}
 	return pw, nil
+}
+
+// decodeSecret returns the text of a password file's content: UTF-16 with
+// a byte order mark is decoded, a UTF-8 byte order mark dropped, and any
+// other content kept as it is.
+func decodeSecret(b []byte) (string, error) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		b = b[3:]
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	}
+	if order == nil {
+		return string(b), nil
+	}
+	b = b[2:]
+	if len(b)%2 != 0 {
+		return "", errors.New("the content is UTF-16 text cut in the middle of a character")
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = order.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(u)), nil
 }

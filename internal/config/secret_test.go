@@ -18,6 +18,9 @@ func TestCheckURL(t *testing.T) {
 		{Name: "Postgres", Input: "postgres://loader@db.example:5432/mes?sslmode=verify-full"},
 		{Name: "SQLite", Input: "sqlite:rgb.db?busy_timeout=30s"},
 		{Name: "Oracle", Input: "oracle://loader@db:1521/svc?SSL=true"},
+		// SQLite paths are taken as written (a Windows path, spaces, %, #).
+		{Name: "SQLiteOddPath", Input: `sqlite:C:\Program Files\50% #1.db`},
+		{Name: "SQLiteLongPath", Input: `sqlite:\\?\C:\runs\x.db`},
 		{Name: "UserInfo", Input: "postgres://loader:SeCr3t-xyz@db/mes", WantErr: ErrPasswordInURL},
 		{Name: "EmptyPassword", Input: "postgres://loader:@db/mes", WantErr: ErrPasswordInURL},
 		{Name: "Param", Input: "postgres://loader@db/mes?sslmode=require&password=SeCr3t-xyz", WantErr: ErrPasswordInURL},
@@ -91,6 +94,14 @@ func TestReadPasswordFile(t *testing.T) {
 		{Name: "WorldOnly", Content: "SeCr3t-xyz\n", Mode: 0o604, WantErr: "chmod 600"},
 		{Name: "KubernetesFSGroup", Content: "SeCr3t-xyz\n", Mode: 0o440, Want: "SeCr3t-xyz"},
 		{Name: "GroupReadable", Content: "SeCr3t-xyz\n", Mode: 0o640, Want: "SeCr3t-xyz"},
+		// PowerShell 5's echo pw > file writes UTF-16LE with a BOM and CRLF.
+		{Name: "PowerShellUTF16LE", Content: "\xff\xfeS\x00e\x00C\x00r\x003\x00t\x00\r\x00\n\x00", Mode: 0o600, Want: "SeCr3t"},
+		{Name: "UTF16BE", Content: "\xfe\xff\x00S\x00e\x00C\x00r\x003\x00t\x00\n", Mode: 0o600, Want: "SeCr3t"},
+		{Name: "UTF16NonASCII", Content: "\xff\xfeS\x00\xe9\x00\x3d\xd8\x00\xde", Mode: 0o600, Want: "S\u00e9\U0001F600"},
+		{Name: "UTF16Cut", Content: "\xff\xfeS\x00e", Mode: 0o600, WantErr: "cut in the middle"},
+		{Name: "UTF16Empty", Content: "\xff\xfe\r\x00\n\x00", Mode: 0o600, WantErr: "is empty"},
+		// PowerShell 7's Out-File -Encoding utf8BOM, Notepad's "UTF-8 with BOM".
+		{Name: "UTF8BOM", Content: "\xef\xbb\xbfSeCr3t-xyz\r\n", Mode: 0o600, Want: "SeCr3t-xyz"},
 		{Name: "TooLarge", Content: strings.Repeat("x", maxPasswordFile+1), Mode: 0o600, WantErr: "larger than"},
 	}
 	for _, tt := range tests {

@@ -81,6 +81,11 @@ type Options struct {
 	// LockTimeout bounds every wait of a load for another load's lock
 	// (the key's ledger row, a table, DDL); 0 means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// Waiting, when set, is called when a load starts to wait for a lock
+	// that another program holds, with what it waits for ("the write lock
+	// of site.db ..."), so that the caller can say so; a sink that cannot
+	// tell never calls it. It must not block.
+	Waiting func(what string)
 	// ConnectTimeout bounds connecting (TCP, TLS, login) unless the DSN
 	// sets its own (PostgreSQL's connect_timeout); 0 means
 	// DefaultConnectTimeout. Connections also send TCP keepalives.

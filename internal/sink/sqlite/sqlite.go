@@ -52,6 +52,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -82,7 +83,10 @@ type Config struct {
 
 // ParseDSN parses "sqlite:PATH[?PARAMS]". PATH may follow "sqlite:" or
 // "sqlite://"; "sqlite:///abs/path" names /abs/path (and, on Windows,
-// "sqlite:///C:/x.db" names C:/x.db). PARAMS are busy_timeout (a Go
+// "sqlite:///C:/x.db" names C:/x.db). PATH is taken as it is written, not
+// %-decoded: spaces, "%" and "#" are part of the name. A Windows long path
+// (sqlite:\\?\C:\x.db, sqlite:\\?\UNC\server\share\x.db) is accepted: the
+// "?" of its prefix starts no query. PARAMS are busy_timeout (a Go
 // duration) and synchronous (normal or full).
 func ParseDSN(dsn string) (Config, error) {
 	scheme, rest, ok := strings.Cut(dsn, ":")
@@ -90,7 +94,14 @@ func ParseDSN(dsn string) (Config, error) {
 		return Config{}, fmt.Errorf("sqlite DSN %q: want the scheme sqlite", dsn)
 	}
 	rest = strings.TrimPrefix(rest, "//")
-	path, query, _ := strings.Cut(rest, "?")
+	var path, query string
+	if long, ok := strings.CutPrefix(rest, longPrefix); ok {
+		// A Windows long path: the "?" of its prefix starts no query.
+		path, query, _ = strings.Cut(long, "?")
+		path = longPrefix + path
+	} else {
+		path, query, _ = strings.Cut(rest, "?")
+	}
 	if runtime.GOOS == "windows" && len(path) >= 3 && path[0] == '/' && path[2] == ':' {
 		path = path[1:]
 	}
@@ -139,7 +150,35 @@ func (c Config) driverDSN() string {
 	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
-	return c.Path + "?" + q.Encode()
+	return driverPath(c.Path) + "?" + q.Encode()
+}
+
+// hasParam reports whether dsn sets the parameter name.
+func hasParam(dsn, name string) bool {
+	rest := dsn
+	if i := strings.Index(rest, longPrefix); i >= 0 {
+		rest = rest[i+len(longPrefix):]
+	}
+	_, query, _ := strings.Cut(rest, "?")
+	q, err := url.ParseQuery(query)
+	return err == nil && q.Has(name)
+}
+
+// longPrefix starts a Windows long path (\\?\C:\x.db).
+const longPrefix = `\\?\`
+
+// driverPath returns path as the driver takes it: the driver ends the
+// path at its first "?", so a Windows long path loses its prefix
+// (\\?\C:\x.db is C:\x.db, \\?\UNC\server\share\x.db is \\server\share\x.db).
+func driverPath(path string) string {
+	long, ok := strings.CutPrefix(path, longPrefix)
+	if !ok {
+		return path
+	}
+	if unc, ok := strings.CutPrefix(long, `UNC\`); ok {
+		return `\\` + unc
+	}
+	return long
 }
 
 // Factory opens SQLite sinks.
@@ -184,13 +223,18 @@ func (Factory) LocalFiles(dsn string) []string {
 }
 
 // Open opens (creating when missing) the database file named by dsn.
-// SQLite has no password nor TLS; of opts only ReadOnly counts: the file
-// is opened read-only, and a file that does not exist is not created but
-// read as an empty database in memory, whose Absent is true.
+// SQLite has no password nor TLS. Of opts, ReadOnly opens the file
+// read-only, and a file that does not exist is not created but read as an
+// empty database in memory, whose Absent is true; LockTimeout is how long
+// a load waits for another program's write lock, unless the DSN sets
+// busy_timeout; Waiting is told when a load starts to wait for it.
 func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Sink, error) {
 	c, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if opts.LockTimeout > 0 && !hasParam(dsn, "busy_timeout") {
+		c.BusyTimeout = opts.LockTimeout
 	}
 	driverDSN := c.driverDSN()
 	absent := false
@@ -218,7 +262,7 @@ func (Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.Si
 			return nil, errors.Join(fmt.Errorf("open %s: %w", c.Path, err), db.Close())
 		}
 	}
-	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), absent: absent}, nil
+	return &Sink{db: db, path: c.Path, writer: make(chan struct{}, 1), absent: absent, busy: c.BusyTimeout, waiting: opts.Waiting}, nil
 }
 
 // readOnlyDSN returns the modernc.org/sqlite DSN that opens c's file
@@ -232,12 +276,13 @@ func (c Config) readOnlyDSN(absent bool) string {
 		return "file::memory:?" + q.Encode()
 	}
 	q.Set("mode", "ro")
-	path := filepath.ToSlash(c.Path)
-	if filepath.IsAbs(c.Path) && !strings.HasPrefix(path, "/") {
+	p := driverPath(c.Path) // a URI has no room for \\?\
+	path := filepath.ToSlash(p)
+	if filepath.IsAbs(p) && !strings.HasPrefix(path, "/") {
 		path = "/" + path // C:/x.db: file:///C:/x.db
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
-	if filepath.IsAbs(c.Path) {
+	if filepath.IsAbs(p) {
 		return u.String()
 	}
 	return "file:" + u.EscapedPath() + "?" + u.RawQuery
@@ -286,6 +331,11 @@ type Sink struct {
 	path   string
 	writer chan struct{} // held by the Load in progress
 	absent bool          // opened ReadOnly, the file did not exist
+	// busy is how long a load waits for another program's write lock;
+	// waiting, if set, is told when a load starts to wait (probeLock).
+	busy    time.Duration
+	waiting func(what string)
+	told    atomic.Bool // waiting was called: once per Sink is enough
 }
 
 // dialect is SQLite's sqlsink.Dialect.
@@ -438,8 +488,49 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	}
 	defer func() { <-s.writer }()
 
+	s.probeLock(ctx)
 	// BeginTx issues BEGIN IMMEDIATE, see driverDSN.
-	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
+	res, err := sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
+	if err != nil && isBusy(err) {
+		held := fmt.Sprintf("another program held the write lock of %s for longer than the lock timeout, %s", s.path, s.busy)
+		if le, ok := errors.AsType[*sink.LoadError](err); ok {
+			le.Err = fmt.Errorf("%w (%s)", le.Err, held)
+		} else {
+			err = fmt.Errorf("%w (%s)", err, held)
+		}
+	}
+	return res, err
+}
+
+// probeLock tells s.waiting when another program holds the database's
+// write lock, before the load waits for it: it tries BEGIN IMMEDIATE on
+// one connection without waiting, and rolls back at once. It tells once
+// per Sink.
+func (s *Sink) probeLock(ctx context.Context) {
+	if s.waiting == nil || s.told.Load() {
+		return
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return // the load itself reports it
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", s.busy.Milliseconds()))
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		if isBusy(err) && !s.told.Swap(true) {
+			s.waiting(fmt.Sprintf("the write lock of %s, which another program holds (waiting up to %s, the lock timeout)", s.path, s.busy))
+		}
+		return
+	}
+	conn.ExecContext(ctx, "ROLLBACK")
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
 }
 
 // Close closes the database.

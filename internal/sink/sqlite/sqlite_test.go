@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -26,6 +28,12 @@ func TestParseDSN(t *testing.T) {
 		{Name: "AbsoluteOneSlash", Input: "sqlite:/var/lib/x.db", Want: Config{Path: "/var/lib/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
 		{Name: "Params", Input: "sqlite:x.db?busy_timeout=30s&synchronous=full", Want: Config{Path: "x.db", BusyTimeout: 30 * time.Second, Synchronous: "FULL"}},
 		{Name: "UpperScheme", Input: "SQLite:x.db", Want: Config{Path: "x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		// Paths are taken as written: no %-decoding, no fragment.
+		{Name: "Spaces", Input: "sqlite:C:/Program Files/site rgb/x.db", Want: Config{Path: "C:/Program Files/site rgb/x.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "Percent", Input: "sqlite:runs/50%25 done%.db", Want: Config{Path: "runs/50%25 done%.db", BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "Hash", Input: "sqlite:runs/#1.db?busy_timeout=1s", Want: Config{Path: "runs/#1.db", BusyTimeout: time.Second, Synchronous: "NORMAL"}},
+		{Name: "WindowsLongPath", Input: `sqlite:\\?\C:\runs\x.db`, Want: Config{Path: `\\?\C:\runs\x.db`, BusyTimeout: 10 * time.Minute, Synchronous: "NORMAL"}},
+		{Name: "WindowsLongPathParams", Input: `sqlite:\\?\UNC\srv\share\x.db?synchronous=full`, Want: Config{Path: `\\?\UNC\srv\share\x.db`, BusyTimeout: 10 * time.Minute, Synchronous: "FULL"}},
 		{Name: "NoPath", Input: "sqlite:", WantErr: true},
 		{Name: "NoPathParams", Input: "sqlite://?synchronous=full", WantErr: true},
 		{Name: "Memory", Input: "sqlite::memory:", WantErr: true},
@@ -40,6 +48,42 @@ func TestParseDSN(t *testing.T) {
 		if err != nil || got.Path != "C:/data/x.db" {
 			t.Errorf("ParseDSN(windows path) = %+v, %v", got, err)
 		}
+	}
+}
+
+func TestDriverPath(t *testing.T) {
+	tests := []struct{ Name, Input, Want string }{
+		{Name: "Plain", Input: "runs/x.db", Want: "runs/x.db"},
+		{Name: "Drive", Input: `C:\runs\x.db`, Want: `C:\runs\x.db`},
+		{Name: "LongDrive", Input: `\\?\C:\runs\x.db`, Want: `C:\runs\x.db`},
+		{Name: "LongUNC", Input: `\\?\UNC\srv\share\x.db`, Want: `\\srv\share\x.db`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got := driverPath(tt.Input); got != tt.Want {
+				t.Errorf("driverPath(%q) = %q, want %q", tt.Input, got, tt.Want)
+			}
+		})
+	}
+}
+
+// TestOpenOddPath opens databases whose paths hold a space, "%" and "#":
+// the file is created under exactly that name.
+func TestOpenOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site rgb 50% #1")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "run %20 #2.db")
+	s, err := Factory{}.Open(context.Background(), "sqlite:"+path, sink.Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database is not at its path: %v", err)
 	}
 }
 
