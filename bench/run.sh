@@ -338,8 +338,9 @@ have taskset && pin=(taskset -c 0)
 
 def floor1 bytes "\`unzip -p\` / \`tar -xzOf\` every archive \| \`wc -l\`, 1 process"
 def floor2 bytes "the same, 2 processes (\`xargs -P2\`)"
-def an1 bytes "siftload analyze, 1 core (\`taskset -c 0\`, GOMAXPROCS=1, --workers 1)"
-def anN bytes "siftload analyze, all $ncpu cores (--workers $ncpu)"
+def an1 bytes "siftload analyze, 1 core (\`taskset -c 0\`, GOMAXPROCS=1, --workers 1, --coverage off)"
+def anN bytes "siftload analyze, all $ncpu cores (--workers $ncpu, --coverage off)"
+def anN_cov bytes "siftload analyze --coverage warn, all $ncpu cores (first pass and coverage check)"
 def py_analyze bytes "original scripts: analyze (python3)"
 def py_import rows "original scripts: import into SQLite (python3)"
 def run_sqlite bytes "siftload run into SQLite (analyze + import)"
@@ -430,8 +431,9 @@ for round in $(seq 1 "$runs"); do
 		measure floor1 prep_none "$scratch/floor.sh" 1 "$scratch/archives.txt"
 		measure floor2 prep_none "$scratch/floor.sh" 2 "$scratch/archives.txt"
 	fi
-	measure an1 prep_none "${pin[@]}" env GOMAXPROCS=1 "$sl" analyze "$site" --workers 1 --out "$scratch/an1.plan.csv" -q
-	measure anN prep_none "$sl" analyze "$site" --workers "$ncpu" --out "$scratch/anN.plan.csv" -q
+	measure an1 prep_none "${pin[@]}" env GOMAXPROCS=1 "$sl" analyze "$site" --workers 1 --coverage off --out "$scratch/an1.plan.csv" -q
+	measure anN prep_none "$sl" analyze "$site" --workers "$ncpu" --coverage off --out "$scratch/anN.plan.csv" -q
+	measure anN_cov prep_none "$sl" analyze "$site" --workers "$ncpu" --coverage warn --out "$scratch/anN_cov.plan.csv" -q
 	if [[ -n $python ]]; then
 		measure py_analyze prep_none env TMPDIR="$scratch/tmp" "$python" "$shared/baselines/original_scripts.py" analyze "$site" --out "$scratch/py.results.csv"
 		measure py_import prep_py_import env TMPDIR="$scratch/tmp" "$python" "$shared/baselines/original_scripts.py" import "$scratch/py.results.csv" --db "$scratch/py.sqlite"
@@ -455,6 +457,7 @@ for round in $(seq 1 "$runs"); do
 done
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/an1.plan.csv") || die "the one-core plan differs from the warm-up plan"
 cmp -s <(cut -d, -f1-5 "$scratch/plan.csv") <(cut -d, -f1-5 "$scratch/anN.plan.csv") || die "the all-core plan differs from the warm-up plan"
+cmp -s "$scratch/plan.csv" "$scratch/anN_cov.plan.csv" || die "the plan with the coverage check differs from the warm-up plan"
 if [[ $pg == 1 ]]; then
 	got=$(PGOPTIONS="-c search_path=$pg_schema" psql "$pg_url" -Atqc "SELECT sum(row_count) FROM siftload_ledger")
 	[[ $got == "$plan_rows" ]] || die "PostgreSQL: the ledger holds $got rows, the plan $plan_rows"
@@ -607,6 +610,10 @@ ratios() {
 	echo "| analysis $ncpu cores ÷ unzip floor, 1 process (time) | $v | ≤ 0.50 | $(verdict "$v" '<=' 0.5) |"
 	v=$(ratio "$(med anN)" "$(med floor2)")
 	echo "| analysis $ncpu cores ÷ unzip floor, 2 processes (time) | $v | (≤ 1.0) | $(verdict "$v" '<=' 1.0) |"
+	if done_case anN_cov; then
+		v=$(ratio "$(awk -v a="$(med anN_cov)" -v b="$(med anN)" 'BEGIN{print a-b}')" "$(med anN)")
+		echo "| coverage check ÷ first pass, $ncpu cores (time: analyze --coverage warn − off, ÷ off) | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
+	fi
 	if done_case py_analyze; then
 		local py
 		py=$(awk -v a="$(med py_analyze)" -v b="$(med py_import)" 'BEGIN{print a+b}')
@@ -629,7 +636,7 @@ ratios() {
 	fi
 	if [[ -n $gnutime ]]; then
 		local a=0 l=0 n
-		for n in an1 anN; do ((rss[$n] > a)) && a=${rss[$n]}; done
+		for n in an1 anN anN_cov; do ((${rss[$n]:-0} > a)) && a=${rss[$n]}; done
 		for n in run_sqlite imp_sqlite imp_sqlite_text imp_pg imp_pg_text imp_my; do ((${rss[$n]:-0} > l)) && l=${rss[$n]}; done
 		v=$(mib "$a")
 		echo "| peak RSS of the analysis (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"

@@ -87,6 +87,15 @@ Problems (corrupt, truncated or encrypted archives and members) are printed
 and written to the problems file; everything else is still analyzed and the
 plan written.
 
+Coverage (--coverage, default warn): for every key with several versions,
+the versions are read again and each other version's records that the
+chosen one lacks are counted (by their fields, as a multiset): the plan's
+missing_rows and missing_from, a warning such as "312 rows of SOURCE are
+not in the chosen version", each version's count in the candidates file.
+--coverage strict also makes such a key a problem (run then imports nothing
+without --keep-going); --coverage off skips the second read. A shard checks
+no coverage: merge does.
+
 With --cache DIR, the candidates of every input are kept in DIR, and the
 next analysis reads only the inputs that are new or changed (path, size,
 modification time, settings, siftload version); the plan is the one an

@@ -47,6 +47,9 @@ type analyzeJob struct {
 	// analyzed; see ownOutputs.
 	own []string
 
+	// Coverage check (coverage.go); nil when off.
+	coverage *coverageJob
+
 	// json receives the plan's keys, the problems and the summary
 	// (--json); nil for none.
 	json *jsonLines
@@ -79,6 +82,10 @@ func newAnalyzeJob(s config.Settings, where, name func(key string) string, shard
 	j.names = queue.SettingNames{Ratio: name("max_ratio"), MemberSize: name("max_member_size"),
 		Entries: name("max_entries"), NameEncoding: name("name_encoding")}
 	j.names.Apply(&j.opts.Walker)
+	// Coverage check.
+	if j.coverage, err = newCoverageJob(s, where); err != nil {
+		return nil, err
+	}
 
 	switch {
 	case shards && s.Shard != "" && s.Queue != "":
@@ -259,12 +266,15 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 	if err != nil {
 		return nil, err
 	}
-	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill}
+	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill,
+		Check: j.coverage.checker(ctx, p, opts, ins)}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
 			Settings: j.settings.Fingerprint(all), Metric: opts.Metric.Name(),
 			Version: Version(), Inputs: len(ins),
+			// For merge --coverage.
+			Analysis: partAnalysis(j.settings),
 		}}
 	} else if out.Meta, err = j.newMeta(start, ins, all, res.Stats); err != nil {
 		return nil, err
@@ -325,6 +335,10 @@ type planOutputs struct {
 	Chooser *plan.Chooser
 	// Spill, when set, holds the candidates to write (with Chooser).
 	Spill *plan.Spill
+	// Check, when set, checks the chosen plan further (the coverage
+	// check) and returns more problems. It needs every version: it goes
+	// with no Chooser (newCollector).
+	Check func([]plan.Entry, []plan.Candidate) ([]*problem.Error, error)
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -347,6 +361,14 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		entries, probs = chosen(o.Chooser, probs)
 	} else {
 		entries, probs = choose(cands, probs, m.Compare)
+	}
+	if o.Check != nil && o.Chooser == nil {
+		more, err := o.Check(entries, cands)
+		if err != nil {
+			return nil, nil, err
+		}
+		probs = append(probs, more...)
+		analysis.SortProblems(probs)
 	}
 	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {

@@ -120,6 +120,11 @@ func (j *analyzeJob) newCollector(opts analysis.Options) (*plan.Chooser, *plan.S
 	if j.mode == shardMode {
 		return nil, nil
 	}
+	// The coverage check needs every version of every key in memory
+	// (planOutputs.Check).
+	if j.coverage != nil {
+		return nil, nil
+	}
 	ch := plan.NewChooser(opts.Metric.Compare)
 	if j.s.Candidates == "" {
 		return ch, nil

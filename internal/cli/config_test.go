@@ -58,6 +58,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		"import":  func(b *boundSettings) { b.importFlags(false) },
 		"run":     (*boundSettings).runFlags,
 		"worker":  (*boundSettings).workerFlags,
+		"merge":   (*boundSettings).mergeFlags,
 		"status":  (*boundSettings).auditFlags,
 		"verify":  (*boundSettings).verifyFlags,
 	}
@@ -66,12 +67,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		newStatusCommand(p, defaultDeps()), newVerifyCommand(p, defaultDeps())} {
 		name := cmd.Name()
 		b := newBoundSettings(pflag.NewFlagSet(name, pflag.ContinueOnError))
-		if bind := bindings[name]; bind != nil {
-			bind(b)
-		} else { // merge
-			b.bind("out", "o", "plan.csv", "")
-			b.bind("problems", "", "", "")
-		}
+		bindings[name](b)
 		bound := map[string]string{}
 		for key, flag := range b.flags {
 			bound[flag] = key
@@ -93,12 +89,7 @@ func TestEveryFlagIsASetting(t *testing.T) {
 		for flag, key := range bound {
 			fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 			b := newBoundSettings(fs)
-			if bind := bindings[name]; bind != nil {
-				bind(b)
-			} else {
-				b.bind("out", "o", "plan.csv", "")
-				b.bind("problems", "", "", "")
-			}
+			bindings[name](b)
 			before := b.Settings
 			value := "7"
 			if f := fs.Lookup(flag); f.Value.Type() == "bool" {

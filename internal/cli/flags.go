@@ -135,6 +135,8 @@ func (b *boundSettings) analysisFlags() {
 	b.bind("max_member_size", "", strings.ReplaceAll(humanize.IBytes(uint64(archive.DefaultMaxMemberSize)), " ", ""), "a member larger than `SIZE` once decompressed is a problem (units: KiB, MiB, GiB, MB, GB...)")
 	b.archiveFlags()
 	b.dialectFlags()
+	// Coverage check.
+	b.coverageFlags()
 	// Review (issue 14).
 	b.bind("report", "", "", "also write the plan's review report to `FILE` (one self-contained HTML file; the candidates go beside the plan, PLAN.candidates.csv, unless --candidates says where)")
 	b.cacheFlags()

@@ -76,6 +76,9 @@ type planKeyJSON struct {
 	Value      string   `json:"value"`
 	Candidates int      `json:"candidates"`
 	Warnings   []string `json:"warnings,omitempty"`
+	// Coverage check: set when it ran (missing_rows 0 included).
+	MissingRows *int64 `json:"missing_rows,omitempty"`
+	MissingFrom string `json:"missing_from,omitempty"`
 }
 
 // analyzeSummaryJSON is analyze's summary.
@@ -100,7 +103,11 @@ func writeAnalyzeJSON(out *jsonLines, planPath string, entries []plan.Entry, pro
 		return
 	}
 	for _, e := range entries {
-		out.write(planKeyJSON{Type: "key", Key: e.Key, Source: e.Source, Rows: e.Rows, Bytes: e.Bytes, SHA256: e.SHA256, Value: e.Value, Candidates: e.Candidates, Warnings: e.Warnings})
+		k := planKeyJSON{Type: "key", Key: e.Key, Source: e.Source, Rows: e.Rows, Bytes: e.Bytes, SHA256: e.SHA256, Value: e.Value, Candidates: e.Candidates, Warnings: e.Warnings}
+		if e.Covered {
+			k.MissingRows, k.MissingFrom = &e.MissingRows, e.MissingFrom
+		}
+		out.write(k)
 	}
 	for _, pe := range probs {
 		out.write(problemJSON{Type: "problem", Source: pe.Source, Record: pe.Record, Error: fmt.Sprint(pe.Err)})

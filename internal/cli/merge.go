@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,8 +49,17 @@ one file written at once; merge writes them all to the problems file, and
 exits 1 when there are any. A shard exits 0 once its file is written, so
 that a batch scheduler does not run it again for problems of the data.
 
+A shard checks no coverage (see "siftload analyze --help"): merge does, with
+--coverage (default warn, as analyze). It reads every key's versions again
+from the sources the candidates name, relative to the directory merge runs
+in (run it where the shards' INPUT paths resolve), with the analysis
+settings the shards wrote into their files, --workers at once; so shards
+and merge give the plan of one analyze, coverage columns included.
+--coverage off leaves them empty and reads nothing.
+
 --out and --problems are also SIFTLOAD_OUT and SIFTLOAD_PROBLEMS; flags
-override them. Merge takes no profile.
+override them (and so the coverage settings, --workers and --temp-dir).
+Merge takes no profile.
 
 "--shard 0/1" makes the one part of an analysis on one machine. The
 --candidates file of an analysis without --shard is a plain list of
@@ -78,9 +88,18 @@ EXAMPLES
 		},
 	}
 	b = newBoundSettings(cmd.Flags())
+	b.mergeFlags()
+	return cmd
+}
+
+// mergeFlags bind merge's settings.
+func (b *boundSettings) mergeFlags() {
 	b.bind("out", "o", "plan.csv", "write the plan to `FILE`")
 	b.bind("problems", "", "", "write the problems of every shard to `FILE` (default: the plan's name with .problems.csv)")
-	return cmd
+	// Coverage check, which merge does for the shards.
+	b.coverageFlags()
+	b.bind("workers", "w", runtime.NumCPU(), "inputs the coverage check reads at once")
+	b.bind("temp_dir", "", "", "spool nested zip/7z archives and the coverage check's sorted files in `DIR` (default: the system's)")
 }
 
 // expandArgs expands the glob patterns among args that name no file as
@@ -108,6 +127,10 @@ func expandArgs(args []string) ([]string, error) {
 // files. It returns the entries; ErrProblems when some shard had
 // problems.
 func runMerge(ctx context.Context, p *ui.Printer, s config.Settings, args []string) ([]plan.Entry, error) {
+	cov, err := newCoverageJob(s, flagWhere)
+	if err != nil {
+		return nil, err
+	}
 	names, err := expandArgs(args)
 	if err != nil {
 		return nil, err
@@ -139,6 +162,17 @@ func runMerge(ctx context.Context, p *ui.Printer, s config.Settings, args []stri
 		return nil, fmt.Errorf("merge: %s: %w", names[0], err)
 	}
 	out := planOutputs{Plan: s.Out, Problems: problemsPath(s)}
+	if cov != nil {
+		opts, err := mergeAnalysis(files[0], s)
+		if err != nil {
+			return nil, err
+		}
+		sources := make([]string, len(cands))
+		for i, c := range cands {
+			sources[i] = c.Source
+		}
+		out.Check = cov.checker(ctx, p, opts, outerInputs(sources))
+	}
 	entries, problems, err := out.write(p, m, cands, problems)
 	if err != nil {
 		return nil, err

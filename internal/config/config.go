@@ -83,6 +83,12 @@ type Analysis struct {
 	MaxRatio      int    `yaml:"max_ratio,omitempty"`
 	MaxMemberSize string `yaml:"max_member_size,omitempty"`
 
+	// Coverage check of analyze, run and merge (package coverage): off,
+	// warn or strict, and the memory for record hashes, with units
+	// ("128MiB"; ParseSize).
+	Coverage       string `yaml:"coverage,omitempty"`
+	CoverageMemory string `yaml:"coverage_memory,omitempty"`
+
 	// Review (issue 14): the HTML report written beside the plan ("":
 	// none).
 	Report string `yaml:"report,omitempty"`
@@ -518,6 +524,15 @@ func (l Layer) Validate() error {
 	if l.Has("max_member_size") {
 		if _, err := ParseSize(s.MaxMemberSize); err != nil {
 			return fail("max_member_size", "%v", err)
+		}
+	}
+	// Coverage check.
+	if l.Has("coverage") && s.Coverage != "off" && s.Coverage != "warn" && s.Coverage != "strict" {
+		return fail("coverage", "%q: want off, warn or strict", s.Coverage)
+	}
+	if l.Has("coverage_memory") {
+		if _, err := ParseSize(s.CoverageMemory); err != nil {
+			return fail("coverage_memory", "%v", err)
 		}
 	}
 	return nil

@@ -11,7 +11,8 @@
 //
 //	0 entry points  cmd/..., bench/gen, release/gendocs, internal/layering
 //	1 commands      internal/cli
-//	2 work          internal/analysis, load, queue, shard, config, report
+//	2 work          internal/analysis, load, queue, shard, config, report,
+//	                coverage
 //	3 parts         internal/archive, plan, sink, schema, record, rowcount,
 //	                metric, problem, ui, sitegen
 //
@@ -82,6 +83,7 @@ var layers = map[string]int{
 	"internal/queue":    2,
 	"internal/shard":    2,
 	"internal/config":   2,
+	"internal/coverage": 2,
 	"internal/report":   2,
 	"internal/archive":  3,
 	"internal/plan":     3,

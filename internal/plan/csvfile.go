@@ -13,11 +13,21 @@ import (
 )
 
 // PlanHeader is the header of a plan file, in order.
+// The coverage columns (missing_rows, missing_from) come last, and a plan
+// without them reads as one without a coverage check.
 var PlanHeader = []string{"key", "rows", "source", "bytes", "sha256", "candidates",
-	"runner_up_rows", "runner_up_source", "runner_up_sha256", "metric", "value", "note", "warnings"}
+	"runner_up_rows", "runner_up_source", "runner_up_sha256", "metric", "value", "note", "warnings",
+	"missing_rows", "missing_from"}
 
-// CandidatesHeader is the header of a candidates file, in order.
-var CandidatesHeader = []string{"key", "source", "rows", "bytes", "sha256", "metric", "value", "warnings"}
+// CandidatesHeader is the header of a candidates file, in order: the
+// header of a shard's candidates (PartHeader) and the coverage count of
+// each version (missing_rows: empty for the chosen version, for a version
+// not compared and without a coverage check).
+var CandidatesHeader = append(slices.Clip(PartHeader), "missing_rows")
+
+// PartHeader is the header of the candidates in a shard's candidates file
+// (WritePart): a shard checks no coverage, merge --coverage does.
+var PartHeader = []string{"key", "source", "rows", "bytes", "sha256", "metric", "value", "warnings"}
 
 // ProblemsHeader is the header of a problems file, in order.
 var ProblemsHeader = []string{"source", "record", "reason"}
@@ -89,8 +99,13 @@ func WritePlan(w io.Writer, metric string, entries []Entry) error {
 		if note == "" {
 			note = Note(metric, e)
 		}
+		missingRows := ""
+		if e.Covered {
+			missingRows = itoa(e.MissingRows)
+		}
 		if err := cw.write(e.Key, itoa(e.Rows), e.Source, itoa(e.Bytes), e.SHA256,
-			strconv.Itoa(e.Candidates), ruRows, ruSource, ruSHA, metric, e.Value, note, joinWarnings(e.Warnings)); err != nil {
+			strconv.Itoa(e.Candidates), ruRows, ruSource, ruSHA, metric, e.Value, note, joinWarnings(e.Warnings),
+			missingRows, e.MissingFrom); err != nil {
 			return err
 		}
 	}
@@ -103,17 +118,25 @@ func WriteCandidates(w io.Writer, metric string, cands []Candidate) error {
 	if err != nil {
 		return err
 	}
-	if err := cw.writeCandidates(metric, cands); err != nil {
+	if err := cw.writeCandidates(metric, cands, true); err != nil {
 		return err
 	}
 	return cw.flush()
 }
 
 // writeCandidates writes one row per candidate, as CandidatesHeader names
-// them.
-func (w *writer) writeCandidates(metric string, cands []Candidate) error {
+// them, or PartHeader without coverage.
+func (w *writer) writeCandidates(metric string, cands []Candidate, coverage bool) error {
 	for _, c := range cands {
-		if err := w.write(c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value, joinWarnings(c.Warnings)); err != nil {
+		row := []string{c.Key, c.Source, itoa(c.Rows), itoa(c.Bytes), c.SHA256, metric, c.Value, joinWarnings(c.Warnings)}
+		if coverage {
+			missing := ""
+			if c.Coverage != nil && c.Coverage.Checked {
+				missing = itoa(c.Coverage.Missing)
+			}
+			row = append(row, missing)
+		}
+		if err := w.write(row...); err != nil {
 			return err
 		}
 	}
@@ -294,6 +317,13 @@ func ReadPlan(r io.Reader) ([]Entry, error) {
 			return nil, err
 		}
 		e.Candidates = int(n)
+		if get(rec, "missing_rows") != "" {
+			e.Covered = true
+			if e.MissingRows, err = num(rec, "missing_rows", line); err != nil {
+				return nil, err
+			}
+		}
+		e.MissingFrom = get(rec, "missing_from")
 		if src := get(rec, "runner_up_source"); src != "" {
 			ru := Candidate{Key: e.Key, Source: src, SHA256: get(rec, "runner_up_sha256")}
 			if ru.SHA256 != "" && !isSHA256(ru.SHA256) {

@@ -14,8 +14,10 @@ import (
 
 // ReadCandidates reads a candidates file written by WriteCandidates (the
 // candidates of an analysis without --shard) and returns them with the
-// metric they were measured by. A header other than CandidatesHeader, or
-// a count that is not one, is an error naming the line.
+// metric they were measured by. A header other than CandidatesHeader (or,
+// from before the coverage check, PartHeader), or a count that is not
+// one, is an error naming the line. A version's missing_rows comes back
+// as its Coverage (Checked), an empty one as none.
 func ReadCandidates(r io.Reader) ([]Candidate, string, error) {
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
@@ -28,7 +30,7 @@ func ReadCandidates(r io.Reader) ([]Candidate, string, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\uFEFF")
 	}
-	if !slices.Equal(header, CandidatesHeader) {
+	if !slices.Equal(header, CandidatesHeader) && !slices.Equal(header, PartHeader) {
 		return nil, "", planErr(1, "not a candidates file: want the header %s", strings.Join(CandidatesHeader, ","))
 	}
 	var (
@@ -55,6 +57,14 @@ func ReadCandidates(r io.Reader) ([]Candidate, string, error) {
 			return nil, "", planErr(line, "bytes %q is not a count", rec[3])
 		}
 		metric = rec[5]
+		// The coverage check's count.
+		if len(rec) > len(PartHeader) && rec[len(PartHeader)] != "" {
+			n, err := strconv.ParseInt(rec[len(PartHeader)], 10, 64)
+			if err != nil || n < 0 {
+				return nil, "", planErr(line, "missing_rows %q is not a count", rec[len(PartHeader)])
+			}
+			c.Coverage = &Coverage{Checked: true, Missing: n}
+		}
 		out = append(out, c)
 	}
 }

@@ -52,13 +52,21 @@ type Part struct {
 	Metric        string // metric name
 	Version       string // siftload version that wrote the file
 	Inputs        int    // outermost inputs analyzed in this shard
+
+	// Analysis holds the settings the shard analyzed with, as the
+	// caller encodes them (the cli: analysis.Settings as JSON), so that
+	// merge --coverage reads the versions again the same way. The
+	// fingerprint covers them. They travel as the pair "analysis" of
+	// the first row, which readers that do not know it ignore; "" for
+	// none (a file of an older siftload).
+	Analysis string
 }
 
 // WritePart writes a candidates file: part's metadata, cands (sorted with
 // SortCandidates) and problems (in the order given).
 func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Error) error {
 	cw := &writer{w: csv.NewWriter(w)}
-	if err := cw.write(partMagic,
+	meta := []string{partMagic,
 		"format", partFormat,
 		"shard", fmt.Sprintf("%d/%d", part.Shard, part.Shards),
 		"shard_by", part.ShardBy,
@@ -67,13 +75,17 @@ func WritePart(w io.Writer, part Part, cands []Candidate, problems []*problem.Er
 		"version", part.Version,
 		"inputs", strconv.Itoa(part.Inputs),
 		"candidates", strconv.Itoa(len(cands)),
-		"problems", strconv.Itoa(len(problems))); err != nil {
+		"problems", strconv.Itoa(len(problems))}
+	if part.Analysis != "" {
+		meta = append(meta, "analysis", part.Analysis)
+	}
+	if err := cw.write(meta...); err != nil {
 		return err
 	}
-	if err := cw.write(CandidatesHeader...); err != nil {
+	if err := cw.write(PartHeader...); err != nil {
 		return err
 	}
-	if err := cw.writeCandidates(part.Metric, cands); err != nil {
+	if err := cw.writeCandidates(part.Metric, cands, false); err != nil {
 		return err
 	}
 	if err := cw.write(problemsMagic); err != nil {
@@ -126,7 +138,7 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	if len(meta) > 0 {
 		meta[0] = strings.TrimPrefix(meta[0], "\uFEFF")
 	}
-	if slices.Equal(meta, CandidatesHeader) {
+	if slices.Equal(meta, CandidatesHeader) || slices.Equal(meta, PartHeader) {
 		return part, nil, nil, partErr(1, "the candidates of an analysis without --shard, which do not say what they cover: analyze with --shard I/N (--shard 0/1 for all the inputs)")
 	}
 	if len(meta) == 0 || meta[0] != partMagic || len(meta)%2 != 1 {
@@ -157,6 +169,7 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	}
 	part.Shard, part.Shards = i, n
 	part.ShardBy, part.Settings, part.Metric, part.Version = kv["shard_by"], kv["settings"], kv["metric"], kv["version"]
+	part.Analysis = kv["analysis"]
 	if part.Settings == "" || part.Metric == "" {
 		return part, nil, nil, partErr(1, "settings or metric missing")
 	}
@@ -176,8 +189,8 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 	if err != nil {
 		return part, nil, nil, err
 	}
-	if !slices.Equal(header, CandidatesHeader) {
-		return part, nil, nil, partErr(line(), "header %s, want %s", strings.Join(header, ","), strings.Join(CandidatesHeader, ","))
+	if !slices.Equal(header, PartHeader) {
+		return part, nil, nil, partErr(line(), "header %s, want %s", strings.Join(header, ","), strings.Join(PartHeader, ","))
 	}
 	num := func(s, name string) (int64, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -192,8 +205,8 @@ func ReadPart(r io.Reader) (Part, []Candidate, []*problem.Error, error) {
 		if err != nil {
 			return part, nil, nil, err
 		}
-		if len(rec) != len(CandidatesHeader) {
-			return part, nil, nil, partErr(line(), "%d fields, want %d (fewer candidates than the first row says?)", len(rec), len(CandidatesHeader))
+		if len(rec) != len(PartHeader) {
+			return part, nil, nil, partErr(line(), "%d fields, want %d (fewer candidates than the first row says?)", len(rec), len(PartHeader))
 		}
 		c := Candidate{Key: rec[0], Source: rec[1], SHA256: rec[4], Value: rec[6], Warnings: splitWarnings(rec[7])}
 		if c.Rows, err = num(rec[2], "rows"); err != nil {

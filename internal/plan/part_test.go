@@ -26,6 +26,7 @@ func TestPartRoundTrip(t *testing.T) {
 		problem.New("@site/b.tar.gz!/x.csv", 12, errors.New("+decode text, \"bad\"\nbytes")),
 	}
 	part := testPart(1, 4)
+	part.Analysis = `{"metric":"rows","delimiter":";","name_encoding":"=cp866"}`
 	var buf bytes.Buffer
 	if err := WritePart(&buf, part, cands, probs); err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestPartRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if gotPart != part {
+	if !reflect.DeepEqual(gotPart, part) {
 		t.Errorf("part = %+v, want %+v", gotPart, part)
 	}
 	if !reflect.DeepEqual(gotCands, cands) {

@@ -25,6 +25,9 @@ type Candidate struct {
 	// Warnings about this version in plain words (see Structural); nil
 	// when there are none.
 	Warnings []string
+	// Coverage is what a coverage check found for this version when
+	// it is not the chosen one; nil when none ran (see SetCoverage).
+	Coverage *Coverage
 }
 
 // Entry is the chosen version of one key.
@@ -32,6 +35,16 @@ type Entry struct {
 	Candidate
 	Candidates int        // how many versions competed
 	RunnerUp   *Candidate // the next best version; nil when there was one
+
+	// Coverage of the other versions (SetCoverage): Covered when a
+	// check ran; MissingRows is then the most records one other version
+	// holds that this one does not, MissingFrom that version ("" for
+	// none), and NotCompared how many versions were not compared.
+	Covered     bool
+	MissingRows int64
+	MissingFrom string
+	NotCompared int
+
 	// Newest is the newest source's version (see Newer) when it is not
 	// the chosen one; nil otherwise, and in a plan read back.
 	Newest *Candidate

@@ -113,7 +113,7 @@ func TestPlanRoundTrip(t *testing.T) {
 func TestReadPlanErrors(t *testing.T) {
 	h := strings.Join(PlanHeader, ",") + "\n"
 	row := func(key, rows string) string {
-		return key + "," + rows + ",src.zip!/" + key + ",1," + sha + ",1,,,,rows," + rows + ",,\n"
+		return key + "," + rows + ",src.zip!/" + key + ",1," + sha + ",1,,,,rows," + rows + ",,,,\n"
 	}
 	tests := []struct {
 		Name    string
@@ -127,7 +127,7 @@ func TestReadPlanErrors(t *testing.T) {
 		{Name: "EmptyKey", Input: h + row("", "1"), WantErr: "line 2: empty key"},
 		{Name: "BadRows", Input: h + row("a", "x"), WantErr: `rows "x" is not a count`},
 		{Name: "NegativeRows", Input: h + row("a", "-1"), WantErr: `is not a count`},
-		{Name: "BadSHA", Input: h + "a,1,src,1,abc,1,,,,rows,1,,\n", WantErr: "not 64 hex digits"},
+		{Name: "BadSHA", Input: h + "a,1,src,1,abc,1,,,,rows,1,,,,\n", WantErr: "not 64 hex digits"},
 		{Name: "WrongFieldCount", Input: h + "a,1\n", WantErr: "wrong number of fields"},
 	}
 	for _, tt := range tests {

@@ -180,7 +180,7 @@ func NewCandidatesWriter(w io.Writer, metric string) (*CandidatesWriter, error) 
 
 // Write writes one candidate's row.
 func (c *CandidatesWriter) Write(cand *Candidate) error {
-	return c.w.writeCandidates(c.metric, []Candidate{*cand})
+	return c.w.writeCandidates(c.metric, []Candidate{*cand}, true)
 }
 
 // Flush writes what is buffered.

@@ -1,0 +1,120 @@
+package coverage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"slices"
+
+	"github.com/siftload/siftload/internal/record"
+	"github.com/siftload/siftload/internal/rowcount"
+)
+
+// Digest is what the analysis measured of a version's bytes (after
+// decompression, before text decoding): their sha256 in hex and their
+// number.
+type Digest struct {
+	SHA256 string
+	Bytes  int64
+}
+
+// minPrefix is the size of a version from which a byte-prefix proof needs
+// no more: past it, a version and the chosen version it is a prefix of
+// share the first 64 KiB of decoded text (UTF-16 included), so the
+// delimiter sniffing, the UTF-16 guess and the byte order mark see the
+// same bytes in both. A shorter prefix must also decode to a prefix of
+// the chosen version's text and sniff the same delimiter (sameStart).
+const minPrefix = 128 << 10
+
+// prefixHasher passes a chosen version's bytes through and takes their
+// sha256 at the sizes of other versions, so that a version whose sha256 is
+// that of the chosen version's first Bytes bytes, ending in "\n", is known
+// to be a byte prefix of it: every record it holds is a record of the
+// chosen version, and it misses nothing without being read.
+type prefixHasher struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64   // bytes passed so far
+	at   []int64 // the sizes still to reach, ascending
+	last byte    // the last byte passed
+	sums map[int64]string
+	head []byte // the first minPrefix bytes passed
+}
+
+func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
+	at := slices.Clone(sizes)
+	slices.Sort(at)
+	return &prefixHasher{r: r, h: sha256.New(), at: slices.Compact(at), sums: make(map[int64]string)}
+}
+
+func (p *prefixHasher) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	data := b[:n]
+	if len(p.head) < minPrefix {
+		p.head = append(p.head, data[:min(len(data), minPrefix-len(p.head))]...)
+	}
+	for len(data) > 0 {
+		if len(p.at) == 0 {
+			break // no size to reach: no need to hash
+		}
+		take := len(data)
+		if rest := p.at[0] - p.n; rest < int64(take) {
+			take = int(rest)
+		}
+		p.h.Write(data[:take])
+		p.n += int64(take)
+		if take > 0 {
+			p.last = data[take-1]
+		}
+		data = data[take:]
+		if p.n == p.at[0] {
+			if p.last == '\n' {
+				p.sums[p.n] = hex.EncodeToString(p.h.Sum(nil))
+			}
+			p.at = p.at[1:]
+		}
+	}
+	return n, err
+}
+
+// isPrefix reports whether a version with digest d is a prefix of the
+// hashed bytes that ends in "\n" and whose records, read by opts, are
+// records of the hashed bytes.
+func (p *prefixHasher) isPrefix(d Digest, opts record.Options) bool {
+	s, ok := p.sums[d.Bytes]
+	if !ok || s != d.SHA256 {
+		return false
+	}
+	return d.Bytes >= minPrefix || sameStart(p.head, int(d.Bytes), opts)
+}
+
+// sameStart reports whether head[:n], a short version, reads as the
+// start of head, the first minPrefix bytes of a chosen version (or all of
+// it): its decoded text is a prefix of head's, and it sniffs the same
+// delimiter (unless opts give one). Then the two agree on the byte order
+// mark, the UTF-16 guess, the delimiter and the line ending (the prefix
+// ends in "\n"), and the records of head[:n] are the first records of
+// the chosen version.
+func sameStart(head []byte, n int, opts record.Options) bool {
+	decode := func(b []byte) ([]byte, error) {
+		r, err := record.Decode(bytes.NewReader(b), opts.Encoding)
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(r)
+	}
+	full, err := decode(head)
+	if err != nil {
+		return false
+	}
+	part, err := decode(head[:n])
+	if err != nil || !bytes.HasPrefix(full, part) {
+		return false
+	}
+	if opts.Delimiter != 0 {
+		return true
+	}
+	return rowcount.SniffDelimiter(part[:min(len(part), rowcount.SniffLen)]) == rowcount.SniffDelimiter(full[:min(len(full), rowcount.SniffLen)])
+}
