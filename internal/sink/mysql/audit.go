@@ -41,35 +41,12 @@ func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
 	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(s.target))
-	if isError(err, errNoSuchTable) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
-	}
-	defer rows.Close()
-	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
-	if err == nil {
-		err = rows.Err()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
-	}
-	return es, nil
+	return sqlsink.ListLedger(ctx, s.db, s.target, noTable)
 }
 
 // CountRows counts key's rows in table (sink.Counter).
 func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) (int64, bool, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(s.target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n)
-	if isError(err, errNoSuchTable) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
-	}
-	return n, true, nil
+	return sqlsink.CountKeyRows(ctx, s.db, s.target, table, key, oneTable, noTable)
 }
 
 // DigestRows reads key's rows in table back and digests them
@@ -77,31 +54,14 @@ func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) 
 // text, DATETIME as text or time) go through sink.Canonical as they are.
 func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool) (int64, string, bool, error) {
 	all, _, err := columns(ctx, s.db, s.schema, table)
-	if err != nil || len(all) == 0 {
-		if err != nil {
-			err = fmt.Errorf("read rows of %s: %w", table, err)
-		}
-		return 0, "", false, err
-	}
-	cols := sqlsink.DataColumns(all)
-	exprs := make([]string, len(cols))
-	for i, c := range cols {
-		exprs[i] = s.target.Quote(c.Name)
-	}
-	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(s.target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
 	if err != nil {
 		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
 	}
-	defer rows.Close()
-	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
-	if err == nil {
-		err = rows.Err()
-	}
-	if err != nil {
-		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
-	}
-	return n, d, true, nil
+	return sqlsink.DigestKeyRows(ctx, s.db, s.target, table, key, oneTable, all)
 }
+
+// noTable reports whether err says that a table does not exist.
+func noTable(err error) bool { return isError(err, errNoSuchTable) }
 
 var (
 	_ sink.Lister   = (*Sink)(nil)

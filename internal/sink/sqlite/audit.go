@@ -34,19 +34,7 @@ func (s *Sink) LedgerEntries(ctx context.Context) ([]sink.LedgerEntry, error) {
 		}
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, sqlsink.LedgerListSQL(target))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
-	}
-	defer rows.Close()
-	es, err := sqlsink.ScanLedgerRows(rows.Next, rows.Scan)
-	if err == nil {
-		err = rows.Err()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", sink.LedgerTable, err)
-	}
-	return es, nil
+	return sqlsink.ListLedger(ctx, s.db, target, tableChecked)
 }
 
 // CountRows counts key's rows in table (sink.Counter).
@@ -57,12 +45,12 @@ func (s *Sink) CountRows(ctx context.Context, table, key string, oneTable bool) 
 		}
 		return 0, false, err
 	}
-	var n int64
-	if err := s.db.QueryRowContext(ctx, sqlsink.CountRowsSQL(target, table, oneTable), sqlsink.CountRowsArgs(key, oneTable)...).Scan(&n); err != nil {
-		return 0, false, fmt.Errorf("count rows of %s: %w", table, err)
-	}
-	return n, true, nil
+	return sqlsink.CountKeyRows(ctx, s.db, target, table, key, oneTable, tableChecked)
 }
+
+// tableChecked is the noTable of reads whose table was looked up first:
+// no error means a missing table.
+func tableChecked(error) bool { return false }
 
 var (
 	_ sink.Lister  = (*Sink)(nil)
@@ -79,24 +67,7 @@ func (s *Sink) DigestRows(ctx context.Context, table, key string, oneTable bool)
 		}
 		return 0, "", false, err
 	}
-	cols := sqlsink.DataColumns(all)
-	exprs := make([]string, len(cols))
-	for i, c := range cols {
-		exprs[i] = target.Quote(c.Name)
-	}
-	rows, err := s.db.QueryContext(ctx, sqlsink.DigestSelectSQL(target, table, exprs, oneTable), sqlsink.CountRowsArgs(key, oneTable)...)
-	if err != nil {
-		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
-	}
-	defer rows.Close()
-	n, d, err := sqlsink.DigestScan(rows.Next, rows.Scan, cols, nil)
-	if err == nil {
-		err = rows.Err()
-	}
-	if err != nil {
-		return 0, "", false, fmt.Errorf("read rows of %s: %w", table, err)
-	}
-	return n, d, true, nil
+	return sqlsink.DigestKeyRows(ctx, s.db, target, table, key, oneTable, all)
 }
 
 var _ sink.Digester = (*Sink)(nil)
