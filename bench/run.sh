@@ -296,8 +296,10 @@ say "warm-up analysis (untimed): plan and candidates"
 # csvsum FILE COLUMN: the sum of a numeric column of a siftload CSV (the
 # generated paths hold no comma or quote, which this checks).
 csvsum() {
-	awk -F, -v col="$2" 'NR==1{for (i=1;i<=NF;i++) if ($i==col) c=i; n=NF; next}
-		NF!=n || /"/ {bad=1} {s+=$c} END{if (bad || !c) exit 1; printf "%d\n", s}' "$1" ||
+	# A real CSV reader: the plan's note cells hold commas and quotes.
+	python3 -c 'import csv, sys
+rows = csv.DictReader(open(sys.argv[1], newline=""))
+print(sum(int(r[sys.argv[2]]) for r in rows))' "$1" "$2" ||
 		die "cannot read column $2 of $1"
 }
 data_bytes=$(csvsum "$scratch/candidates.csv" bytes)
