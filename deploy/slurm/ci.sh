@@ -47,7 +47,7 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null || true
   done
   if [ $rc -ne 0 ]; then
-    for f in "$state"/log/*.log "$state"/work/*/logs/*.log; do
+    for f in "$state"/log/*.log "$state"/workroot/*/logs/*.log; do
       [ -f "$f" ] || continue
       echo "--- $f"; tail -n 20 "$f"
     done
@@ -57,7 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$state"/{log,ctld,spool,munge,bin,work}
+mkdir -p "$state"/{log,ctld,spool,munge,bin,workroot}
 
 # free_port: a TCP port on loopback that nothing listens on.
 free_port() {
@@ -152,13 +152,13 @@ cd "$state/cwd"
 export SIFTLOAD=$state/bin/flaky SHARDS=4 CPUS=1 MEM=300M TIME=10 PARTITION=ci
 say "submit.sh (shard 2 fails)"
 set +e
-out=$("$repo/deploy/slurm/submit.sh" "$state/site" "$state/work" 2>&1)
+out=$("$repo/deploy/slurm/submit.sh" "$state/site" "$state/workroot" 2>&1)
 rc=$?
 set -e
 echo "$out"
 [ $rc -eq 1 ] || { echo "submit.sh exited $rc with a failed shard, want 1"; exit 1; }
 grep -q 'shards failed: 2 ' <<<"$out" || { echo "submit.sh did not name shard 2"; exit 1; }
-work=$(ls -d "$state"/work/siftload-*)
+work=$(ls -d "$state"/workroot/siftload-*)
 [ ! -e "$work/plan.csv" ] || { echo "a plan was merged without shard 2"; exit 1; }
 [ -z "$(squeue -h)" ] || { echo "jobs left in the queue:"; squeue; exit 1; }
 

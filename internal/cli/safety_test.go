@@ -454,11 +454,11 @@ func TestRunIgnoresItsOwnOutputs(t *testing.T) {
 func TestShardRefusesCandidatesInsideInputs(t *testing.T) {
 	dir, _ := site(t, sitegen.Params{Snapshots: 2, Keys: 2, Rows: 5, Columns: 5, Seed: 6})
 	p, out := quiet(t)
-	err := execute(t.Context(), p, []string{"analyze", dir, "--shard", "0/2", "--candidates", dir + "/work/part-0.csv"})
+	err := execute(t.Context(), p, []string{"analyze", dir, "--shard", "0/2", "--candidates", dir + "/out/part-0.csv"})
 	if !errors.Is(err, ErrUsage) || !strings.Contains(out.String()+err.Error(), "lies inside the input") {
 		t.Fatalf("err = %v, want a usage error about the candidates file inside the input\n%s", err, out)
 	}
-	if _, err := os.Stat(dir + "/work/part-0.csv"); !os.IsNotExist(err) {
+	if _, err := os.Stat(dir + "/out/part-0.csv"); !os.IsNotExist(err) {
 		t.Errorf("the refused shard wrote its file: %v", err)
 	}
 	// Outside the inputs it runs.
