@@ -70,9 +70,20 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 	return sqlsink.DeleteRows(ctx, l.t, job, l.exec)
 }
 
+// Insert copies src's records into the table: by the binary COPY stream
+// of copy.go when it can write every column's type, else by pgx's
+// CopyFrom.
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	table, columns := pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job)
+	kinds, ok, err := copyKinds(ctx, l.tx, table, columns, job.OneTable)
+	if err != nil {
+		return 0, err
+	}
+	if ok && !pgxCopyOnly {
+		return copyStream(ctx, l.tx, job, table, columns, kinds, src)
+	}
 	cs := newCopySource(job, src)
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job), cs)
+	n, err := l.tx.CopyFrom(ctx, table, columns, cs)
 	if err != nil {
 		if cs.err != nil { // the source's own error, not COPY's
 			return n, cs.err
