@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,12 +87,21 @@ type copyReader struct {
 	oneTbl bool
 	nfield []byte // the int16 field count of every row
 
+	// mu is held by Read: pgconn reads on a goroutine of its own, which
+	// it does not always wait for when the connection fails, and no read
+	// of the source may outlive the COPY (see stop).
+	mu      sync.Mutex
+	stopped bool
+
 	buf  []byte // encoded rows
 	out  []byte // the part of buf not yet read
 	n    int64  // records read
 	done bool
 	err  error // the source's error or a malformed record
 }
+
+// errCopyStopped is what a Read after stop returns.
+var errCopyStopped = errors.New("copy stream stopped")
 
 func newCopyReader(job sink.LoadJob, src sink.RecordSource, kinds []copyKind) *copyReader {
 	cr := &copyReader{src: src, kinds: kinds, oneTbl: job.OneTable, buf: make([]byte, 0, copyFlush+4<<10)}
@@ -107,6 +118,11 @@ func newCopyReader(job sink.LoadJob, src sink.RecordSource, kinds []copyKind) *c
 // Read fills p with the stream; the error of a source that fails is
 // returned as is, and pgconn then aborts the COPY with it.
 func (cr *copyReader) Read(p []byte) (int, error) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.stopped {
+		return 0, errCopyStopped
+	}
 	for len(cr.out) == 0 {
 		if cr.done {
 			if cr.err != nil {
@@ -119,6 +135,15 @@ func (cr *copyReader) Read(p []byte) (int, error) {
 	n := copy(p, cr.out)
 	cr.out = cr.out[n:]
 	return n, nil
+}
+
+// stop waits for a Read under way and makes later ones fail, and returns
+// the source's error, if any: after it the source is no longer read.
+func (cr *copyReader) stop() error {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	cr.stopped = true
+	return cr.err
 }
 
 // fill encodes records into buf until it holds copyFlush bytes or the
@@ -265,9 +290,10 @@ func copyStream(ctx context.Context, tx pgx.Tx, job sink.LoadJob, table pgx.Iden
 	}
 	cr := newCopyReader(job, src, kinds)
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, cr, "COPY "+table.Sanitize()+" ("+strings.Join(quoted, ", ")+") FROM STDIN BINARY")
+	srcErr := cr.stop()
 	if err != nil {
-		if cr.err != nil { // the source's own error, not COPY's
-			return tag.RowsAffected(), cr.err
+		if srcErr != nil { // the source's own error, not COPY's
+			return tag.RowsAffected(), srcErr
 		}
 		return tag.RowsAffected(), fmt.Errorf("copy into %s: %w", job.Table.Name, err)
 	}
