@@ -247,6 +247,34 @@ func appendField(buf []byte, k copyKind, v any) ([]byte, error) {
 	return buf, fmt.Errorf("a %T for a column of kind %d", v, k)
 }
 
+// createdKinds returns the encoding of each of job's columns in a table
+// that CREATE TABLE made from job (see sqlsink.CreateTableSQL: source_key
+// is text), ok=false when a column type is one the stream does not write.
+func createdKinds(job sink.LoadJob) ([]copyKind, bool) {
+	kinds := make([]copyKind, len(job.Table.Columns))
+	for i, c := range job.Table.Columns {
+		var k copyKind
+		switch Dialect.ColumnType(c.Type, c.MaxLen) {
+		case "text":
+			k = kindText
+		case "bigint":
+			k = kindInt8
+		case "numeric":
+			k = kindNumeric
+		case "date":
+			k = kindDate
+		case "timestamp":
+			k = kindTimestamp
+		case "timestamptz":
+			k = kindTimestamptz
+		default:
+			return nil, false
+		}
+		kinds[i] = k
+	}
+	return kinds, true
+}
+
 // copyKinds returns the encoding of each of job's columns (without
 // source_key), or ok=false when a column of the table has a type the
 // stream does not write. It asks the server for the types of the COPY's

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
 )
 
 // pgxField is one field as pgx's CopyFrom writes it: the length, then the
@@ -147,4 +150,20 @@ func BenchmarkCopyEncode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCreatedKinds: the kinds Insert takes for a table it created are
+// those of the types CREATE TABLE gives each schema type.
+func TestCreatedKinds(t *testing.T) {
+	oids := map[string]uint32{"text": pgtype.TextOID, "bigint": pgtype.Int8OID, "numeric": pgtype.NumericOID,
+		"date": pgtype.DateOID, "timestamp": pgtype.TimestampOID, "timestamptz": pgtype.TimestamptzOID}
+	for _, typ := range []schema.Type{schema.Text, schema.Integer, schema.Decimal, schema.Date, schema.Timestamp, schema.TimestampTZ} {
+		job := sink.LoadJob{Table: schema.Table{Columns: []schema.Column{{Name: "c", Type: typ, MaxLen: 10}}}}
+		kinds, ok := createdKinds(job)
+		oid, known := oids[Dialect.ColumnType(typ, 10)]
+		want, _ := kindOf(oid)
+		if !ok || !known || kinds[0] != want {
+			t.Errorf("%v: kind %v (%v), want %v (the kind of %s)", typ, kinds, ok, want, Dialect.ColumnType(typ, 10))
+		}
+	}
 }

@@ -16,6 +16,9 @@ import (
 type loadTx struct {
 	tx pgx.Tx
 	t  sqlsink.Target
+	// created: PrepareTable created the table, with the types of
+	// Dialect.ColumnType, so Insert knows them without asking.
+	created bool
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -63,7 +66,11 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	return sqlsink.CreateTable(ctx, l.t, job, l.exec)
+	if err := sqlsink.CreateTable(ctx, l.t, job, l.exec); err != nil {
+		return err
+	}
+	l.created = true
+	return nil
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
@@ -75,9 +82,12 @@ func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 // CopyFrom.
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	table, columns := pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job)
-	kinds, ok, err := copyKinds(ctx, l.tx, table, columns, job.OneTable)
-	if err != nil {
-		return 0, err
+	kinds, ok := createdKinds(job)
+	if !l.created || !ok {
+		var err error
+		if kinds, ok, err = copyKinds(ctx, l.tx, table, columns, job.OneTable); err != nil {
+			return 0, err
+		}
 	}
 	if ok && !pgxCopyOnly {
 		return copyStream(ctx, l.tx, job, table, columns, kinds, src)
