@@ -19,6 +19,8 @@ type loadTx struct {
 	// created: PrepareTable created the table, with the types of
 	// Dialect.ColumnType, so Insert knows them without asking.
 	created bool
+	// tableLocked: the transaction holds the table's advisory lock.
+	tableLocked bool
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -37,8 +39,11 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 // which PrepareTable takes too: a lock a session holds already is taken
 // again at once.
 func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
-	_, err := l.tx.Exec(ctx, lockSQL, tableLock+l.t.Table(job.Table.Name))
-	return err
+	if _, err := l.tx.Exec(ctx, lockSQL, tableLock+l.t.Table(job.Table.Name)); err != nil {
+		return err
+	}
+	l.tableLocked = true
+	return nil
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
@@ -49,9 +54,11 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 
 // PrepareTable creates the table when missing. Two loads of different keys
 // may both find it missing (one-table mode): the table lock makes the
-// second wait until the first commits or rolls back, then look again.
+// second wait until the first commits or rolls back, then look again. A
+// load that holds the lock already (RunLoad takes it but in one-table
+// mode) looks once.
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
-	for locked := false; ; locked = true {
+	for locked := l.tableLocked; ; locked = true {
 		cols, exists, err := columns(ctx, l.tx, l.t, job.Table.Name)
 		if err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
