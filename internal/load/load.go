@@ -393,6 +393,9 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 	defer pf.stop()
 	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done
+	if err != nil && src.guess != nil {
+		err = src.failedGuess(ctx, err)
+	}
 	if err != nil {
 		return src, err
 	}
