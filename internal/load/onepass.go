@@ -151,15 +151,23 @@ func (g *guess) check() error {
 // database refused for a column that the sample made too narrow (a
 // decimal too long for the sink's DECIMAL), a CREATE TABLE refused for the
 // row size of the guessed types. Unless ctx ended or the source had ended
-// by itself (with its own error, or with every record read and checked),
-// the rest of the file is read for its types, and when they make another
+// by itself (then its widenError, if it ended with one, else err), the
+// rest of the file is read for its types, and when they make another
 // table than the guess did, the widenError loads the file again with
 // them, as a load whose types were inferred first would have. Otherwise,
 // and when the file cannot be read on, err stands. Call it once the
 // source is no longer read by the prefetch.
 func (s *source) failedGuess(ctx context.Context, err error) error {
 	var we *widenError
-	if ctx.Err() != nil || s.done || errors.As(err, &we) {
+	if ctx.Err() != nil || errors.As(err, &we) {
+		return err
+	}
+	if s.done {
+		// Read to its end before the sink failed: its own outcome
+		// stands, a widenError included.
+		if errors.As(s.err, &we) {
+			return s.err
+		}
 		return err
 	}
 	if derr := s.guess.drain(s.rd); !errors.As(derr, &we) {
