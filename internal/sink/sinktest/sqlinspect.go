@@ -66,15 +66,28 @@ func (in SQLInspector) RowsText(ctx context.Context, table string, cols []string
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
 	defer rows.Close()
+	return ScanText(rows, len(cols))
+}
+
+// TextRows is what ScanText reads: database/sql's rows, or pgx's.
+type TextRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanText reads every row of rows, n text columns each (nil for NULL),
+// for a TextInspector's RowsText. The caller closes rows.
+func ScanText(rows TextRows, n int) ([][]*string, error) {
 	var out [][]*string
 	for rows.Next() {
-		row := make([]*string, len(cols))
-		ptrs := make([]any, len(cols))
+		row := make([]*string, n)
+		ptrs := make([]any, n)
 		for i := range row {
 			ptrs[i] = &row[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("rows of %s: %w", table, err)
+			return nil, fmt.Errorf("scan: %w", err)
 		}
 		out = append(out, row)
 	}
