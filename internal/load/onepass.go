@@ -162,6 +162,9 @@ func (s *source) failedGuess(ctx context.Context, err error) error {
 	if ctx.Err() != nil || errors.As(err, &we) {
 		return err
 	}
+	if errors.Is(err, sink.ErrTableTaken) || errors.Is(err, sink.ErrDowngrade) {
+		return err // no type makes these go away: no read for them
+	}
 	if s.done {
 		// Read to its end before the sink failed: its own outcome
 		// stands, a widenError included.
