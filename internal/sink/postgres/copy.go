@@ -318,11 +318,12 @@ func copyStream(ctx context.Context, tx pgx.Tx, job sink.LoadJob, table pgx.Iden
 	}
 	cr := newCopyReader(job, src, kinds)
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, cr, "COPY "+table.Sanitize()+" ("+strings.Join(quoted, ", ")+") FROM STDIN BINARY")
-	srcErr := cr.stop()
+	// The source's own error wins over COPY's (pgconn aborts the COPY
+	// with it, and the server's error only repeats it).
+	if srcErr := cr.stop(); srcErr != nil {
+		return tag.RowsAffected(), srcErr
+	}
 	if err != nil {
-		if srcErr != nil { // the source's own error, not COPY's
-			return tag.RowsAffected(), srcErr
-		}
 		return tag.RowsAffected(), fmt.Errorf("copy into %s: %w", job.Table.Name, err)
 	}
 	return tag.RowsAffected(), nil
