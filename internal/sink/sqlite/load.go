@@ -7,6 +7,7 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	lib "modernc.org/sqlite/lib"
 
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
@@ -15,7 +16,8 @@ import (
 
 // loadTx is one Load's transaction.
 type loadTx struct {
-	tx *sql.Tx
+	tx   *sql.Tx
+	conn *sql.Conn // tx's connection, for the insert's fast path
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -77,24 +79,117 @@ func batchRows(ncols int) int {
 	return max(1, min(maxBatch, maxVars/max(1, ncols)))
 }
 
+// useRaw is false in the tests that load through database/sql.
+var useRaw = true
+
+// Insert inserts src's records by the multi-row INSERT of batchRows rows,
+// and one INSERT of the rows left at the end. It runs the statements
+// through SQLite's C API on the transaction's connection (see raw.go), or
+// through database/sql when the driver's connection is out of reach.
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	if !useRaw || l.conn == nil {
+		return l.insertSQL(ctx, job, src)
+	}
+	var (
+		n    int64
+		err  error
+		fast bool
+	)
+	rerr := l.conn.Raw(func(dc any) error {
+		c, ok := rawOf(dc)
+		if !ok {
+			return nil
+		}
+		fast = true
+		n, err = insertRaw(ctx, c, job, src)
+		return nil
+	})
+	switch {
+	case rerr != nil:
+		return 0, rerr
+	case !fast:
+		return l.insertSQL(ctx, job, src)
+	}
+	return n, err
+}
+
+// insertRaw is Insert on c, the transaction's connection.
+func insertRaw(ctx context.Context, c rawConn, job sink.LoadJob, src sink.RecordSource) (int64, error) {
 	cols := sqlsink.InsertColumns(job)
 	per := batchRows(len(cols))
-	full, err := l.tx.PrepareContext(ctx, sqlsink.InsertSQL(target, job.Table.Name, cols, per))
-	if err != nil {
-		return 0, fmt.Errorf("prepare insert: %w", err)
-	}
-	defer full.Close()
-	args := make([]any, 0, per*len(cols))
-	var inserted, pending int64
-	exec := func(stmt *sql.Stmt) error {
+	text := &arena{tls: c.tls}
+	defer text.free()
+	var full *rawStmt
+	defer func() {
+		if full != nil {
+			full.close()
+		}
+	}()
+	return insertBatches(ctx, job, src, per, func(args []any, rows int) (int64, error) {
+		stmt := full
+		if rows != per || full == nil {
+			s, err := c.prepare(sqlsink.InsertSQL(target, job.Table.Name, cols, rows))
+			if err != nil {
+				return 0, fmt.Errorf("prepare insert: %w", err)
+			}
+			if rows == per {
+				full = s
+			} else {
+				defer s.close()
+			}
+			stmt = s
+		}
+		if err := stmt.exec(args, text); err != nil {
+			return 0, err
+		}
+		return lib.Xsqlite3_changes64(c.tls, c.db), nil
+	})
+}
+
+// insertSQL is Insert through database/sql.
+func (l *loadTx) insertSQL(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	cols := sqlsink.InsertColumns(job)
+	per := batchRows(len(cols))
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	return insertBatches(ctx, job, src, per, func(args []any, rows int) (int64, error) {
+		stmt := full
+		if rows != per || full == nil {
+			s, err := l.tx.PrepareContext(ctx, sqlsink.InsertSQL(target, job.Table.Name, cols, rows))
+			if err != nil {
+				return 0, fmt.Errorf("prepare insert: %w", err)
+			}
+			if rows == per {
+				full = s
+			} else {
+				defer s.Close()
+			}
+			stmt = s
+		}
 		r, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
-			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+pending, err)
+			return 0, err
 		}
-		n, err := r.RowsAffected()
+		return r.RowsAffected()
+	})
+}
+
+// insertBatches reads src's records into batches of per rows and runs
+// each by exec, which returns the rows it inserted; the last batch may
+// have fewer rows. It checks ctx between batches.
+func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, per int, exec func(args []any, rows int) (int64, error)) (int64, error) {
+	ncols := len(sqlsink.InsertColumns(job))
+	args := make([]any, 0, per*ncols)
+	var inserted int64
+	pending := 0
+	run := func() error {
+		n, err := exec(args, pending)
 		if err != nil {
-			return err
+			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(pending), err)
 		}
 		inserted += n
 		args, pending = args[:0], 0
@@ -108,10 +203,10 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 	for src.Next() {
 		vals, err := src.Values()
 		if err != nil {
-			return inserted, fmt.Errorf("record %d: %w", inserted+pending+1, err)
+			return inserted, fmt.Errorf("record %d: %w", inserted+int64(pending)+1, err)
 		}
 		if len(vals) != want {
-			return inserted, fmt.Errorf("record %d has %d values for %d columns", inserted+pending+1, len(vals), want)
+			return inserted, fmt.Errorf("record %d has %d values for %d columns", inserted+int64(pending)+1, len(vals), want)
 		}
 		if job.OneTable {
 			args = append(args, job.Key)
@@ -119,8 +214,8 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		for i, v := range vals {
 			args = append(args, bind(types[i], v))
 		}
-		if pending++; pending == int64(per) {
-			if err := exec(full); err != nil {
+		if pending++; pending == per {
+			if err := run(); err != nil {
 				return inserted, err
 			}
 			if err := ctx.Err(); err != nil {
@@ -132,12 +227,7 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return inserted, err
 	}
 	if pending > 0 {
-		last, err := l.tx.PrepareContext(ctx, sqlsink.InsertSQL(target, job.Table.Name, cols, int(pending)))
-		if err != nil {
-			return inserted, fmt.Errorf("prepare insert: %w", err)
-		}
-		defer last.Close()
-		if err := exec(last); err != nil {
+		if err := run(); err != nil {
 			return inserted, err
 		}
 	}

@@ -11,7 +11,8 @@
 // Each Load is one transaction begun with BEGIN IMMEDIATE, which takes the
 // database's write lock up front: loads from other processes wait for it
 // (up to busy_timeout) instead of failing half way, and loads through one
-// Sink queue inside the process. Rows go in by a prepared multi-row INSERT.
+// Sink queue inside the process. Rows go in by a prepared multi-row INSERT
+// run through SQLite's C API (raw.go).
 // Holding that lock, a load sees every committed ledger row: the check
 // that no other key owns its table and its writes cannot interleave with
 // another process's load.
@@ -480,8 +481,15 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	defer func() { <-s.writer }()
 
 	s.probeLock(ctx)
+	// The load holds one connection, whose SQLite handle the insert uses
+	// (see raw.go).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return sink.Result{}, sink.WrapLoad(job, fmt.Errorf("connect: %w", err))
+	}
+	defer conn.Close()
 	// BeginTx issues BEGIN IMMEDIATE, see driverDSN.
-	res, err := sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx} })
+	res, err := sqlsink.LoadSQL(ctx, conn, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{tx: tx, conn: conn} })
 	if err != nil && isBusy(err) {
 		held := fmt.Sprintf("another program held the write lock of %s for longer than the lock timeout, %s", s.path, s.busy)
 		if le, ok := errors.AsType[*sink.LoadError](err); ok {

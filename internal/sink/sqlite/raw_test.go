@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siftload/siftload/internal/schema"
+	"github.com/siftload/siftload/internal/sink"
+	"github.com/siftload/siftload/internal/sink/sinktest"
+)
+
+// TestRawConn checks that the insert's fast path reaches the driver's
+// connection: after an upgrade of modernc.org/sqlite that renames its
+// fields, loads would still be right but slow (see raw.go).
+func TestRawConn(t *testing.T) {
+	ctx := context.Background()
+	s, err := Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := s.(*Sink).db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var ok bool
+	if err := conn.Raw(func(dc any) error { _, ok = rawOf(dc); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatal("rawOf cannot reach the SQLite handle of the driver's connection: the insert takes database/sql's slow path")
+	}
+	for _, v := range []any{nil, 1, &struct{ db uintptr }{}, &struct{ db, tls uintptr }{1, 1}} {
+		if _, ok := rawOf(v); ok {
+			t.Errorf("rawOf(%T) = ok", v)
+		}
+	}
+}
+
+// rawCases are records whose values the fast path and database/sql must
+// store alike: empty text (not NULL), a NUL byte, the int64 limits, text
+// beyond a batch's first arena, dates and times.
+func rawCases(n int) ([]schema.Column, [][]any) {
+	cols := []schema.Column{
+		{Name: "i", Type: schema.Integer}, {Name: "d", Type: schema.Decimal}, {Name: "t", Type: schema.Text},
+		{Name: "day", Type: schema.Date}, {Name: "ts", Type: schema.Timestamp}, {Name: "tz", Type: schema.TimestampTZ},
+	}
+	at := time.Date(2023, 2, 26, 10, 4, 5, 120_000_000, time.UTC)
+	zone := time.FixedZone("", 2*3600)
+	texts := []any{"", "a\x00b", "ü", strings.Repeat("x", 100_000), nil, "plain"}
+	ints := []any{int64(math.MinInt64), int64(math.MaxInt64), int64(0), nil}
+	var recs [][]any
+	for i := range n {
+		recs = append(recs, []any{
+			ints[i%len(ints)], []any{"1.50", "-0.5", nil}[i%3], texts[i%len(texts)],
+			[]any{time.Date(2023, 1, 2, 0, 0, 0, 0, time.UTC), nil}[i%2],
+			at.Add(time.Duration(i) * time.Second), at.In(zone).Add(time.Duration(i) * time.Millisecond),
+		})
+	}
+	return cols, recs
+}
+
+// TestRawInsertSameAsSQL loads the same records by the fast path and by
+// database/sql, in full batches and a tail, and compares every stored
+// value with its SQLite storage class.
+func TestRawInsertSameAsSQL(t *testing.T) {
+	ctx := context.Background()
+	s, err := Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 2*batchRows(6) + 7
+	cols, recs := rawCases(n)
+	dump := func(table string) []string {
+		q := fmt.Sprintf(`SELECT quote(i)||typeof(i), quote(d)||typeof(d), quote(t)||typeof(t), quote(day)||typeof(day), quote(ts)||typeof(ts), quote(tz)||typeof(tz) FROM main.%q ORDER BY rowid`, table)
+		rows, err := s.(*Sink).db.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			v := make([]any, 6)
+			p := make([]any, 6)
+			for i := range v {
+				p[i] = &v[i]
+			}
+			if err := rows.Scan(p...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(v...))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var got [2][]string
+	var digest [2]string
+	for i, raw := range []bool{true, false} {
+		useRaw = raw
+		table := fmt.Sprintf("raw_%v", raw)
+		job := sink.LoadJob{Key: table + ".csv", Source: "a.zip!/x.csv", SHA256: "ab", Rows: int64(n), Table: schema.Table{Name: table, Columns: cols}}
+		res, err := s.Load(ctx, job, sinktest.NewSource(recs...))
+		useRaw = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows != int64(n) {
+			t.Fatalf("raw=%v: loaded %d rows, want %d", raw, res.Rows, n)
+		}
+		got[i] = dump(table)
+		e, _, err := s.Ledger(ctx, job.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest[i] = e.Digest
+	}
+	if len(got[0]) != n || len(got[1]) != n {
+		t.Fatalf("read back %d and %d rows, want %d", len(got[0]), len(got[1]), n)
+	}
+	for r := range got[0] {
+		if got[0][r] != got[1][r] {
+			t.Errorf("row %d: fast path stored\n%.200s\ndatabase/sql\n%.200s", r+1, got[0][r], got[1][r])
+		}
+	}
+	if digest[0] != digest[1] {
+		t.Errorf("ledger digest %s by the fast path, %s by database/sql", digest[0], digest[1])
+	}
+	// The empty text is text, not NULL.
+	if !strings.Contains(got[0][0], "''text") {
+		t.Errorf("row 1 = %.200s, want the empty text ''", got[0][0])
+	}
+}
+
+// TestSinktestSQLPath runs the sink's contract on the database/sql path
+// that a driver without a reachable handle takes.
+func TestSinktestSQLPath(t *testing.T) {
+	useRaw = false
+	defer func() { useRaw = true }()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sinktest.db")
+	sinktest.Run(t, Factory{}, dsn, sink.Options{})
+}
+
+// BenchmarkInsert loads 100,000 synthetic records by the fast path and
+// by database/sql: compare their ns/op and allocs/op.
+func BenchmarkInsert(b *testing.B) {
+	for _, raw := range []bool{true, false} {
+		name := "raw"
+		if !raw {
+			name = "database-sql"
+		}
+		b.Run(name, func(b *testing.B) {
+			useRaw = raw
+			defer func() { useRaw = true }()
+			dsn := "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
+			sinktest.Bench(b, Factory{}, dsn, sink.Options{}, 100_000)
+		})
+	}
+}
