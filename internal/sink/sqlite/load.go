@@ -178,60 +178,125 @@ func (l *loadTx) insertSQL(ctx context.Context, job sink.LoadJob, src sink.Recor
 	})
 }
 
+// batch is a batch of rows for insertBatches' exec.
+type batch struct {
+	args []any
+	rows int
+}
+
 // insertBatches reads src's records into batches of per rows and runs
 // each by exec, which returns the rows it inserted; the last batch may
 // have fewer rows. It checks ctx between batches.
+//
+// A goroutine of its own reads src (the digest of every record included)
+// and converts the values while exec runs the batch before: SQLite has
+// one writer, and the reads took a third of its goroutine's time. The
+// reader is done before insertBatches returns, so that the caller may
+// use src again (its Err, its digest).
 func insertBatches(ctx context.Context, job sink.LoadJob, src sink.RecordSource, per int, exec func(args []any, rows int) (int64, error)) (int64, error) {
 	ncols := len(sqlsink.InsertColumns(job))
-	args := make([]any, 0, per*ncols)
+	// Two batches fill while one runs: three buffers of per rows go round.
+	const buffers = 3
+	free := make(chan []any, buffers)
+	for range buffers {
+		free <- make([]any, 0, per*ncols)
+	}
+	batches := make(chan batch, buffers-1)
+	stop := make(chan struct{})
+	var readErr error // the reader's, once batches is closed
+	go func() {
+		defer close(batches)
+		readErr = readBatches(job, src, per, free, batches, stop)
+	}()
+	// finish stops the reader and waits for it.
+	finish := func() {
+		close(stop)
+		for range batches {
+		}
+	}
 	var inserted int64
-	pending := 0
-	run := func() error {
-		n, err := exec(args, pending)
+	for b := range batches {
+		n, err := exec(b.args, b.rows)
 		if err != nil {
-			return fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(pending), err)
+			finish()
+			return inserted, fmt.Errorf("insert rows %d to %d: %w", inserted+1, inserted+int64(b.rows), err)
 		}
 		inserted += n
-		args, pending = args[:0], 0
-		return nil
+		if err := ctx.Err(); err != nil {
+			finish()
+			return inserted, err
+		}
+		free <- b.args[:0]
 	}
+	return inserted, readErr
+}
+
+// readBatches is insertBatches' reader: it fills the buffers it takes
+// from free with per records each and sends them on batches, and the
+// records left at the end as a last batch. It returns src's error, or
+// when stop is closed, nil.
+func readBatches(job sink.LoadJob, src sink.RecordSource, per int, free <-chan []any, batches chan<- batch, stop <-chan struct{}) error {
 	want := len(job.Table.Columns)
 	types := make([]schema.Type, want)
 	for i, c := range job.Table.Columns {
 		types[i] = c.Type
 	}
+	var args []any
+	select {
+	case args = <-free:
+	case <-stop:
+		return nil
+	}
+	var read int64
+	pending := 0
+	send := func() bool {
+		select {
+		case <-stop: // first: the selects below may pick another ready case
+			return false
+		default:
+		}
+		select {
+		case batches <- batch{args: args, rows: pending}:
+		case <-stop:
+			return false
+		}
+		pending = 0
+		select {
+		case args = <-free:
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	for src.Next() {
 		vals, err := src.Values()
 		if err != nil {
-			return inserted, fmt.Errorf("record %d: %w", inserted+int64(pending)+1, err)
+			return fmt.Errorf("record %d: %w", read+1, err)
 		}
 		if len(vals) != want {
-			return inserted, fmt.Errorf("record %d has %d values for %d columns", inserted+int64(pending)+1, len(vals), want)
+			return fmt.Errorf("record %d has %d values for %d columns", read+1, len(vals), want)
 		}
+		read++
 		if job.OneTable {
 			args = append(args, job.Key)
 		}
 		for i, v := range vals {
 			args = append(args, bind(types[i], v))
 		}
-		if pending++; pending == per {
-			if err := run(); err != nil {
-				return inserted, err
-			}
-			if err := ctx.Err(); err != nil {
-				return inserted, err
-			}
+		if pending++; pending == per && !send() {
+			return nil
 		}
 	}
 	if err := src.Err(); err != nil {
-		return inserted, err
+		return err
 	}
 	if pending > 0 {
-		if err := run(); err != nil {
-			return inserted, err
+		select {
+		case batches <- batch{args: args, rows: pending}:
+		case <-stop:
 		}
 	}
-	return inserted, nil
+	return nil
 }
 
 func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool) error {

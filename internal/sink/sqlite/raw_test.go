@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,4 +166,91 @@ func BenchmarkInsert(b *testing.B) {
 			sinktest.Bench(b, Factory{}, dsn, sink.Options{}, 100_000)
 		})
 	}
+}
+
+// countingSource is n records of one Integer value; the record failAt
+// (1-based; 0: none) fails. It counts its calls of Next, from any
+// goroutine.
+type countingSource struct {
+	n, failAt int64
+	i         int64
+	nexts     atomic.Int64
+	err       error
+}
+
+func (s *countingSource) Next() bool {
+	s.nexts.Add(1)
+	if s.i >= s.n || s.err != nil {
+		return false
+	}
+	s.i++
+	return true
+}
+
+func (s *countingSource) Values() ([]any, error) {
+	if s.i == s.failAt {
+		s.err = errors.New("bad value")
+		return nil, s.err
+	}
+	return []any{s.i}, nil
+}
+
+func (s *countingSource) Err() error      { return s.err }
+func (s *countingSource) Rejected() int64 { return 0 }
+
+// TestInsertBatchesPipeline checks the reader goroutine of insertBatches:
+// every record once and in order, an exec error that stops the reader
+// before insertBatches returns, and a source error after the batches
+// before it ran.
+func TestInsertBatchesPipeline(t *testing.T) {
+	job := sink.LoadJob{Key: "k", Table: schema.Table{Name: "t", Columns: []schema.Column{{Name: "i", Type: schema.Integer}}}}
+	const per = 10
+	t.Run("all", func(t *testing.T) {
+		src := &countingSource{n: 1005}
+		var next int64 = 1
+		n, err := insertBatches(t.Context(), job, src, per, func(args []any, rows int) (int64, error) {
+			if len(args) != rows {
+				t.Fatalf("%d args for %d rows", len(args), rows)
+			}
+			for _, a := range args {
+				if a.(int64) != next {
+					t.Fatalf("value %v, want %d", a, next)
+				}
+				next++
+			}
+			return int64(rows), nil
+		})
+		if err != nil || n != 1005 || next != 1006 {
+			t.Fatalf("inserted %d (next %d), %v; want 1005", n, next, err)
+		}
+	})
+	t.Run("exec fails", func(t *testing.T) {
+		src := &countingSource{n: 1_000_000}
+		batches := 0
+		n, err := insertBatches(t.Context(), job, src, per, func(args []any, rows int) (int64, error) {
+			if batches++; batches == 3 {
+				return 0, errors.New("disk full")
+			}
+			return int64(rows), nil
+		})
+		if n != 20 || err == nil || err.Error() != "insert rows 21 to 30: disk full" {
+			t.Fatalf("inserted %d, %v; want 20 and the third batch's error", n, err)
+		}
+		after := src.nexts.Load()
+		time.Sleep(20 * time.Millisecond)
+		if got := src.nexts.Load(); got != after || after > 1000 {
+			t.Fatalf("the source was read %d times, then %d: the reader did not stop", after, got)
+		}
+	})
+	t.Run("source fails", func(t *testing.T) {
+		src := &countingSource{n: 1000, failAt: 35}
+		var ran int64
+		n, err := insertBatches(t.Context(), job, src, per, func(args []any, rows int) (int64, error) {
+			ran += int64(rows)
+			return int64(rows), nil
+		})
+		if n != 30 || ran != 30 || err == nil || err.Error() != "record 35: bad value" {
+			t.Fatalf("inserted %d (ran %d), %v; want 30 and record 35's error", n, ran, err)
+		}
+	})
 }
