@@ -176,6 +176,13 @@ func (s *rawStmt) exec(args []any, text *arena) error {
 		return err
 	}
 	tls, stmt := s.c.tls, s.stmt
+	// Every call below enters the connection's mutex (the driver opens it
+	// SQLITE_OPEN_FULLMUTEX). It is recursive: held here, each of them
+	// only counts up and down, which took an eighth off the statement's
+	// CPU time (13% in the scratch comparison in the README).
+	mu := lib.Xsqlite3_db_mutex(tls, s.c.db)
+	lib.Xsqlite3_mutex_enter(tls, mu)
+	defer lib.Xsqlite3_mutex_leave(tls, mu)
 	off := uintptr(0)
 	for i, v := range args {
 		idx := int32(i + 1)
