@@ -76,7 +76,7 @@ func bind(typ schema.Type, v any) any {
 
 // batchRows returns the rows of one INSERT for ncols columns.
 func batchRows(ncols int) int {
-	return max(1, min(maxBatch, maxVars/max(1, ncols)))
+	return max(1, min(maxBatch, batchVars/max(1, ncols), maxVars/max(1, ncols)))
 }
 
 // useRaw is false in the tests that load through database/sql.
