@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -253,4 +254,38 @@ func TestInsertBatchesPipeline(t *testing.T) {
 			t.Fatalf("inserted %d (ran %d), %v; want 30 and record 35's error", n, ran, err)
 		}
 	})
+}
+
+// TestPageSize checks that a new database gets pages of 16 KiB (see
+// driverDSN) and that an existing one keeps its own.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pageSize := func(path string) int {
+		s, err := Factory{}.Open(ctx, "sqlite:"+path, sink.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var n int
+		if err := s.(*Sink).db.QueryRowContext(ctx, "PRAGMA main.page_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := pageSize(filepath.Join(dir, "new.db")); n != 16384 {
+		t.Errorf("a new database has pages of %d bytes, want 16384", n)
+	}
+	old := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA page_size = 4096; CREATE TABLE x (a INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if n := pageSize(old); n != 4096 {
+		t.Errorf("an existing database of 4096-byte pages has %d now", n)
+	}
 }

@@ -152,6 +152,13 @@ func ParseDSN(dsn string) (Config, error) {
 func (c Config) driverDSN() string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
+	// A new database gets pages of 16 KiB (SQLite's default is 4 KiB): a
+	// quarter of the writes to the WAL and the file (8,648 pwrite calls
+	// instead of 33,771 for the benchmark's winners), 5% less CPU time.
+	// It must come before journal_mode, which creates the file: the driver
+	// runs the pragmas sorted by their text, and the quoted schema sorts
+	// first. An existing file keeps its page size.
+	q.Add("_pragma", `"main".page_size(16384)`)
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+c.Synchronous+")")
 	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of page cache
