@@ -119,6 +119,20 @@ func insertRaw(ctx context.Context, c rawConn, job sink.LoadJob, src sink.Record
 	per := batchRows(len(cols))
 	text := &arena{tls: c.tls}
 	defer text.free()
+	// A cancelled load interrupts the statement that runs, as the driver
+	// does for its own calls (sqlite3_interrupt may be called from any
+	// goroutine). Once the interrupt is done, the next statement that
+	// starts with none running (the rollback) clears it: wait for it.
+	interrupted := make(chan struct{})
+	stopInterrupt := context.AfterFunc(ctx, func() {
+		defer close(interrupted)
+		lib.Xsqlite3_interrupt(c.tls, c.db)
+	})
+	defer func() {
+		if !stopInterrupt() {
+			<-interrupted
+		}
+	}()
 	var full *rawStmt
 	defer func() {
 		if full != nil {

@@ -289,3 +289,56 @@ func TestPageSize(t *testing.T) {
 		t.Errorf("an existing database of 4096-byte pages has %d now", n)
 	}
 }
+
+// cancelSource cancels its load's context when record at is read.
+type cancelSource struct {
+	sink.RecordSource
+	n, at  int
+	cancel context.CancelFunc
+}
+
+func (s *cancelSource) Next() bool {
+	if s.n++; s.n == s.at {
+		s.cancel()
+	}
+	return s.RecordSource.Next()
+}
+
+// TestCancelledInsert cancels loads in the middle of their insert: each
+// fails and leaves neither rows nor a ledger row, and the next load on
+// the same connection, whose insert statements the cancellation must not
+// interrupt, loads.
+func TestCancelledInsert(t *testing.T) {
+	ctx := context.Background()
+	s, err := Factory{}.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), sink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.(*Sink).db.SetMaxOpenConns(1) // every load on one connection
+	cols := []schema.Column{{Name: "i", Type: schema.Integer}, {Name: "t", Type: schema.Text}}
+	var recs [][]any
+	for i := range 3000 {
+		recs = append(recs, []any{int64(i), fmt.Sprint("text ", i)})
+	}
+	for i := range 20 {
+		table := fmt.Sprintf("c%d", i)
+		job := sink.LoadJob{Key: table + ".csv", Source: "a.zip!/x.csv", SHA256: "ab", Rows: int64(len(recs)), Table: schema.Table{Name: table, Columns: cols}}
+		cctx, cancel := context.WithCancel(ctx)
+		_, err := s.Load(cctx, job, &cancelSource{RecordSource: sinktest.NewSource(recs...), at: 150 + 100*i, cancel: cancel})
+		cancel()
+		if err == nil {
+			t.Fatalf("load %d: cancelled, and no error", i)
+		}
+		if _, ok, err := s.Ledger(ctx, job.Key); ok || err != nil {
+			t.Fatalf("load %d: cancelled, and the ledger has it (%v)", i, err)
+		}
+		if _, ok, err := s.Columns(ctx, table); ok || err != nil {
+			t.Fatalf("load %d: cancelled, and its table is there (%v)", i, err)
+		}
+		job.Key, job.Table.Name = "ok"+job.Key, "ok"+table
+		if res, err := s.Load(ctx, job, sinktest.NewSource(recs...)); err != nil || res.Rows != int64(len(recs)) {
+			t.Fatalf("load after cancelled load %d: %d rows, %v", i, res.Rows, err)
+		}
+	}
+}
