@@ -18,13 +18,14 @@ import (
 // inserts rows: per batch database/sql converts and checks every argument,
 // and the driver looks up every parameter's name, mallocs, copies and
 // frees every text value and binds NULL to each afterwards. On the
-// benchmark's 40 winners (670,324 rows of 8 columns) that was 0.88 s of
-// the import's 1.98 s of CPU, against 0.24 s in sqlite3_step (pprof of
-// siftload import, see the package README). The fast path prepares the
-// same multi-row INSERT with sqlite3_prepare_v2 on the same connection,
-// inside the load's transaction, copies a batch's text into one C buffer
-// it reuses, binds it with SQLITE_STATIC, and steps and resets the
-// statement: BenchmarkInsert shows the difference.
+// benchmark's 40 winners (670,324 rows of 8 columns) the insert's
+// Stmt.ExecContext took 0.88 s of the import's 1.98 s of CPU, of which
+// sqlite3_step 0.24 s (pprof of siftload import, see the package README).
+// The fast path prepares the same multi-row INSERT with
+// sqlite3_prepare_v2 on the same connection, inside the load's
+// transaction, copies a batch's text into one C buffer it reuses, binds
+// it with SQLITE_STATIC, and steps and resets the statement:
+// BenchmarkInsert shows the difference.
 //
 // modernc.org/sqlite does not export its connection's handle, so rawOf
 // reads the two fields that hold it, db (the sqlite3*) and tls (the
