@@ -71,7 +71,7 @@ const maxVars = 32766
 // a statement's values then stay in the CPU's caches. On the benchmark's
 // winners (8 columns) 100 rows took 7% fewer instructions than 500
 // (callgrind), and 64 columns loaded fastest at 250 to 4,000 values a
-// statement, 30% slower at 32,000 (see README.md).
+// statement, with 43% more CPU time at 32,000 (see README.md).
 const (
 	maxBatch  = 100
 	batchVars = 1000
