@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -78,10 +79,15 @@ func generate(ctx context.Context, p Params) (result, error) {
 	out := make([][]written, len(s.snaps))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
+	// Writers and their buffers go from archive to archive: a site of
+	// many tiny snapshots spent its time allocating them.
+	writers := sync.Pool{New: func() any { return newCSVWriter(s) }}
 	for i := range s.snaps {
 		g.Go(func() error {
+			cw := writers.Get().(*csvWriter)
+			defer writers.Put(cw)
 			var err error
-			out[i], err = s.writeSnapshot(gctx, newCSVWriter(s), &s.snaps[i])
+			out[i], err = s.writeSnapshot(gctx, cw, &s.snaps[i])
 			return err
 		})
 	}
