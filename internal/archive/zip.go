@@ -144,7 +144,8 @@ func countZipHeaders(ctx context.Context, r io.ReaderAt, size, off, max int64) (
 	if off < 0 || off > size {
 		return 0, nil
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), 64<<10)
+	// No larger a buffer than the directory: a tiny zip's is a few KB.
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), int(min(size-off, 64<<10)))
 	var (
 		h [zipCentralLen]byte
 		n int64
