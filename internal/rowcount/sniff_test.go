@@ -55,3 +55,44 @@ func TestSniffDelimiterCutLine(t *testing.T) {
 		t.Errorf("SniffDelimiter(cut) = %q, want ';'", got)
 	}
 }
+
+// TestSniffUnquotedIsSniffEach checks the one-read sniff of samples
+// without quotes against the read per delimiter, on random samples of
+// delimiters, line ends and text, cut or not.
+func TestSniffUnquotedIsSniffEach(t *testing.T) {
+	const alpha = ",;\t|\r\n\r\nab, "
+	g := uint64(3)
+	next := func(n uint64) uint64 {
+		g = g*6364136223846793005 + 1442695040888963407
+		return (g >> 33) % n
+	}
+	differ := map[byte]int{}
+	for i := range 60000 {
+		b := make([]byte, next(400))
+		if i%3000 == 0 {
+			b = make([]byte, SniffLen+int(next(100))) // many records, cut
+		}
+		// Lines of a few fields, with runs of one delimiter, so that
+		// every delimiter wins some samples.
+		pref := alpha[next(4)]
+		for j := range b {
+			switch c := alpha[next(uint64(len(alpha)))]; {
+			case next(3) == 0:
+				b[j] = pref
+			default:
+				b[j] = c
+			}
+		}
+		for _, truncated := range []bool{false, true} {
+			got, want := sniffUnquoted(b, truncated), sniffEach(b, truncated)
+			if got != want {
+				t.Fatalf("sample %q (truncated %v): one read says %q, one read per delimiter %q", b, truncated, got, want)
+			}
+			differ[got]++
+		}
+	}
+	if len(differ) != len(delimiters) {
+		t.Errorf("the samples chose only %v", differ)
+	}
+	t.Logf("chosen (by byte): %v", differ)
+}
