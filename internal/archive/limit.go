@@ -242,7 +242,10 @@ type memFile struct {
 func readSmall(f countFile, size int64) (memFile, error) {
 	bp := smallBufs.Get().(*[]byte)
 	if int64(cap(*bp)) < size {
-		*bp = make([]byte, size, smallZip)
+		// Sized to the file (at least 64 KiB, so that tiny zips share
+		// one size), not to smallZip: a pool's buffers are dropped at
+		// GCs, and 1 MiB ones for 20 KB zips made the heap grow.
+		*bp = make([]byte, size, max(size, 64<<10))
 	}
 	b := (*bp)[:size]
 	if _, err := io.ReadFull(io.NewSectionReader(f.f, 0, size), b); err != nil {
