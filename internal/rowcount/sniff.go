@@ -39,11 +39,17 @@ func SniffDelimiter(sample []byte) byte {
 	return sniffEach(sample, truncated)
 }
 
-// sniffEach is SniffDelimiter reading sample once per delimiter.
+// sniffEach is SniffDelimiter reading sample once per delimiter. A
+// delimiter that the sample does not hold is not read for: its counts are
+// all zero, its score too, and such a delimiter never wins (a win needs a
+// higher score, or the same score and a higher count).
 func sniffEach(sample []byte, truncated bool) byte {
 	best, bestScore, bestCount := delimiters[0], 0, int64(0)
 	var counts [sniffLines]int64
 	for _, d := range delimiters {
+		if bytes.IndexByte(sample, d) < 0 {
+			continue
+		}
 		n := sniffCounts(sample, d, truncated, &counts)
 		count, score := modeCount(counts[:n])
 		if score > bestScore || score == bestScore && count > bestCount {
