@@ -37,9 +37,11 @@ var heapBound struct {
 	armed bool // a heapHook waits for the next collection
 }
 
-// boundHeap sets the limit for an analysis and returns its release,
-// which restores the previous limit once no analysis runs.
-func boundHeap() (release func()) {
+// BoundHeap sets the limit for an analysis and returns its release,
+// which restores the previous limit once no analysis runs. Run calls it;
+// a caller calls it too to bound what it does before and after Run
+// (listing the inputs, writing the outputs). Calls nest.
+func BoundHeap() (release func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}

@@ -13,7 +13,7 @@ import (
 func TestBoundHeap(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
 	t.Setenv("GOMEMLIMIT", "")
-	release := boundHeap()
+	release := BoundHeap()
 	if got := debug.SetMemoryLimit(-1); got != HeapFloor {
 		t.Errorf("limit during an analysis = %d, want HeapFloor %d", got, HeapFloor)
 	}
@@ -39,7 +39,7 @@ func TestBoundHeap(t *testing.T) {
 	}
 
 	t.Setenv("GOMEMLIMIT", "1GiB")
-	boundHeap()()
+	BoundHeap()()
 	if got := debug.SetMemoryLimit(-1); got != prev {
 		t.Errorf("limit with GOMEMLIMIT set = %d, want it untouched (%d)", got, prev)
 	}
