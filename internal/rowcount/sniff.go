@@ -62,7 +62,7 @@ func sniffEach(sample []byte, truncated bool) byte {
 // sniffUnquoted is SniffDelimiter for a sample without a quote, in one
 // read instead of one per delimiter: most members of a site of many tiny
 // snapshots are sniffed whole, and the four reads were a quarter of its
-// analysis (TestSniffUnquotedIsSniffEach keeps it sniffEach). Without
+// analysis (TestSniffShortcuts keeps it sniffEach). Without
 // quotes the delimiter changes only the counts: records and line endings
 // go the same way for every delimiter. So the one read, with comma,
 // follows the records, and the others' counts are kept beside it: set to
