@@ -761,9 +761,11 @@ $(ratios)
 - Peak RSS is GNU time's "Maximum resident set size": of the largest
   single process, not the sum of a pipeline.
 - sqlite3 and siftload both write SQLite in WAL mode with
-  synchronous=NORMAL. siftload's import reads each winner twice from its
-  archive (type inference, then the load), checks its sha256 and writes
-  the ledger; sqlite3 and psql read extracted files (extraction untimed).
+  synchronous=NORMAL. siftload's import reads each winner once from its
+  archive (types guessed from its first 256 KiB and checked against every
+  value as it loads), checks its sha256, validates and converts every
+  value, keeps a per-row digest and writes the ledger; sqlite3 and psql
+  read extracted files (extraction untimed) and do none of that.
 - psql loads the tables siftload creates (the same column types), created
   in the timed script; every PostgreSQL line starts from an empty schema.
 - Most of a SQLite load's RSS is SQLite's page cache, which the sink caps
