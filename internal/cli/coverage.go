@@ -141,6 +141,8 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		batch    []plan.Candidate
 		next     int // the first entry of the batch
 		checked  int // keys with other versions
+		read     int // other versions read
+		cached   int // other versions whose result came from the cache
 	)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -155,11 +157,13 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		for next < len(entries) && entries[next].Key <= batch[len(batch)-1].Key {
 			next++
 		}
-		n, probs, err := checkBatch(ctx, ins, opts, batch, entries[lo:next])
+		n, st, probs, err := checkBatch(ctx, ins, opts, batch, entries[lo:next])
 		if err != nil {
 			return err
 		}
 		checked += n
+		read += st.read
+		cached += st.cached
 		problems = append(problems, probs...)
 		if emit != nil {
 			for i := range batch {
@@ -201,6 +205,9 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 	}
 	p.Printf("coverage: checked %d keys with other versions in %s: %d chosen versions lack rows of another version",
 		checked, time.Since(start).Round(time.Millisecond), lacking)
+	if cache != nil {
+		p.Printf("coverage cache %s: %d other versions from the cache, %d read", cache.Dir, cached, read)
+	}
 	if j.mode == coverageStrict {
 		problems = append(problems, plan.CoverageProblems(entries)...)
 	}
@@ -211,7 +218,7 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 // each) against their chosen versions in entries (the same keys, sorted),
 // records the results in both, and returns how many keys had other
 // versions and the problems.
-func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options, cands []plan.Candidate, entries []plan.Entry) (int, []*problem.Error, error) {
+func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options, cands []plan.Candidate, entries []plan.Entry) (int, batchStats, []*problem.Error, error) {
 	chosen := make(map[string]string, len(entries))
 	for _, e := range entries {
 		chosen[e.Key] = e.Source
@@ -234,12 +241,19 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 	opts.Digests = digests
 	res, problems, err := coverage.Check(ctx, ins, list, opts)
 	if err != nil {
-		return 0, nil, err
+		return 0, batchStats{}, nil, err
 	}
+	var st batchStats
 	found := make(map[string]coverage.Version)
 	for _, r := range res {
 		for _, v := range r.Versions {
 			found[v.Source] = v
+			switch {
+			case v.Cached:
+				st.cached++
+			case v.Rows >= 0 && (v.Checked || v.Reason == coverage.ReasonHeader):
+				st.read++
+			}
 		}
 	}
 	for i := range cands {
@@ -250,8 +264,11 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 		cands[i].Coverage = &plan.Coverage{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
 	}
 	plan.SetCoverage(entries, cands)
-	return len(list), problems, nil
+	return len(list), st, problems, nil
 }
+
+// batchStats count the other versions of a batch.
+type batchStats struct{ read, cached int }
 
 // outerInputs returns the outermost files that sources name (relative to
 // the working directory, as the shards wrote them): for each source, its

@@ -49,6 +49,9 @@ type Version struct {
 	Rows    int64
 	Missing int64 // of its records, how many the chosen version does not hold
 	Reason  string
+	// Cached is true when the result came from Options.Cache: nothing
+	// was read for it.
+	Cached bool
 }
 
 // Result is the check of one key.
@@ -200,7 +203,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			}
 			if p, hit := e.pair(d); ok && hit {
 				v := &c.versions[i][j]
-				v.Checked, v.Rows, v.Missing, v.Reason = p.Checked, -1, p.Missing, p.Reason
+				v.Checked, v.Rows, v.Missing, v.Reason, v.Cached = p.Checked, -1, p.Missing, p.Reason, true
 				c.cached[i][j] = true
 				continue
 			}
