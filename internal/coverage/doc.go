@@ -84,4 +84,14 @@
 // Results are keyed by key and source, sorted, and counted by the merge of
 // sorted sets, so they are the same for any number of workers and any
 // memory limit.
+//
+// # Cache
+//
+// With Options.Cache, a pair's result is kept by content (the two
+// versions' sha256 and size, the dialect, the siftload version; see
+// cache.go), and so is each chosen version's sorted hash set: a later
+// check reads only the pairs it has not seen, and compares a new version
+// with the kept set instead of reading the chosen version again. A result
+// is kept only when the bytes read again hash to the digest the analysis
+// measured.
 package coverage
