@@ -330,7 +330,11 @@ func (c *Cache) storeSet(e *entry, s *set, header []string) {
 		c.warn(fmt.Errorf("coverage cache: %w", err))
 		return
 	}
+	// Two keys may share a chosen version's bytes, hence its entry, and
+	// be read at once.
+	c.mu.Lock()
 	e.header, e.hasSet, e.n, e.sum, e.dirty = slices.Clone(header), true, n, h.Sum64(), true
+	c.mu.Unlock()
 }
 
 // loadSet returns the chosen set of an entry, read from its file and
