@@ -22,7 +22,9 @@ func TestCacheKeepsOnlyWhatTheBytesDecide(t *testing.T) {
 	others := []string{months(3, 12), months(1, 4) + "2023-13,0\n", months(2, 5)}
 	writeZip(t, filepath.Join(dir, "s0.zip"), "X.csv", chosen)
 	src := func(i int) string { return filepath.ToSlash(filepath.Join(dir, fmt.Sprintf("s%d.zip", i))) + "!/X.csv" }
-	digest := func(s string) Digest { return Digest{SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(s))), Bytes: int64(len(s))} }
+	digest := func(s string) Digest {
+		return Digest{SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(s))), Bytes: int64(len(s))}
+	}
 	key := Key{Key: "X.csv", Chosen: src(0)}
 	digests := map[string]Digest{src(0): digest(chosen)}
 	for i, o := range others {
