@@ -472,11 +472,6 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 		return err
 	}
 	chosen, cok := c.opts.Digests[c.keys[s.key].Chosen]
-	var dr *digestReader
-	if c.entries[s.key] != nil {
-		dr = newDigestReader(r)
-		r = dr
-	}
 	// The sizes of the other versions that may be prefixes of this one.
 	var sizes []int64
 	for _, o := range c.keys[s.key].Others {
@@ -484,10 +479,17 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 			sizes = append(sizes, d.Bytes)
 		}
 	}
-	if len(sizes) > 0 {
-		ph := newPrefixHasher(r, sizes)
-		c.prefixes[s.key] = ph
+	// With the cache, the same sha256 pass proves the bytes are those
+	// of the chosen digest (its set is kept only then).
+	verify := c.entries[s.key] != nil && cok
+	var ph *prefixHasher
+	if len(sizes) > 0 || verify {
+		ph = newPrefixHasher(r, sizes)
+		ph.all = verify
 		r = ph
+		if len(sizes) > 0 {
+			c.prefixes[s.key] = ph
+		}
 	}
 	h := &hasher{}
 	if _, err := c.records(ctx, r, func(header []string) (*hasher, bool) {
@@ -506,7 +508,7 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 		return err
 	}
 	c.chosen[s.key] = set
-	if dr != nil && cok && dr.is(chosen) {
+	if verify && ph.is(chosen) {
 		c.verified[s.key] = true
 		c.opts.Cache.storeSet(c.entries[s.key], set, c.headers[s.key])
 	}

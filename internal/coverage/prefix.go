@@ -41,6 +41,10 @@ type prefixHasher struct {
 	last byte    // the last byte passed
 	sums map[int64]string
 	head []byte // the first minPrefix bytes passed
+	// all hashes every byte, not only up to the last size, so that
+	// is can tell whether the bytes were those of a digest (the cache
+	// keeps results only then) with the same sha256 pass.
+	all bool
 }
 
 func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
@@ -57,7 +61,11 @@ func (p *prefixHasher) Read(b []byte) (int, error) {
 	}
 	for len(data) > 0 {
 		if len(p.at) == 0 {
-			break // no size to reach: no need to hash
+			if p.all {
+				p.h.Write(data)
+				p.n += int64(len(data))
+			}
+			break // no size to reach: no need to hash (unless all)
 		}
 		take := len(data)
 		if rest := p.at[0] - p.n; rest < int64(take) {
@@ -77,6 +85,15 @@ func (p *prefixHasher) Read(b []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// is reads what is left (the records may end before the bytes do) and
+// reports whether the bytes passed were those of want; p must hash all.
+func (p *prefixHasher) is(want Digest) bool {
+	if _, err := io.Copy(io.Discard, p); err != nil {
+		return false
+	}
+	return p.all && p.n == want.Bytes && hex.EncodeToString(p.h.Sum(nil)) == want.SHA256
 }
 
 // isPrefix reports whether a version with digest d is a prefix of the
