@@ -81,3 +81,56 @@ func TestCacheKeepsOnlyWhatTheBytesDecide(t *testing.T) {
 		t.Errorf("warnings: %v", warnings)
 	}
 }
+
+// TestPrefixPass: a key whose other versions may all be prefixes of the
+// chosen version has it read as bytes first (pass 1a); when one is not a
+// prefix after all, the chosen version is read in full and the counts are
+// those of a full read; a chosen version that is gone is one problem, not
+// one a pass.
+func TestPrefixPass(t *testing.T) {
+	digest := func(s string) Digest {
+		return Digest{SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(s))), Bytes: int64(len(s))}
+	}
+	chosen := months(1, 12)
+	prefix := months(1, 6)
+	notPrefix := months(1, 5) + "2023-13,0\n"
+	dir := t.TempDir()
+	src := func(name string) string { return filepath.ToSlash(filepath.Join(dir, name)) + "!/X.csv" }
+	writeZip(t, filepath.Join(dir, "c.zip"), "X.csv", chosen)
+	writeZip(t, filepath.Join(dir, "p.zip"), "X.csv", prefix)
+	writeZip(t, filepath.Join(dir, "q.zip"), "X.csv", notPrefix)
+	digests := map[string]Digest{src("c.zip"): digest(chosen), src("p.zip"): digest(prefix), src("q.zip"): digest(notPrefix)}
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, withCache := range []bool{false, true} {
+		opts := Options{Digests: digests}
+		if withCache {
+			opts.Cache = &Cache{Dir: t.TempDir(), Version: "test"}
+		}
+		key := Key{Key: "X.csv", Chosen: src("c.zip"), Others: []string{src("p.zip"), src("q.zip")}}
+		res, probs, err := Check(context.Background(), ins, []Key{key}, opts)
+		if err != nil || len(probs) > 0 {
+			t.Fatalf("check: %v %v", err, probs)
+		}
+		p, q := res[0].Versions[0], res[0].Versions[1]
+		if !p.Checked || p.Rows != -1 || p.Missing != 0 || !q.Checked || q.Rows != 6 || q.Missing != 1 {
+			t.Errorf("cache %v: prefix %+v, not a prefix %+v", withCache, p, q)
+		}
+	}
+	// The chosen version gone, its others all prefixes: one problem.
+	key := Key{Key: "X.csv", Chosen: src("gone.zip"), Others: []string{src("p.zip")}}
+	digests[src("gone.zip")] = digest(chosen)
+	writeZip(t, filepath.Join(dir, "gone.zip"), "Y.csv", chosen)
+	if ins, err = archive.Expand(context.Background(), []string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	res, probs, err := Check(context.Background(), ins, []Key{key}, Options{Digests: digests})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 1 || res[0].Versions[0].Reason != ReasonNoChosen {
+		t.Errorf("a chosen version not found: problems %v, version %+v; want one problem and %q", probs, res[0].Versions[0], ReasonNoChosen)
+	}
+}

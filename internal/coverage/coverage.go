@@ -146,6 +146,7 @@ type checker struct {
 	chosen   []*set          // by key index; nil when not read
 	entries  []*entry        // by key index: the cache's entry of the chosen version; nil for none
 	verified []bool          // by key index: the chosen set is of the bytes its digest names
+	dropped  []bool          // by key index: the chosen version could not be read
 	keep     [][]bool        // by key and other index: the result may be cached
 	cached   [][]bool        // by key and other index: the result came from the cache
 	prefixes []*prefixHasher // by key index: the chosen versions' prefix digests
@@ -166,6 +167,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	c.versions = make([][]Version, n)
 	c.entries = make([]*entry, n)
 	c.verified = make([]bool, n)
+	c.dropped = make([]bool, n)
 	c.keep = make([][]bool, n)
 	c.cached = make([][]bool, n)
 	defer func() {
@@ -179,6 +181,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	// Pass 1: the chosen versions of keys that have others, unless
 	// their digests answer for all of them.
 	want := make(map[string]slot)
+	wantPrefix := make(map[string]slot)
 	loaded := make(map[Digest]*entry) // one entry per chosen digest
 	for i, k := range c.keys {
 		c.versions[i] = make([]Version, len(k.Others))
@@ -209,8 +212,31 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			}
 			needed = true
 		}
-		if needed && !c.cachedSet(i, e) {
+		switch {
+		case !needed || c.cachedSet(i, e):
+		case c.prefixOnly(i) != nil:
+			wantPrefix[k.Chosen] = slot{i, -1}
+		default:
 			want[k.Chosen] = slot{i, -1}
+		}
+	}
+	// Pass 1a: the chosen versions whose other versions may all be
+	// prefixes of them (an export that only grew) are read as bytes, not
+	// records, for the sha256 of their first bytes; those whose others
+	// are not all proven prefixes so are read in full in pass 1 (a
+	// second read, but only of the chosen versions that did not only
+	// grow, and the bytes read stop at the first size that is not a
+	// prefix).
+	if err := c.pass(ctx, inputs, wantPrefix, c.readPrefix); err != nil {
+		return nil, nil, err
+	}
+	for src, sl := range wantPrefix {
+		if c.dropped[sl.key] {
+			continue // a problem already: not read again
+		}
+		if !c.allPrefixes(sl.key) {
+			c.prefixes[sl.key] = nil
+			want[src] = sl
 		}
 	}
 	if err := c.pass(ctx, inputs, want, c.readChosen); err != nil {
@@ -228,14 +254,14 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			if v.Checked || c.cached[i][j] {
 				continue // the chosen version's digest, or the cache's
 			}
-			if c.chosen[i] == nil {
-				v.Reason = ReasonNoChosen
-				continue
-			}
 			d, ok := c.opts.Digests[o]
 			if ok && (d == c.opts.Digests[k.Chosen] || c.prefixes[i] != nil && c.prefixes[i].isPrefix(d, c.opts.Record)) {
 				v.Checked, v.Rows = true, -1
 				c.keep[i][j] = c.verified[i] // proven from the chosen bytes
+				continue
+			}
+			if c.chosen[i] == nil {
+				v.Reason = ReasonNoChosen
 				continue
 			}
 			if first, dup := read[d]; ok && dup {
@@ -383,7 +409,9 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 
 // dropChosen forgets a chosen version that could not be read in full.
 func (c *checker) dropChosen(i int) {
+	c.dropped[i] = true
 	c.verified[i] = false
+	c.prefixes[i] = nil // a proof needs every byte read
 	if s := c.chosen[i]; s != nil {
 		c.memUsed.Add(-int64(len(s.mem)) * hashSize)
 		s.release()
@@ -511,6 +539,94 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 	if verify && ph.is(chosen) {
 		c.verified[s.key] = true
 		c.opts.Cache.storeSet(c.entries[s.key], set, c.headers[s.key])
+	}
+	return nil
+}
+
+// needRead reports whether other version j of key i is still to be
+// compared: not answered by the digests or the cache.
+func (c *checker) needRead(i, j int) bool {
+	return !c.versions[i][j].Checked && !c.cached[i][j]
+}
+
+// prefixOnly returns, for a key whose other versions still to compare
+// may all be prefixes of the chosen version (each has a digest, smaller
+// than the chosen one's, and no two of a size differ), the sha256 each
+// size must have; nil otherwise.
+func (c *checker) prefixOnly(i int) map[int64]string {
+	k := c.keys[i]
+	cd, ok := c.opts.Digests[k.Chosen]
+	if !ok {
+		return nil
+	}
+	at := make(map[int64]string)
+	for j, o := range k.Others {
+		if !c.needRead(i, j) {
+			continue
+		}
+		d, ok := c.opts.Digests[o]
+		if !ok || d.Bytes <= 0 || d.Bytes >= cd.Bytes {
+			return nil
+		}
+		if s, dup := at[d.Bytes]; dup && s != d.SHA256 {
+			return nil
+		}
+		at[d.Bytes] = d.SHA256
+	}
+	return at
+}
+
+// allPrefixes reports whether pass 1a proved every other version of key
+// i still to compare a prefix of the chosen version.
+func (c *checker) allPrefixes(i int) bool {
+	ph := c.prefixes[i]
+	if ph == nil || ph.short {
+		return false
+	}
+	for j, o := range c.keys[i].Others {
+		if c.needRead(i, j) && !ph.isPrefix(c.opts.Digests[o], c.opts.Record) {
+			return false
+		}
+	}
+	return true
+}
+
+// readPrefix reads the bytes of a chosen version (pass 1a) for the
+// sha256 of its first bytes at the sizes of its other versions; it stops
+// at the first size whose sha256 is not the other version's (the key is
+// then read in full). With the cache it reads to the end, to prove the
+// bytes are those of the chosen digest.
+func (c *checker) readPrefix(ctx context.Context, s slot, source string, r io.Reader, _ *collector) error {
+	chosen := c.opts.Digests[c.keys[s.key].Chosen]
+	at := c.prefixOnly(s.key)
+	sizes := make([]int64, 0, len(at))
+	for n := range at {
+		sizes = append(sizes, n)
+	}
+	ph := newPrefixHasher(r, sizes)
+	ph.all = c.entries[s.key] != nil
+	ph.expect = at
+	c.prefixes[s.key] = ph
+	buf := make([]byte, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := ph.Read(buf)
+		if errors.Is(err, errNotPrefix) {
+			ph.short = true
+			return nil // read in full in pass 1
+		}
+		// Every size reached, and the head sameStart needs read.
+		if err == io.EOF || len(ph.at) == 0 && !ph.all && len(ph.head) >= minPrefix {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if ph.all && ph.is(chosen) {
+		c.verified[s.key] = true
 	}
 	return nil
 }

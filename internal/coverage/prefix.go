@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"slices"
@@ -45,7 +46,16 @@ type prefixHasher struct {
 	// is can tell whether the bytes were those of a digest (the cache
 	// keeps results only then) with the same sha256 pass.
 	all bool
+	// expect, when set, is the sha256 each size must have (pass 1a):
+	// Read returns errNotPrefix at the first size that has another, or
+	// that does not end a line; short then records that the read
+	// stopped there.
+	expect map[int64]string
+	short  bool
 }
+
+// errNotPrefix stops a read of pass 1a: an other version is not a prefix.
+var errNotPrefix = errors.New("coverage: not a prefix")
 
 func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
 	at := slices.Clone(sizes)
@@ -82,6 +92,9 @@ func (p *prefixHasher) Read(b []byte) (int, error) {
 				p.sums[p.n] = hex.EncodeToString(p.h.Sum(nil))
 			}
 			p.at = p.at[1:]
+			if want, ok := p.expect[p.n]; ok && p.sums[p.n] != want {
+				return n, errNotPrefix
+			}
 		}
 	}
 	return n, err
