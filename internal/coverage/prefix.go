@@ -52,6 +52,17 @@ type prefixHasher struct {
 	// stopped there.
 	expect map[int64]string
 	short  bool
+
+	// proven memoizes isPrefix by digest: a key of many small versions
+	// asks for each (pass 1a and pass 2), and sameStart decodes the
+	// head.
+	proven map[Digest]bool
+	// full is the head decoded, and its delimiter sniffed (fullOK:
+	// done; fullErr: it does not decode), for sameStart.
+	full      []byte
+	fullDelim byte
+	fullOK    bool
+	fullErr   bool
 }
 
 // errNotPrefix stops a read of pass 1a: an other version is not a prefix.
@@ -117,34 +128,49 @@ func (p *prefixHasher) isPrefix(d Digest, opts record.Options) bool {
 	if !ok || s != d.SHA256 {
 		return false
 	}
-	return d.Bytes >= minPrefix || sameStart(p.head, int(d.Bytes), opts)
+	if d.Bytes >= minPrefix {
+		return true
+	}
+	if v, ok := p.proven[d]; ok {
+		return v
+	}
+	if p.proven == nil {
+		p.proven = make(map[Digest]bool)
+	}
+	if !p.fullOK {
+		p.fullOK = true
+		full, err := decodeAll(p.head, opts)
+		p.full, p.fullErr = full, err != nil
+		p.fullDelim = rowcount.SniffDelimiter(full[:min(len(full), rowcount.SniffLen)])
+	}
+	v := !p.fullErr && sameStart(p.full, p.fullDelim, p.head[:d.Bytes], opts)
+	p.proven[d] = v
+	return v
 }
 
-// sameStart reports whether head[:n], a short version, reads as the
-// start of head, the first minPrefix bytes of a chosen version (or all of
-// it): its decoded text is a prefix of head's, and it sniffs the same
-// delimiter (unless opts give one). Then the two agree on the byte order
-// mark, the UTF-16 guess, the delimiter and the line ending (the prefix
-// ends in "\n"), and the records of head[:n] are the first records of
-// the chosen version.
-func sameStart(head []byte, n int, opts record.Options) bool {
-	decode := func(b []byte) ([]byte, error) {
-		r, err := record.Decode(bytes.NewReader(b), opts.Encoding)
-		if err != nil {
-			return nil, err
-		}
-		return io.ReadAll(r)
-	}
-	full, err := decode(head)
+// decodeAll returns the text of b, decoded as the dialect reads it.
+func decodeAll(b []byte, opts record.Options) ([]byte, error) {
+	r, err := record.Decode(bytes.NewReader(b), opts.Encoding)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	part, err := decode(head[:n])
-	if err != nil || !bytes.HasPrefix(full, part) {
+	return io.ReadAll(r)
+}
+
+// sameStart reports whether part, a short version, reads as the start
+// of a chosen version whose first minPrefix bytes (or all of it) decode
+// to full, which sniffs the delimiter fullDelim: its decoded text is a
+// prefix of full, and it sniffs the same delimiter (unless opts give
+// one). Then the two agree on the byte order mark, the UTF-16 guess, the
+// delimiter and the line ending (the prefix ends in "\n"), and the
+// records of part are the first records of the chosen version.
+func sameStart(full []byte, fullDelim byte, part []byte, opts record.Options) bool {
+	text, err := decodeAll(part, opts)
+	if err != nil || !bytes.HasPrefix(full, text) {
 		return false
 	}
 	if opts.Delimiter != 0 {
 		return true
 	}
-	return rowcount.SniffDelimiter(part[:min(len(part), rowcount.SniffLen)]) == rowcount.SniffDelimiter(full[:min(len(full), rowcount.SniffLen)])
+	return rowcount.SniffDelimiter(text[:min(len(text), rowcount.SniffLen)]) == fullDelim
 }
