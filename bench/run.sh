@@ -6,7 +6,7 @@
 #   bench/run.sh --quick         # tiny site, 1 run: the CI smoke test (< 1 min)
 #   bench/run.sh --big           # also a site whose one member is 2 GiB (slow)
 #   bench/run.sh --scaling       # also analysis time per GB at 0.25, 0.5, 1, 2 GB
-#   bench/run.sh --many-small    # also peak RSS over 5,000 and 20,000 tiny snapshots
+#   bench/run.sh --many-small    # also peak RSS over 5,000, 20,000 and 100,000 tiny snapshots
 #
 # It prints a table of medians and the issue's ratios, and writes them with
 # the machine's description to bench/RESULTS.md (--quick: to the work
@@ -26,8 +26,9 @@ usage: bench/run.sh [--quick] [--big] [--scaling] [--many-small] [--runs N]
   --big            also analyze and import a site whose one member is 2 GiB
   --scaling        also time the analysis at 0.25, 0.5, 1 and 2x the dataset
   --many-small     also analyze sites of many tiny snapshots (40 keys each;
-                   --many-small-sizes "5000 20000": 200,000 and 800,000
-                   versions) for peak RSS and time per archive
+                   --many-small-sizes "5000 20000 100000": 200,000, 800,000
+                   and 4,000,000 versions) for peak RSS and time per
+                   archive, with the default coverage check and without
   --runs N         runs of each measurement; medians are reported (default 3)
   --work DIR       work directory (default ${TMPDIR:-/tmp}/siftload-bench);
                    generated datasets are kept there and reused, keyed by
@@ -52,7 +53,7 @@ EOF
 # ---- arguments ---------------------------------------------------------------
 
 quick=0 big=0 scaling=0 keep=0 runs="" work="" results=""
-many_small=0 many_small_sizes="5000 20000"
+many_small=0 many_small_sizes="5000 20000 100000"
 snapshots=60 keys=40 rows=16800 columns=8 tar_every=5 seed=1 big_size=2GiB
 args_shown="$*"
 while [[ $# -gt 0 ]]; do
@@ -81,7 +82,7 @@ done
 if [[ $quick == 1 ]]; then
 	runs=${runs:-1}
 	snapshots=6 keys=8 rows=300 columns=8 tar_every=3 big_size=16MiB
-	[[ $many_small_sizes == "5000 20000" ]] && many_small_sizes="200 400"
+	[[ $many_small_sizes == "5000 20000 100000" ]] && many_small_sizes="200 400"
 fi
 runs=${runs:-3}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs wants a positive number" >&2; exit 2; }
@@ -512,14 +513,18 @@ declare -A ms_versions
 if [[ $many_small == 1 ]]; then
 	declare -A ms_site
 	for n in $many_small_sizes; do
+		# The keys stay 40 and the snapshots grow: memory must follow the
+		# keys, not the versions (issue 17).
 		ms_site[$n]=$(dataset "small-s$n-k40-r20-c$columns-seed$seed" -snapshots "$n" -keys 40 -rows 20 -columns "$columns" -seed "$seed")
 		def "ms_$n" none "siftload analyze, $n tiny snapshots × 40 keys, default settings"
+		def "msoff_$n" none "siftload analyze, $n tiny snapshots × 40 keys, --coverage off"
 	done
 	for round in $(seq 1 "$runs"); do
 		say "many small: round $round of $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
 		for n in $many_small_sizes; do
 			measure "ms_$n" prep_none "$sl" analyze "${ms_site[$n]}" --out "$scratch/ms.plan.csv" -q
 			ms_versions[$n]=$(csvsum "$scratch/ms.plan.csv" candidates)
+			measure "msoff_$n" prep_none "$sl" analyze "${ms_site[$n]}" --coverage off --out "$scratch/ms.off.plan.csv" -q
 		done
 	done
 fi
@@ -668,17 +673,22 @@ ratios() {
 		echo "| cache: one snapshot added ÷ (5% of cold + one snapshot's read, $one_snapshot s) (time) | $v | ≤ 1.0 | $(verdict "$v" '<=' 1.0) |"
 	fi
 	if [[ $many_small == 1 ]]; then
-		local n first="" last=""
-		for n in $many_small_sizes; do
-			v=$(mib "${rss[ms_$n]}")
-			echo "| many small: peak RSS, $n snapshots, ${ms_versions[$n]} versions (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
-			v=$(awk -v t="$(med "ms_$n")" -v n="$n" 'BEGIN{printf "%.3f", t/n*1000}')
-			echo "| many small: ms per archive, $n snapshots | $v | (≤ 0.2) | $(verdict "$v" '<=' 0.2) |"
-			[[ -z $first ]] && first=${rss[ms_$n]}
-			last=${rss[ms_$n]}
+		local n c what first last
+		for c in ms msoff; do
+			what="default settings"
+			[[ $c == msoff ]] && what="--coverage off"
+			first="" last=""
+			for n in $many_small_sizes; do
+				v=$(mib "${rss[${c}_$n]}")
+				echo "| many small, $what: peak RSS, $n snapshots, ${ms_versions[$n]} versions (MiB) | $v | < 200 | $(verdict "$v" '<' 200) |"
+				v=$(awk -v t="$(med "${c}_$n")" -v n="$n" 'BEGIN{printf "%.3f", t/n*1000}')
+				echo "| many small, $what: ms per archive, $n snapshots | $v | (≤ 0.2) | $(verdict "$v" '<=' 0.2) |"
+				[[ -z $first ]] && first=${rss[${c}_$n]}
+				last=${rss[${c}_$n]}
+			done
+			v=$(ratio "$last" "$first")
+			echo "| many small, $what: peak RSS, largest ÷ smallest site | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 		done
-		v=$(ratio "$last" "$first")
-		echo "| many small: peak RSS, largest ÷ smallest site | $v | ≤ 1.2 | $(verdict "$v" '<=' 1.2) |"
 	fi
 	if [[ $scaling == 1 ]]; then
 		local kind

@@ -92,6 +92,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b 
 // problem in the Result and the rest is still analyzed.
 func Run(ctx context.Context, inputs []archive.Input, opts Options) (*Result, error) {
 	start := time.Now()
+	defer BoundHeap()()
 	if opts.Metric == nil {
 		opts.Metric, _ = metric.Lookup(metric.Default)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestExpand(t *testing.T) {
@@ -87,5 +89,25 @@ func TestExpandCanceled(t *testing.T) {
 	cancel()
 	if _, err := Expand(ctx, []string{"."}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Expand error = %v, want context.Canceled", err)
+	}
+}
+
+// TestExpandSharesStrings checks that an input's Source and Key share
+// Path's bytes where they are equal to it or to its end: the list of a
+// site of many small snapshots is held through the whole analysis.
+func TestExpandSharesStrings(t *testing.T) {
+	if filepath.Separator != '/' {
+		t.Skip("Source and Path differ in their separators")
+	}
+	t.Chdir(t.TempDir())
+	writeTree(t, ".", []file{{Path: "site/2023/a.zip", Data: []byte("a")}})
+	ins, err := Expand(t.Context(), []string{"site"})
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("Expand = %v, %v", ins, err)
+	}
+	in := ins[0]
+	end := unsafe.StringData(in.Path[len(in.Path)-len(in.Key):])
+	if unsafe.StringData(in.Source) != unsafe.StringData(in.Path) || unsafe.StringData(in.Key) != end {
+		t.Errorf("%+v: Source and Key do not share Path's bytes", in)
 	}
 }

@@ -1,11 +1,13 @@
 package archive
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dustin/go-humanize"
@@ -216,6 +218,51 @@ func (f countFile) ReadAt(p []byte, off int64) (int, error) {
 func (f countFile) Seek(off int64, whence int) (int64, error) { return f.f.Seek(off, whence) }
 func (f countFile) Stat() (os.FileInfo, error)                { return f.f.Stat() }
 func (f countFile) Close() error                              { return f.f.Close() }
+
+// smallZip is the size up to which an outermost zip is read into memory
+// whole (see readSmall): far above a tiny snapshot, far below what
+// workers times it could weigh on memory.
+const smallZip = 1 << 20
+
+// smallBufs holds the buffers of readSmall, one per worker at a time.
+var smallBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// memFile is a file read into memory whose ReadAt reads are counted as
+// countFile counts the file's, so that the ratio limit sees the same
+// physical cost: a member read twice (overlapping zip members) costs
+// twice.
+type memFile struct {
+	b *[]byte
+	r *bytes.Reader
+	n *atomic.Int64
+}
+
+// readSmall reads the size bytes of f into a pooled buffer with one
+// read, without counting them (memFile counts what is read from it).
+func readSmall(f countFile, size int64) (memFile, error) {
+	bp := smallBufs.Get().(*[]byte)
+	if int64(cap(*bp)) < size {
+		// Sized to the file (at least 64 KiB, so that tiny zips share
+		// one size), not to smallZip: a pool's buffers are dropped at
+		// GCs, and 1 MiB ones for 20 KB zips made the heap grow.
+		*bp = make([]byte, size, max(size, 64<<10))
+	}
+	b := (*bp)[:size]
+	if _, err := io.ReadFull(io.NewSectionReader(f.f, 0, size), b); err != nil {
+		smallBufs.Put(bp)
+		return memFile{}, err
+	}
+	return memFile{b: bp, r: bytes.NewReader(b), n: f.n}, nil
+}
+
+func (m memFile) ReadAt(p []byte, off int64) (int, error) {
+	n, err := m.r.ReadAt(p, off)
+	m.n.Add(int64(n))
+	return n, err
+}
+
+// release gives the buffer back; m must not be read after.
+func (m memFile) release() { smallBufs.Put(m.b) }
 
 // looseItem is the outermost file at path; its cost is what its reads
 // consumed.

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zip"
 )
 
@@ -144,7 +146,8 @@ func countZipHeaders(ctx context.Context, r io.ReaderAt, size, off, max int64) (
 	if off < 0 || off > size {
 		return 0, nil
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), 64<<10)
+	// No larger a buffer than the directory: a tiny zip's is a few KB.
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), int(min(size-off, 64<<10)))
 	var (
 		h [zipCentralLen]byte
 		n int64
@@ -202,6 +205,7 @@ func (w *Walker) extractZip(ctx context.Context, r io.ReaderAt, size int64, st *
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return err
 	}
+	zr.RegisterDecompressor(zip.Deflate, inflate)
 	// Names are decoded in place, once; the few that are not valid are
 	// remembered.
 	var badNames map[int]bool
@@ -293,6 +297,69 @@ func fixDescriptor(r io.ReaderAt, f *zip.File) {
 	}
 	f.Flags &^= zipFlagDescriptor
 }
+
+// inflater is a Deflate decompressor and the buffered reader it reads
+// through, kept from member to member (inflaters). The zip package's own
+// keeps the decompressor but gives each member a new 4 KiB buffer: most
+// of what a member of a tiny snapshot allocated
+// (BenchmarkWalkSmallZips).
+type inflater struct {
+	br *bufio.Reader
+	fr io.ReadCloser // a flate.Resetter
+}
+
+var inflaters sync.Pool
+
+// inflate is the zip Deflate decompressor of the walk: the member's
+// compressed bytes r, inflated by a pooled inflater.
+func inflate(r io.Reader) io.ReadCloser {
+	f, _ := inflaters.Get().(*inflater)
+	if f == nil {
+		f = &inflater{br: bufio.NewReaderSize(r, 4<<10)}
+		f.fr = flate.NewReader(f.br)
+	} else {
+		f.br.Reset(r)
+		if err := f.fr.(flate.Resetter).Reset(f.br, nil); err != nil {
+			return io.NopCloser(errReader{err})
+		}
+	}
+	return &pooledInflater{f: f}
+}
+
+// pooledInflater reads from its inflater until Close gives it back. A
+// big member is read on one goroutine and may be closed from another
+// (copyAhead): the mutex orders the two.
+type pooledInflater struct {
+	mu sync.Mutex
+	f  *inflater
+}
+
+func (p *pooledInflater) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return 0, errors.New("read after close")
+	}
+	return p.f.fr.Read(b)
+}
+
+func (p *pooledInflater) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return nil
+	}
+	err := p.f.fr.Close() // as the zip package's: the stream's error
+	p.f.br.Reset(nil)     // keep no reference to the member
+	inflaters.Put(p.f)
+	p.f = nil
+	return err
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func max64(a, b int64) int64 {
 	if a > b {

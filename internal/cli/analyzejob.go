@@ -219,6 +219,9 @@ func runAnalyze(ctx context.Context, p *ui.Printer, s config.Settings, inputs []
 // shard exits 0 once its file is written: merge reports its problems.
 func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([]plan.Entry, error) {
 	start := time.Now()
+	// The listing and the outputs too: the plan's metadata of every input
+	// is made after analysis.Run.
+	defer analysis.BoundHeap()()
 	ins, err := archive.Expand(ctx, inputs)
 	if err != nil {
 		return nil, err

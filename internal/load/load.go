@@ -4,12 +4,12 @@
 // archive through the CSV reader and the type converter into the sink, and
 // verifies the bytes against the plan's sha256 before the sink commits.
 //
-// Into a sink.ColumnTyper (SQLite, PostgreSQL) a new table's file is read
-// once in the common case: its types are guessed from its first records
-// and checked against every record as it loads; a file whose later
-// records need wider types is rolled back and loaded again with them (see
-// onepass.go). Into other sinks the types are inferred by a read of the
-// whole file before the load.
+// Into a sink.ColumnTyper (SQLite, PostgreSQL, SQL Server, MariaDB/MySQL)
+// a new table's file is read once in the common case: its types are
+// guessed from its first records and checked against every record as it
+// loads; a file whose later records need wider types is rolled back and
+// loaded again with them (see onepass.go). Into other sinks (Oracle) the
+// types are inferred by a read of the whole file before the load.
 //
 // Keys load independently: one failed file is reported and the others go
 // on. Nothing is written before the whole plan has been checked (table
@@ -393,6 +393,9 @@ func (im *Importer) loadFrom(ctx context.Context, v *verifier, j *job, cols []sc
 	defer pf.stop()
 	*res, err = im.sink.Load(ctx, im.loadJob(src), tickingSource{pf, w})
 	pf.stop() // src.rejects is complete once the goroutine is done
+	if err != nil && src.guess != nil {
+		err = src.failedGuess(ctx, err)
+	}
 	if err != nil {
 		return src, err
 	}

@@ -146,6 +146,42 @@ func (g *guess) check() error {
 	return nil
 }
 
+// failedGuess returns what a load of guessed types that the sink failed
+// with err fails with. The failure may be the guess's own: a value the
+// database refused for a column that the sample made too narrow (a
+// decimal too long for the sink's DECIMAL), a CREATE TABLE refused for the
+// row size of the guessed types. Unless ctx ended or the source had ended
+// by itself (then its widenError, if it ended with one, else err), the
+// rest of the file is read for its types, and when they make another
+// table than the guess did, the widenError loads the file again with
+// them, as a load whose types were inferred first would have. Otherwise,
+// and when the file cannot be read on, err stands. Call it once the
+// source is no longer read by the prefetch.
+func (s *source) failedGuess(ctx context.Context, err error) error {
+	var we *widenError
+	if ctx.Err() != nil || errors.As(err, &we) {
+		return err
+	}
+	if errors.Is(err, sink.ErrTableTaken) || errors.Is(err, sink.ErrDowngrade) {
+		return err // no type makes these go away: no read for them
+	}
+	if s.done {
+		// Read to its end before the sink failed: its own outcome
+		// stands, a widenError included.
+		if errors.As(s.err, &we) {
+			return s.err
+		}
+		return err
+	}
+	if derr := s.guess.drain(s.rd); !errors.As(derr, &we) {
+		return err
+	}
+	if werr := s.guess.check(); werr != nil {
+		return werr
+	}
+	return err
+}
+
 // loadFile reads j's file into the sink with columns cols (nil: guess a
 // new table's types, see above) and returns the sink's result and the
 // columns of the table loaded.

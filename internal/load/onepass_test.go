@@ -40,14 +40,19 @@ func lateCSV(late string) ([]byte, int64) {
 	return b.Bytes(), rows + int64(strings.Count(late, "\n"))
 }
 
-var onePassTests = []struct {
+// onePassCase is a file testOnePass loads both ways.
+type onePassCase struct {
 	Name      string
 	Late      string
+	Data      func() ([]byte, int64) // the file and its records; nil: lateCSV(Late)
 	AllText   bool
 	MaxBad    int64
 	WantTypes []schema.Type
-	WantOpens int64 // of the one-pass load
-}{{
+	WantTable []schema.Type // as the sink's Columns reads them back; nil: WantTypes
+	WantOpens int64         // of the one-pass load
+}
+
+var onePassTests = []onePassCase{{
 	Name:      "Common",
 	WantTypes: []schema.Type{schema.Integer, schema.Integer, schema.Integer, schema.Text},
 	WantOpens: 1,
@@ -81,15 +86,23 @@ var onePassTests = []struct {
 
 // testOnePass loads each case's file twice into s, as key one_NAME by the
 // one-pass load and as two_NAME with the types inferred first, and checks
-// they agree: outcome, columns, rejects, ledger rows and digest.
-func testOnePass(t *testing.T, s sink.Sink, prefix string, cleanup func(table, key string)) {
+// they agree: outcome, columns, rejects, ledger rows and digest. extra
+// cases follow onePassTests.
+func testOnePass(t *testing.T, s sink.Sink, prefix string, cleanup func(table, key string), extra ...onePassCase) {
 	if _, ok := s.(sink.ColumnTyper); !ok {
 		t.Fatalf("%T is no sink.ColumnTyper", s)
 	}
 	ctx := context.Background()
-	for _, tt := range onePassTests {
+	for _, tt := range slices.Concat(onePassTests, extra) {
 		t.Run(tt.Name, func(t *testing.T) {
 			data, rows := lateCSV(tt.Late)
+			if tt.Data != nil {
+				data, rows = tt.Data()
+			}
+			wantTable := tt.WantTable
+			if wantTable == nil {
+				wantTable = tt.WantTypes
+			}
 			var opens atomic.Int64
 			var progress atomic.Int64
 			load := func(s sink.Sink, key string) (Outcome, []plan.Reject, sink.LedgerEntry) {
@@ -151,8 +164,8 @@ func testOnePass(t *testing.T, s sink.Sink, prefix string, cleanup func(table, k
 				for _, c := range cols {
 					got = append(got, c.Type)
 				}
-				if !slices.Equal(got, tt.WantTypes) {
-					t.Errorf("table %s has types %v, want %v", table, got, tt.WantTypes)
+				if !slices.Equal(got, wantTable) {
+					t.Errorf("table %s has types %v, want %v", table, got, wantTable)
 				}
 			}
 			if one.Action != Loaded || one.Rows != two.Rows || one.Rejected != two.Rejected {
@@ -194,6 +207,10 @@ func TestOnePassPostgres(t *testing.T) {
 // leaves no table.
 func TestOnePassChangedSource(t *testing.T) {
 	t.Parallel()
+	testOnePassChangedSource(t, func(t *testing.T) sink.Sink { s, _ := openSQLite(t); return s })
+}
+
+func testOnePassChangedSource(t *testing.T, open func(*testing.T) sink.Sink) {
 	for _, tt := range []struct {
 		Name string
 		Late string
@@ -202,7 +219,7 @@ func TestOnePassChangedSource(t *testing.T) {
 		{Name: "Widened", Late: "1,1.5,2,\n"},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
-			s, _ := openSQLite(t)
+			s := open(t)
 			data, rows := lateCSV(tt.Late)
 			entries, _ := memFiles(map[string][]byte{"k.csv": data}, map[string]int64{"k.csv": rows})
 			changed := bytes.Replace(data, []byte("\n5,35,15,\n"), []byte("\n5,36,15,\n"), 1)

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,8 +71,48 @@ func MetaPath(planPath string) string {
 }
 
 // WriteMeta writes m as indented JSON.
+//
+// The inputs are written one at a time, in the bytes a json.Encoder with
+// SetIndent("", "  ") writes for the whole (TestWriteMetaAsEncoder): the
+// encoder holds the whole document, twice (once indented), and a site of
+// 100,000 snapshots made that the largest thing in its analysis's heap.
 func WriteMeta(w io.Writer, m Meta) error {
 	m.Format = MetaFormat
+	inputs := m.Inputs
+	if len(inputs) == 0 {
+		return writeMetaWhole(w, m)
+	}
+	// The document with no inputs, cut where they go.
+	m.Inputs = []MetaInput{}
+	var head bytes.Buffer
+	if err := writeMetaWhole(&head, m); err != nil {
+		return err
+	}
+	const empty = "\n  \"inputs\": [],\n"
+	i := bytes.Index(head.Bytes(), []byte(empty))
+	if i < 0 {
+		return errors.New("plan metadata: no inputs field") // cannot happen: Meta has one
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head.Bytes()[:i+len(empty)-len("],\n")])
+	for j := range inputs {
+		b, err := json.MarshalIndent(&inputs[j], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if j > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	bw.WriteString("\n  ")
+	bw.Write(head.Bytes()[i+len(empty)-len("],\n"):])
+	return bw.Flush()
+}
+
+// writeMetaWhole writes m as a json.Encoder indented by two spaces does.
+func writeMetaWhole(w io.Writer, m Meta) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(m)

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -119,4 +120,48 @@ func TestStructural(t *testing.T) {
 			t.Errorf("warning %q holds the separator", w)
 		}
 	}
+}
+
+// TestDateAtIsTheRegexp checks dateAt against the regular expression it
+// writes out, on every string of up to 10 bytes over an alphabet that
+// reaches each of its branches, and on random longer ones.
+func TestDateAtIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^(?:19|20)\d\d(?:` +
+		`(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])|` +
+		`-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|` +
+		`_(?:0[1-9]|1[0-2])_(?:0[1-9]|[12]\d|3[01])|` +
+		`\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01]))`)
+	check := func(s string) {
+		if got, want := dateAt(s), len(re.FindString(s)); got != want {
+			t.Fatalf("dateAt(%q) = %d, the regexp matches %d bytes", s, got, want)
+		}
+	}
+	// Each position takes the bytes that matter there, and one that does
+	// not: 19/20 years, months 0x/1x, days 0x-3x, the separators.
+	pos := []string{"12x", "90x", "0x", "0x", "0123-_.x", "0123x", "0129-_x", "0123-_.x", "01239", "0129x"}
+	var walk func(prefix string, i int)
+	n := 0
+	walk = func(prefix string, i int) {
+		check(prefix)
+		n++
+		if i == len(pos) || strings.HasSuffix(prefix, "x") {
+			return // no match can follow an x
+		}
+		for j := range len(pos[i]) {
+			walk(prefix+pos[i][j:j+1], i+1)
+		}
+	}
+	walk("", 0)
+	g := uint64(7)
+	alpha := "0123456789-_.x"
+	for range 200000 {
+		b := make([]byte, 6+g%8)
+		for i := range b {
+			g = g*6364136223846793005 + 1442695040888963407
+			b[i] = alpha[(g>>33)%uint64(len(alpha))]
+		}
+		b[0], b[1] = "12"[g>>62&1], "90"[g>>61&1]
+		check(string(b))
+	}
+	t.Logf("%d strings of the tree, 200000 random", n)
 }

@@ -119,3 +119,17 @@ func BenchmarkCountSmallSniffed(b *testing.B) {
 		c.Records() // decides on the sample
 	}
 }
+
+// BenchmarkCountSmallSniffedQuoted is BenchmarkCountSmallSniffed with
+// quoted fields, as the generated sites' files have: the sniff reads the
+// sample once per delimiter the sample holds.
+func BenchmarkCountSmallSniffedQuoted(b *testing.B) {
+	data := quotedCSV(300)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var c Counter
+		c.Write(data)
+		c.Records()
+	}
+}

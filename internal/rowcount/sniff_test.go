@@ -55,3 +55,81 @@ func TestSniffDelimiterCutLine(t *testing.T) {
 		t.Errorf("SniffDelimiter(cut) = %q, want ';'", got)
 	}
 }
+
+// sniffAll is SniffDelimiter as it was written first, the oracle of its
+// shortcuts: a read of the sample per delimiter, every delimiter read.
+func sniffAll(sample []byte, truncated bool) byte {
+	best, bestScore, bestCount := delimiters[0], 0, int64(0)
+	var counts [sniffLines]int64
+	for _, d := range delimiters {
+		n := sniffCounts(sample, d, truncated, &counts)
+		count, score := modeCount(counts[:n])
+		if score > bestScore || score == bestScore && count > bestCount {
+			best, bestScore, bestCount = d, score, count
+		}
+	}
+	return best
+}
+
+// TestSniffShortcuts checks SniffDelimiter's shortcuts (one read for a
+// sample without quotes; no read for a delimiter the sample lacks)
+// against sniffAll, on random samples of delimiters, quotes, line ends
+// and text, cut or not.
+func TestSniffShortcuts(t *testing.T) {
+	g := uint64(3)
+	next := func(n uint64) uint64 {
+		g = g*6364136223846793005 + 1442695040888963407
+		return (g >> 33) % n
+	}
+	chosen := map[string]map[byte]int{}
+	for i := range 60000 {
+		b := make([]byte, next(400))
+		if i%3000 == 0 {
+			b = make([]byte, SniffLen+int(next(100))) // many records, cut
+		}
+		// Some samples have quotes, some lack some delimiters; lines of
+		// a few fields, with runs of one delimiter, so that every
+		// delimiter wins some samples.
+		alpha := ",;\t|\r\n\r\nab, "
+		if i%2 == 0 {
+			alpha += `""`
+		}
+		alpha = alpha[next(4):]
+		pref := alpha[next(4)]
+		for j := range b {
+			switch c := alpha[next(uint64(len(alpha)))]; {
+			case next(3) == 0:
+				b[j] = pref
+			default:
+				b[j] = c
+			}
+		}
+		kind := "quotes"
+		if !strings.Contains(string(b), `"`) {
+			kind = "no quotes"
+		}
+		for _, truncated := range []bool{false, true} {
+			want := sniffAll(b, truncated)
+			got := sniffEach(b, truncated)
+			if kind == "no quotes" {
+				got = sniffUnquoted(b, truncated)
+			}
+			if got != want {
+				t.Fatalf("sample %q (truncated %v): %q, read per delimiter %q", b, truncated, got, want)
+			}
+			if chosen[kind] == nil {
+				chosen[kind] = map[byte]int{}
+			}
+			chosen[kind][got]++
+		}
+		if got, want := SniffDelimiter(b), sniffAll(b[:min(len(b), SniffLen)], len(b) >= SniffLen); got != want {
+			t.Fatalf("SniffDelimiter(%q) = %q, read per delimiter %q", b, got, want)
+		}
+	}
+	for _, kind := range []string{"quotes", "no quotes"} {
+		if len(chosen[kind]) != len(delimiters) {
+			t.Errorf("samples with %s chose only %v", kind, chosen[kind])
+		}
+	}
+	t.Logf("chosen (by byte): %v", chosen)
+}

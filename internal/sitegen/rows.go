@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 )
 
 // rng is splitmix64: small, fast and fixed forever, so the output does
@@ -97,6 +100,10 @@ type csvWriter struct {
 	bw  *bufio.Writer
 	buf []byte
 	enc []byte
+	// Reused from archive to archive (see deflater).
+	file  *bufio.Writer
+	flate *flate.Writer
+	gzip  *gzip.Writer
 }
 
 func newCSVWriter(s *site) *csvWriter {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -75,27 +76,42 @@ func generate(ctx context.Context, p Params) (result, error) {
 			return result{}, fmt.Errorf("create %s: %w", d, err)
 		}
 	}
-	out := make([][]written, len(s.snaps))
+	// Each archive's files are folded into the winners as it is done,
+	// not kept: a site of 100,000 snapshots has millions of files. The
+	// fold is a pure function of the set (most rows, then the larger
+	// source), so the order archives finish in does not matter.
+	var (
+		mu   sync.Mutex
+		r    result
+		best = map[string]written{}
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
+	// Writers and their buffers go from archive to archive: a site of
+	// many tiny snapshots spent its time allocating them.
+	writers := sync.Pool{New: func() any { return newCSVWriter(s) }}
 	for i := range s.snaps {
 		g.Go(func() error {
-			var err error
-			out[i], err = s.writeSnapshot(gctx, newCSVWriter(s), &s.snaps[i])
-			return err
+			cw := writers.Get().(*csvWriter)
+			defer writers.Put(cw)
+			out, err := s.writeSnapshot(gctx, cw, &s.snaps[i])
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, w := range out {
+				r.csvBytes += w.size
+				b, ok := best[w.key]
+				if !ok || w.rows > b.rows || w.rows == b.rows && w.source > b.source {
+					best[w.key] = w
+				}
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return result{}, err
-	}
-	var r result
-	best := map[string]written{}
-	for _, w := range slices.Concat(out...) {
-		r.csvBytes += w.size
-		b, ok := best[w.key]
-		if !ok || w.rows > b.rows || w.rows == b.rows && w.source > b.source {
-			best[w.key] = w
-		}
 	}
 	for _, w := range best {
 		r.truth = append(r.truth, Truth{Key: w.key, Source: w.source, Rows: w.rows})

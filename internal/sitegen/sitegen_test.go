@@ -345,3 +345,19 @@ func BenchmarkGenerate(b *testing.B) {
 		os.RemoveAll(p.Dir)
 	}
 }
+
+// BenchmarkGenerateManySmall writes a site of many tiny snapshots, as
+// bench/run.sh --many-small does; its cost is per archive and per member,
+// not per byte.
+func BenchmarkGenerateManySmall(b *testing.B) {
+	p := Params{Snapshots: 500, Keys: 40, Rows: 20, Columns: 8, Seed: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Dir = filepath.Join(b.TempDir(), "site")
+		if _, err := generate(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(p.Dir)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*p.Snapshots), "µs/snapshot")
+}

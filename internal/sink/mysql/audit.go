@@ -26,13 +26,13 @@ func ledgerMigrateSQL(t sqlsink.Target) string {
 // is fine.
 func (s *Sink) migrateLedger(ctx context.Context) error {
 	cols, _, err := columns(ctx, s.db, s.schema, sink.LedgerTable)
-	if err != nil || !sqlsink.LedgerLacksDigest(cols) {
+	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, ledgerMigrateSQL(s.target)); err != nil && !isError(err, errDupField) {
-		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
-	}
-	return nil
+	return sqlsink.MigrateLedger(ctx, cols, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, ledgerMigrateSQL(s.target))
+		return err
+	}, func(err error) bool { return isError(err, errDupField) })
 }
 
 // LedgerEntries returns every ledger row sorted by key (sink.Lister);

@@ -178,11 +178,57 @@ func columns(ctx context.Context, q queryer, schemaName, table string) ([]schema
 // Columns returns the columns of table, SourceKeyColumn included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
 	cols, _, err := columns(ctx, s.db, s.schema, table)
+	if err == nil && len(cols) > 0 {
+		var left bool
+		if left, err = s.leftover(ctx, s.db, table); left {
+			cols = nil
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("columns of %s: %w", table, err)
 	}
 	return cols, len(cols) > 0, nil
 }
+
+// createdComment marks a table that a load created for one key: while it
+// is empty and no ledger row names it, a load that did not commit (was
+// killed before it could drop the table) left it, with the types it
+// guessed from the first records of its file, and the next load replaces
+// it (see sink.ColumnTyper).
+const createdComment = "siftload: created by a load"
+
+// tableCommentSQL reads a table's comment, the name compared byte for
+// byte (see columnsSQL).
+const tableCommentSQL = `SELECT TABLE_COMMENT FROM information_schema.TABLES
+WHERE CAST(TABLE_SCHEMA AS BINARY) = CAST(? AS BINARY) AND CAST(TABLE_NAME AS BINARY) = CAST(? AS BINARY)`
+
+// leftover reports whether table is marked by createdComment, empty, and
+// named by no ledger row, as q (the load's transaction, or the database)
+// sees them.
+func (s *Sink) leftover(ctx context.Context, q sqlsink.RowQuerier, table string) (bool, error) {
+	var comment string
+	err := q.QueryRowContext(ctx, tableCommentSQL, s.schema, table).Scan(&comment)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && comment != createdComment) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("comment of %s: %w", table, err)
+	}
+	var one int
+	err = q.QueryRowContext(ctx, "SELECT 1 FROM "+s.target.Table(table)+" LIMIT 1").Scan(&one)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return false, err // a row, or an error
+	}
+	claimed, err := sqlsink.Claimed(ctx, s.target, sqlsink.QueryRow(q), table)
+	if isError(err, errNoSuchTable) {
+		return true, nil // no ledger yet
+	}
+	return !claimed, err
+}
+
+// ColumnType is Dialect's (sink.ColumnTyper: see its contract for how a
+// table that a killed load left behind is replaced).
+func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.ColumnType(t, maxLen) }
 
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
@@ -315,29 +361,25 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 	return sqlsink.OtherKey(ctx, l.s.target, sqlsink.QueryRow(l.tx), table, key)
 }
 
-// PrepareTable creates the table when missing, under the table's lock,
-// and checks an existing one. CREATE TABLE commits the transaction, which
-// has written nothing yet; a new one is started after it.
+// PrepareTable checks an existing table, replaces a left-over one and
+// creates a missing one (see sqlsink.PrepareTable).
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
-	for locked := false; ; locked = true {
-		cols, types, err := columns(ctx, l.tx, l.s.schema, job.Table.Name)
-		if err != nil {
-			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
-		}
-		if len(cols) > 0 {
-			if err := sqlsink.CheckExisting(job, cols); err != nil {
-				return err
-			}
-			l.cols = columnsOf(job, types)
-			return nil
-		}
-		if locked {
-			break
-		}
-		if err := l.LockTable(ctx, job); err != nil {
-			return fmt.Errorf("lock table: %w", err)
-		}
+	return sqlsink.PrepareTable(ctx, l, job)
+}
+
+// TableColumns returns the columns of job's table and keeps their SQL
+// types for Insert.
+func (l *loadTx) TableColumns(ctx context.Context, job sink.LoadJob) ([]schema.Column, error) {
+	cols, types, err := columns(ctx, l.tx, l.s.schema, job.Table.Name)
+	if err == nil {
+		l.cols = columnsOf(job, types)
 	}
+	return cols, err
+}
+
+// CreateTable creates job's table. CREATE TABLE commits the transaction,
+// which has written nothing yet; a new one is started after it.
+func (l *loadTx) CreateTable(ctx context.Context, job sink.LoadJob) error {
 	stmts, err := createTableSQL(l.s.target, job.Table, job.OneTable)
 	if err != nil {
 		return err
@@ -351,10 +393,8 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 		}
 		l.created = true
 	}
-	for _, st := range []string{"SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "START TRANSACTION"} {
-		if err := l.exec(ctx, st); err != nil {
-			return fmt.Errorf("begin after create table: %w", err)
-		}
+	if err := l.begin(ctx); err != nil {
+		return fmt.Errorf("begin after create table: %w", err)
 	}
 	types := make(map[string]sqlType)
 	for _, c := range job.Table.Columns {
@@ -366,8 +406,31 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 	return nil
 }
 
+// begin starts the load's transaction again after DDL committed it.
+func (l *loadTx) begin(ctx context.Context) error {
+	for _, st := range []string{"SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "START TRANSACTION"} {
+		if err := l.exec(ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Leftover reports whether job's table is one a killed load left behind
+// (see sink.ColumnTyper).
+func (l *loadTx) Leftover(ctx context.Context, job sink.LoadJob) (bool, error) {
+	return l.s.leftover(ctx, l.tx, job.Table.Name)
+}
+
+// DropTable drops job's table, a left-over; it commits the transaction,
+// which has written nothing yet, and CreateTable starts a new one.
+func (l *loadTx) DropTable(ctx context.Context, job sink.LoadJob) error {
+	return l.exec(ctx, "DROP TABLE "+l.s.target.Table(job.Table.Name))
+}
+
 // createTableSQL returns sqlsink.CreateTableSQL with this sink's table
-// options, after the limits' checks.
+// options, after the limits' checks. A table of one key is marked as
+// created by a load (see leftover).
 func createTableSQL(t sqlsink.Target, table schema.Table, oneTable bool) ([]string, error) {
 	stmts, err := sqlsink.CreateTableSQL(t, table, oneTable)
 	if err != nil {
@@ -377,6 +440,9 @@ func createTableSQL(t sqlsink.Target, table schema.Table, oneTable bool) ([]stri
 		return nil, err
 	}
 	stmts[0] += tableOptions
+	if !oneTable {
+		stmts[0] += " COMMENT='" + createdComment + "'"
+	}
 	return stmts, nil
 }
 
@@ -463,4 +529,4 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 	return sqlsink.PutLedger(ctx, l.s.target, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
-var _ sink.Sink = (*Sink)(nil)
+var _ sink.ColumnTyper = (*Sink)(nil)

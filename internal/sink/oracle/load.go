@@ -60,13 +60,10 @@ func (s *Sink) migrateLedger(ctx context.Context) error {
 	for i, c := range cols {
 		plain[i] = c.Column
 	}
-	if !sqlsink.LedgerLacksDigest(plain) {
-		return nil
-	}
-	if _, err := s.db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(s.t, false)); err != nil && oraCode(err) != errColumnExists {
-		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
-	}
-	return nil
+	return sqlsink.MigrateLedger(ctx, plain, func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, sqlsink.LedgerMigrateSQL(s.t, false))
+		return err
+	}, func(err error) bool { return oraCode(err) == errColumnExists })
 }
 
 // placeholderSHA256 marks the ledger row a load inserts for a new key

@@ -82,17 +82,9 @@ func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*
 		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
 	defer rows.Close()
-	var out [][]*string
-	for rows.Next() {
-		row := make([]*string, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("rows of %s: %w", table, err)
-		}
-		out = append(out, row)
+	out, err := sinktest.ScanText(rows, len(cols))
+	if err != nil {
+		return nil, fmt.Errorf("rows of %s: %w", table, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

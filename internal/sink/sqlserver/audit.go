@@ -27,13 +27,13 @@ func ledgerMigrateSQL(t sqlsink.Target) string {
 // is fine.
 func (s *Sink) migrateLedger(ctx context.Context) error {
 	cols, err := columns(ctx, s.db, s.schema, sink.LedgerTable)
-	if err != nil || !sqlsink.LedgerLacksDigest(schemaColumns(cols)) {
+	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, ledgerMigrateSQL(s.target)); err != nil && !isError(err, errDupColumn) {
-		return fmt.Errorf("add column %s to %s: %w", sqlsink.ColDigest, sink.LedgerTable, err)
-	}
-	return nil
+	return sqlsink.MigrateLedger(ctx, schemaColumns(cols), func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, ledgerMigrateSQL(s.target))
+		return err
+	}, func(err error) bool { return isError(err, errDupColumn) })
 }
 
 // LedgerEntries returns every ledger row sorted by key (sink.Lister);

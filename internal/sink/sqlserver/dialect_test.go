@@ -137,3 +137,17 @@ func TestTypeOf(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnTyper: the import may guess a new table's types (the DDL is
+// transactional), and a decimal too long for DECIMAL(38,19) makes another
+// table, so that the import loads again with the column as text.
+func TestColumnTyper(t *testing.T) {
+	var s sink.Sink = &Sink{}
+	ct, ok := s.(sink.ColumnTyper)
+	if !ok {
+		t.Fatal("the SQL Server sink is no sink.ColumnTyper")
+	}
+	if short, long := ct.ColumnType(schema.Decimal, maxDecimalLen), ct.ColumnType(schema.Decimal, maxDecimalLen+1); short != typeDecimal || long != typeText {
+		t.Errorf("ColumnType of decimals of %d and %d bytes: %s, %s; want %s, %s", maxDecimalLen, maxDecimalLen+1, short, long, typeDecimal, typeText)
+	}
+}

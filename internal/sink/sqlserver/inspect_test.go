@@ -5,67 +5,29 @@ package sqlserver
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/siftload/siftload/internal/sink/sinktest"
 )
 
 var _ sinktest.Inspector = (*Sink)(nil)
 
-// Rows returns every row of table's columns cols (see sinktest.Inspector).
+// inspector reads values as the server's text by CONVERT style 121 (dates
+// and times, with the trailing zeros of the fraction dropped); CREATE
+// TABLE is part of the load's transaction.
+func (s *Sink) inspector() sinktest.SQLInspector {
+	return sinktest.SQLInspector{
+		DB: s.db, Target: s.target,
+		NoTable: func(err error) bool { return isError(err, errInvalidObject) },
+		Text:    func(col string) string { return "CONVERT(NVARCHAR(MAX), " + col + ", 121)" },
+	}
+}
+
+// Rows, Drop, DDLCommits and RowsText are sinktest.SQLInspector's.
 func (s *Sink) Rows(ctx context.Context, table string, cols []string) ([][]any, error) {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = Dialect.Quote(c)
-	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.target.Table(table))
-	if err != nil {
-		return nil, fmt.Errorf("rows of %s: %w", table, err)
-	}
-	return sinktest.ScanRows(rows, len(cols), nil)
+	return s.inspector().Rows(ctx, table, cols)
 }
-
-// Drop drops table when it exists and deletes the ledger rows naming it
-// (see sinktest.Inspector).
-func (s *Sink) Drop(ctx context.Context, table string) error {
-	if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+s.target.Table(table)); err != nil {
-		return fmt.Errorf("drop %s: %w", table, err)
-	}
-	if _, err := s.db.ExecContext(ctx, sinktest.LedgerForgetSQL(s.target), table); err != nil && !isError(err, errInvalidObject) {
-		return fmt.Errorf("drop %s: ledger: %w", table, err)
-	}
-	return nil
-}
-
-// DDLCommits reports false: SQL Server's CREATE TABLE is part of the
-// load's transaction.
-func (s *Sink) DDLCommits() bool { return false }
-
-// RowsText returns every row of table's columns cols as the server's text
-// (CONVERT style 121 for dates and times, with the trailing zeros of the
-// fraction dropped), for the round trip.
+func (s *Sink) Drop(ctx context.Context, table string) error { return s.inspector().Drop(ctx, table) }
+func (s *Sink) DDLCommits() bool                             { return false }
 func (s *Sink) RowsText(ctx context.Context, table string, cols []string) ([][]*string, error) {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = "CONVERT(NVARCHAR(MAX), " + Dialect.Quote(c) + ", 121)"
-	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(q, ", ")+" FROM "+s.target.Table(table))
-	if err != nil {
-		return nil, fmt.Errorf("rows of %s: %w", table, err)
-	}
-	defer rows.Close()
-	var out [][]*string
-	for rows.Next() {
-		row := make([]*string, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range row {
-			ptrs[i] = &row[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("rows of %s: %w", table, err)
-		}
-		out = append(out, row)
-	}
-	return out, rows.Err()
+	return s.inspector().RowsText(ctx, table, cols)
 }

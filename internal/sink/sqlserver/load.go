@@ -264,6 +264,10 @@ func schemaColumns(cols []column) []schema.Column {
 	return out
 }
 
+// ColumnType is Dialect's (sink.ColumnTyper: SQL Server's DDL is
+// transactional).
+func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.ColumnType(t, maxLen) }
+
 // Columns returns the columns of table, SourceKeyColumn included.
 func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool, error) {
 	cols, err := columns(ctx, s.db, s.schema, table)
@@ -338,28 +342,25 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 	return sqlsink.OtherKey(ctx, l.s.target, sqlsink.QueryRow(l.tx), table, key)
 }
 
-// PrepareTable creates the table when missing, under the table's lock
-// (DDL is part of the transaction), and checks an existing one.
+// PrepareTable checks an existing table and creates a missing one (see
+// sqlsink.PrepareTable); the DDL is part of the load's transaction.
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
-	for locked := false; ; locked = true {
-		cols, err := columns(ctx, l.tx, l.s.schema, job.Table.Name)
-		if err != nil {
-			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
-		}
-		if len(cols) > 0 {
-			if err := sqlsink.CheckExisting(job, schemaColumns(cols)); err != nil {
-				return err
-			}
-			l.cols = jobColumns(job, cols)
-			return nil
-		}
-		if locked {
-			break
-		}
-		if err := l.LockTable(ctx, job); err != nil {
-			return fmt.Errorf("lock table: %w", err)
-		}
+	return sqlsink.PrepareTable(ctx, l, job)
+}
+
+// TableColumns returns the columns of job's table and keeps their SQL
+// types for Insert.
+func (l *loadTx) TableColumns(ctx context.Context, job sink.LoadJob) ([]schema.Column, error) {
+	cols, err := columns(ctx, l.tx, l.s.schema, job.Table.Name)
+	if err != nil {
+		return nil, err
 	}
+	l.cols = jobColumns(job, cols)
+	return schemaColumns(cols), nil
+}
+
+// CreateTable creates job's table in the load's transaction.
+func (l *loadTx) CreateTable(ctx context.Context, job sink.LoadJob) error {
 	stmts, err := createTableSQL(l.s.target, job.Table, job.OneTable)
 	if err != nil {
 		return err
@@ -422,29 +423,39 @@ func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSo
 		return 0, fmt.Errorf("bulk copy into %s: %w", job.Table.Name, err)
 	}
 	defer stmt.Close()
+	// fail ends the bulk copy before the load fails with err: a bulk copy
+	// left open leaves the connection mid-stream, so that the rollback
+	// which follows fails and the transaction, its new table and its
+	// application locks stay until the connection is closed, while the
+	// import loads the file again (with wider types, see sink.ColumnTyper).
+	// Ended, the rows it took are rolled back with the rest.
+	fail := func(err error) (int64, error) {
+		stmt.ExecContext(context.WithoutCancel(ctx)) //nolint:errcheck // the load fails with err
+		return 0, err
+	}
 	conv := rowConverter{key: job.Key, one: job.OneTable, cols: l.cols}
 	var n int64
 	for src.Next() {
 		n++
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return 0, err
+				return fail(err)
 			}
 		}
 		vals, err := src.Values()
 		if err != nil {
-			return 0, fmt.Errorf("record %d: %w", n, err)
+			return fail(fmt.Errorf("record %d: %w", n, err))
 		}
 		row, err := conv.row(vals)
 		if err != nil {
-			return 0, fmt.Errorf("record %d: %w", n, err)
+			return fail(fmt.Errorf("record %d: %w", n, err))
 		}
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return 0, fmt.Errorf("bulk copy into %s: record %d: %w", job.Table.Name, n, err)
+			return fail(fmt.Errorf("bulk copy into %s: record %d: %w", job.Table.Name, n, err))
 		}
 	}
 	if err := src.Err(); err != nil {
-		return 0, err
+		return fail(err)
 	}
 	res, err := stmt.ExecContext(ctx)
 	if err != nil {
@@ -496,4 +507,4 @@ func (l *loadTx) PutLedger(ctx context.Context, e sink.LedgerEntry, update bool)
 	return sqlsink.PutLedger(ctx, l.s.target, e, update, func(t time.Time) any { return t }, l.exec)
 }
 
-var _ sink.Sink = (*Sink)(nil)
+var _ sink.ColumnTyper = (*Sink)(nil)

@@ -16,7 +16,10 @@
 //     every sink (lock, decide, check the table's owner, create, delete,
 //     insert, count, write the ledger) over a LoadTx the sink implements;
 //     LoadSQL runs it in a database/sql transaction with the commit and
-//     rollback rules every sink needs.
+//     rollback rules every sink needs. PrepareTable is LoadTx.PrepareTable
+//     over a sink's TableTx (check, lock, create; a LeftoverTx also
+//     replaces the table a killed load left, see sink.ColumnTyper), and
+//     MigrateLedger adds the digest column to an old ledger.
 //
 // Its errors are those of package sink (sink.ErrReservedName,
 // sink.ErrTableTaken, sink.ErrRowCount, sink.ErrDowngrade). It reads no
