@@ -395,7 +395,7 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 		var err error
 		if writeCands {
 			err = writeFileAtomic(o.Candidates, func(f *os.File) error {
-				return writeCandidatesOf(f, m.Name(), func(emit func(*plan.Candidate) error) error { return check(emit) })
+				return writeCandidatesOf(f, m.Name(), check)
 			})
 		} else {
 			err = check(nil)
