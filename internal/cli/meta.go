@@ -110,7 +110,7 @@ func readMetaFor(planPath string) (*plan.Meta, string, error) {
 		return nil, "", fmt.Errorf("read plan metadata: %w", err)
 	}
 	defer mf.Close()
-	m, err := plan.ReadMeta(mf)
+	m, err := plan.ReadMetaHead(mf)
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s: %w", plan.MetaPath(planPath), err)
 	}

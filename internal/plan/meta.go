@@ -121,17 +121,100 @@ func writeMetaWhole(w io.Writer, m Meta) error {
 // ErrBadMeta marks a sidecar that cannot be read as one.
 var ErrBadMeta = errors.New("bad plan metadata")
 
-// ReadMeta reads a sidecar written by WriteMeta; at most 64 MiB of it.
-func ReadMeta(r io.Reader) (Meta, error) {
-	var m Meta
-	dec := json.NewDecoder(io.LimitReader(r, 64<<20))
-	if err := dec.Decode(&m); err != nil {
-		return Meta{}, fmt.Errorf("%w: %w", ErrBadMeta, err)
+// maxMetaHead is the most ReadMeta reads of a sidecar but its inputs:
+// every other field is a few lines.
+const maxMetaHead = 64 << 20
+
+// maxMetaBytes is the most ReadMeta reads of a sidecar in all: its
+// inputs take some hundred bytes each (WriteMeta writes one per outermost
+// input, with no limit), so a site of 300,000 snapshots writes more than
+// the 64 MiB the head may take.
+const maxMetaBytes = 16 << 30
+
+// ReadMeta reads a sidecar written by WriteMeta, with its inputs.
+func ReadMeta(r io.Reader) (Meta, error) { return readMeta(r, true) }
+
+// ReadMetaHead reads a sidecar written by WriteMeta but for its inputs,
+// which it skips in constant memory (m.Inputs is nil): what import and
+// report need of it, whatever the number of inputs.
+func ReadMetaHead(r io.Reader) (Meta, error) { return readMeta(r, false) }
+
+// readMeta decodes a sidecar one top-level field at a time, so that the
+// inputs, which grow with the site, can be skipped by tokens instead of
+// held; the other fields together may take maxMetaHead bytes.
+func readMeta(r io.Reader, inputs bool) (Meta, error) {
+	bad := func(err error) (Meta, error) { return Meta{}, fmt.Errorf("%w: %w", ErrBadMeta, err) }
+	dec := json.NewDecoder(io.LimitReader(r, maxMetaBytes))
+	if t, err := dec.Token(); err != nil {
+		return bad(err)
+	} else if t != json.Delim('{') {
+		return bad(errors.New("not a JSON object"))
 	}
+	var m Meta
+	head := make(map[string]json.RawMessage)
+	var headBytes int
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return bad(err)
+		}
+		key, _ := t.(string)
+		if key == "inputs" {
+			if inputs {
+				err = dec.Decode(&m.Inputs)
+			} else {
+				err = skipValue(dec)
+			}
+			if err != nil {
+				return bad(fmt.Errorf("inputs: %w", err))
+			}
+			continue
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return bad(err)
+		}
+		if headBytes += len(key) + len(v); headBytes > maxMetaHead {
+			return bad(fmt.Errorf("more than %d MiB besides the inputs", maxMetaHead>>20))
+		}
+		head[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return bad(err)
+	}
+	b, err := json.Marshal(head)
+	if err != nil {
+		return bad(err)
+	}
+	keep := m.Inputs
+	if err := json.Unmarshal(b, &m); err != nil {
+		return bad(err)
+	}
+	m.Inputs = keep
 	if m.Format != MetaFormat {
 		return Meta{}, fmt.Errorf("%w: format %d, want %d", ErrBadMeta, m.Format, MetaFormat)
 	}
 	return m, nil
+}
+
+// skipValue reads the next JSON value of dec by tokens, holding none.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 // Matches reports whether m is the sidecar of the plan whose sha256 is

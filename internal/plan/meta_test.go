@@ -3,8 +3,10 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +56,51 @@ func TestWriteMetaAsEncoder(t *testing.T) {
 				t.Errorf("read back %d inputs, last %+v; want %d", len(back.Inputs), back.Inputs, n)
 			}
 		})
+	}
+}
+
+// TestReadMetaHeadManyInputs: a sidecar larger than the head's limit
+// (a site of some 400,000 snapshots writes one) reads back, with its
+// inputs skipped by ReadMetaHead and kept by ReadMeta; a head over the
+// limit and a broken inputs list are bad metadata.
+func TestReadMetaHeadManyInputs(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 22, 1, 2, 0, time.UTC)
+	m := Meta{Version: "1.2.3", Start: t0, End: t0, PlanSHA256: "ab", BaseDir: "/w",
+		Settings: json.RawMessage(`{"metric":"rows"}`), Fingerprint: "cd", Totals: MetaTotals{Inputs: 400_000}}
+	for i := range 400_000 {
+		m.Inputs = append(m.Inputs, MetaInput{Path: fmt.Sprintf("/share/site/2023/snapshot-%07d.zip", i),
+			Source: fmt.Sprintf("site/2023/snapshot-%07d.zip", i), Size: int64(i), ModTime: t0})
+	}
+	var buf bytes.Buffer
+	if err := WriteMeta(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() <= maxMetaHead {
+		t.Fatalf("the sidecar is %d bytes, not over the head's limit %d: the test tests nothing", buf.Len(), maxMetaHead)
+	}
+	head, err := ReadMetaHead(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Inputs != nil || head.Totals.Inputs != 400_000 || head.PlanSHA256 != "ab" || head.BaseDir != "/w" || !head.Start.Equal(t0) {
+		t.Errorf("ReadMetaHead = %d inputs, totals %+v, sha %q, base %q", len(head.Inputs), head.Totals, head.PlanSHA256, head.BaseDir)
+	}
+	all, err := ReadMeta(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Inputs) != 400_000 || all.Inputs[399_999] != m.Inputs[399_999] {
+		t.Errorf("ReadMeta read %d inputs", len(all.Inputs))
+	}
+
+	for name, doc := range map[string]string{
+		"HeadOverLimit": `{"format":1,"base_dir":"` + strings.Repeat("x", maxMetaHead) + `"}`,
+		"BrokenInputs":  `{"format":1,"inputs":[{"path":"a"},}`,
+		"NotAnObject":   `[1]`,
+		"OtherFormat":   `{"format":2,"inputs":[]}`,
+	} {
+		if _, err := ReadMetaHead(strings.NewReader(doc)); !errors.Is(err, ErrBadMeta) {
+			t.Errorf("%s: ReadMetaHead: %v, want ErrBadMeta", name, err)
+		}
 	}
 }

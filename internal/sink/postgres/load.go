@@ -16,6 +16,11 @@ import (
 type loadTx struct {
 	tx pgx.Tx
 	t  sqlsink.Target
+	// created: PrepareTable created the table, with the types of
+	// Dialect.ColumnType, so Insert knows them without asking.
+	created bool
+	// tableLocked: the transaction holds the table's advisory lock.
+	tableLocked bool
 }
 
 func (l *loadTx) exec(ctx context.Context, query string, args ...any) error {
@@ -34,8 +39,11 @@ func (l *loadTx) LockLedger(ctx context.Context, key string) (sink.LedgerEntry, 
 // which PrepareTable takes too: a lock a session holds already is taken
 // again at once.
 func (l *loadTx) LockTable(ctx context.Context, job sink.LoadJob) error {
-	_, err := l.tx.Exec(ctx, lockSQL, tableLock+l.t.Table(job.Table.Name))
-	return err
+	if _, err := l.tx.Exec(ctx, lockSQL, tableLock+l.t.Table(job.Table.Name)); err != nil {
+		return err
+	}
+	l.tableLocked = true
+	return nil
 }
 
 func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool, error) {
@@ -46,9 +54,11 @@ func (l *loadTx) OtherKey(ctx context.Context, table, key string) (string, bool,
 
 // PrepareTable creates the table when missing. Two loads of different keys
 // may both find it missing (one-table mode): the table lock makes the
-// second wait until the first commits or rolls back, then look again.
+// second wait until the first commits or rolls back, then look again. A
+// load that holds the lock already (RunLoad takes it but in one-table
+// mode) looks once.
 func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
-	for locked := false; ; locked = true {
+	for locked := l.tableLocked; ; locked = true {
 		cols, exists, err := columns(ctx, l.tx, l.t, job.Table.Name)
 		if err != nil {
 			return fmt.Errorf("columns of %s: %w", job.Table.Name, err)
@@ -63,16 +73,34 @@ func (l *loadTx) PrepareTable(ctx context.Context, job sink.LoadJob) error {
 			return fmt.Errorf("lock table: %w", err)
 		}
 	}
-	return sqlsink.CreateTable(ctx, l.t, job, l.exec)
+	if err := sqlsink.CreateTable(ctx, l.t, job, l.exec); err != nil {
+		return err
+	}
+	l.created = true
+	return nil
 }
 
 func (l *loadTx) DeleteRows(ctx context.Context, job sink.LoadJob) error {
 	return sqlsink.DeleteRows(ctx, l.t, job, l.exec)
 }
 
+// Insert copies src's records into the table: by the binary COPY stream
+// of copy.go when it can write every column's type, else by pgx's
+// CopyFrom.
 func (l *loadTx) Insert(ctx context.Context, job sink.LoadJob, src sink.RecordSource) (int64, error) {
+	table, columns := pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job)
+	kinds, ok := createdKinds(job)
+	if !l.created || !ok {
+		var err error
+		if kinds, ok, err = copyKinds(ctx, l.tx, table, columns, job.OneTable); err != nil {
+			return 0, err
+		}
+	}
+	if ok && !pgxCopyOnly {
+		return copyStream(ctx, l.tx, job, table, columns, kinds, src)
+	}
 	cs := newCopySource(job, src)
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{l.t.Schema, job.Table.Name}, sqlsink.InsertColumns(job), cs)
+	n, err := l.tx.CopyFrom(ctx, table, columns, cs)
 	if err != nil {
 		if cs.err != nil { // the source's own error, not COPY's
 			return n, cs.err

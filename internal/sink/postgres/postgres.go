@@ -19,7 +19,8 @@
 // process) waits and then finds it in the ledger, and (but in one-table
 // mode) one on the schema-qualified table name, so a load of another key
 // into the same table waits and then finds the table taken; then rows go
-// in by binary COPY (pgx CopyFrom). PostgreSQL's DDL is transactional: the
+// in by binary COPY (copy.go's stream, or pgx's CopyFrom for column types
+// siftload does not create). PostgreSQL's DDL is transactional: the
 // table a first load creates disappears with it when the load fails.
 //
 // Columns are created as: Integer bigint; Decimal numeric (the canonical

@@ -55,6 +55,13 @@ type ExecFunc func(ctx context.Context, query string, args ...any) error
 // (a server rolls back the transaction of a connection that breaks).
 const RollbackTimeout = 10 * time.Minute
 
+// TxBeginner is what *sql.DB and *sql.Conn have in common to begin a
+// transaction: a sink that needs the driver's connection during a load
+// (sql.Conn.Raw) passes the *sql.Conn it holds.
+type TxBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // LoadSQL is Sink.Load for a sink on database/sql: it begins a
 // transaction on db, runs RunLoad with the LoadTx newTx makes of it, and
 // commits or rolls back as LoadTx says. Its errors are wrapped by
@@ -67,7 +74,7 @@ const RollbackTimeout = 10 * time.Minute
 // a cancelled context database/sql would roll back by a cancelled call and
 // discard the connection, and Oracle commits the open transaction of a
 // session that logs off: half a file and the ledger's placeholder.
-func LoadSQL(ctx context.Context, db *sql.DB, job sink.LoadJob, src sink.RecordSource, newTx func(*sql.Tx) LoadTx) (sink.Result, error) {
+func LoadSQL(ctx context.Context, db TxBeginner, job sink.LoadJob, src sink.RecordSource, newTx func(*sql.Tx) LoadTx) (sink.Result, error) {
 	txCtx, cancelTx := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelTx()
 	tx, err := db.BeginTx(txCtx, nil)
