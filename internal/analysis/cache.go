@@ -48,6 +48,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -234,20 +235,32 @@ func (c *Cache) cacheable(in archive.Input, ci *cacheInput, problems int) bool {
 
 // write writes an entry atomically: a temporary file renamed into place.
 func (c *Cache) write(name string, part plan.Part, cands []plan.Candidate) error {
-	f, err := os.CreateTemp(c.Dir, "."+name+".*.tmp")
+	err := WriteEntry(c.Dir, name, func(w io.Writer) error { return plan.WritePart(w, part, cands, nil) })
 	if err != nil {
-		return fmt.Errorf("cache: write entry: %w", err)
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// WriteEntry writes the cache entry name in dir atomically: to a
+// temporary file .NAME.*.tmp in dir, renamed into place, so that a reader
+// sees a whole entry or none (PruneEntries removes the temporary files a
+// crash leaves). The coverage check keeps its entries with it too.
+func WriteEntry(dir, name string, write func(w io.Writer) error) error {
+	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write entry: %w", err)
 	}
 	defer os.Remove(f.Name())
-	werr := plan.WritePart(f, part, cands, nil)
+	werr := write(f)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(f.Name(), filepath.Join(c.Dir, name))
+		werr = os.Rename(f.Name(), filepath.Join(dir, name))
 	}
 	if werr != nil {
-		return fmt.Errorf("cache: write entry %s: %w", name, werr)
+		return fmt.Errorf("write entry %s: %w", name, werr)
 	}
 	return nil
 }
@@ -255,9 +268,18 @@ func (c *Cache) write(name string, part plan.Part, cands []plan.Candidate) error
 // prune removes the entries this analysis did not use and leftover
 // temporary files.
 func (c *Cache) prune(ctx context.Context) {
-	des, err := os.ReadDir(c.Dir)
+	// Only NAME.csv files are entries; others are left alone.
+	PruneEntries(ctx, c.Dir, "input-", func(name string) bool { return !strings.HasSuffix(name, ".csv") || c.used[name] }, c.warn)
+}
+
+// PruneEntries removes from dir the regular files whose names start with
+// prefix and that used does not claim, and the temporary files
+// WriteEntry left of such names (.PREFIX*.tmp). Other files are left
+// alone. Errors go to warn.
+func PruneEntries(ctx context.Context, dir, prefix string, used func(name string) bool, warn func(error)) {
+	des, err := os.ReadDir(dir)
 	if err != nil {
-		c.warn(fmt.Errorf("cache: %w", err))
+		warn(fmt.Errorf("cache: %w", err))
 		return
 	}
 	for _, de := range des {
@@ -265,13 +287,13 @@ func (c *Cache) prune(ctx context.Context) {
 			return
 		}
 		n := de.Name()
-		entry := strings.HasPrefix(n, "input-") && strings.HasSuffix(n, ".csv")
-		temp := strings.HasPrefix(n, ".input-") && strings.HasSuffix(n, ".tmp")
-		if !de.Type().IsRegular() || !(entry && !c.used[n] || temp) {
+		entry := strings.HasPrefix(n, prefix) && !strings.HasSuffix(n, ".tmp")
+		temp := strings.HasPrefix(n, "."+prefix) && strings.HasSuffix(n, ".tmp")
+		if !de.Type().IsRegular() || !(entry && !used(n) || temp) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(c.Dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			c.warn(fmt.Errorf("cache: remove %s: %w", n, err))
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			warn(fmt.Errorf("cache: remove %s: %w", n, err))
 		}
 	}
 }

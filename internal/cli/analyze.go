@@ -98,9 +98,11 @@ no coverage: merge does.
 
 With --cache DIR, the candidates of every input are kept in DIR, and the
 next analysis reads only the inputs that are new or changed (path, size,
-modification time, settings, siftload version); the plan is the one an
-analysis without the cache writes. --no-cache and --rebuild-cache turn it
-off or rewrite it.
+modification time, settings, siftload version); the coverage check keeps
+there, by content, what it found for each pair of versions and the chosen
+versions' record hashes, and reads only the versions it has not compared
+yet. The plan is the one an analysis without the cache writes. --no-cache
+and --rebuild-cache turn it off or rewrite it.
 
 Settings may come from a site profile (--config; see "siftload run --help")
 and SIFTLOAD_* environment variables; flags override both.

@@ -270,7 +270,7 @@ func (j *analyzeJob) run(ctx context.Context, p *ui.Printer, inputs []string) ([
 		return nil, err
 	}
 	out := planOutputs{Plan: j.s.Out, Problems: problemsPath(j.s), Candidates: j.s.Candidates, Chooser: opts.Chooser, Spill: spill,
-		Check: j.coverage.checker(ctx, p, opts, ins)}
+		Check: j.coverage.checker(ctx, p, opts, ins, j.coverageCache(p))}
 	if j.mode == shardMode {
 		out = planOutputs{Candidates: j.s.Candidates, Part: &plan.Part{
 			Shard: j.shard.Index, Shards: j.shard.Count, ShardBy: string(j.shardBy),
@@ -331,17 +331,17 @@ type planOutputs struct {
 	Meta *plan.Meta
 	// Chooser, when set, was given every candidate already (see
 	// analyzeJob.newCollector): the plan is its entries, and the cands
-	// that write gets are none. A step that needs every version (a
-	// coverage check) must then read them from Spill.Each, which gives
-	// them sorted by key, one key's versions after the other, or have
-	// newCollector return no Chooser.
+	// that write gets are none.
 	Chooser *plan.Chooser
-	// Spill, when set, holds the candidates to write (with Chooser).
+	// Spill, when set, holds the candidates (with Chooser): those of
+	// the candidates file, and the versions Check reads.
 	Spill *plan.Spill
 	// Check, when set, checks the chosen plan further (the coverage
-	// check) and returns more problems. It needs every version: it goes
-	// with no Chooser (newCollector).
-	Check func([]plan.Entry, []plan.Candidate) ([]*problem.Error, error)
+	// check) and returns more problems. It takes the versions sorted
+	// by key, one key's versions after the other, from Spill.Each (or
+	// cands), a batch of keys at a time, and gives them back with
+	// their coverage for the candidates file.
+	Check checkStep
 }
 
 // write is the one "write plan outputs" step of analyze, shard and merge:
@@ -365,13 +365,45 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	} else {
 		entries, probs = choose(cands, probs, m.Compare)
 	}
-	if o.Check != nil && o.Chooser == nil {
-		more, err := o.Check(entries, cands)
+	// The versions, sorted by key, then source.
+	each := func(fn func(*plan.Candidate) error) error {
+		for i := range cands {
+			if err := fn(&cands[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if o.Spill != nil {
+		each = o.Spill.Each
+	} else {
+		plan.SortCandidates(cands)
+	}
+	writeCands := o.Candidates != ""
+	if o.Check != nil {
+		// The check gives each version its coverage columns as it goes,
+		// so the candidates file is written along with it.
+		check := func(emit func(*plan.Candidate) error) error {
+			more, err := o.Check(entries, each, emit)
+			if err != nil {
+				return err
+			}
+			probs = append(probs, more...)
+			analysis.SortProblems(probs)
+			return nil
+		}
+		var err error
+		if writeCands {
+			err = writeFileAtomic(o.Candidates, func(f *os.File) error {
+				return writeCandidatesOf(f, m.Name(), check)
+			})
+		} else {
+			err = check(nil)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		probs = append(probs, more...)
-		analysis.SortProblems(probs)
+		writeCands = false
 	}
 	planSHA := ""
 	if err := writeFileAtomic(o.Plan, func(f *os.File) error {
@@ -391,12 +423,9 @@ func (o planOutputs) write(p *ui.Printer, m metric.Metric, cands []plan.Candidat
 	}); err != nil {
 		return nil, nil, err
 	}
-	if o.Candidates != "" {
+	if writeCands {
 		if err := writeFileAtomic(o.Candidates, func(f *os.File) error {
-			if o.Spill != nil {
-				return writeSpilled(f, m.Name(), o.Spill)
-			}
-			return plan.WriteCandidates(f, m.Name(), cands)
+			return writeCandidatesOf(f, m.Name(), each)
 		}); err != nil {
 			return nil, nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/siftload/siftload/internal/analysis"
 	"github.com/siftload/siftload/internal/archive"
 	"github.com/siftload/siftload/internal/config"
+	"github.com/siftload/siftload/internal/coverage"
 	"github.com/siftload/siftload/internal/plan"
 	"github.com/siftload/siftload/internal/ui"
 )
@@ -53,6 +54,21 @@ func (j *analyzeJob) newCache(p *ui.Printer) *analysis.Cache {
 		Version:  cacheVersion(),
 		Rebuild:  j.s.RebuildCache,
 		Warn:     func(err error) { p.Errorf("warning: %v", err) },
+	}
+}
+
+// coverageCache returns the coverage check's cache of one analysis of
+// the job, in the analysis cache's directory; nil for none.
+func (j *analyzeJob) coverageCache(p *ui.Printer) *coverage.Cache {
+	dir := j.cacheDir()
+	if dir == "" || j.coverage == nil {
+		return nil
+	}
+	return &coverage.Cache{
+		Dir:     dir,
+		Version: cacheVersion(),
+		Rebuild: j.s.RebuildCache,
+		Warn:    func(err error) { p.Errorf("warning: %v", err) },
 	}
 }
 
@@ -113,33 +129,30 @@ var cacheVersion = sync.OnceValue(func() string {
 // newCollector returns how an analysis of the job gathers its
 // candidates (issue 17: memory grows with the keys, not the versions): a
 // local or queue analysis gives them to a Chooser as each input is done
-// and, for a candidates file, to a Spill, which sorts them on disk in the
-// temp directory. Both are nil when the job needs every candidate in
-// memory at the end: a shard's file.
+// and, for a candidates file or the coverage check, to a Spill, which
+// sorts them on disk in the temp directory (the check then reads them
+// back a batch of keys at a time). Both are nil when the job needs every
+// candidate in memory at the end: a shard's file.
 func (j *analyzeJob) newCollector(opts analysis.Options) (*plan.Chooser, *plan.Spill) {
 	if j.mode == shardMode {
 		return nil, nil
 	}
-	// The coverage check needs every version of every key in memory
-	// (planOutputs.Check).
-	if j.coverage != nil {
-		return nil, nil
-	}
 	ch := plan.NewChooser(opts.Metric.Compare)
-	if j.s.Candidates == "" {
+	if j.s.Candidates == "" && j.coverage == nil {
 		return ch, nil
 	}
 	return ch, &plan.Spill{Dir: j.s.TempDir}
 }
 
-// writeSpilled writes the candidates file of the candidates in s.
-func writeSpilled(w io.Writer, metric string, s *plan.Spill) error {
+// writeCandidatesOf writes the candidates file of the candidates that
+// each gives.
+func writeCandidatesOf(w io.Writer, metric string, each eachCandidate) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw, err := plan.NewCandidatesWriter(bw, metric)
 	if err != nil {
 		return err
 	}
-	if err := s.Each(cw.Write); err != nil {
+	if err := each(cw.Write); err != nil {
 		return err
 	}
 	if err := cw.Flush(); err != nil {

@@ -114,3 +114,116 @@ func TestCacheCollision(t *testing.T) {
 		t.Errorf("err = %v, want the sites' shared cache refused\n%s", err, out)
 	}
 }
+
+// TestAnalyzeCacheCoverage: the coverage check keeps its results in the
+// cache by content; whatever the cache holds, the plan, problems and
+// candidates files (coverage columns included) are byte for byte those of
+// an analysis without it: cold, warm (no version read again), after a new
+// snapshot becomes the chosen version, after a version's content changes
+// at the same path, and after a corrupt entry.
+func TestAnalyzeCacheCoverage(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeZip(t, "site/s1.zip", map[string]string{
+		"a.csv": "h\n1\n2\n3\n",    // 3 is not in the chosen version
+		"b.csv": "x,y\n1,2\n5,6\n", // compared after reordering
+		"c.csv": "p\n1\n",          // its header differs
+		"d.csv": "h\n1\n",          // a prefix of the chosen version
+		"e.csv": "h\n\"\"\n7\n",    // a quoted empty field is not NULL
+	})
+	writeZip(t, "site/s2.zip", map[string]string{
+		"a.csv": "h\n1\n2\n4\n5\n",
+		"b.csv": "y,x\n2,1\n4,3\n8,7\n",
+		"c.csv": "q\n1\n2\n",
+		"d.csv": "h\n1\n2\n",
+		"e.csv": "h\n\n7\n8\n",
+	})
+	ageTree(t, "site")
+	outputs := []string{"plan.csv", "plan.problems.csv", "cands.csv"}
+	analyze := func(args ...string) (files []string, printed string) {
+		t.Helper()
+		p, out := quiet(t)
+		err := execute(t.Context(), p, append([]string{"analyze", "site", "--candidates", "cands.csv", "-w", "2"}, args...))
+		if err != nil && !strings.Contains(err.Error(), "problems") {
+			t.Fatalf("analyze %q: %v\n%s", args, err, out)
+		}
+		for _, f := range outputs {
+			files = append(files, readFile(t, f))
+		}
+		return files, out.String()
+	}
+	same := func(name string, wantPrinted ...string) {
+		t.Helper()
+		want, _ := analyze("--no-cache")
+		got, printed := analyze("--cache", "cache")
+		for i := range outputs {
+			if got[i] != want[i] {
+				t.Errorf("%s: %s differs from the analysis without a cache:\n%s\nwant:\n%s", name, outputs[i], got[i], want[i])
+			}
+		}
+		for _, w := range wantPrinted {
+			if !strings.Contains(printed, w) {
+				t.Errorf("%s: output lacks %q:\n%s", name, w, printed)
+			}
+		}
+	}
+	same("Cold", "coverage cache cache: 0 other versions from the cache, 4 read")
+	if got := readFile(t, "plan.csv"); !strings.Contains(got, "1 row of site/s1.zip!/a.csv is not in the chosen version") ||
+		!strings.Contains(got, "its header differs") || !strings.Contains(got, "1 row of site/s1.zip!/e.csv") {
+		t.Fatalf("the site does not test what it should:\n%s", got)
+	}
+	same("Warm", "coverage cache cache: 5 other versions from the cache, 0 read")
+
+	// A new snapshot holds the fullest a.csv: a new chosen version, to be
+	// compared with both others.
+	writeZip(t, "site/s3.zip", map[string]string{"a.csv": "h\n1\n2\n4\n5\n6\n7\n"})
+	ageTree(t, "site")
+	// (s2's a.csv is a prefix of it: proven, not read.)
+	same("NewChosen", "coverage cache cache: 4 other versions from the cache, 1 read")
+
+	// The same path, other content: s1's b.csv now misses a row of the
+	// chosen version's, and has one that it lacks.
+	writeZip(t, "site/s1.zip", map[string]string{
+		"a.csv": "h\n1\n2\n3\n",
+		"b.csv": "x,y\n1,2\n9,9\n",
+		"c.csv": "p\n1\n",
+		"d.csv": "h\n1\n",
+		"e.csv": "h\n\"\"\n7\n",
+	})
+	ageTree(t, "site")
+	same("ChangedContent", "coverage cache cache: 5 other versions from the cache, 1 read")
+	if got := readFile(t, "plan.csv"); !strings.Contains(got, "1 row of site/s1.zip!/b.csv") {
+		t.Errorf("the changed version's missing row is not in the plan:\n%s", got)
+	}
+
+	// A corrupt set (the chosen version's record hashes) is read again,
+	// with a warning: a new version of a.csv needs it.
+	corrupt := func(pattern string) {
+		t.Helper()
+		files, _ := filepath.Glob(pattern)
+		if len(files) == 0 {
+			t.Fatalf("no %s in the cache", pattern)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[len(data)-2] ^= 1
+			if err := os.WriteFile(f, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	corrupt("cache/coverage-*.set")
+	writeZip(t, "site/s0.zip", map[string]string{"a.csv": "h\n8\n"})
+	ageTree(t, "site")
+	same("CorruptSet", "warning: coverage cache set", "coverage cache cache: 6 other versions from the cache, 1 read")
+	// Corrupt entries: every version is compared again.
+	corrupt("cache/coverage-*.csv")
+	same("CorruptEntry", "warning: coverage cache entry", "coverage cache cache: 0 other versions from the cache, 5 read")
+	same("Rebuilt", "coverage cache cache: 7 other versions from the cache, 0 read")
+	_, printed := analyze("--cache", "cache", "--rebuild-cache")
+	if !strings.Contains(printed, "0 other versions from the cache") {
+		t.Errorf("--rebuild-cache used the coverage cache:\n%s", printed)
+	}
+}

@@ -41,14 +41,6 @@ func (b *boundSettings) coverageFlags() {
 	b.bind("coverage_memory", "", strings.ReplaceAll(humanize.IBytes(coverage.DefaultMemoryLimit), " ", ""), "memory for the coverage check's record hashes (16 bytes a record); above it they go to sorted files in the temp dir")
 }
 
-// coverageJob is a coverage check with its settings checked: what
-// analyze, run and merge do after choosing the plan (package coverage).
-type coverageJob struct {
-	mode    string // warn or strict
-	memory  int64
-	tempDir string
-}
-
 // newCoverageJob checks the coverage settings of s, naming a wrong one by
 // where(key); it returns nil for coverage off.
 func newCoverageJob(s config.Settings, where func(key string) string) (*coverageJob, error) {
@@ -75,55 +67,64 @@ func newCoverageJob(s config.Settings, where func(key string) string) (*coverage
 	return j, nil
 }
 
-// checker returns the step of planOutputs.write that checks the chosen
-// plan's coverage: it reads the versions in ins with opts (the analysis's
-// walker and CSV dialect, workers and temp dir).
-func (j *coverageJob) checker(ctx context.Context, p *ui.Printer, opts analysis.Options, ins []archive.Input) func([]plan.Entry, []plan.Candidate) ([]*problem.Error, error) {
+// defaultCoverageBatch is how many versions the coverage check takes at
+// once (a batch of whole keys): about 20 MiB of candidates, the size of
+// a plan.Spill run. The check of a batch reads its keys' inputs, so a
+// larger batch reads an input fewer times; memory grows with it, not with
+// the site (issue 17: memory proportional to keys).
+const defaultCoverageBatch = 1 << 16
+
+// coverageJob is a coverage check with its settings checked: what
+// analyze, run and merge do after choosing the plan (package coverage).
+type coverageJob struct {
+	mode    string // warn or strict
+	memory  int64
+	tempDir string
+	// batch is the most versions checked at once (a key's versions are
+	// never split); < 1 is defaultCoverageBatch.
+	batch int
+	// onBatch, when set, is told the number of versions of every batch
+	// (a test's view of the memory bound).
+	onBatch func(versions int)
+}
+
+// eachCandidate gives the candidates sorted by key, then source (a
+// plan.Spill's Each); fn must not keep the pointer.
+type eachCandidate func(fn func(*plan.Candidate) error) error
+
+// checkStep is the step of planOutputs.write that checks the chosen
+// plan's coverage: it reads the versions that each gives, records the
+// results in entries (sorted by key) and gives every candidate, with its
+// coverage, to emit (nil: none), in each's order. It returns more
+// problems.
+type checkStep func(entries []plan.Entry, each eachCandidate, emit func(*plan.Candidate) error) ([]*problem.Error, error)
+
+// checker returns the coverage check of the chosen plan: it reads the
+// versions in ins with opts (the analysis's walker and CSV dialect,
+// workers and temp dir), and keeps results in cache (nil: none).
+func (j *coverageJob) checker(ctx context.Context, p *ui.Printer, opts analysis.Options, ins []archive.Input, cache *coverage.Cache) checkStep {
 	if j == nil {
 		return nil
 	}
-	return func(entries []plan.Entry, cands []plan.Candidate) ([]*problem.Error, error) {
-		return checkCoverage(ctx, p, j.mode, j.memory, j.tempDir, opts, ins, cands, entries)
+	return func(entries []plan.Entry, each eachCandidate, emit func(*plan.Candidate) error) ([]*problem.Error, error) {
+		return j.check(ctx, p, opts, ins, cache, entries, each, emit)
 	}
 }
 
-// checkCoverage reads the versions of every key with more than one again
-// (see package coverage), records the counts in cands and entries, and
-// returns the problems: versions that could not be read again and, in
-// strict mode, keys whose chosen version lacks rows or could not be
-// compared.
-func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64, tempDir string,
-	cfg analysis.Options, ins []archive.Input, cands []plan.Candidate, entries []plan.Entry) ([]*problem.Error, error) {
+// check reads the versions of every key with more than one again (see
+// package coverage), a batch of keys at a time so that memory is bounded
+// by the batch, not by the versions; records the counts in the entries
+// and the candidates; and returns the problems: versions that could not
+// be read again and, in strict mode, keys whose chosen version lacks rows
+// or could not be compared.
+func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Options, ins []archive.Input, cache *coverage.Cache,
+	entries []plan.Entry, each eachCandidate, emit func(*plan.Candidate) error) ([]*problem.Error, error) {
 	start := time.Now()
-	chosen := make(map[string]string, len(entries))
-	for _, e := range entries {
-		chosen[e.Key] = e.Source
+	limit := j.batch
+	if limit < 1 {
+		limit = defaultCoverageBatch
 	}
-	byKey := make(map[string]*coverage.Key)
-	var keys []*coverage.Key
-	for _, c := range cands {
-		if c.Source == chosen[c.Key] {
-			continue
-		}
-		k := byKey[c.Key]
-		if k == nil {
-			k = &coverage.Key{Key: c.Key, Chosen: chosen[c.Key]}
-			byKey[c.Key] = k
-			keys = append(keys, k)
-		}
-		k.Others = append(k.Others, c.Source)
-	}
-	list := make([]coverage.Key, len(keys))
-	for i, k := range keys {
-		list[i] = *k
-	}
-	digests := make(map[string]coverage.Digest, len(cands))
-	for _, c := range cands {
-		if byKey[c.Key] != nil {
-			digests[c.Source] = coverage.Digest{SHA256: c.SHA256, Bytes: c.Bytes}
-		}
-	}
-	res, problems, err := coverage.Check(ctx, ins, list, coverage.Options{
+	opts := coverage.Options{
 		Workers: cfg.Workers,
 		Walker:  cfg.Walker,
 		Record: record.Options{
@@ -131,17 +132,128 @@ func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64
 			NoHeader:       cfg.NoHeader,
 			MaxRecordBytes: cfg.MaxRecordBytes,
 		},
-		MemoryLimit: memory,
-		TempDir:     tempDir,
-		Digests:     digests,
+		MemoryLimit: j.memory,
+		TempDir:     j.tempDir,
+		Cache:       cache,
+	}
+	var (
+		problems []*problem.Error
+		batch    []plan.Candidate
+		next     int // the first entry of the batch
+		checked  int // keys with other versions
+		read     int // other versions read
+		cached   int // other versions whose result came from the cache
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if j.onBatch != nil {
+			j.onBatch(len(batch))
+		}
+		// The batch's keys are the next entries: every key has an
+		// entry, and both are sorted by key.
+		lo := next
+		for next < len(entries) && entries[next].Key <= batch[len(batch)-1].Key {
+			next++
+		}
+		n, st, probs, err := checkBatch(ctx, ins, opts, batch, entries[lo:next])
+		if err != nil {
+			return err
+		}
+		checked += n
+		read += st.read
+		cached += st.cached
+		problems = append(problems, probs...)
+		if emit != nil {
+			for i := range batch {
+				if err := emit(&batch[i]); err != nil {
+					return err
+				}
+			}
+		}
+		clear(batch)
+		batch = batch[:0]
+		return nil
+	}
+	err := each(func(c *plan.Candidate) error {
+		if len(batch) >= limit && c.Key != batch[len(batch)-1].Key {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch = append(batch, *c)
+		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return nil, err
 	}
+	if cache != nil {
+		cache.Prune(ctx)
+	}
+	if next != len(entries) {
+		return nil, fmt.Errorf("coverage: %d of %d keys have no candidates", len(entries)-next, len(entries))
+	}
+	var lacking int
+	for _, e := range entries {
+		if e.MissingRows > 0 {
+			lacking++
+		}
+	}
+	p.Printf("coverage: checked %d keys with other versions in %s: %d chosen versions lack rows of another version",
+		checked, time.Since(start).Round(time.Millisecond), lacking)
+	if cache != nil {
+		p.Printf("coverage cache %s: %d other versions from the cache, %d read", cache.Dir, cached, read)
+	}
+	if j.mode == coverageStrict {
+		problems = append(problems, plan.CoverageProblems(entries)...)
+	}
+	return problems, nil
+}
+
+// checkBatch checks the keys of cands (sorted by key, every version of
+// each) against their chosen versions in entries (the same keys, sorted),
+// records the results in both, and returns how many keys had other
+// versions and the problems.
+func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options, cands []plan.Candidate, entries []plan.Entry) (int, batchStats, []*problem.Error, error) {
+	chosen := make(map[string]string, len(entries))
+	for _, e := range entries {
+		chosen[e.Key] = e.Source
+	}
+	var list []coverage.Key
+	for _, c := range cands {
+		if c.Source == chosen[c.Key] {
+			continue
+		}
+		if len(list) == 0 || list[len(list)-1].Key != c.Key {
+			list = append(list, coverage.Key{Key: c.Key, Chosen: chosen[c.Key]})
+		}
+		k := &list[len(list)-1]
+		k.Others = append(k.Others, c.Source)
+	}
+	digests := make(map[string]coverage.Digest, len(cands))
+	for _, c := range cands {
+		digests[c.Source] = coverage.Digest{SHA256: c.SHA256, Bytes: c.Bytes}
+	}
+	opts.Digests = digests
+	res, problems, err := coverage.Check(ctx, ins, list, opts)
+	if err != nil {
+		return 0, batchStats{}, nil, err
+	}
+	var st batchStats
 	found := make(map[string]coverage.Version)
 	for _, r := range res {
 		for _, v := range r.Versions {
 			found[v.Source] = v
+			switch {
+			case v.Cached:
+				st.cached++
+			case v.Rows >= 0 && (v.Checked || v.Reason == coverage.ReasonHeader):
+				st.read++
+			}
 		}
 	}
 	for i := range cands {
@@ -152,19 +264,11 @@ func checkCoverage(ctx context.Context, p *ui.Printer, mode string, memory int64
 		cands[i].Coverage = &plan.Coverage{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
 	}
 	plan.SetCoverage(entries, cands)
-	var lacking int
-	for _, e := range entries {
-		if e.MissingRows > 0 {
-			lacking++
-		}
-	}
-	p.Printf("coverage: checked %d keys with other versions in %s: %d chosen versions lack rows of another version",
-		len(list), time.Since(start).Round(time.Millisecond), lacking)
-	if mode == coverageStrict {
-		problems = append(problems, plan.CoverageProblems(entries)...)
-	}
-	return problems, nil
+	return len(list), st, problems, nil
 }
+
+// batchStats count the other versions of a batch.
+type batchStats struct{ read, cached int }
 
 // outerInputs returns the outermost files that sources name (relative to
 // the working directory, as the shards wrote them): for each source, its

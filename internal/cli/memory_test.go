@@ -62,3 +62,46 @@ func TestAnalyzeStreamingSamePlan(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageStreams: with the coverage check on, a local analysis still
+// reduces the versions as they come (a Chooser, the candidates on disk in
+// a Spill) and the check takes them back a batch of whole keys at a time,
+// never every version at once; the outputs are those of one batch.
+func TestCoverageStreams(t *testing.T) {
+	dir, _ := site(t, tricky)
+	run := func(batch int, out string) (largest, batches int) {
+		t.Helper()
+		s := config.Settings{Analysis: config.Analysis{Out: out + ".csv", Candidates: out + ".cands.csv", Metric: "rows", MaxDepth: 4, Workers: 2, Coverage: coverageWarn}}
+		j, err := newAnalyzeJob(s, flagWhere, flagWhere, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch, spill := j.newCollector(j.opts); ch == nil || spill == nil {
+			t.Fatalf("coverage on: newCollector gives Chooser %v, Spill %v: every candidate is held in memory", ch != nil, spill != nil)
+		}
+		j.coverage.batch = batch
+		j.coverage.onBatch = func(n int) {
+			largest = max(largest, n)
+			batches++
+		}
+		p, printed := quiet(t)
+		if _, err := j.run(t.Context(), p, []string{dir}); err != nil && !strings.Contains(err.Error(), "problems") {
+			t.Fatalf("analyze: %v\n%s", err, printed)
+		}
+		return largest, batches
+	}
+	// tricky: 12 keys, at most 12 snapshots (and some keys twice in
+	// one), so a batch of 5 versions holds one key's versions.
+	largest, batches := run(5, "small")
+	if largest > 16 || batches < 6 {
+		t.Errorf("batches of 5 versions: %d batches, the largest of %d versions; want one key's versions at a time", batches, largest)
+	}
+	if _, batches := run(0, "one"); batches != 1 {
+		t.Errorf("the default batch: %d batches, want 1 for this small site", batches)
+	}
+	for _, f := range []string{".csv", ".problems.csv", ".cands.csv"} {
+		if got, want := readFile(t, "small"+f), readFile(t, "one"+f); got != want {
+			t.Errorf("%s in batches differs from one batch:\n%s\nwant:\n%s", f, got, want)
+		}
+	}
+}

@@ -171,7 +171,7 @@ func runMerge(ctx context.Context, p *ui.Printer, s config.Settings, args []stri
 		for i, c := range cands {
 			sources[i] = c.Source
 		}
-		out.Check = cov.checker(ctx, p, opts, outerInputs(sources))
+		out.Check = cov.checker(ctx, p, opts, outerInputs(sources), nil)
 	}
 	entries, problems, err := out.write(p, m, cands, problems)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -48,6 +49,9 @@ type Version struct {
 	Rows    int64
 	Missing int64 // of its records, how many the chosen version does not hold
 	Reason  string
+	// Cached is true when the result came from Options.Cache: nothing
+	// was read for it.
+	Cached bool
 }
 
 // Result is the check of one key.
@@ -86,6 +90,11 @@ type Options struct {
 	// KiB, when it also reads as the chosen version's start: sameStart).
 	// Sources without a digest are read.
 	Digests map[string]Digest
+	// Cache, when set, gives the results of pairs (a chosen and an
+	// other version, by their digests) that an earlier check found,
+	// and the chosen versions' record hashes, and keeps the new ones
+	// (see Cache). It needs Digests.
+	Cache *Cache
 }
 
 // ErrNotRead is the reason of a problem for a version that the check
@@ -135,6 +144,11 @@ type checker struct {
 	problems []*problem.Error
 
 	chosen   []*set          // by key index; nil when not read
+	entries  []*entry        // by key index: the cache's entry of the chosen version; nil for none
+	verified []bool          // by key index: the chosen set is of the bytes its digest names
+	dropped  []bool          // by key index: the chosen version could not be read
+	keep     [][]bool        // by key and other index: the result may be cached
+	cached   [][]bool        // by key and other index: the result came from the cache
 	prefixes []*prefixHasher // by key index: the chosen versions' prefix digests
 	headers  [][]string      // the chosen versions' headers, by key index
 	versions [][]Version
@@ -151,6 +165,11 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	c.prefixes = make([]*prefixHasher, n)
 	c.headers = make([][]string, n)
 	c.versions = make([][]Version, n)
+	c.entries = make([]*entry, n)
+	c.verified = make([]bool, n)
+	c.dropped = make([]bool, n)
+	c.keep = make([][]bool, n)
+	c.cached = make([][]bool, n)
 	defer func() {
 		for _, s := range c.chosen {
 			if s != nil {
@@ -162,20 +181,62 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	// Pass 1: the chosen versions of keys that have others, unless
 	// their digests answer for all of them.
 	want := make(map[string]slot)
+	wantPrefix := make(map[string]slot)
+	loaded := make(map[Digest]*entry) // one entry per chosen digest
 	for i, k := range c.keys {
 		c.versions[i] = make([]Version, len(k.Others))
+		c.keep[i] = make([]bool, len(k.Others))
+		c.cached[i] = make([]bool, len(k.Others))
+		cd, cok := c.opts.Digests[k.Chosen]
+		var e *entry
+		if c.opts.Cache != nil && cok {
+			if e = loaded[cd]; e == nil {
+				e = c.opts.Cache.load(cd, c.opts.Record)
+				loaded[cd] = e
+			}
+			c.entries[i] = e
+		}
 		needed := false
 		for j, o := range k.Others {
 			c.versions[i][j] = Version{Source: o}
 			d, ok := c.opts.Digests[o]
-			if ok && d == c.opts.Digests[k.Chosen] {
+			if ok && cok && d == cd {
 				c.versions[i][j].Checked, c.versions[i][j].Rows = true, -1
+				continue
+			}
+			if p, hit := e.pair(d); ok && hit {
+				v := &c.versions[i][j]
+				v.Checked, v.Rows, v.Missing, v.Reason, v.Cached = p.Checked, -1, p.Missing, p.Reason, true
+				c.cached[i][j] = true
 				continue
 			}
 			needed = true
 		}
-		if needed {
+		switch {
+		case !needed || c.cachedSet(i, e):
+		case c.prefixOnly(i) != nil:
+			wantPrefix[k.Chosen] = slot{i, -1}
+		default:
 			want[k.Chosen] = slot{i, -1}
+		}
+	}
+	// Pass 1a: the chosen versions whose other versions may all be
+	// prefixes of them (an export that only grew) are read as bytes, not
+	// records, for the sha256 of their first bytes; those whose others
+	// are not all proven prefixes so are read in full in pass 1 (a
+	// second read, but only of the chosen versions that did not only
+	// grow, and the bytes read stop at the first size that is not a
+	// prefix).
+	if err := c.pass(ctx, inputs, wantPrefix, c.readPrefix); err != nil {
+		return nil, nil, err
+	}
+	for src, sl := range wantPrefix {
+		if c.dropped[sl.key] {
+			continue // a problem already: not read again
+		}
+		if !c.allPrefixes(sl.key) {
+			c.prefixes[sl.key] = nil
+			want[src] = sl
 		}
 	}
 	if err := c.pass(ctx, inputs, want, c.readChosen); err != nil {
@@ -190,16 +251,17 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 		read := make(map[Digest]slot)
 		for j, o := range k.Others {
 			v := &c.versions[i][j]
-			if v.Checked {
-				continue // the chosen version's digest
-			}
-			if c.chosen[i] == nil {
-				v.Reason = ReasonNoChosen
-				continue
+			if v.Checked || c.cached[i][j] {
+				continue // the chosen version's digest, or the cache's
 			}
 			d, ok := c.opts.Digests[o]
 			if ok && (d == c.opts.Digests[k.Chosen] || c.prefixes[i] != nil && c.prefixes[i].isPrefix(d, c.opts.Record)) {
 				v.Checked, v.Rows = true, -1
+				c.keep[i][j] = c.verified[i] // proven from the chosen bytes
+				continue
+			}
+			if c.chosen[i] == nil {
+				v.Reason = ReasonNoChosen
 				continue
 			}
 			if first, dup := read[d]; ok && dup {
@@ -220,7 +282,11 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			src := c.versions[t.key][t.other].Source
 			c.versions[t.key][t.other] = c.versions[first.key][first.other]
 			c.versions[t.key][t.other].Source = src
+			c.keep[t.key][t.other] = c.keep[first.key][first.other] && c.verified[t.key]
 		}
+	}
+	if c.opts.Cache != nil {
+		c.storeResults(loaded)
 	}
 
 	out := make([]Result, n)
@@ -343,6 +409,9 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 
 // dropChosen forgets a chosen version that could not be read in full.
 func (c *checker) dropChosen(i int) {
+	c.dropped[i] = true
+	c.verified[i] = false
+	c.prefixes[i] = nil // a proof needs every byte read
 	if s := c.chosen[i]; s != nil {
 		c.memUsed.Add(-int64(len(s.mem)) * hashSize)
 		s.release()
@@ -430,18 +499,25 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 	if err := col.reset(); err != nil {
 		return err
 	}
+	chosen, cok := c.opts.Digests[c.keys[s.key].Chosen]
 	// The sizes of the other versions that may be prefixes of this one.
 	var sizes []int64
-	chosen := c.opts.Digests[c.keys[s.key].Chosen]
 	for _, o := range c.keys[s.key].Others {
 		if d, ok := c.opts.Digests[o]; ok && d.Bytes > 0 && d.Bytes < chosen.Bytes {
 			sizes = append(sizes, d.Bytes)
 		}
 	}
-	if len(sizes) > 0 {
-		ph := newPrefixHasher(r, sizes)
-		c.prefixes[s.key] = ph
+	// With the cache, the same sha256 pass proves the bytes are those
+	// of the chosen digest (its set is kept only then).
+	verify := c.entries[s.key] != nil && cok
+	var ph *prefixHasher
+	if len(sizes) > 0 || verify {
+		ph = newPrefixHasher(r, sizes)
+		ph.all = verify
 		r = ph
+		if len(sizes) > 0 {
+			c.prefixes[s.key] = ph
+		}
 	}
 	h := &hasher{}
 	if _, err := c.records(ctx, r, func(header []string) (*hasher, bool) {
@@ -460,7 +536,157 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 		return err
 	}
 	c.chosen[s.key] = set
+	if verify && ph.is(chosen) {
+		c.verified[s.key] = true
+		c.opts.Cache.storeSet(c.entries[s.key], set, c.headers[s.key])
+	}
 	return nil
+}
+
+// needRead reports whether other version j of key i is still to be
+// compared: not answered by the digests or the cache.
+func (c *checker) needRead(i, j int) bool {
+	return !c.versions[i][j].Checked && !c.cached[i][j]
+}
+
+// prefixOnly returns, for a key whose other versions still to compare
+// may all be prefixes of the chosen version (each has a digest, smaller
+// than the chosen one's, and no two of a size differ), the sha256 each
+// size must have; nil otherwise.
+func (c *checker) prefixOnly(i int) map[int64]string {
+	k := c.keys[i]
+	cd, ok := c.opts.Digests[k.Chosen]
+	if !ok {
+		return nil
+	}
+	at := make(map[int64]string)
+	for j, o := range k.Others {
+		if !c.needRead(i, j) {
+			continue
+		}
+		d, ok := c.opts.Digests[o]
+		if !ok || d.Bytes <= 0 || d.Bytes >= cd.Bytes {
+			return nil
+		}
+		if s, dup := at[d.Bytes]; dup && s != d.SHA256 {
+			return nil
+		}
+		at[d.Bytes] = d.SHA256
+	}
+	return at
+}
+
+// allPrefixes reports whether pass 1a proved every other version of key
+// i still to compare a prefix of the chosen version.
+func (c *checker) allPrefixes(i int) bool {
+	ph := c.prefixes[i]
+	if ph == nil || ph.short {
+		return false
+	}
+	for j, o := range c.keys[i].Others {
+		if c.needRead(i, j) && !ph.isPrefix(c.opts.Digests[o], c.opts.Record) {
+			return false
+		}
+	}
+	return true
+}
+
+// readPrefix reads the bytes of a chosen version (pass 1a) for the
+// sha256 of its first bytes at the sizes of its other versions; it stops
+// at the first size whose sha256 is not the other version's (the key is
+// then read in full). With the cache it reads to the end, to prove the
+// bytes are those of the chosen digest.
+func (c *checker) readPrefix(ctx context.Context, s slot, source string, r io.Reader, _ *collector) error {
+	chosen := c.opts.Digests[c.keys[s.key].Chosen]
+	at := c.prefixOnly(s.key)
+	sizes := make([]int64, 0, len(at))
+	for n := range at {
+		sizes = append(sizes, n)
+	}
+	ph := newPrefixHasher(r, sizes)
+	ph.all = c.entries[s.key] != nil
+	ph.expect = at
+	c.prefixes[s.key] = ph
+	buf := make([]byte, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := ph.Read(buf)
+		if errors.Is(err, errNotPrefix) {
+			ph.short = true
+			return nil // read in full in pass 1
+		}
+		// Every size reached, and the head sameStart needs read.
+		if err == io.EOF || len(ph.at) == 0 && !ph.all && len(ph.head) >= minPrefix {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if ph.all && ph.is(chosen) {
+		c.verified[s.key] = true
+	}
+	return nil
+}
+
+// cachedSet takes the chosen set of key i from the cache's entry e, and
+// reports whether it did.
+func (c *checker) cachedSet(i int, e *entry) bool {
+	if e == nil || !e.hasSet {
+		return false
+	}
+	size := e.n * hashSize
+	mem := c.memUsed.Add(size) <= c.opts.MemoryLimit/2
+	if !mem {
+		c.memUsed.Add(-size)
+	}
+	s := c.opts.Cache.loadSet(e, c.dir, mem)
+	if s == nil {
+		if mem {
+			c.memUsed.Add(-size)
+		}
+		e.hasSet, e.dirty = false, true // written anew when the chosen version is read
+		return false
+	}
+	c.chosen[i], c.headers[i], c.verified[i] = s, slices.Clone(e.header), true
+	return true
+}
+
+// storeResults writes the cache's entries: per chosen version, the
+// results of this check that depend only on the bytes (see Cache).
+func (c *checker) storeResults(loaded map[Digest]*entry) {
+	pairs := make(map[*entry]map[Digest]pair)
+	for i, k := range c.keys {
+		e := c.entries[i]
+		if e == nil {
+			continue
+		}
+		ps := pairs[e]
+		if ps == nil {
+			ps = make(map[Digest]pair)
+			pairs[e] = ps
+		}
+		for j, o := range k.Others {
+			v := c.versions[i][j]
+			d, ok := c.opts.Digests[o]
+			// Only what the bytes decide: compared (or proven), or a
+			// header that differs; never an unread version.
+			byBytes := v.Checked && v.Reason == "" || !v.Checked && v.Reason == ReasonHeader
+			if !ok || !byBytes || !c.cached[i][j] && !c.keep[i][j] {
+				continue
+			}
+			ps[d] = pair{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
+		}
+	}
+	for _, e := range loaded {
+		ps := pairs[e]
+		if !maps.Equal(ps, e.pairs) {
+			e.pairs, e.dirty = ps, true
+		}
+		c.opts.Cache.store(e)
+	}
 }
 
 // readOther counts the records of one other version that its key's
@@ -470,6 +696,13 @@ func (c *checker) readOther(ctx context.Context, s slot, source string, r io.Rea
 		return err
 	}
 	v := &c.versions[s.key][s.other]
+	d, dok := c.opts.Digests[source]
+	var dr *digestReader
+	if c.entries[s.key] != nil && c.verified[s.key] && dok {
+		dr = newDigestReader(r)
+		r = dr
+		defer func() { c.keep[s.key][s.other] = dr.is(d) }()
+	}
 	comparable := true
 	rows, err := c.records(ctx, r, func(header []string) (*hasher, bool) {
 		perm, ok := columnOrder(c.headers[s.key], header, c.opts.Record.NoHeader)

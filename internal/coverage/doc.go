@@ -68,7 +68,11 @@
 // version's first bytes, taken in pass 1; a prefix under 128 KiB must
 // also decode to the start of the chosen text and sniff its delimiter),
 // misses nothing; versions that
-// share a sha256 are read once. A large version is decompressed on one
+// share a sha256 are read once. A key whose other versions may all be
+// such prefixes (each smaller than the chosen version) has its chosen
+// version read as bytes first (pass 1a: sha256 only, no parsing, up to
+// the first size that is not a prefix), and in pass 1 only when one is
+// not. A large version is decompressed on one
 // goroutine while another parses it.
 //
 // Memory: 16 bytes a record. Options.MemoryLimit (default 128 MiB) is
@@ -84,4 +88,14 @@
 // Results are keyed by key and source, sorted, and counted by the merge of
 // sorted sets, so they are the same for any number of workers and any
 // memory limit.
+//
+// # Cache
+//
+// With Options.Cache, a pair's result is kept by content (the two
+// versions' sha256 and size, the dialect, the siftload version; see
+// cache.go), and so is each chosen version's sorted hash set: a later
+// check reads only the pairs it has not seen, and compares a new version
+// with the kept set instead of reading the chosen version again. A result
+// is kept only when the bytes read again hash to the digest the analysis
+// measured.
 package coverage

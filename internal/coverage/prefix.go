@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"slices"
@@ -41,7 +42,31 @@ type prefixHasher struct {
 	last byte    // the last byte passed
 	sums map[int64]string
 	head []byte // the first minPrefix bytes passed
+	// all hashes every byte, not only up to the last size, so that
+	// is can tell whether the bytes were those of a digest (the cache
+	// keeps results only then) with the same sha256 pass.
+	all bool
+	// expect, when set, is the sha256 each size must have (pass 1a):
+	// Read returns errNotPrefix at the first size that has another, or
+	// that does not end a line; short then records that the read
+	// stopped there.
+	expect map[int64]string
+	short  bool
+
+	// proven memoizes isPrefix by digest: a key of many small versions
+	// asks for each (pass 1a and pass 2), and sameStart decodes the
+	// head.
+	proven map[Digest]bool
+	// full is the head decoded, and its delimiter sniffed (fullOK:
+	// done; fullErr: it does not decode), for sameStart.
+	full      []byte
+	fullDelim byte
+	fullOK    bool
+	fullErr   bool
 }
+
+// errNotPrefix stops a read of pass 1a: an other version is not a prefix.
+var errNotPrefix = errors.New("coverage: not a prefix")
 
 func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
 	at := slices.Clone(sizes)
@@ -57,7 +82,11 @@ func (p *prefixHasher) Read(b []byte) (int, error) {
 	}
 	for len(data) > 0 {
 		if len(p.at) == 0 {
-			break // no size to reach: no need to hash
+			if p.all {
+				p.h.Write(data)
+				p.n += int64(len(data))
+			}
+			break // no size to reach: no need to hash (unless all)
 		}
 		take := len(data)
 		if rest := p.at[0] - p.n; rest < int64(take) {
@@ -74,9 +103,21 @@ func (p *prefixHasher) Read(b []byte) (int, error) {
 				p.sums[p.n] = hex.EncodeToString(p.h.Sum(nil))
 			}
 			p.at = p.at[1:]
+			if want, ok := p.expect[p.n]; ok && p.sums[p.n] != want {
+				return n, errNotPrefix
+			}
 		}
 	}
 	return n, err
+}
+
+// is reads what is left (the records may end before the bytes do) and
+// reports whether the bytes passed were those of want; p must hash all.
+func (p *prefixHasher) is(want Digest) bool {
+	if _, err := io.Copy(io.Discard, p); err != nil {
+		return false
+	}
+	return p.all && p.n == want.Bytes && hex.EncodeToString(p.h.Sum(nil)) == want.SHA256
 }
 
 // isPrefix reports whether a version with digest d is a prefix of the
@@ -87,34 +128,49 @@ func (p *prefixHasher) isPrefix(d Digest, opts record.Options) bool {
 	if !ok || s != d.SHA256 {
 		return false
 	}
-	return d.Bytes >= minPrefix || sameStart(p.head, int(d.Bytes), opts)
+	if d.Bytes >= minPrefix {
+		return true
+	}
+	if v, ok := p.proven[d]; ok {
+		return v
+	}
+	if p.proven == nil {
+		p.proven = make(map[Digest]bool)
+	}
+	if !p.fullOK {
+		p.fullOK = true
+		full, err := decodeAll(p.head, opts)
+		p.full, p.fullErr = full, err != nil
+		p.fullDelim = rowcount.SniffDelimiter(full[:min(len(full), rowcount.SniffLen)])
+	}
+	v := !p.fullErr && sameStart(p.full, p.fullDelim, p.head[:d.Bytes], opts)
+	p.proven[d] = v
+	return v
 }
 
-// sameStart reports whether head[:n], a short version, reads as the
-// start of head, the first minPrefix bytes of a chosen version (or all of
-// it): its decoded text is a prefix of head's, and it sniffs the same
-// delimiter (unless opts give one). Then the two agree on the byte order
-// mark, the UTF-16 guess, the delimiter and the line ending (the prefix
-// ends in "\n"), and the records of head[:n] are the first records of
-// the chosen version.
-func sameStart(head []byte, n int, opts record.Options) bool {
-	decode := func(b []byte) ([]byte, error) {
-		r, err := record.Decode(bytes.NewReader(b), opts.Encoding)
-		if err != nil {
-			return nil, err
-		}
-		return io.ReadAll(r)
-	}
-	full, err := decode(head)
+// decodeAll returns the text of b, decoded as the dialect reads it.
+func decodeAll(b []byte, opts record.Options) ([]byte, error) {
+	r, err := record.Decode(bytes.NewReader(b), opts.Encoding)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	part, err := decode(head[:n])
-	if err != nil || !bytes.HasPrefix(full, part) {
+	return io.ReadAll(r)
+}
+
+// sameStart reports whether part, a short version, reads as the start
+// of a chosen version whose first minPrefix bytes (or all of it) decode
+// to full, which sniffs the delimiter fullDelim: its decoded text is a
+// prefix of full, and it sniffs the same delimiter (unless opts give
+// one). Then the two agree on the byte order mark, the UTF-16 guess, the
+// delimiter and the line ending (the prefix ends in "\n"), and the
+// records of part are the first records of the chosen version.
+func sameStart(full []byte, fullDelim byte, part []byte, opts record.Options) bool {
+	text, err := decodeAll(part, opts)
+	if err != nil || !bytes.HasPrefix(full, text) {
 		return false
 	}
 	if opts.Delimiter != 0 {
 		return true
 	}
-	return rowcount.SniffDelimiter(part[:min(len(part), rowcount.SniffLen)]) == rowcount.SniffDelimiter(full[:min(len(full), rowcount.SniffLen)])
+	return rowcount.SniffDelimiter(text[:min(len(text), rowcount.SniffLen)]) == fullDelim
 }
