@@ -74,6 +74,13 @@ func newCoverageJob(s config.Settings, where func(key string) string) (*coverage
 // the site (issue 17: memory proportional to keys).
 const defaultCoverageBatch = 1 << 16
 
+// maxCoverageBatchKeys is the most keys a batch of the coverage check
+// holds: the check keeps, for every key of its batch, the head of the
+// chosen version (128 KiB, and its decoded text; package coverage,
+// prefixHasher) to prove prefixes, so 65,536 versions of two each
+// would hold some GiB; 256 keys hold some 64 MiB.
+const maxCoverageBatchKeys = 256
+
 // coverageJob is a coverage check with its settings checked: what
 // analyze, run and merge do after choosing the plan (package coverage).
 type coverageJob struct {
@@ -83,6 +90,9 @@ type coverageJob struct {
 	// batch is the most versions checked at once (a key's versions are
 	// never split); < 1 is defaultCoverageBatch.
 	batch int
+	// batchKeys is the most keys checked at once; < 1 is
+	// maxCoverageBatchKeys.
+	batchKeys int
 	// onBatch, when set, is told the number of versions of every batch
 	// (a test's view of the memory bound).
 	onBatch func(versions int)
@@ -120,9 +130,12 @@ func (j *coverageJob) checker(ctx context.Context, p *ui.Printer, opts analysis.
 func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Options, ins []archive.Input, cache *coverage.Cache,
 	entries []plan.Entry, each eachCandidate, emit func(*plan.Candidate) error) ([]*problem.Error, error) {
 	start := time.Now()
-	limit := j.batch
+	limit, keyLimit := j.batch, j.batchKeys
 	if limit < 1 {
 		limit = defaultCoverageBatch
+	}
+	if keyLimit < 1 {
+		keyLimit = maxCoverageBatchKeys
 	}
 	opts := coverage.Options{
 		Workers: cfg.Workers,
@@ -143,6 +156,7 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		checked  int // keys with other versions
 		read     int // other versions read
 		cached   int // other versions whose result came from the cache
+		keys     int // keys in the batch
 	)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -177,10 +191,16 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		return nil
 	}
 	err := each(func(c *plan.Candidate) error {
-		if len(batch) >= limit && c.Key != batch[len(batch)-1].Key {
-			if err := flush(); err != nil {
-				return err
+		if len(batch) > 0 && c.Key != batch[len(batch)-1].Key {
+			if len(batch) >= limit || keys >= keyLimit {
+				if err := flush(); err != nil {
+					return err
+				}
+				keys = 0
 			}
+		}
+		if len(batch) == 0 || c.Key != batch[len(batch)-1].Key {
+			keys++
 		}
 		batch = append(batch, *c)
 		return nil

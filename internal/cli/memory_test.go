@@ -69,7 +69,7 @@ func TestAnalyzeStreamingSamePlan(t *testing.T) {
 // never every version at once; the outputs are those of one batch.
 func TestCoverageStreams(t *testing.T) {
 	dir, _ := site(t, tricky)
-	run := func(batch int, out string) (largest, batches int) {
+	run := func(batch, batchKeys int, out string) (largest, batches int) {
 		t.Helper()
 		s := config.Settings{Analysis: config.Analysis{Out: out + ".csv", Candidates: out + ".cands.csv", Metric: "rows", MaxDepth: 4, Workers: 2, Coverage: coverageWarn}}
 		j, err := newAnalyzeJob(s, flagWhere, flagWhere, true)
@@ -80,6 +80,7 @@ func TestCoverageStreams(t *testing.T) {
 			t.Fatalf("coverage on: newCollector gives Chooser %v, Spill %v: every candidate is held in memory", ch != nil, spill != nil)
 		}
 		j.coverage.batch = batch
+		j.coverage.batchKeys = batchKeys
 		j.coverage.onBatch = func(n int) {
 			largest = max(largest, n)
 			batches++
@@ -92,16 +93,23 @@ func TestCoverageStreams(t *testing.T) {
 	}
 	// tricky: 12 keys, at most 12 snapshots (and some keys twice in
 	// one), so a batch of 5 versions holds one key's versions.
-	largest, batches := run(5, "small")
+	largest, batches := run(5, 0, "small")
 	if largest > 16 || batches < 6 {
 		t.Errorf("batches of 5 versions: %d batches, the largest of %d versions; want one key's versions at a time", batches, largest)
 	}
-	if _, batches := run(0, "one"); batches != 1 {
+	if _, batches := run(0, 0, "one"); batches != 1 {
 		t.Errorf("the default batch: %d batches, want 1 for this small site", batches)
 	}
+	// Batches of at most 2 keys, whatever their versions (each key's
+	// chosen head is held while its batch is checked).
+	if _, batches := run(0, 2, "keys"); batches != 6 {
+		t.Errorf("batches of 2 keys: %d batches, want 6 for 12 keys", batches)
+	}
 	for _, f := range []string{".csv", ".problems.csv", ".cands.csv"} {
-		if got, want := readFile(t, "small"+f), readFile(t, "one"+f); got != want {
-			t.Errorf("%s in batches differs from one batch:\n%s\nwant:\n%s", f, got, want)
+		for _, out := range []string{"small", "keys"} {
+			if got, want := readFile(t, out+f), readFile(t, "one"+f); got != want {
+				t.Errorf("%s of %s batches differs from one batch:\n%s\nwant:\n%s", f, out, got, want)
+			}
 		}
 	}
 }
