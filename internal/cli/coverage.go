@@ -68,11 +68,12 @@ func newCoverageJob(s config.Settings, where func(key string) string) (*coverage
 }
 
 // defaultCoverageBatch is how many versions the coverage check takes at
-// once (a batch of whole keys): about 20 MiB of candidates, the size of
+// once (whole keys, but for a key that fills a batch alone, which is
+// checked in parts): about 10-20 MiB of candidates, half the size of
 // a plan.Spill run. The check of a batch reads its keys' inputs, so a
 // larger batch reads an input fewer times; memory grows with it, not with
 // the site (issue 17: memory proportional to keys).
-const defaultCoverageBatch = 1 << 16
+const defaultCoverageBatch = 1 << 15
 
 // maxCoverageBatchKeys is the most keys a batch of the coverage check
 // holds: the check keeps, for every key of its batch, the head of the
@@ -87,8 +88,8 @@ type coverageJob struct {
 	mode    string // warn or strict
 	memory  int64
 	tempDir string
-	// batch is the most versions checked at once (a key's versions are
-	// never split); < 1 is defaultCoverageBatch.
+	// batch is the most versions checked at once (a key with more is
+	// checked in parts); < 1 is defaultCoverageBatch.
 	batch int
 	// batchKeys is the most keys checked at once; < 1 is
 	// maxCoverageBatchKeys.
@@ -157,6 +158,7 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		read     int // other versions read
 		cached   int // other versions whose result came from the cache
 		keys     int // keys in the batch
+		lastKey  string
 	)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -166,16 +168,25 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 			j.onBatch(len(batch))
 		}
 		// The batch's keys are the next entries: every key has an
-		// entry, and both are sorted by key.
+		// entry, and both are sorted by key; a key whose versions the
+		// last batch began is its last entry.
 		lo := next
+		if lo > 0 && entries[lo-1].Key == batch[0].Key {
+			lo--
+		}
 		for next < len(entries) && entries[next].Key <= batch[len(batch)-1].Key {
 			next++
 		}
-		n, st, probs, err := checkBatch(ctx, ins, opts, batch, entries[lo:next])
+		keys, st, probs, err := checkBatch(ctx, ins, opts, batch, entries[lo:next])
 		if err != nil {
 			return err
 		}
-		checked += n
+		for _, k := range keys {
+			if k != lastKey {
+				checked++
+				lastKey = k
+			}
+		}
 		read += st.read
 		cached += st.cached
 		problems = append(problems, probs...)
@@ -191,13 +202,16 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		return nil
 	}
 	err := each(func(c *plan.Candidate) error {
-		if len(batch) > 0 && c.Key != batch[len(batch)-1].Key {
-			if len(batch) >= limit || keys >= keyLimit {
-				if err := flush(); err != nil {
-					return err
-				}
-				keys = 0
+		// A batch ends between keys when it is full, or inside a key
+		// whose versions alone fill it: the versions of a key are
+		// compared with its chosen one each alone, so its parts give
+		// the results of the whole (plan.AddCoverage), at the cost of
+		// reading the chosen version once a part.
+		if len(batch) >= limit || len(batch) > 0 && c.Key != batch[len(batch)-1].Key && keys >= keyLimit {
+			if err := flush(); err != nil {
+				return err
 			}
+			keys = 0
 		}
 		if len(batch) == 0 || c.Key != batch[len(batch)-1].Key {
 			keys++
@@ -217,6 +231,7 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 	if next != len(entries) {
 		return nil, fmt.Errorf("coverage: %d of %d keys have no candidates", len(entries)-next, len(entries))
 	}
+	plan.FinishCoverage(entries)
 	var lacking int
 	for _, e := range entries {
 		if e.MissingRows > 0 {
@@ -235,10 +250,12 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 }
 
 // checkBatch checks the keys of cands (sorted by key, every version of
-// each) against their chosen versions in entries (the same keys, sorted),
-// records the results in both, and returns how many keys had other
-// versions and the problems.
-func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options, cands []plan.Candidate, entries []plan.Entry) (int, batchStats, []*problem.Error, error) {
+// each but for the first and last key, which may have more versions in
+// the batches before and after) against their chosen versions in entries
+// (the same keys, sorted), records the results in both
+// (plan.AddCoverage), and returns the keys that had other versions and
+// the problems.
+func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options, cands []plan.Candidate, entries []plan.Entry) ([]string, batchStats, []*problem.Error, error) {
 	chosen := make(map[string]string, len(entries))
 	for _, e := range entries {
 		chosen[e.Key] = e.Source
@@ -254,14 +271,17 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 		k := &list[len(list)-1]
 		k.Others = append(k.Others, c.Source)
 	}
-	digests := make(map[string]coverage.Digest, len(cands))
+	digests := make(map[string]coverage.Digest, len(cands)+len(entries))
+	for _, e := range entries { // the chosen version may be in another batch
+		digests[e.Source] = coverage.Digest{SHA256: e.SHA256, Bytes: e.Bytes}
+	}
 	for _, c := range cands {
 		digests[c.Source] = coverage.Digest{SHA256: c.SHA256, Bytes: c.Bytes}
 	}
 	opts.Digests = digests
 	res, problems, err := coverage.Check(ctx, ins, list, opts)
 	if err != nil {
-		return 0, batchStats{}, nil, err
+		return nil, batchStats{}, nil, err
 	}
 	var st batchStats
 	found := make(map[string]coverage.Version)
@@ -283,8 +303,12 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 		}
 		cands[i].Coverage = &plan.Coverage{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
 	}
-	plan.SetCoverage(entries, cands)
-	return len(list), st, problems, nil
+	plan.AddCoverage(entries, cands)
+	keys := make([]string, len(list))
+	for i, k := range list {
+		keys[i] = k.Key
+	}
+	return keys, st, problems, nil
 }
 
 // batchStats count the other versions of a batch.

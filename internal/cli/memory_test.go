@@ -113,3 +113,64 @@ func TestCoverageStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageSplitsAKey: a key whose versions alone fill a batch is
+// checked in parts, each against its chosen version, and the outputs are
+// those of one batch; the coverage cache keeps the results of every part,
+// so that a warm analysis reads nothing.
+func TestCoverageSplitsAKey(t *testing.T) {
+	t.Chdir(t.TempDir())
+	// One key of 6 versions: s3 is chosen (5 rows); s1 has a row it
+	// lacks, s5 two, s2's header differs, s4 is a prefix.
+	for name, a := range map[string]string{
+		"s1": "h\n1\n9\n",
+		"s2": "g\n1\n2\n",
+		"s3": "h\n1\n2\n3\n4\n5\n",
+		"s4": "h\n1\n2\n",
+		"s5": "h\n1\n7\n8\n",
+		"s6": "h\n2\n3\n",
+	} {
+		writeZip(t, "site/"+name+".zip", map[string]string{"a.csv": a, "b.csv": "x\n1\n"})
+	}
+	ageTree(t, "site")
+	run := func(batch int, out, cache string) (largest int, printed string) {
+		t.Helper()
+		s := config.Settings{Analysis: config.Analysis{Out: out + ".csv", Candidates: out + ".cands.csv", Metric: "rows", MaxDepth: 4, Workers: 2, Coverage: coverageWarn},
+			Incremental: config.Incremental{Cache: cache, NoCache: cache == ""}}
+		j, err := newAnalyzeJob(s, flagWhere, flagWhere, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.coverage.batch = batch
+		j.coverage.onBatch = func(n int) { largest = max(largest, n) }
+		p, buf := quiet(t)
+		if _, err := j.run(t.Context(), p, []string{"site"}); err != nil && !strings.Contains(err.Error(), "problems") {
+			t.Fatalf("analyze: %v\n%s", err, buf)
+		}
+		return largest, buf.String()
+	}
+	run(0, "one", "")
+	if got := readFile(t, "one.csv"); !strings.Contains(got, "2 rows of site/s5.zip!/a.csv are not in the chosen version") ||
+		!strings.Contains(got, "its header differs") {
+		t.Fatalf("the site does not test what it should:\n%s", got)
+	}
+	same := func(out string) {
+		t.Helper()
+		for _, f := range []string{".csv", ".problems.csv", ".cands.csv"} {
+			if got, want := readFile(t, out+f), readFile(t, "one"+f); got != want {
+				t.Errorf("%s%s differs from one batch's:\n%s\nwant:\n%s", out, f, got, want)
+			}
+		}
+	}
+	if largest, _ := run(2, "split", ""); largest > 2 {
+		t.Errorf("batches of 2 versions: the largest held %d", largest)
+	}
+	same("split")
+	_, cold := run(2, "cold", "cache")
+	same("cold")
+	_, warm := run(2, "warm", "cache")
+	same("warm")
+	if !strings.Contains(warm, "5 other versions from the cache, 0 read") {
+		t.Errorf("a warm analysis of a key in parts reads again:\n%s\n(cold:\n%s)", warm, cold)
+	}
+}

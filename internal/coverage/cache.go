@@ -94,6 +94,11 @@ type entry struct {
 	sum    uint64
 	pairs  map[Digest]pair
 	dirty  bool // pairs or set to write
+	// earlier is true when a check before this one in the analysis (a
+	// batch before, holding other versions of the same key or of a key
+	// whose chosen version has the same bytes) used the entry: with
+	// Rebuild it is then read, as that check wrote it anew.
+	earlier bool
 }
 
 // entryOf returns the (empty) entry of a chosen version for opts.
@@ -122,9 +127,10 @@ func (c *Cache) load(chosen Digest, opts record.Options) *entry {
 	if c.used == nil {
 		c.used = make(map[string]bool)
 	}
+	e.earlier = c.used[e.base]
 	c.used[e.base] = true
 	c.mu.Unlock()
-	if c.Rebuild {
+	if c.Rebuild && !e.earlier { // what an earlier check wrote is of this analysis
 		e.dirty = true
 		return e
 	}
@@ -139,7 +145,9 @@ func (c *Cache) load(chosen Digest, opts record.Options) *entry {
 	defer f.Close()
 	if err := e.read(f); err != nil {
 		c.warn(fmt.Errorf("coverage cache entry %s: %w (ignored: the versions are read again)", path, err))
-		return c.entryOf(chosen, opts)
+		fresh := c.entryOf(chosen, opts)
+		fresh.earlier = e.earlier
+		return fresh
 	}
 	return e
 }

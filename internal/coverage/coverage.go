@@ -682,6 +682,19 @@ func (c *checker) storeResults(loaded map[Digest]*entry) {
 	}
 	for _, e := range loaded {
 		ps := pairs[e]
+		// Keep the results the entry held: those of other versions this
+		// check did not see (another part of a key checked in parts, or
+		// a version no longer in the site). A result depends only on the
+		// two versions' bytes, so none is ever out of date; an entry
+		// goes (Prune) when its chosen version is no longer chosen.
+		if ps == nil {
+			ps = make(map[Digest]pair)
+		}
+		for d, p := range e.pairs {
+			if _, ok := ps[d]; !ok {
+				ps[d] = p
+			}
+		}
 		if !maps.Equal(ps, e.pairs) {
 			e.pairs, e.dirty = ps, true
 		}

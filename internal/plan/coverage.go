@@ -48,14 +48,23 @@ func WarnNotCompared(source, reason string, more int) string {
 // from the Coverage of the other versions of its key in cands (the
 // largest count; on a tie the source first in byte order), NotCompared,
 // and their warnings. Every entry is marked Covered: a key with one
-// version misses nothing.
+// version misses nothing. It is AddCoverage, then FinishCoverage.
 func SetCoverage(entries []Entry, cands []Candidate) {
+	AddCoverage(entries, cands)
+	FinishCoverage(entries)
+}
+
+// AddCoverage records the Coverage of some of the other versions of the
+// keys of entries, cands: a check that takes a key's versions in several
+// parts (whose results are the same taken together, as each version is
+// compared with the chosen one alone) calls it once a part, then
+// FinishCoverage once.
+func AddCoverage(entries []Entry, cands []Candidate) {
 	at := make(map[string]int, len(entries))
 	for i := range entries {
 		at[entries[i].Key] = i
 		entries[i].Covered = true
 	}
-	notCompared := make(map[int]*Candidate)
 	for ci := range cands {
 		c := &cands[ci]
 		i, ok := at[c.Key]
@@ -66,21 +75,27 @@ func SetCoverage(entries []Entry, cands []Candidate) {
 		switch {
 		case !c.Coverage.Checked:
 			e.NotCompared++
-			if first, ok := notCompared[i]; !ok || c.Source < first.Source {
-				notCompared[i] = c
+			if e.notComparedFrom == "" || c.Source < e.notComparedFrom {
+				e.notComparedFrom, e.notComparedWhy = c.Source, c.Coverage.Reason
 			}
 		case c.Coverage.Missing > e.MissingRows,
 			c.Coverage.Missing == e.MissingRows && c.Coverage.Missing > 0 && c.Source < e.MissingFrom:
 			e.MissingRows, e.MissingFrom = c.Coverage.Missing, c.Source
 		}
 	}
+}
+
+// FinishCoverage adds the warnings of what AddCoverage recorded to
+// entries.
+func FinishCoverage(entries []Entry) {
 	for i := range entries {
 		e := &entries[i]
 		if e.MissingRows > 0 {
 			e.Warnings = append(e.Warnings, WarnMissing(e.MissingRows, e.MissingFrom))
 		}
-		if c := notCompared[i]; c != nil {
-			e.Warnings = append(e.Warnings, WarnNotCompared(c.Source, c.Coverage.Reason, e.NotCompared-1))
+		if e.notComparedFrom != "" {
+			e.Warnings = append(e.Warnings, WarnNotCompared(e.notComparedFrom, e.notComparedWhy, e.NotCompared-1))
+			e.notComparedFrom, e.notComparedWhy = "", ""
 		}
 	}
 }

@@ -44,6 +44,9 @@ type Entry struct {
 	MissingRows int64
 	MissingFrom string
 	NotCompared int
+	// The first version by source that was not compared, and why
+	// (AddCoverage), until FinishCoverage words them as a warning.
+	notComparedFrom, notComparedWhy string
 
 	// Newest is the newest source's version (see Newer) when it is not
 	// the chosen one; nil otherwise, and in a plan read back.
