@@ -118,6 +118,7 @@ func (s *Spill) Each(fn func(*Candidate) error) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
+	s.buf = nil // every candidate is in a run: the buffer's memory goes while they merge
 	h := make(runHeap, 0, len(s.runs))
 	for _, f := range s.runs {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
