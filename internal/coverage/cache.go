@@ -14,7 +14,9 @@ package coverage
 //     coverage-HASH.set holds the chosen version's sorted record hashes
 //     (16 bytes a record), whose count and xxh3 checksum the entry
 //     holds: a new version is then compared without reading the chosen
-//     version again.
+//     version again. coverage-HASH.lines holds its line list
+//     (lines.go): a new version that is a prefix of it is proven so by
+//     reading only the new version.
 //   - Only results that depend on nothing but the bytes are kept: a
 //     version that was compared (or proven a prefix) or whose header
 //     differs, and only when the bytes read had the sha256 and size the
@@ -92,14 +94,20 @@ type entry struct {
 	hasSet bool  // a set file with n hashes and checksum sum
 	n      int64 // hashes in the set
 	sum    uint64
-	pairs  map[Digest]pair
-	dirty  bool // pairs or set to write
+	// hasLines: a line list file (lines.go) of lines hashes and a head
+	// of headLen bytes, with checksum linesSum.
+	hasLines bool
+	lines    int64
+	headLen  int64
+	linesSum uint64
+	pairs    map[Digest]pair
+	dirty    bool // pairs or set to write
 }
 
 // entryOf returns the (empty) entry of a chosen version for opts.
 func (c *Cache) entryOf(chosen Digest, opts record.Options) *entry {
 	h := sha256.New()
-	fmt.Fprintf(h, "siftload coverage cache 1\nversion %q\nrecord %d %q %t %d\nchosen %s %d\n",
+	fmt.Fprintf(h, "siftload coverage cache 2\nversion %q\nrecord %d %q %t %d\nchosen %s %d\n",
 		c.Version, opts.Delimiter, opts.Encoding, opts.NoHeader, opts.MaxRecordBytes, chosen.SHA256, chosen.Bytes)
 	sum := h.Sum(nil)
 	return &entry{key: hex.EncodeToString(sum), base: cachePrefix + hex.EncodeToString(sum[:16]), pairs: make(map[Digest]pair)}
@@ -164,7 +172,7 @@ func (e *entry) read(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if len(f) != 4 || f[0] != "siftload" || f[1] != "coverage" || f[2] != "cache" || f[3] != "1" {
+	if len(f) != 4 || f[0] != "siftload" || f[1] != "coverage" || f[2] != "cache" || f[3] != "2" {
 		return bad("its first line")
 	}
 	if f, err = line(); err != nil {
@@ -195,6 +203,26 @@ func (e *entry) read(r io.Reader) error {
 		e.hasSet = true
 	default:
 		return bad("its set line")
+	}
+	if f, err = line(); err != nil {
+		return err
+	}
+	switch {
+	case len(f) == 2 && f[0] == "lines" && f[1] == "none":
+	case len(f) == 4 && f[0] == "lines":
+		e.lines, err = strconv.ParseInt(f[1], 10, 64)
+		if err == nil {
+			e.headLen, err = strconv.ParseInt(f[2], 10, 64)
+		}
+		if err == nil {
+			e.linesSum, err = strconv.ParseUint(f[3], 16, 64)
+		}
+		if err != nil || e.lines < 0 || e.headLen < 0 || e.headLen > minPrefix {
+			return bad("its lines line")
+		}
+		e.hasLines = true
+	default:
+		return bad("its lines line")
 	}
 	pairs := make(map[Digest]pair)
 	for {
@@ -253,6 +281,7 @@ func (c *Cache) store(e *entry) {
 //	key HEX
 //	header ["JSON","list"]
 //	set N CHECKSUM        (or: set none)
+//	lines N HEADLEN CHECKSUM   (or: lines none; see lines.go)
 //	pair SHA256 SIZE checked MISSING      (or: header -)
 //	end PAIRS
 func (e *entry) write(w io.Writer) error {
@@ -266,11 +295,16 @@ func (e *entry) write(w io.Writer) error {
 	}
 	// JSON of strings escapes control characters; a space inside a
 	// name is joined back by read.
-	fmt.Fprintf(bw, "siftload coverage cache 1\nkey %s\nheader %s\n", e.key, hdr)
+	fmt.Fprintf(bw, "siftload coverage cache 2\nkey %s\nheader %s\n", e.key, hdr)
 	if e.hasSet {
 		fmt.Fprintf(bw, "set %d %x\n", e.n, e.sum)
 	} else {
 		fmt.Fprintf(bw, "set none\n")
+	}
+	if e.hasLines {
+		fmt.Fprintf(bw, "lines %d %d %x\n", e.lines, e.headLen, e.linesSum)
+	} else {
+		fmt.Fprintf(bw, "lines none\n")
 	}
 	ds := make([]Digest, 0, len(e.pairs))
 	for d := range e.pairs {
@@ -409,7 +443,9 @@ func (c *Cache) Prune(ctx context.Context) {
 		base, ok := strings.CutSuffix(name, ".csv")
 		if !ok {
 			if base, ok = strings.CutSuffix(name, ".set"); !ok {
-				return true // not an entry
+				if base, ok = strings.CutSuffix(name, ".lines"); !ok {
+					return true // not an entry
+				}
 			}
 		}
 		return used[base]

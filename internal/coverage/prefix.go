@@ -52,6 +52,8 @@ type prefixHasher struct {
 	// stopped there.
 	expect map[int64]string
 	short  bool
+	// lines, when set, takes the line list of the bytes (lines.go).
+	lines *lineWriter
 
 	// proven memoizes isPrefix by digest: a key of many small versions
 	// asks for each (pass 1a and pass 2), and sameStart decodes the
@@ -77,6 +79,9 @@ func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
 func (p *prefixHasher) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	data := b[:n]
+	if p.lines != nil {
+		p.lines.write(data)
+	}
 	if len(p.head) < minPrefix {
 		p.head = append(p.head, data[:min(len(data), minPrefix-len(p.head))]...)
 	}
