@@ -163,6 +163,10 @@ func (b *boundSettings) dialectFlags() {
 	b.bind("max_record_bytes", "", record.DefaultMaxRecordBytes, "a record longer than `N` bytes is a problem")
 }
 
+// loadWorkersHelp is the help of import's --workers and run's
+// --load-workers.
+const loadWorkersHelp = "keys loaded at once, each over its own connection (default 0: 1 for SQLite, which has one writer, and for --one-table; else one per CPU, up to 4)"
+
 // importFlags bind import's settings. In run, the plan, header, worker,
 // archive and dialect flags are analysis's, so forRun leaves them out or
 // renames them.
@@ -170,10 +174,10 @@ func (b *boundSettings) importFlags(forRun bool) {
 	if !forRun {
 		b.bindAs("out", "plan", "", "plan.csv", "import the plan in `FILE` (- for standard input)")
 		b.bind("no_header", "", false, "files have no header record: columns are col_1, col_2, ...")
-		b.bindAs("load_workers", "workers", "w", 1, "keys loaded at once, each over its own connection")
+		b.bindAs("load_workers", "workers", "w", 0, loadWorkersHelp)
 		b.archiveFlags()
 	} else {
-		b.bind("load_workers", "", 1, "keys loaded at once, each over its own connection")
+		b.bind("load_workers", "", 0, loadWorkersHelp)
 	}
 	b.bind("db", "", DefaultDB, "load into the database at `URL` ("+strings.Join(all.Registry().Names(), ", ")+")")
 	b.bind("base", "", "", "resolve relative sources of the plan against `DIR`, and read no file outside it (default: the current directory)")

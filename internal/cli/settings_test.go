@@ -129,7 +129,7 @@ func TestConfigCheckShowsEverySetting(t *testing.T) {
 		"shard_by: size # default",
 		`lock_timeout: "5m0s" # default`,
 		"max_depth: 4 # default",
-		"load_workers: 1 # default",
+		"load_workers: 0 # default",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("config check lacks %q:\n%s", want, got)

@@ -143,7 +143,7 @@ func (im *Importer) Run(ctx context.Context, entries []plan.Entry) (Summary, err
 		sum Summary
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(im.conc.Workers, 1))
+	g.SetLimit(im.workers())
 	if im.tables.One == "" && !im.policy.DryRun && im.typer() == nil {
 		stop := im.startLookahead(gctx, jobs)
 		defer stop()

@@ -280,3 +280,17 @@ type Result struct {
 	PrevRows int64 // rows of the replaced version (StatusReplaced)
 	Elapsed  time.Duration
 }
+
+// SingleWriter is a Sink whose database takes one writer at a time
+// (SQLite): loads at once would only wait for each other, so an import
+// loads one key at a time unless told otherwise.
+type SingleWriter interface {
+	Sink
+	SingleWriter()
+}
+
+// IsSingleWriter reports whether s is a SingleWriter.
+func IsSingleWriter(s Sink) bool {
+	_, ok := s.(SingleWriter)
+	return ok
+}

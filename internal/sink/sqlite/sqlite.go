@@ -387,6 +387,10 @@ func (dialect) Limits() schema.Limits { return schema.Limits{MaxColumns: maxColu
 // Limits returns what SQLite can store (see sink.Limiter).
 func (s *Sink) Limits() schema.Limits { return Dialect.Limits() }
 
+// SingleWriter marks SQLite as a database of one writer at a time
+// (sink.SingleWriter): an import loads one key at a time by default.
+func (s *Sink) SingleWriter() {}
+
 // ColumnType returns the type SQLite creates a column of t as (see
 // sink.ColumnTyper: SQLite's DDL is transactional).
 func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.ColumnType(t, maxLen) }
