@@ -40,6 +40,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -476,4 +477,62 @@ func (d *digestReader) is(want Digest) bool {
 		return false
 	}
 	return d.n == want.Bytes && hex.EncodeToString(d.h.Sum(nil)) == want.SHA256
+}
+
+// cachedSet takes the chosen set of key i from the cache's entry e, and
+// reports whether it did.
+func (c *checker) cachedSet(i int, e *entry) bool {
+	if e == nil || !e.hasSet {
+		return false
+	}
+	size := e.n * hashSize
+	mem := c.memUsed.Add(size) <= c.opts.MemoryLimit/2
+	if !mem {
+		c.memUsed.Add(-size)
+	}
+	s := c.opts.Cache.loadSet(e, c.dir, mem)
+	if s == nil {
+		if mem {
+			c.memUsed.Add(-size)
+		}
+		e.hasSet, e.dirty = false, true // written anew when the chosen version is read
+		return false
+	}
+	c.chosen[i], c.headers[i], c.verified[i] = s, slices.Clone(e.header), true
+	return true
+}
+
+// storeResults writes the cache's entries: per chosen version, the
+// results of this check that depend only on the bytes (see Cache).
+func (c *checker) storeResults(loaded map[Digest]*entry) {
+	pairs := make(map[*entry]map[Digest]pair)
+	for i, k := range c.keys {
+		e := c.entries[i]
+		if e == nil {
+			continue
+		}
+		ps := pairs[e]
+		if ps == nil {
+			ps = make(map[Digest]pair)
+			pairs[e] = ps
+		}
+		for j, o := range k.Others {
+			v := c.versions[i][j]
+			d, ok := c.opts.Digests[o]
+			// Only what the bytes decide: compared (or proven), or a
+			// header that differs; never an unread version.
+			byBytes := v.Checked && v.Reason == "" || !v.Checked && v.Reason == ReasonHeader
+			if !ok || !byBytes || !c.cached[i][j] && !c.keep[i][j] {
+				continue
+			}
+			ps[d] = pair{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
+		}
+	}
+	for _, e := range loaded {
+		ps := pairs[e]
+		if !maps.Equal(ps, e.pairs) {
+			e.pairs, e.dirty = ps, true
+		}
+		c.opts.Cache.store(e)
+	}
 }
