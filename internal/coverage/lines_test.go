@@ -142,3 +142,40 @@ func TestLineProof(t *testing.T) {
 		t.Fatalf("a corrupt line list: %+v, warnings %v", r, warnings)
 	}
 }
+
+// TestLineListBound: a version of lines shorter than 16 bytes on average
+// keeps no line list (it would be larger than the version), and its
+// prefixes are proven as without one.
+func TestLineListBound(t *testing.T) {
+	digest := func(s string) Digest {
+		return Digest{SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(s))), Bytes: int64(len(s))}
+	}
+	var b strings.Builder
+	b.WriteString("k\n")
+	for i := range 40000 {
+		fmt.Fprintf(&b, "%d\n", i%10)
+	}
+	chosen, prefix := b.String(), b.String()[:2+2*30000]
+	dir := t.TempDir()
+	src := func(name string) string { return filepath.ToSlash(filepath.Join(dir, name)) + "!/X.csv" }
+	writeZip(t, filepath.Join(dir, "c.zip"), "X.csv", chosen)
+	writeZip(t, filepath.Join(dir, "p.zip"), "X.csv", prefix)
+	ins, err := archive.Expand(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []error
+	cache := &Cache{Dir: t.TempDir(), Version: "test", Warn: func(err error) { warnings = append(warnings, err) }}
+	key := Key{Key: "X.csv", Chosen: src("c.zip"), Others: []string{src("p.zip")}}
+	digests := map[string]Digest{src("c.zip"): digest(chosen), src("p.zip"): digest(prefix)}
+	res, probs, err := Check(context.Background(), ins, []Key{key}, Options{Digests: digests, Cache: cache})
+	if err != nil || len(probs) > 0 || len(warnings) > 0 {
+		t.Fatalf("check: %v %v %v", err, probs, warnings)
+	}
+	if v := res[0].Versions[0]; !v.Checked || v.Rows != -1 {
+		t.Errorf("prefix: %+v", v)
+	}
+	if lists, _ := filepath.Glob(filepath.Join(cache.Dir, "coverage-*.lines")); len(lists) > 0 {
+		t.Errorf("a line list larger than the version was kept: %v", lists)
+	}
+}
