@@ -226,4 +226,24 @@ func TestAnalyzeCacheCoverage(t *testing.T) {
 	if !strings.Contains(printed, "0 other versions from the cache") {
 		t.Errorf("--rebuild-cache used the coverage cache:\n%s", printed)
 	}
+
+	// An older snapshot added whose versions are prefixes of the chosen
+	// ones: proven by the cache's line lists, reading only them. d's
+	// chosen version has no set (pass 1a proved its other a prefix): it
+	// would be read again; a's has one: the new a.csv would be parsed.
+	writeZip(t, "site/s00.zip", map[string]string{"d.csv": "h\n", "a.csv": "h\n1\n2\n4\n"})
+	ageTree(t, "site")
+	same("AddedPrefixes", "coverage cache cache: 7 other versions from the cache, 0 read, 2 proven prefixes by reading them alone; 0 chosen versions read")
+	same("AddedPrefixesWarm", "coverage cache cache: 9 other versions from the cache, 0 read, 0 proven prefixes by reading them alone; 0 chosen versions read")
+	// Not a prefix (a line differs; no line feed at its end): compared
+	// as without the line list.
+	writeZip(t, "site/s01.zip", map[string]string{"a.csv": "h\n1\n3\n", "d.csv": "h\n1\n2", "b.csv": "y,x\n2,1\n4,4\n"})
+	ageTree(t, "site")
+	same("AddedNotPrefix", "coverage cache cache: 9 other versions from the cache, 3 read, 0 proven prefixes by reading them alone; 1 chosen versions read")
+	// A corrupt line list (here its head, which a prefix under 128 KiB
+	// needs) is not trusted: a warning, and the version is compared.
+	corrupt("cache/coverage-*.lines")
+	writeZip(t, "site/s02.zip", map[string]string{"e.csv": "h\n\n7\n"})
+	ageTree(t, "site")
+	same("CorruptLines", "warning: coverage cache line list", "coverage cache cache: 12 other versions from the cache, 1 read, 0 proven prefixes by reading them alone")
 }

@@ -157,6 +157,8 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		checked  int // keys with other versions
 		read     int // other versions read
 		cached   int // other versions whose result came from the cache
+		lines    int // other versions proven prefixes by the cache's line lists
+		chosen   int // chosen versions read
 		keys     int // keys in the batch
 		lastKey  string
 	)
@@ -189,6 +191,8 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 		}
 		read += st.read
 		cached += st.cached
+		lines += st.lines
+		chosen += st.chosen
 		problems = append(problems, probs...)
 		if emit != nil {
 			for i := range batch {
@@ -241,7 +245,8 @@ func (j *coverageJob) check(ctx context.Context, p *ui.Printer, cfg analysis.Opt
 	p.Printf("coverage: checked %d keys with other versions in %s: %d chosen versions lack rows of another version",
 		checked, time.Since(start).Round(time.Millisecond), lacking)
 	if cache != nil {
-		p.Printf("coverage cache %s: %d other versions from the cache, %d read", cache.Dir, cached, read)
+		p.Printf("coverage cache %s: %d other versions from the cache, %d read, %d proven prefixes by reading them alone; %d chosen versions read",
+			cache.Dir, cached, read, lines, chosen)
 	}
 	if j.mode == coverageStrict {
 		problems = append(problems, plan.CoverageProblems(entries)...)
@@ -286,9 +291,14 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 	var st batchStats
 	found := make(map[string]coverage.Version)
 	for _, r := range res {
+		if r.ChosenRead {
+			st.chosen++
+		}
 		for _, v := range r.Versions {
 			found[v.Source] = v
 			switch {
+			case v.Lines:
+				st.lines++
 			case v.Cached:
 				st.cached++
 			case v.Rows >= 0 && (v.Checked || v.Reason == coverage.ReasonHeader):
@@ -312,7 +322,7 @@ func checkBatch(ctx context.Context, ins []archive.Input, opts coverage.Options,
 }
 
 // batchStats count the other versions of a batch.
-type batchStats struct{ read, cached int }
+type batchStats struct{ read, cached, lines, chosen int }
 
 // outerInputs returns the outermost files that sources name (relative to
 // the working directory, as the shards wrote them): for each source, its

@@ -14,7 +14,9 @@ package coverage
 //     coverage-HASH.set holds the chosen version's sorted record hashes
 //     (16 bytes a record), whose count and xxh3 checksum the entry
 //     holds: a new version is then compared without reading the chosen
-//     version again.
+//     version again. coverage-HASH.lines holds its line list
+//     (lines.go): a new version that is a prefix of it is proven so by
+//     reading only the new version.
 //   - Only results that depend on nothing but the bytes are kept: a
 //     version that was compared (or proven a prefix) or whose header
 //     differs, and only when the bytes read had the sha256 and size the
@@ -38,6 +40,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,8 +95,14 @@ type entry struct {
 	hasSet bool  // a set file with n hashes and checksum sum
 	n      int64 // hashes in the set
 	sum    uint64
-	pairs  map[Digest]pair
-	dirty  bool // pairs or set to write
+	// hasLines: a line list file (lines.go) of lines hashes and a head
+	// of headLen bytes, with checksum linesSum.
+	hasLines bool
+	lines    int64
+	headLen  int64
+	linesSum uint64
+	pairs    map[Digest]pair
+	dirty    bool // pairs or set to write
 	// earlier is true when a check before this one in the analysis (a
 	// batch before, holding other versions of the same key or of a key
 	// whose chosen version has the same bytes) used the entry: with
@@ -104,7 +113,7 @@ type entry struct {
 // entryOf returns the (empty) entry of a chosen version for opts.
 func (c *Cache) entryOf(chosen Digest, opts record.Options) *entry {
 	h := sha256.New()
-	fmt.Fprintf(h, "siftload coverage cache 1\nversion %q\nrecord %d %q %t %d\nchosen %s %d\n",
+	fmt.Fprintf(h, "siftload coverage cache 2\nversion %q\nrecord %d %q %t %d\nchosen %s %d\n",
 		c.Version, opts.Delimiter, opts.Encoding, opts.NoHeader, opts.MaxRecordBytes, chosen.SHA256, chosen.Bytes)
 	sum := h.Sum(nil)
 	return &entry{key: hex.EncodeToString(sum), base: cachePrefix + hex.EncodeToString(sum[:16]), pairs: make(map[Digest]pair)}
@@ -172,7 +181,7 @@ func (e *entry) read(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if len(f) != 4 || f[0] != "siftload" || f[1] != "coverage" || f[2] != "cache" || f[3] != "1" {
+	if len(f) != 4 || f[0] != "siftload" || f[1] != "coverage" || f[2] != "cache" || f[3] != "2" {
 		return bad("its first line")
 	}
 	if f, err = line(); err != nil {
@@ -203,6 +212,26 @@ func (e *entry) read(r io.Reader) error {
 		e.hasSet = true
 	default:
 		return bad("its set line")
+	}
+	if f, err = line(); err != nil {
+		return err
+	}
+	switch {
+	case len(f) == 2 && f[0] == "lines" && f[1] == "none":
+	case len(f) == 4 && f[0] == "lines":
+		e.lines, err = strconv.ParseInt(f[1], 10, 64)
+		if err == nil {
+			e.headLen, err = strconv.ParseInt(f[2], 10, 64)
+		}
+		if err == nil {
+			e.linesSum, err = strconv.ParseUint(f[3], 16, 64)
+		}
+		if err != nil || e.lines < 0 || e.headLen < 0 || e.headLen > minPrefix {
+			return bad("its lines line")
+		}
+		e.hasLines = true
+	default:
+		return bad("its lines line")
 	}
 	pairs := make(map[Digest]pair)
 	for {
@@ -261,6 +290,7 @@ func (c *Cache) store(e *entry) {
 //	key HEX
 //	header ["JSON","list"]
 //	set N CHECKSUM        (or: set none)
+//	lines N HEADLEN CHECKSUM   (or: lines none; see lines.go)
 //	pair SHA256 SIZE checked MISSING      (or: header -)
 //	end PAIRS
 func (e *entry) write(w io.Writer) error {
@@ -274,11 +304,16 @@ func (e *entry) write(w io.Writer) error {
 	}
 	// JSON of strings escapes control characters; a space inside a
 	// name is joined back by read.
-	fmt.Fprintf(bw, "siftload coverage cache 1\nkey %s\nheader %s\n", e.key, hdr)
+	fmt.Fprintf(bw, "siftload coverage cache 2\nkey %s\nheader %s\n", e.key, hdr)
 	if e.hasSet {
 		fmt.Fprintf(bw, "set %d %x\n", e.n, e.sum)
 	} else {
 		fmt.Fprintf(bw, "set none\n")
+	}
+	if e.hasLines {
+		fmt.Fprintf(bw, "lines %d %d %x\n", e.lines, e.headLen, e.linesSum)
+	} else {
+		fmt.Fprintf(bw, "lines none\n")
 	}
 	ds := make([]Digest, 0, len(e.pairs))
 	for d := range e.pairs {
@@ -417,7 +452,9 @@ func (c *Cache) Prune(ctx context.Context) {
 		base, ok := strings.CutSuffix(name, ".csv")
 		if !ok {
 			if base, ok = strings.CutSuffix(name, ".set"); !ok {
-				return true // not an entry
+				if base, ok = strings.CutSuffix(name, ".lines"); !ok {
+					return true // not an entry
+				}
 			}
 		}
 		return used[base]
@@ -448,4 +485,75 @@ func (d *digestReader) is(want Digest) bool {
 		return false
 	}
 	return d.n == want.Bytes && hex.EncodeToString(d.h.Sum(nil)) == want.SHA256
+}
+
+// cachedSet takes the chosen set of key i from the cache's entry e, and
+// reports whether it did.
+func (c *checker) cachedSet(i int, e *entry) bool {
+	if e == nil || !e.hasSet {
+		return false
+	}
+	size := e.n * hashSize
+	mem := c.memUsed.Add(size) <= c.opts.MemoryLimit/2
+	if !mem {
+		c.memUsed.Add(-size)
+	}
+	s := c.opts.Cache.loadSet(e, c.dir, mem)
+	if s == nil {
+		if mem {
+			c.memUsed.Add(-size)
+		}
+		e.hasSet, e.dirty = false, true // written anew when the chosen version is read
+		return false
+	}
+	c.chosen[i], c.headers[i], c.verified[i] = s, slices.Clone(e.header), true
+	return true
+}
+
+// storeResults writes the cache's entries: per chosen version, the
+// results of this check that depend only on the bytes (see Cache).
+func (c *checker) storeResults(loaded map[Digest]*entry) {
+	pairs := make(map[*entry]map[Digest]pair)
+	for i, k := range c.keys {
+		e := c.entries[i]
+		if e == nil {
+			continue
+		}
+		ps := pairs[e]
+		if ps == nil {
+			ps = make(map[Digest]pair)
+			pairs[e] = ps
+		}
+		for j, o := range k.Others {
+			v := c.versions[i][j]
+			d, ok := c.opts.Digests[o]
+			// Only what the bytes decide: compared (or proven), or a
+			// header that differs; never an unread version.
+			byBytes := v.Checked && v.Reason == "" || !v.Checked && v.Reason == ReasonHeader
+			if !ok || !byBytes || !c.cached[i][j] && !c.keep[i][j] {
+				continue
+			}
+			ps[d] = pair{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
+		}
+	}
+	for _, e := range loaded {
+		ps := pairs[e]
+		// Keep the results the entry held: those of other versions this
+		// check did not see (another part of a key checked in parts, or
+		// a version no longer in the site). A result depends only on the
+		// two versions' bytes, so none is ever out of date; an entry
+		// goes (Prune) when its chosen version is no longer chosen.
+		if ps == nil {
+			ps = make(map[Digest]pair)
+		}
+		for d, p := range e.pairs {
+			if _, ok := ps[d]; !ok {
+				ps[d] = p
+			}
+		}
+		if !maps.Equal(ps, e.pairs) {
+			e.pairs, e.dirty = ps, true
+		}
+		c.opts.Cache.store(e)
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -52,6 +51,10 @@ type Version struct {
 	// Cached is true when the result came from Options.Cache: nothing
 	// was read for it.
 	Cached bool
+	// Lines is true when the version was proven a prefix of the chosen
+	// version by the cache's line list of it: only this version was
+	// read, as bytes (see lines.go).
+	Lines bool
 }
 
 // Result is the check of one key.
@@ -59,6 +62,9 @@ type Result struct {
 	Key      string
 	Chosen   string
 	Versions []Version // sorted by source
+	// ChosenRead is true when the check read the chosen version (its
+	// bytes or its records).
+	ChosenRead bool
 }
 
 // Options configure a check.
@@ -143,16 +149,20 @@ type checker struct {
 	mu       sync.Mutex
 	problems []*problem.Error
 
-	chosen   []*set          // by key index; nil when not read
-	entries  []*entry        // by key index: the cache's entry of the chosen version; nil for none
-	verified []bool          // by key index: the chosen set is of the bytes its digest names
-	dropped  []bool          // by key index: the chosen version could not be read
-	keep     [][]bool        // by key and other index: the result may be cached
-	cached   [][]bool        // by key and other index: the result came from the cache
-	prefixes []*prefixHasher // by key index: the chosen versions' prefix digests
-	headers  [][]string      // the chosen versions' headers, by key index
-	versions [][]Version
-	memUsed  atomic.Int64 // bytes of chosen sets held in memory
+	chosen     []*set          // by key index; nil when not read
+	entries    []*entry        // by key index: the cache's entry of the chosen version; nil for none
+	verified   []bool          // by key index: the chosen set is of the bytes its digest names
+	dropped    []bool          // by key index: the chosen version could not be read
+	keep       [][]bool        // by key and other index: the result may be cached
+	cached     [][]bool        // by key and other index: the result came from the cache
+	prefixes   []*prefixHasher // by key index: the chosen versions' prefix digests
+	lineRes    [][]int8        // by key and other index: the line proof's result (lines.go)
+	lineKeep   [][]bool        // by key and other index: the line proof read the bytes of the digest
+	notPrefix  []bool          // by key index: an other version is not a prefix (a line proof said so)
+	chosenRead []bool          // by key index: the chosen version was read
+	headers    [][]string      // the chosen versions' headers, by key index
+	versions   [][]Version
+	memUsed    atomic.Int64 // bytes of chosen sets held in memory
 }
 
 // slot is where a source's result goes: key index, and other index (-1
@@ -170,6 +180,10 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	c.dropped = make([]bool, n)
 	c.keep = make([][]bool, n)
 	c.cached = make([][]bool, n)
+	c.lineRes = make([][]int8, n)
+	c.lineKeep = make([][]bool, n)
+	c.notPrefix = make([]bool, n)
+	c.chosenRead = make([]bool, n)
 	defer func() {
 		for _, s := range c.chosen {
 			if s != nil {
@@ -187,6 +201,8 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 		c.versions[i] = make([]Version, len(k.Others))
 		c.keep[i] = make([]bool, len(k.Others))
 		c.cached[i] = make([]bool, len(k.Others))
+		c.lineRes[i] = make([]int8, len(k.Others))
+		c.lineKeep[i] = make([]bool, len(k.Others))
 		cd, cok := c.opts.Digests[k.Chosen]
 		var e *entry
 		if c.opts.Cache != nil && cok {
@@ -196,7 +212,6 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			}
 			c.entries[i] = e
 		}
-		needed := false
 		for j, o := range k.Others {
 			c.versions[i][j] = Version{Source: o}
 			d, ok := c.opts.Digests[o]
@@ -208,13 +223,23 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 				v := &c.versions[i][j]
 				v.Checked, v.Rows, v.Missing, v.Reason, v.Cached = p.Checked, -1, p.Missing, p.Reason, true
 				c.cached[i][j] = true
-				continue
 			}
-			needed = true
+		}
+	}
+	// Pass 0: the other versions that may be prefixes of a chosen version
+	// whose line list the cache holds are read alone and proven so
+	// (lines.go); the chosen version is then not read.
+	if err := c.lineProofs(ctx, inputs); err != nil {
+		return nil, nil, err
+	}
+	for i, k := range c.keys {
+		needed := false
+		for j := range k.Others {
+			needed = needed || c.needRead(i, j)
 		}
 		switch {
-		case !needed || c.cachedSet(i, e):
-		case c.prefixOnly(i) != nil:
+		case !needed || c.cachedSet(i, c.entries[i]):
+		case !c.notPrefix[i] && c.prefixOnly(i) != nil:
 			wantPrefix[k.Chosen] = slot{i, -1}
 		default:
 			want[k.Chosen] = slot{i, -1}
@@ -227,7 +252,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	// second read, but only of the chosen versions that did not only
 	// grow, and the bytes read stop at the first size that is not a
 	// prefix).
-	if err := c.pass(ctx, inputs, wantPrefix, c.readPrefix); err != nil {
+	if err := c.pass(ctx, inputs, wantPrefix, c.readPrefix, true); err != nil {
 		return nil, nil, err
 	}
 	for src, sl := range wantPrefix {
@@ -239,7 +264,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			want[src] = sl
 		}
 	}
-	if err := c.pass(ctx, inputs, want, c.readChosen); err != nil {
+	if err := c.pass(ctx, inputs, want, c.readChosen, true); err != nil {
 		return nil, nil, err
 	}
 
@@ -274,7 +299,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 			want[o] = slot{i, j}
 		}
 	}
-	if err := c.pass(ctx, inputs, want, c.readOther); err != nil {
+	if err := c.pass(ctx, inputs, want, c.readOther, true); err != nil {
 		return nil, nil, err
 	}
 	for first, ts := range twins {
@@ -293,7 +318,7 @@ func (c *checker) run(ctx context.Context, inputs []archive.Input) ([]Result, []
 	for i, k := range c.keys {
 		vs := c.versions[i]
 		slices.SortFunc(vs, func(a, b Version) int { return cmp.Compare(a.Source, b.Source) })
-		out[i] = Result{Key: k.Key, Chosen: k.Chosen, Versions: vs}
+		out[i] = Result{Key: k.Key, Chosen: k.Chosen, Versions: vs, ChosenRead: c.chosenRead[i]}
 	}
 	slices.SortStableFunc(c.problems, func(a, b *problem.Error) int {
 		if d := cmp.Compare(a.Source, b.Source); d != 0 {
@@ -315,8 +340,10 @@ type readFunc func(ctx context.Context, s slot, source string, r io.Reader, col 
 
 // pass walks the inputs that hold a wanted source, with bounded workers,
 // largest first, and calls read for every wanted source it finds. A
-// wanted source that is not found, or whose read fails, is a problem.
-func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[string]slot, read readFunc) error {
+// wanted source that is not found, or whose read fails, is a problem
+// when report; else (pass 0, whose reads only spare others) it is left
+// to the passes that follow.
+func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[string]slot, read readFunc, report bool) error {
 	if len(want) == 0 {
 		return nil
 	}
@@ -356,7 +383,9 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 			mu.Lock()
 			failed[p.Source] = true
 			mu.Unlock()
-			c.problem(p.Source, fmt.Errorf("coverage: %w", p.Err))
+			if report {
+				c.problem(p.Source, fmt.Errorf("coverage: %w", p.Err))
+			}
 		}
 	}
 	perWorker := int(c.opts.MemoryLimit / 2 / int64(c.opts.Workers) / hashSize)
@@ -388,6 +417,9 @@ func (c *checker) pass(ctx context.Context, inputs []archive.Input, want map[str
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	if !report {
+		return nil
 	}
 	for src, s := range want {
 		switch {
@@ -496,6 +528,7 @@ func (c *checker) records(ctx context.Context, r io.Reader, start func(header []
 // readChosen builds the hash set of a chosen version: in memory while the
 // chosen sets in memory stay under half the limit, else as run files.
 func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Reader, col *collector) error {
+	c.chosenRead[s.key] = true
 	if err := col.reset(); err != nil {
 		return err
 	}
@@ -514,6 +547,8 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 	if len(sizes) > 0 || verify {
 		ph = newPrefixHasher(r, sizes)
 		ph.all = verify
+		ph.lines = c.newLines(s.key)
+		defer ph.lines.close()
 		r = ph
 		if len(sizes) > 0 {
 			c.prefixes[s.key] = ph
@@ -539,6 +574,9 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 	if verify && ph.is(chosen) {
 		c.verified[s.key] = true
 		c.opts.Cache.storeSet(c.entries[s.key], set, c.headers[s.key])
+		if ph.lines != nil {
+			c.opts.Cache.storeLines(c.entries[s.key], ph.lines, ph.head)
+		}
 	}
 	return nil
 }
@@ -547,159 +585,6 @@ func (c *checker) readChosen(ctx context.Context, s slot, source string, r io.Re
 // compared: not answered by the digests or the cache.
 func (c *checker) needRead(i, j int) bool {
 	return !c.versions[i][j].Checked && !c.cached[i][j]
-}
-
-// prefixOnly returns, for a key whose other versions still to compare
-// may all be prefixes of the chosen version (each has a digest, smaller
-// than the chosen one's, and no two of a size differ), the sha256 each
-// size must have; nil otherwise.
-func (c *checker) prefixOnly(i int) map[int64]string {
-	k := c.keys[i]
-	cd, ok := c.opts.Digests[k.Chosen]
-	if !ok {
-		return nil
-	}
-	at := make(map[int64]string)
-	for j, o := range k.Others {
-		if !c.needRead(i, j) {
-			continue
-		}
-		d, ok := c.opts.Digests[o]
-		if !ok || d.Bytes <= 0 || d.Bytes >= cd.Bytes {
-			return nil
-		}
-		if s, dup := at[d.Bytes]; dup && s != d.SHA256 {
-			return nil
-		}
-		at[d.Bytes] = d.SHA256
-	}
-	return at
-}
-
-// allPrefixes reports whether pass 1a proved every other version of key
-// i still to compare a prefix of the chosen version.
-func (c *checker) allPrefixes(i int) bool {
-	ph := c.prefixes[i]
-	if ph == nil || ph.short {
-		return false
-	}
-	for j, o := range c.keys[i].Others {
-		if c.needRead(i, j) && !ph.isPrefix(c.opts.Digests[o], c.opts.Record) {
-			return false
-		}
-	}
-	return true
-}
-
-// readPrefix reads the bytes of a chosen version (pass 1a) for the
-// sha256 of its first bytes at the sizes of its other versions; it stops
-// at the first size whose sha256 is not the other version's (the key is
-// then read in full). With the cache it reads to the end, to prove the
-// bytes are those of the chosen digest.
-func (c *checker) readPrefix(ctx context.Context, s slot, source string, r io.Reader, _ *collector) error {
-	chosen := c.opts.Digests[c.keys[s.key].Chosen]
-	at := c.prefixOnly(s.key)
-	sizes := make([]int64, 0, len(at))
-	for n := range at {
-		sizes = append(sizes, n)
-	}
-	ph := newPrefixHasher(r, sizes)
-	ph.all = c.entries[s.key] != nil
-	ph.expect = at
-	c.prefixes[s.key] = ph
-	buf := make([]byte, 64<<10)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		_, err := ph.Read(buf)
-		if errors.Is(err, errNotPrefix) {
-			ph.short = true
-			return nil // read in full in pass 1
-		}
-		// Every size reached, and the head sameStart needs read.
-		if err == io.EOF || len(ph.at) == 0 && !ph.all && len(ph.head) >= minPrefix {
-			break
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if ph.all && ph.is(chosen) {
-		c.verified[s.key] = true
-	}
-	return nil
-}
-
-// cachedSet takes the chosen set of key i from the cache's entry e, and
-// reports whether it did.
-func (c *checker) cachedSet(i int, e *entry) bool {
-	if e == nil || !e.hasSet {
-		return false
-	}
-	size := e.n * hashSize
-	mem := c.memUsed.Add(size) <= c.opts.MemoryLimit/2
-	if !mem {
-		c.memUsed.Add(-size)
-	}
-	s := c.opts.Cache.loadSet(e, c.dir, mem)
-	if s == nil {
-		if mem {
-			c.memUsed.Add(-size)
-		}
-		e.hasSet, e.dirty = false, true // written anew when the chosen version is read
-		return false
-	}
-	c.chosen[i], c.headers[i], c.verified[i] = s, slices.Clone(e.header), true
-	return true
-}
-
-// storeResults writes the cache's entries: per chosen version, the
-// results of this check that depend only on the bytes (see Cache).
-func (c *checker) storeResults(loaded map[Digest]*entry) {
-	pairs := make(map[*entry]map[Digest]pair)
-	for i, k := range c.keys {
-		e := c.entries[i]
-		if e == nil {
-			continue
-		}
-		ps := pairs[e]
-		if ps == nil {
-			ps = make(map[Digest]pair)
-			pairs[e] = ps
-		}
-		for j, o := range k.Others {
-			v := c.versions[i][j]
-			d, ok := c.opts.Digests[o]
-			// Only what the bytes decide: compared (or proven), or a
-			// header that differs; never an unread version.
-			byBytes := v.Checked && v.Reason == "" || !v.Checked && v.Reason == ReasonHeader
-			if !ok || !byBytes || !c.cached[i][j] && !c.keep[i][j] {
-				continue
-			}
-			ps[d] = pair{Checked: v.Checked, Missing: v.Missing, Reason: v.Reason}
-		}
-	}
-	for _, e := range loaded {
-		ps := pairs[e]
-		// Keep the results the entry held: those of other versions this
-		// check did not see (another part of a key checked in parts, or
-		// a version no longer in the site). A result depends only on the
-		// two versions' bytes, so none is ever out of date; an entry
-		// goes (Prune) when its chosen version is no longer chosen.
-		if ps == nil {
-			ps = make(map[Digest]pair)
-		}
-		for d, p := range e.pairs {
-			if _, ok := ps[d]; !ok {
-				ps[d] = p
-			}
-		}
-		if !maps.Equal(ps, e.pairs) {
-			e.pairs, e.dirty = ps, true
-		}
-		c.opts.Cache.store(e)
-	}
 }
 
 // readOther counts the records of one other version that its key's

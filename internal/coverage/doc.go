@@ -95,7 +95,14 @@
 // versions' sha256 and size, the dialect, the siftload version; see
 // cache.go), and so is each chosen version's sorted hash set: a later
 // check reads only the pairs it has not seen, and compares a new version
-// with the kept set instead of reading the chosen version again. A result
-// is kept only when the bytes read again hash to the digest the analysis
-// measured.
+// with the kept set instead of reading the chosen version again. A chosen
+// version read to its end also leaves its line list (lines.go): the
+// 128-bit xxh3 of each line, 16 bytes a line as the set costs 16 bytes a
+// record (kept only while no larger than the version plus 64 KiB), and
+// its first 128 KiB for sameStart. A new version that may be a prefix of
+// a chosen version with a list is then read alone (pass 0), its lines
+// compared with the list: a prefix is proven without reading the chosen
+// version; one that is not goes to pass 1 (skipping pass 1a) or to the
+// kept set. A result is kept only when the bytes read again hash to the
+// digest the analysis measured.
 package coverage

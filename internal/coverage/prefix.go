@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -52,6 +53,8 @@ type prefixHasher struct {
 	// stopped there.
 	expect map[int64]string
 	short  bool
+	// lines, when set, takes the line list of the bytes (lines.go).
+	lines *lineWriter
 
 	// proven memoizes isPrefix by digest: a key of many small versions
 	// asks for each (pass 1a and pass 2), and sameStart decodes the
@@ -77,6 +80,9 @@ func newPrefixHasher(r io.Reader, sizes []int64) *prefixHasher {
 func (p *prefixHasher) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	data := b[:n]
+	if p.lines != nil {
+		p.lines.write(data)
+	}
 	if len(p.head) < minPrefix {
 		p.head = append(p.head, data[:min(len(data), minPrefix-len(p.head))]...)
 	}
@@ -173,4 +179,94 @@ func sameStart(full []byte, fullDelim byte, part []byte, opts record.Options) bo
 		return true
 	}
 	return rowcount.SniffDelimiter(text[:min(len(text), rowcount.SniffLen)]) == fullDelim
+}
+
+// prefixOnly returns, for a key whose other versions still to compare
+// may all be prefixes of the chosen version (each has a digest, smaller
+// than the chosen one's, and no two of a size differ), the sha256 each
+// size must have; nil otherwise.
+func (c *checker) prefixOnly(i int) map[int64]string {
+	k := c.keys[i]
+	cd, ok := c.opts.Digests[k.Chosen]
+	if !ok {
+		return nil
+	}
+	at := make(map[int64]string)
+	for j, o := range k.Others {
+		if !c.needRead(i, j) {
+			continue
+		}
+		d, ok := c.opts.Digests[o]
+		if !ok || d.Bytes <= 0 || d.Bytes >= cd.Bytes {
+			return nil
+		}
+		if s, dup := at[d.Bytes]; dup && s != d.SHA256 {
+			return nil
+		}
+		at[d.Bytes] = d.SHA256
+	}
+	return at
+}
+
+// allPrefixes reports whether pass 1a proved every other version of key
+// i still to compare a prefix of the chosen version.
+func (c *checker) allPrefixes(i int) bool {
+	ph := c.prefixes[i]
+	if ph == nil || ph.short {
+		return false
+	}
+	for j, o := range c.keys[i].Others {
+		if c.needRead(i, j) && !ph.isPrefix(c.opts.Digests[o], c.opts.Record) {
+			return false
+		}
+	}
+	return true
+}
+
+// readPrefix reads the bytes of a chosen version (pass 1a) for the
+// sha256 of its first bytes at the sizes of its other versions; it stops
+// at the first size whose sha256 is not the other version's (the key is
+// then read in full). With the cache it reads to the end, to prove the
+// bytes are those of the chosen digest.
+func (c *checker) readPrefix(ctx context.Context, s slot, source string, r io.Reader, _ *collector) error {
+	c.chosenRead[s.key] = true
+	chosen := c.opts.Digests[c.keys[s.key].Chosen]
+	at := c.prefixOnly(s.key)
+	sizes := make([]int64, 0, len(at))
+	for n := range at {
+		sizes = append(sizes, n)
+	}
+	ph := newPrefixHasher(r, sizes)
+	ph.all = c.entries[s.key] != nil
+	ph.expect = at
+	if ph.all {
+		ph.lines = c.newLines(s.key)
+		defer ph.lines.close()
+	}
+	c.prefixes[s.key] = ph
+	buf := make([]byte, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := ph.Read(buf)
+		if errors.Is(err, errNotPrefix) {
+			ph.short = true
+			return nil // read in full in pass 1
+		}
+		// Every size reached, and the head sameStart needs read.
+		if err == io.EOF || len(ph.at) == 0 && !ph.all && len(ph.head) >= minPrefix {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if ph.all && ph.is(chosen) {
+		c.verified[s.key] = true
+		if ph.lines != nil {
+			c.opts.Cache.storeLines(c.entries[s.key], ph.lines, ph.head)
+		}
+	}
+	return nil
 }
