@@ -65,7 +65,7 @@ while [[ $# -gt 0 ]]; do
 	--many-small-sizes) many_small_sizes=$2; shift ;;
 	--keep) keep=1 ;;
 	--runs) runs=$2; shift ;;
-	--work) work=$2; shift ;;
+	--work) work=$2; work_arg=$2; shift ;;
 	--results) results=$2; shift ;;
 	--snapshots) snapshots=$2; shift ;;
 	--keys) keys=$2; shift ;;
@@ -719,7 +719,7 @@ report() {
 	cat <<EOF
 # siftload benchmark results
 
-Written by \`bench/run.sh${args_shown:+ $args_shown}\` on $(date -u '+%Y-%m-%d %H:%M UTC').
+Written by \`bench/run.sh${args_shown:+ ${args_shown//"${work_arg:-\$WORK}"/WORK}}\` on $(date -u '+%Y-%m-%d %H:%M UTC').
 Medians of $runs run(s) per line, the lines of a round run one after the
 other, round after round, on the same data.
 
@@ -775,7 +775,7 @@ $(for n in "${notes[@]}"; do echo "- $n"; done)
 
 ## Commands
 
-\`\$WORK\` is $work, \`\$SCRATCH\` this run's scratch directory in it,
+\`\$WORK\` is the work directory (\`--work\`), \`\$SCRATCH\` this run's scratch directory in it,
 \`\$SHARED\` the shared folder beside the repository. Each ran under
 \`/usr/bin/time -v\`.
 
