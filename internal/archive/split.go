@@ -25,12 +25,16 @@ import (
 // names followed by a number of three or more digits, "x.z01" (a spanned
 // zip's part) and "x.r00" (an old-style rar volume).
 func splitPart(name string, isData func(string) bool) string {
-	lower := strings.ToLower(name)
-	i := strings.LastIndexByte(lower, '.')
+	// The dot is found in name itself: strings.ToLower writes each byte
+	// of invalid UTF-8 as U+FFFD, three bytes, so an index into the
+	// lowered name is not one into name (name[:i] was then the whole
+	// name, and classify and splitPart called each other until the
+	// stack overflowed: FuzzKey).
+	i := strings.LastIndexByte(name, '.')
 	if i < 0 {
 		return ""
 	}
-	ext := lower[i+1:]
+	ext := strings.ToLower(name[i+1:])
 	switch {
 	case len(ext) >= 3 && digits(ext):
 		if c := classify(name[:i], isData); c.kind.archive() || c.comp != nil {

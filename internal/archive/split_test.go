@@ -242,3 +242,27 @@ func TestZipSplit(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitPartInvalidUTF8: a name that is not valid UTF-8 is judged by
+// its own bytes. (The dot was once found in the lowered name, whose
+// invalid bytes take three bytes each: "N\xf4\x15\xae.000" made
+// classify and splitPart call each other until the stack overflowed.)
+func TestSplitPartInvalidUTF8(t *testing.T) {
+	isData := func(key string) bool { return strings.HasSuffix(key, ".csv") }
+	for name, want := range map[string]string{
+		"N\xf4\x15\xae.000":     "",
+		"\xff\xfe.7z.001":       "split",
+		"d\xe9j\xe0.TAR.GZ.02":  "",
+		"d\xe9j\xe0.tar.gz.002": "split",
+		"\xff.Z01":              "zip",
+		"\xff.r00":              "rar",
+		"\xff.csv.001":          "",
+	} {
+		if got := splitPart(name, isData); got != want {
+			t.Errorf("splitPart(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if c := classify("N\xf4\x15\xae.000", isData); c.kind != kindOther {
+		t.Errorf("classify: kind %v, want other", c.kind)
+	}
+}
