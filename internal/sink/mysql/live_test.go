@@ -7,6 +7,7 @@ import (
 	"github.com/siftload/siftload/internal/schema"
 	"github.com/siftload/siftload/internal/sink"
 	"github.com/siftload/siftload/internal/sink/sinktest"
+	"github.com/siftload/siftload/internal/sink/sqlsink"
 )
 
 // Live tests of what only a real server shows, beyond sinktest's suite.
@@ -137,5 +138,48 @@ func TestLiveColumnsExactName(t *testing.T) {
 	}
 	if _, ok, err := s.Columns(t.Context(), "T"); !ok || err != nil {
 		t.Errorf("Columns(T) = %v, %v; want the table", ok, err)
+	}
+}
+
+// TestLiveLedgerMigration: a ledger made before the digest column (here:
+// the column dropped) gets it back when a new sink first reads the
+// ledger, whose rows stay; a second sink finds it migrated.
+func TestLiveLedgerMigration(t *testing.T) {
+	dsn, opts := testDSN(t)
+	open := func() *Sink {
+		s, err := Factory{}.Open(t.Context(), dsn, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.(*Sink)
+	}
+	s := open()
+	job := liveJob("a.csv", "a", 1, schema.Column{Name: "v"})
+	if _, err := s.Load(t.Context(), job, sinktest.NewSource([]any{"x"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(t.Context(), "ALTER TABLE "+s.target.Table(sink.LedgerTable)+" DROP COLUMN `"+sqlsink.ColDigest+"`"); err != nil {
+		t.Fatal(err)
+	}
+	hasDigest := func(s *Sink) bool {
+		cols, _, err := columns(t.Context(), s.db, s.schema, sink.LedgerTable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !sqlsink.LedgerLacksDigest(cols)
+	}
+	if hasDigest(s) {
+		t.Fatal("the digest column is still there")
+	}
+	for i := range 2 {
+		s := open()
+		es, err := s.LedgerEntries(t.Context())
+		if err != nil || len(es) != 1 || es[0].Key != "a.csv" || es[0].Rows != 1 {
+			t.Fatalf("sink %d: LedgerEntries = %+v, %v; want a.csv's row", i, es, err)
+		}
+		if !hasDigest(s) {
+			t.Fatalf("sink %d: the ledger lacks the digest column after LedgerEntries", i)
+		}
 	}
 }

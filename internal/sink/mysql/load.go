@@ -69,6 +69,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		return nil, err
 	}
 	s.target = sqlsink.Target{Dialect: Dialect, Schema: s.schema}
+	s.Auditor = s.auditor()
 	return s, nil
 }
 
@@ -93,13 +94,13 @@ func (c timeoutConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // Sink loads into one MariaDB/MySQL database. It is safe for concurrent
 // use: each Load takes a connection of its own.
 type Sink struct {
-	db          *sql.DB
-	name        string // redacted DSN
-	schema      string // the database
-	target      sqlsink.Target
-	lockTimeout time.Duration
-	ledger      sqlsink.LedgerOnce
-	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
+	db              *sql.DB
+	name            string // redacted DSN
+	schema          string // the database
+	target          sqlsink.Target
+	lockTimeout     time.Duration
+	ledger          sqlsink.LedgerOnce
+	sqlsink.Auditor // status and verify's reads, the ledger's migration (audit.go)
 }
 
 // Close closes the connections.
@@ -233,7 +234,7 @@ func (s *Sink) ColumnType(t schema.Type, maxLen int) string { return Dialect.Col
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+	if err := s.EnsureMigrated(ctx); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
@@ -261,7 +262,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	}); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+	if err := s.EnsureMigrated(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	// The connection lives beyond ctx: a cancelled load is rolled back

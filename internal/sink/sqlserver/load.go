@@ -48,6 +48,7 @@ func (f Factory) Open(ctx context.Context, dsn string, opts sink.Options) (sink.
 		return nil, fmt.Errorf("connect to %s (%s): %w", name, addr(cfg), err)
 	}
 	s.target = sqlsink.Target{Dialect: Dialect, Schema: s.schema}
+	s.Auditor = s.auditor()
 	return s, nil
 }
 
@@ -124,13 +125,13 @@ func execOn(ctx context.Context, conn driver.Conn, query string) error {
 // Sink loads into one SQL Server database. It is safe for concurrent use:
 // each Load takes a connection of its own.
 type Sink struct {
-	db          *sql.DB
-	name        string // redacted DSN
-	schema      string
-	target      sqlsink.Target
-	lockTimeout time.Duration
-	ledger      sqlsink.LedgerOnce
-	migrated    sqlsink.LedgerOnce // the ledger has the digest column (audit.go)
+	db              *sql.DB
+	name            string // redacted DSN
+	schema          string
+	target          sqlsink.Target
+	lockTimeout     time.Duration
+	ledger          sqlsink.LedgerOnce
+	sqlsink.Auditor // status and verify's reads, the ledger's migration (audit.go)
 }
 
 // Close closes the connections.
@@ -280,7 +281,7 @@ func (s *Sink) Columns(ctx context.Context, table string) ([]schema.Column, bool
 // Ledger returns the ledger row of key; ok=false also when no load ever
 // created the ledger.
 func (s *Sink) Ledger(ctx context.Context, key string) (sink.LedgerEntry, bool, error) {
-	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+	if err := s.EnsureMigrated(ctx); err != nil {
 		return sink.LedgerEntry{}, false, err
 	}
 	e, ok, err := sqlsink.LedgerRow(s.db.QueryRowContext(ctx, sqlsink.LedgerSelectSQL(s.target), key).Scan)
@@ -298,7 +299,7 @@ func (s *Sink) Load(ctx context.Context, job sink.LoadJob, src sink.RecordSource
 	if err := s.ensureLedger(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
-	if err := s.migrated.Ensure(ctx, s.schema, s.migrateLedger); err != nil {
+	if err := s.EnsureMigrated(ctx); err != nil {
 		return sink.Result{}, sink.WrapLoad(job, err)
 	}
 	return sqlsink.LoadSQL(ctx, s.db, job, src, func(tx *sql.Tx) sqlsink.LoadTx { return &loadTx{s: s, tx: tx} })
