@@ -195,6 +195,7 @@ func TestUsageErrors(t *testing.T) {
 		{Name: "ImportArgs", Args: []string{"import", "x"}},
 		{Name: "UnknownDB", Args: []string{"import", "--plan", "testdata/example.plan.csv", "--db", "mongo://x"}},
 		{Name: "BadDelimiter", Args: []string{"import", "--plan", "testdata/example.plan.csv", "--delimiter", "::"}},
+		{Name: "NegativeWorkers", Args: []string{"import", "--plan", "testdata/example.plan.csv", "--workers", "-1", "--db", "sqlite:" + filepath.Join(t.TempDir(), "w.db")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
